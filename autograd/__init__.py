@@ -1,0 +1,39 @@
+"""gradlab's scalar reverse-mode autodiff engine.
+
+>>> from autograd import Value
+>>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+>>> c = a * b + (a / b).tanh() ** 2
+>>> c.backward()
+"""
+
+from .engine import (
+    Op,
+    StaleGraphError,
+    Value,
+    is_grad_enabled,
+    local_gradients,
+    no_grad,
+    topological_order,
+    vmax,
+    vmin,
+    vsum,
+    zero_grad,
+)
+from .functional import GradcheckError, grad, gradcheck
+
+__all__ = [
+    "GradcheckError",
+    "Op",
+    "StaleGraphError",
+    "Value",
+    "grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "local_gradients",
+    "no_grad",
+    "topological_order",
+    "vmax",
+    "vmin",
+    "vsum",
+    "zero_grad",
+]

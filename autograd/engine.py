@@ -1,0 +1,680 @@
+"""The engine: a scalar ``Value``, the operations it records, and the backward pass.
+
+Every arithmetic operation on ``Value`` objects creates a new node that remembers
+its inputs (its *parents*, in order) and which operation made it. ``backward()``
+then visits the graph in reverse topological order and applies the chain rule at
+each node::
+
+    gradient reaching an input  +=  upstream gradient  x  local gradient
+
+Each operation is written down exactly once, in the table below: its forward
+value on floats next to its local gradients ``d out / d input``. The local
+gradients are written with ordinary arithmetic, so the same rule runs on floats
+(``backward()``) and on Values (``grad(..., create_graph=True)``, which builds a
+graph of the gradient itself for second derivatives).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import numbers
+from contextlib import contextmanager
+from typing import Iterable, Iterator
+
+__all__ = [
+    "Value",
+    "Op",
+    "StaleGraphError",
+    "topological_order",
+    "no_grad",
+    "is_grad_enabled",
+    "zero_grad",
+    "vsum",
+    "vmax",
+    "vmin",
+]
+
+
+class StaleGraphError(RuntimeError):
+    """A Value's ``.data`` was assigned after the graph that uses it was built.
+
+    PyTorch raises a similar error ("one of the variables needed for gradient
+    computation has been modified by an inplace operation").
+    """
+
+
+# --- small float helpers used by the forward functions ----------------------
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:  # exp(1000) is +inf, as in numpy and PyTorch
+        return math.inf
+
+
+def _sigmoid(x: float) -> float:
+    # Two branches so that exp never overflows: for x >= 0 use 1/(1+e^-x),
+    # for x < 0 use e^x/(1+e^x). Both are exact rewrites of 1/(1+e^-x).
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _softplus(x: float) -> float:
+    # ln(1 + e^x) = max(x, 0) + ln(1 + e^-|x|): no overflow for large |x|.
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _log(x: float) -> float:
+    if x <= 0:
+        raise ValueError(
+            f"log: expected a positive number, got {x!r} "
+            "(log(0) is -inf; for losses use the stable forms in nn.losses)"
+        )
+    return math.log(x)
+
+
+def _sqrt(x: float) -> float:
+    if x < 0:
+        raise ValueError(f"sqrt: expected a number >= 0, got {x!r}")
+    return math.sqrt(x)
+
+
+def _div(x: float, y: float) -> float:
+    if y == 0:
+        raise ZeroDivisionError(f"div: division by zero ({x!r} / {y!r})")
+    return x / y
+
+
+def _pow(x: float, k: float) -> float:
+    if x == 0 and k < 0:
+        raise ZeroDivisionError(f"pow: 0.0 cannot be raised to the negative power {k!r}")
+    if x < 0 and k != int(k):
+        raise ValueError(
+            f"pow: a negative base ({x!r}) to a non-integer power ({k!r}) is not a real number"
+        )
+    try:
+        return x**k
+    except OverflowError:  # 10.0 ** 400 is +inf, like exp
+        return math.inf if x > 0 or k % 2 == 0 else -math.inf
+
+
+# --- helpers used by the local-gradient rules -------------------------------
+# A rule receives floats during backward() and Values during
+# grad(..., create_graph=True); these dispatch to the right implementation.
+
+
+def _rule_log(x):
+    return x.log() if isinstance(x, Value) else math.log(x)
+
+
+def _rule_sigmoid(x):
+    return x.sigmoid() if isinstance(x, Value) else _sigmoid(x)
+
+
+def _rule_pow_log(x, out):
+    # d/dy x**y = x**y * ln x. At x = 0 the limit is 0 (for y > 0); for x < 0 the
+    # real-valued power has no derivative in y: nan, as PyTorch returns.
+    if x > 0:
+        return out * _rule_log(x)
+    return 0.0 if x == 0 else math.nan
+
+
+def _first_index_of(xs, target) -> int:
+    # max/min send the gradient to the first input that attains the extreme.
+    for i, x in enumerate(xs):
+        if x == target:
+            return i
+    raise ValueError("max/min: the output is not one of the inputs (was .data changed?)")
+
+
+def _one_hot_local(xs, out):
+    n = len(xs)
+    hit = _first_index_of([x.data if isinstance(x, Value) else x for x in xs],
+                          out.data if isinstance(out, Value) else out)
+    return tuple(1.0 if i == hit else 0.0 for i in range(n))
+
+
+# --- the operation table ------------------------------------------------------
+
+
+class Op:
+    """One operation: its name, forward function and local-gradient rule.
+
+    ``arity`` is 1 (unary), 2 (binary) or 0 (n-ary). Signatures:
+
+    - unary:  ``forward(x, arg) -> out``,  ``local(x, out, arg) -> d``
+    - binary: ``forward(x, y) -> out``,   ``local(x, y, out) -> (dx, dy)``
+    - n-ary:  ``forward(xs) -> out``,     ``local(xs, out) -> (d0, d1, ...)``
+
+    ``arg`` is a constant of the operation (the exponent of ``x ** 3``, the slope
+    of ``leaky_relu``); it is ``None`` for the others. This table plays the role
+    of PyTorch's ``derivatives.yaml`` or JAX's JVP/transpose rule registry.
+    """
+
+    __slots__ = ("name", "arity", "forward", "local", "arg")
+
+    def __init__(self, name, arity, forward, local, arg=None):
+        self.name, self.arity, self.forward, self.local, self.arg = name, arity, forward, local, arg
+
+    def with_arg(self, arg) -> "Op":
+        """The same operation with a constant bound (``pow`` with exponent 3)."""
+        return _op_with_arg(self, arg)
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})" if self.arg is None else f"Op({self.name!r}, arg={self.arg!r})"
+
+
+_OPS_WITH_ARG: dict = {}
+
+
+def _op_with_arg(op: Op, arg) -> Op:
+    key = (op.name, arg)
+    bound = _OPS_WITH_ARG.get(key)
+    if bound is None:
+        bound = Op(op.name, op.arity, op.forward, op.local, arg)
+        if len(_OPS_WITH_ARG) < 4096:  # a few distinct constants are shared, not one per node
+            _OPS_WITH_ARG[key] = bound
+    return bound
+
+
+# name        arity  forward                                  local gradient(s)
+ADD = Op("+", 2, operator.add, lambda x, y, out: (1.0, 1.0))
+SUM = Op("sum", 0, sum, lambda xs, out: (1.0,) * len(xs))
+SUB = Op("-", 2, operator.sub, lambda x, y, out: (1.0, -1.0))
+MUL = Op("*", 2, operator.mul, lambda x, y, out: (y, x))
+DIV = Op("/", 2, _div, lambda x, y, out: (1.0 / y, -out / y))
+POW = Op("**", 2, _pow, lambda x, y, out: (y * x ** (y - 1), _rule_pow_log(x, out)))
+MAX = Op("max", 0, max, _one_hot_local)
+MIN = Op("min", 0, min, _one_hot_local)
+
+NEG = Op("neg", 1, lambda x, a: -x, lambda x, out, a: -1.0)
+POWC = Op("**", 1, _pow, lambda x, out, k: k * x ** (k - 1))
+ABS = Op("abs", 1, lambda x, a: abs(x),
+         lambda x, out, a: 1.0 if x > 0 else (-1.0 if x < 0 else 0.0))  # abs'(0) := 0
+EXP = Op("exp", 1, lambda x, a: _exp(x), lambda x, out, a: out)
+LOG = Op("log", 1, lambda x, a: _log(x), lambda x, out, a: 1.0 / x)
+SQRT = Op("sqrt", 1, lambda x, a: _sqrt(x), lambda x, out, a: 0.5 / out)
+TANH = Op("tanh", 1, lambda x, a: math.tanh(x), lambda x, out, a: 1.0 - out * out)
+SIGMOID = Op("sigmoid", 1, lambda x, a: _sigmoid(x), lambda x, out, a: out * (1.0 - out))
+RELU = Op("relu", 1, lambda x, a: x if x > 0 else 0.0,
+          lambda x, out, a: 1.0 if x > 0 else 0.0)  # relu'(0) := 0, as PyTorch
+LEAKY_RELU = Op("leaky_relu", 1, lambda x, alpha: x if x > 0 else alpha * x,
+                lambda x, out, alpha: 1.0 if x > 0 else alpha)  # slope alpha at 0
+SOFTPLUS = Op("softplus", 1, lambda x, a: _softplus(x), lambda x, out, a: _rule_sigmoid(x))
+SOFTSIGN = Op("softsign", 1, lambda x, a: x / (1.0 + abs(x)),
+              lambda x, out, a: 1.0 / ((1.0 + abs(x)) * (1.0 + abs(x))))
+HARDTANH = Op("hardtanh", 1, lambda x, a: -1.0 if x < -1 else (1.0 if x > 1 else x),
+              lambda x, out, a: 1.0 if -1 < x < 1 else 0.0)  # 0 at the corners
+STEP = Op("step", 1, lambda x, a: 1.0 if x > 0 else 0.0, lambda x, out, a: 0.0)
+SIGN = Op("sign", 1, lambda x, a: 1.0 if x > 0 else (-1.0 if x < 0 else 0.0),
+          lambda x, out, a: 0.0)
+
+ALL_OPS = (ADD, SUM, SUB, MUL, DIV, POW, MAX, MIN, NEG, POWC, ABS, EXP, LOG, SQRT, TANH, SIGMOID,
+           RELU, LEAKY_RELU, SOFTPLUS, SOFTSIGN, HARDTANH, STEP, SIGN)
+
+
+# --- recording state ----------------------------------------------------------
+
+_grad_enabled = True
+# Incremented on every assignment to a leaf's .data; each node is stamped with the
+# value current when it was made, so backward() can tell a stale graph.
+_data_version = 0
+
+
+def is_grad_enabled() -> bool:
+    """Whether new operations are recorded (``torch.is_grad_enabled``)."""
+    return _grad_enabled
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Do not record operations inside this block (``torch.no_grad``).
+
+    Values computed inside are leaves: use it for inference, plotting and
+    parameter updates. Usable as ``with no_grad():`` or as a decorator.
+    """
+    global _grad_enabled
+    previous = _grad_enabled
+    _grad_enabled = False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+def _as_data(x, what: str = "Value") -> float:
+    """Turn an int, float, bool or numpy scalar into a float; reject the rest."""
+    if isinstance(x, numbers.Real) and not isinstance(x, Value):
+        return float(x)
+    if type(x).__module__ == "numpy" and getattr(x, "shape", None) == () and \
+            type(x).__name__ != "ndarray" and x.dtype.kind in "biuf":
+        return float(x)  # numpy bool_ is not registered as numbers.Real
+    raise TypeError(
+        f"{what} expects a real number (int, float, bool or numpy scalar), "
+        f"got {type(x).__name__}: {x!r:.60}"
+    )
+
+
+_new = object.__new__
+
+
+def _node(data: float, parents: tuple, op: Op) -> "Value":
+    """Make the output node of an operation (bypasses ``Value.__init__``'s checks)."""
+    node = _new(Value)
+    node._data = data
+    node.grad = 0.0
+    node.label = ""
+    node._stamp = _data_version
+    if _grad_enabled:
+        node._parents = parents
+        node._op = op
+    else:
+        node._parents = ()
+        node._op = None
+    return node
+
+
+def _coerce(other):
+    """A Value for ``other`` if it is a real number, else NotImplemented."""
+    if isinstance(other, Value):
+        return other
+    try:
+        return Value(other)
+    except TypeError:
+        return NotImplemented
+
+
+def _binary_method(op: Op, formula: str, reflected: bool = False):
+    """Make the operator method (``__mul__``, ``__rmul__``, ...) of a binary op.
+
+    The body is ``_node`` written out, because this is the hottest path of the
+    engine (one call per recorded operation).
+    """
+    forward = op.forward
+
+    def method(self, other):
+        if other.__class__ is not Value:
+            other = _coerce(other)
+            if other is NotImplemented:
+                return other
+        x, y = (other, self) if reflected else (self, other)
+        node = _new(Value)
+        node._data = forward(x._data, y._data)
+        node.grad = 0.0
+        node.label = ""
+        node._stamp = _data_version
+        if _grad_enabled:
+            node._parents = (x, y)
+            node._op = op
+        else:
+            node._parents = ()
+            node._op = None
+        return node
+
+    method.__doc__ = f"{formula} (op {op.name!r}), where self is x"
+    return method
+
+
+class Value:
+    """A scalar that remembers how it was computed (``torch.Tensor`` of shape ``()``).
+
+    ``data`` is the number, ``grad`` the derivative of the last ``backward()``
+    root with respect to it.
+
+    Semantics worth knowing:
+
+    - ``==``, ``!=`` and ``hash`` are by identity, so Values work as dict keys
+      and in sets; compare numbers with ``a.data == b.data``.
+    - ``<``, ``<=``, ``>``, ``>=`` compare ``.data`` and return a plain ``bool``
+      (not recorded), so ``max(values)`` and ``sorted`` work; ``bool(v)`` is
+      ``v.data != 0``.
+    - Assigning ``.data`` is allowed on leaves only (inputs and parameters). A
+      graph built before the assignment raises ``StaleGraphError`` on
+      ``backward()`` instead of mixing old and new numbers.
+    """
+
+    __slots__ = ("_data", "grad", "label", "_parents", "_op", "_stamp")
+    __array_ufunc__ = None  # numpy scalars defer to our reflected operators
+
+    def __init__(self, data, label: str = ""):
+        self._data = _as_data(data)
+        self.grad = 0.0
+        self.label = str(label)
+        self._parents = ()
+        self._op = None
+        self._stamp = _data_version
+
+    # -- the number, and what made it --------------------------------------------------
+    @property
+    def data(self) -> float:
+        return self._data
+
+    @data.setter
+    def data(self, value) -> None:
+        global _data_version
+        if self._parents:
+            raise AttributeError(
+                f"can't assign .data of a computed Value ({self._describe()}): it must stay "
+                "equal to its operation's result. Assign to a leaf (an input or parameter) "
+                "and run the forward pass again, or start a new leaf with Value(v.data)."
+            )
+        self._data = _as_data(value, "Value.data")
+        _data_version += 1
+        self._stamp = _data_version
+
+    @property
+    def parents(self) -> tuple:
+        """The inputs of the operation that made this Value, in order (``grad_fn.next_functions``)."""
+        return self._parents
+
+    @property
+    def op(self) -> str:
+        """Name of the operation that made this Value; ``''`` for a leaf."""
+        return "" if self._op is None else self._op.name
+
+    @property
+    def op_arg(self):
+        """The constant of the operation (``3`` for ``x ** 3``), else ``None``."""
+        return None if self._op is None else self._op.arg
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for Values made directly by the user (``Tensor.is_leaf``)."""
+        return not self._parents
+
+    def detach(self) -> "Value":
+        """A new leaf with the same number (``Tensor.detach``)."""
+        return Value(self._data, self.label)
+
+    def _describe(self) -> str:
+        what = f"Value {self.label!r}" if self.label else "a Value"
+        how = "leaf" if self._op is None else f"op {self._op.name!r}"
+        return f"{what} ({how}, data={self._data!r})"
+
+    # -- applying operations (the methods are made from the table by _binary_method) --
+    def _unary(self, op: Op) -> "Value":
+        return _node(op.forward(self._data, op.arg), (self,), op)
+
+    __add__, __radd__ = _binary_method(ADD, "x + y"), _binary_method(ADD, "y + x", reflected=True)
+    __sub__, __rsub__ = _binary_method(SUB, "x - y"), _binary_method(SUB, "y - x", reflected=True)
+    __mul__, __rmul__ = _binary_method(MUL, "x * y"), _binary_method(MUL, "y * x", reflected=True)
+    __truediv__ = _binary_method(DIV, "x / y")
+    __rtruediv__ = _binary_method(DIV, "y / x", reflected=True)
+    _pow_value = _binary_method(POW, "x ** y")
+    __rpow__ = _binary_method(POW, "y ** x", reflected=True)
+
+    def __pow__(self, exponent):
+        """``x ** 3`` records a power with a constant exponent; ``x ** y`` with a
+        Value exponent also sends a gradient to ``y`` (d/dy x^y = x^y ln x)."""
+        if isinstance(exponent, Value):
+            return self._pow_value(exponent)
+        try:
+            k = _as_data(exponent, "pow")
+        except TypeError:
+            return NotImplemented
+        return self._unary(POWC.with_arg(k))
+
+    def __neg__(self):
+        return self._unary(NEG)
+
+    def __abs__(self):
+        return self._unary(ABS)
+
+    def exp(self) -> "Value":
+        return self._unary(EXP)
+
+    def log(self) -> "Value":
+        """Natural log. ``log(0)`` and negative inputs raise ``ValueError``."""
+        return self._unary(LOG)
+
+    def sqrt(self) -> "Value":
+        return self._unary(SQRT)
+
+    def tanh(self) -> "Value":
+        return self._unary(TANH)
+
+    def sigmoid(self) -> "Value":
+        """Logistic sigmoid 1/(1+e^-x), computed without overflow."""
+        return self._unary(SIGMOID)
+
+    def relu(self) -> "Value":
+        """max(0, x). Its derivative at exactly 0 is taken to be 0 (as PyTorch)."""
+        return self._unary(RELU)
+
+    def leaky_relu(self, alpha: float = 0.01) -> "Value":
+        """x for x > 0, alpha*x otherwise (derivative alpha at 0)."""
+        return self._unary(LEAKY_RELU.with_arg(_as_data(alpha, "leaky_relu alpha")))
+
+    def softplus(self) -> "Value":
+        """ln(1 + e^x), stable for large |x|; its derivative is the sigmoid."""
+        return self._unary(SOFTPLUS)
+
+    def softsign(self) -> "Value":
+        """x / (1 + |x|)."""
+        return self._unary(SOFTSIGN)
+
+    def hardtanh(self) -> "Value":
+        """x clipped to [-1, 1]; derivative 1 inside, 0 outside and at +-1."""
+        return self._unary(HARDTANH)
+
+    def step(self) -> "Value":
+        """Heaviside step: 1 if x > 0 else 0 (the perceptron's). Gradient 0 everywhere."""
+        return self._unary(STEP)
+
+    def sign(self) -> "Value":
+        """-1, 0 or 1. Gradient 0 everywhere."""
+        return self._unary(SIGN)
+
+    @staticmethod
+    def sum(values: Iterable) -> "Value":
+        """One n-ary sum node: local gradient 1 to every input (``torch.sum``)."""
+        return _nary(SUM, values, "Value.sum")
+
+    @staticmethod
+    def max(values: Iterable) -> "Value":
+        """One n-ary max node (maxout); the gradient goes to the first largest input."""
+        return _nary(MAX, values, "Value.max")
+
+    @staticmethod
+    def min(values: Iterable) -> "Value":
+        """One n-ary min node; the gradient goes to the first smallest input."""
+        return _nary(MIN, values, "Value.min")
+
+    # -- comparisons, hashing, printing -----------------------------------------------
+    __hash__ = object.__hash__  # identity, like __eq__ (inherited from object)
+
+    def __lt__(self, other):
+        return self._data < _compare_data(other)
+
+    def __le__(self, other):
+        return self._data <= _compare_data(other)
+
+    def __gt__(self, other):
+        return self._data > _compare_data(other)
+
+    def __ge__(self, other):
+        return self._data >= _compare_data(other)
+
+    def __bool__(self) -> bool:
+        return self._data != 0
+
+    def __format__(self, spec: str) -> str:
+        return format(self._data, spec) if spec else repr(self)
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self._data!r}, grad={self.grad!r}{label})"
+
+    # -- gradients ---------------------------------------------------------------------
+    def backward(self, gradient: float = 1.0) -> None:
+        """Fill ``.grad`` of every Value this one depends on (``Tensor.backward``).
+
+        Behaves like PyTorch with ``retain_graph=True``: leaves *accumulate*
+        (call ``zero_grad`` between steps; a second call doubles them), while
+        intermediate nodes are reset and hold this call's gradient afterwards.
+        """
+        seed = _as_data(gradient, "backward gradient")
+        order = _topological_order(self)
+        _check_not_stale(order)
+        for node in order:  # fresh gradients on computed nodes; leaves accumulate
+            if node._op is not None:
+                node.grad = 0.0
+        self.grad += seed
+        for node in reversed(order):  # outputs before inputs
+            op = node._op
+            if op is None:  # a leaf: nothing to pass on
+                continue
+            upstream = node.grad
+            try:
+                if op.arity == 2:
+                    x, y = node._parents
+                    dx, dy = op.local(x._data, y._data, node._data)
+                    x.grad += upstream * dx
+                    y.grad += upstream * dy
+                elif op.arity == 1:
+                    (x,) = node._parents
+                    x.grad += upstream * op.local(x._data, node._data, op.arg)
+                else:
+                    parents = node._parents
+                    for p, d in zip(parents, op.local([p._data for p in parents], node._data)):
+                        p.grad += upstream * d
+            except (ZeroDivisionError, OverflowError, ValueError) as e:
+                raise _local_gradient_error(node, e) from e
+
+
+def _check_not_stale(order: list) -> None:
+    """Raise StaleGraphError if a leaf's .data was assigned after a node used it.
+
+    Every node carries the data version current when it was made, and a leaf
+    whose .data is assigned gets a newer one. If no leaf is newer than the oldest
+    computed node, nothing can be stale (the usual case, one pass); otherwise
+    look at the edges to find the stale one, if any.
+    """
+    oldest = newest_leaf = -1
+    for node in order:
+        if node._op is None:
+            if node._stamp > newest_leaf:
+                newest_leaf = node._stamp
+        elif oldest < 0 or node._stamp < oldest:
+            oldest = node._stamp
+    if newest_leaf > oldest >= 0:
+        for node in order:
+            for parent in node._parents:
+                if parent._stamp > node._stamp:
+                    raise StaleGraphError(
+                        f"the input {parent._describe()} had its .data assigned after "
+                        f"{node._describe()} was computed from it; run the forward pass "
+                        "again before backward()"
+                    )
+
+
+def _local_gradient_error(node: Value, error: Exception) -> Exception:
+    inputs = ", ".join(repr(p._data) for p in node._parents)
+    return type(error)(
+        f"{node._op.name}: the local gradient is not defined at input(s) {inputs} "
+        f"(output {node._data!r}): {error}"
+    )
+
+
+def _compare_data(other) -> float:
+    if isinstance(other, Value):
+        return other._data
+    return _as_data(other, "comparison")
+
+
+def _nary(op: Op, values: Iterable, what: str) -> Value:
+    values = tuple(values)
+    try:
+        data = [v._data for v in values]
+    except AttributeError:  # plain numbers among the Values become constant leaves
+        values = tuple(v if isinstance(v, Value) else Value(_as_data(v, what)) for v in values)
+        data = [v._data for v in values]
+    if not values:
+        raise ValueError(f"{what}: expected at least one value, got none")
+    return _node(op.forward(data), values, op)
+
+
+def vsum(values: Iterable) -> Value:
+    """Alias of ``Value.sum``: one sum node with n parents."""
+    return Value.sum(values)
+
+
+def vmax(values: Iterable) -> Value:
+    """Alias of ``Value.max``."""
+    return Value.max(values)
+
+
+def vmin(values: Iterable) -> Value:
+    """Alias of ``Value.min``."""
+    return Value.min(values)
+
+
+def zero_grad(values: Iterable[Value]) -> None:
+    """Set ``.grad = 0.0`` on each Value (``optimizer.zero_grad``)."""
+    for v in values:
+        v.grad = 0.0
+
+
+_FINISH = object()  # stack marker: "the parents of the node below me are done"
+
+
+def _topological_order(root: Value) -> list:
+    """Nodes that ``root`` depends on, each after all of its parents; root last.
+
+    An iterative depth-first search (no recursion, so a chain of a million
+    operations works): a node is emitted once all of its parents have been.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"expected a Value, got {type(root).__name__}")
+    order, visited, stack = [], set(), [root]
+    push, pop, emit, mark_visited = stack.append, stack.pop, order.append, visited.add
+    while stack:
+        node = pop()
+        if node is _FINISH:
+            emit(pop())
+            continue
+        if node in visited:
+            continue
+        mark_visited(node)
+        push(node)
+        push(_FINISH)
+        for parent in reversed(node._parents):  # the first input is explored first
+            if parent not in visited:
+                push(parent)
+    return order
+
+
+def topological_order(root: Value) -> list:
+    """All nodes ``root`` depends on, inputs first and ``root`` last.
+
+    Deterministic: parents are visited in the order of the operation's inputs.
+    """
+    return _topological_order(root)
+
+
+def local_gradients(node: Value, create_graph: bool = False) -> tuple:
+    """The local gradients ``d node / d parent`` of ``node``, one per parent, in order.
+
+    Floats by default; with ``create_graph=True`` the rule is evaluated on the
+    Values themselves, so the result is part of the graph (differentiable again).
+    A leaf has no parents and returns ``()``.
+    """
+    op = node._op
+    if op is None:
+        return ()
+    if create_graph:
+        args, out = node._parents, node
+    else:
+        args, out = [p._data for p in node._parents], node._data
+    try:
+        if op.arity == 2:
+            return tuple(op.local(args[0], args[1], out))
+        if op.arity == 1:
+            return (op.local(args[0], out, op.arg),)
+        return tuple(op.local(list(args), out))
+    except (ZeroDivisionError, OverflowError, ValueError) as e:
+        raise _local_gradient_error(node, e) from e

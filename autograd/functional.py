@@ -1,0 +1,118 @@
+"""Gradients as functions: ``grad`` (``torch.autograd.grad``) and ``gradcheck``."""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+from .engine import (
+    Value,
+    _as_data,
+    _check_not_stale,
+    _topological_order,
+    local_gradients,
+    no_grad,
+)
+
+__all__ = ["grad", "gradcheck", "GradcheckError"]
+
+
+def grad(output: Value, inputs, create_graph: bool = False):
+    """Gradients of ``output`` with respect to ``inputs``, leaving every ``.grad`` untouched.
+
+    ``inputs`` is a Value or a sequence of Values; the result has the same shape
+    (one gradient, or a list). An input that ``output`` does not depend on gets 0.
+
+    With ``create_graph=True`` the gradients are Values recorded in a graph of
+    their own, so they can be differentiated again: second derivatives,
+    Hessian-vector products, Newton's method. The local-gradient rules are the
+    same ones ``backward()`` uses, evaluated on Values instead of floats.
+    (PyTorch: ``torch.autograd.grad(output, inputs, create_graph=...)``.)
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    single = isinstance(inputs, Value)
+    wrt = [inputs] if single else list(inputs)
+    for i, v in enumerate(wrt):
+        if not isinstance(v, Value):
+            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(v).__name__}")
+
+    order = _topological_order(output)
+    _check_not_stale(order)
+    grads = {output: Value(1.0) if create_graph else 1.0}
+    for node in reversed(order):
+        upstream = grads.get(node)
+        if upstream is None or node.is_leaf:
+            continue
+        for parent, local in zip(node.parents, local_gradients(node, create_graph)):
+            contribution = upstream * local
+            previous = grads.get(parent)
+            grads[parent] = contribution if previous is None else previous + contribution
+    zero = (lambda: Value(0.0)) if create_graph else (lambda: 0.0)
+    result = [grads[v] if v in grads else zero() for v in wrt]
+    return result[0] if single else result
+
+
+class GradcheckError(AssertionError):
+    """Analytic and numerical gradients disagree (``torch.autograd.GradcheckError``)."""
+
+
+def gradcheck(
+    f: Callable[..., Value],
+    inputs: Sequence,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Compare backprop's gradient of ``f`` with central differences in float64.
+
+    ``f`` takes one Value per input and returns a Value. For each input ``x_i``
+    the numerical derivative is ``(f(.., x_i + eps, ..) - f(.., x_i - eps, ..)) / (2 eps)``
+    and it must satisfy ``|analytic - numeric| <= atol + rtol * |numeric|``.
+
+    Returns True when every input passes. Otherwise raises ``GradcheckError``
+    listing, per input, the analytic and numerical values and the error (or
+    returns False with ``raise_exception=False``). (PyTorch: ``torch.autograd.gradcheck``.)
+    """
+    if not callable(f):
+        raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
+    if isinstance(inputs, (Value, int, float)):
+        inputs = [inputs]
+    xs = [v.data if isinstance(v, Value) else _as_data(v, "gradcheck input") for v in inputs]
+    if not xs:
+        raise ValueError("gradcheck: expected at least one input, got none")
+    if not eps > 0:
+        raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
+
+    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
+    out = f(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+    analytic = grad(out, leaves)
+
+    def f_at(values) -> float:
+        with no_grad():
+            return f(*[Value(x) for x in values]).data
+
+    rows, failed = [], False
+    for i, x in enumerate(xs):
+        plus, minus = list(xs), list(xs)
+        plus[i], minus[i] = x + eps, x - eps
+        numeric = (f_at(plus) - f_at(minus)) / (2 * eps)
+        error = abs(analytic[i] - numeric)
+        ok = error <= atol + rtol * abs(numeric) or (analytic[i] == numeric)
+        if math.isnan(error):
+            ok = False
+        failed |= not ok
+        rows.append((i, x, analytic[i], numeric, error, ok))
+    if not failed:
+        return True
+    if not raise_exception:
+        return False
+    lines = [f"gradcheck failed (eps={eps}, atol={atol}, rtol={rtol}):",
+             f"{'input':>6} {'x':>12} {'analytic':>14} {'numeric':>14} {'error':>10}"]
+    for i, x, a, n, e, ok in rows:
+        mark = "" if ok else "   <-- mismatch"
+        lines.append(f"{i:>6} {x:>12.6g} {a:>14.8g} {n:>14.8g} {e:>10.2e}{mark}")
+    raise GradcheckError("\n".join(lines))

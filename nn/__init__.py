@@ -1,0 +1,1 @@
+"""gradlab.nn: neurons, layers and MLPs built on autograd.Value."""
