@@ -1,0 +1,364 @@
+"""The engine's behaviour beyond single ops: the classic traps, backward semantics,
+construction, comparisons, no_grad, numerics and error messages."""
+
+import math
+import sys
+
+import numpy as np
+import pytest
+
+from autograd import StaleGraphError, Value, grad, no_grad, topological_order, vsum, zero_grad
+
+
+# --- the README example and the lecture's worked numbers -------------------------------
+
+def test_readme_example_against_closed_form():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b + (a / b).tanh() ** 2
+    c.backward()
+    t = math.tanh(2.0 / -3.0)
+    # dc/da = b + 2 t (1 - t^2) / b ;  dc/db = a + 2 t (1 - t^2) (-a / b^2)
+    assert c.data == pytest.approx(-6.0 + t * t, rel=1e-15)
+    assert a.grad == pytest.approx(-3.0 + 2 * t * (1 - t * t) / -3.0, rel=1e-14)
+    assert b.grad == pytest.approx(2.0 + 2 * t * (1 - t * t) * (-2.0 / 9.0), rel=1e-14)
+
+
+def test_lecture_multiplication_node():
+    x, y = Value(2.0), Value(3.0)
+    z = x * y
+    z.backward(gradient=5.0)  # dL/dz = 5 arrives from upstream
+    assert (z.data, x.grad, y.grad) == (6.0, 15.0, 10.0)
+
+
+def test_micrograd_readme_expression():
+    a, b = Value(-4.0), Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    # the numbers micrograd's README prints, themselves checked there against PyTorch
+    assert g.data == pytest.approx(24.70408163265306, rel=1e-14)
+    assert a.grad == pytest.approx(138.83381924198252, rel=1e-14)
+    assert b.grad == pytest.approx(645.5772594752186, rel=1e-14)
+
+
+# --- the traps ---------------------------------------------------------------------------
+
+def test_a_plus_a_has_two_parents_and_gradient_two():
+    a = Value(3.0)
+    b = a + a
+    assert b.parents == (a, a)
+    b.backward()
+    assert a.grad == 2.0
+
+
+def test_x_times_x():
+    x = Value(-1.5)
+    y = x * x
+    y.backward()
+    assert x.grad == 2 * -1.5
+
+
+def test_diamond_sums_both_paths():
+    x = Value(0.5)
+    left, right = x.tanh(), x.exp()
+    out = left * right
+    out.backward()
+    expected = (1 - math.tanh(0.5) ** 2) * math.exp(0.5) + math.tanh(0.5) * math.exp(0.5)
+    assert x.grad == pytest.approx(expected, rel=1e-14)
+
+
+def test_reused_intermediate():
+    x = Value(2.0)
+    h = x * 3.0  # used three times
+    out = h * h + h
+    out.backward()
+    assert h.grad == 2 * 6.0 + 1
+    assert x.grad == 3.0 * (2 * 6.0 + 1)
+
+
+def test_second_backward_doubles_leaves_exactly_and_refreshes_intermediates():
+    a, b = Value(0.7), Value(-1.3)
+    h = (a * b).tanh()
+    out = h * a + b.sigmoid()
+    out.backward()
+    first = (a.grad, b.grad, h.grad, out.grad)
+    out.backward()
+    assert (a.grad, b.grad) == (2 * first[0], 2 * first[1])
+    assert (h.grad, out.grad) == (first[2], first[3])  # not stale, not doubled
+
+
+def test_backward_from_an_intermediate_resets_it():
+    x = Value(1.0)
+    h = x * 2
+    loss = h * 5
+    loss.backward()
+    assert h.grad == 5.0
+    other = h * 7
+    other.backward()
+    assert h.grad == 7.0  # fresh for this call
+    assert x.grad == 10.0 + 14.0  # the leaf accumulates
+
+
+def test_backward_on_a_leaf_accumulates():
+    x = Value(1.0)
+    x.backward()
+    x.backward(2.5)
+    assert x.grad == 3.5
+
+
+def test_million_op_chain_at_default_recursion_limit():
+    assert sys.getrecursionlimit() <= 10_000
+    x = Value(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y * 1.0
+    y.backward()
+    assert x.grad == 1.0
+    del y  # freeing a deep chain must not overflow the C stack either
+
+
+def test_n_ary_sum_is_one_node_with_unit_local_gradients():
+    xs = [Value(float(i)) for i in range(5)]
+    s = Value.sum(xs + [xs[0]])
+    assert s.op == "sum" and len(s.parents) == 6 and s.data == 10.0 + 0.0
+    s.backward()
+    assert [x.grad for x in xs] == [2.0, 1.0, 1.0, 1.0, 1.0]
+    assert vsum([1.0, xs[1]]).data == 2.0
+
+
+def test_max_sends_gradient_to_the_first_maximum():
+    a, b, c = Value(1.0), Value(3.0), Value(3.0)
+    m = Value.max([a, b, c])
+    m.backward()
+    assert (m.data, a.grad, b.grad, c.grad) == (3.0, 0.0, 1.0, 0.0)
+    assert builtin_max_returns_value([a, b, c]) is b
+
+
+def builtin_max_returns_value(values):
+    return max(values)  # ordering compares .data, so Python's max picks a Value
+
+
+def test_relu_derivative_at_zero_is_zero():
+    x = Value(0.0)
+    x.relu().backward()
+    assert x.grad == 0.0
+
+
+def test_topological_order_is_deterministic_and_inputs_first():
+    a, b = Value(1.0, "a"), Value(2.0, "b")
+    c = a * b
+    d = c + a
+    order = topological_order(d)
+    assert order == [a, b, c, d]
+    assert topological_order(d) == order
+
+
+# --- construction, printing, comparisons ------------------------------------------------
+
+@pytest.mark.parametrize("data", [3, True, np.float32(1.5), np.int64(-2), np.bool_(True), 2.5])
+def test_accepted_data_is_stored_as_float(data):
+    v = Value(data)
+    assert type(v.data) is float and v.data == float(data) and v.grad == 0.0
+
+
+@pytest.mark.parametrize("bad", ["1.0", None, 1 + 2j, [1.0], np.array([1.0, 2.0]), np.array(1.0)])
+def test_rejected_data_names_the_type(bad):
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        Value(bad)
+
+
+def test_repr_is_compact():
+    v = Value(2.0, label="a")
+    assert repr(v) == "Value(data=2.0, grad=0.0, label='a')"
+    assert repr(Value(-1)) == "Value(data=-1.0, grad=0.0)"
+    assert f"{v:.2f}" == "2.00"
+
+
+def test_equality_and_hash_are_identity_so_values_work_as_keys():
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and a == a
+    d = {a: "a", b: "b"}
+    assert d[a] == "a" and len({a, b}) == 2
+
+
+def test_ordering_and_bool_use_data():
+    a, b = Value(1.0), Value(2.0)
+    assert a < b and b > a and a <= 1 and b >= 2.0
+    assert sorted([b, a]) == [a, b]
+    assert bool(Value(0.0)) is False and bool(Value(-0.1)) is True
+    with pytest.raises(TypeError):
+        _ = a < "x"
+
+
+def test_foreign_operands_raise_type_error():
+    v = Value(1.0)
+    for bad in ("2", None, [1.0], object()):
+        with pytest.raises(TypeError):
+            v + bad
+        with pytest.raises(TypeError):
+            bad * v
+
+
+def test_numpy_scalars_mix_both_ways():
+    v = Value(2.0)
+    for left in (np.float64(3.0) * v, v * np.float64(3.0), np.int32(3) * v):
+        assert isinstance(left, Value) and left.data == 6.0
+
+
+def test_math_functions_do_not_silently_detach():
+    with pytest.raises(TypeError):
+        math.exp(Value(1.0))
+
+
+# --- no_grad ------------------------------------------------------------------------------
+
+def test_no_grad_records_nothing_and_restores():
+    x = Value(2.0)
+    with no_grad():
+        y = x * 3 + 1
+        assert y.is_leaf and y.data == 7.0
+    z = x * 3
+    assert z.parents == (x, z.parents[1])
+    z.backward()
+    assert x.grad == 3.0
+
+
+def test_no_grad_as_decorator_and_nested():
+    @no_grad()
+    def f(v):
+        return v * v
+
+    x = Value(3.0)
+    assert f(x).is_leaf
+    with no_grad():
+        with no_grad():
+            pass
+        assert (x * x).is_leaf
+    assert not (x * x).is_leaf
+
+
+def test_parameter_update_pattern():
+    w = Value(1.0)
+    for _ in range(3):
+        loss = (w * 1.0 - 2.0) ** 2
+        zero_grad([w])
+        loss.backward()
+        w.data -= 0.1 * w.grad
+    # w_{t+1} = w_t - 0.1 * 2 (w_t - 2)  ->  w = 2 - (0.8 ** 3)
+    assert w.data == pytest.approx(2 - 0.8**3, rel=1e-14)
+
+
+# --- assigning .data ----------------------------------------------------------------------
+
+def test_stale_graph_raises_instead_of_mixing():
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    c = a * b
+    a.data = 5.0
+    with pytest.raises(StaleGraphError, match="'a'"):
+        c.backward()
+    assert (a.grad, b.grad) == (0.0, 0.0)  # nothing touched
+    with pytest.raises(StaleGraphError):
+        grad(c, a)
+    c2 = a * b  # a new forward pass is fine
+    c2.backward()
+    assert (a.grad, b.grad) == (3.0, 5.0)
+
+
+def test_data_of_a_computed_value_cannot_be_assigned():
+    c = Value(1.0) * 2
+    with pytest.raises(AttributeError, match="computed Value"):
+        c.data = 3.0
+
+
+def test_assigning_data_checks_type():
+    a = Value(1.0)
+    with pytest.raises(TypeError):
+        a.data = "3"
+    a.data = np.float32(0.5)
+    assert a.data == 0.5 and type(a.data) is float
+
+
+def test_leaf_changed_before_use_is_fine():
+    a = Value(1.0)
+    old = a * 4  # does not use a after the change below... but we do not backward it
+    a.data = 2.0
+    new = a * a
+    new.backward()
+    assert a.grad == 4.0
+    with pytest.raises(StaleGraphError):
+        old.backward()
+
+
+# --- numerics and domain errors -----------------------------------------------------------
+
+def test_exp_and_pow_overflow_to_inf():
+    assert Value(1000.0).exp().data == math.inf
+    assert (Value(10.0) ** 400).data == math.inf
+    assert (Value(-10.0) ** 401).data == -math.inf
+    assert (Value(10.0) ** Value(400.0)).data == math.inf
+
+
+def test_sigmoid_and_softplus_are_stable():
+    assert Value(-1000.0).sigmoid().data == 0.0
+    assert Value(1000.0).sigmoid().data == 1.0
+    assert Value(1000.0).softplus().data == 1000.0
+    assert Value(-1000.0).softplus().data == 0.0
+    x = Value(-800.0)
+    x.softplus().backward()
+    assert x.grad == 0.0
+
+
+@pytest.mark.parametrize("make,exc,words", [
+    (lambda: Value(-1.0).log(), ValueError, ["log", "-1.0"]),
+    (lambda: Value(0.0).log(), ValueError, ["log", "0.0"]),
+    (lambda: Value(-4.0).sqrt(), ValueError, ["sqrt", "-4.0"]),
+    (lambda: Value(0.0) ** -1, ZeroDivisionError, ["pow", "0.0"]),
+    (lambda: Value(-2.0) ** 0.5, ValueError, ["pow", "-2.0", "0.5"]),
+    (lambda: Value(-2.0) ** Value(0.5), ValueError, ["pow", "-2.0"]),
+    (lambda: Value(1.0) / 0, ZeroDivisionError, ["div", "1.0"]),
+    (lambda: 1 / Value(0.0), ZeroDivisionError, ["div", "0.0"]),
+])
+def test_domain_errors_name_the_op_and_operand(make, exc, words):
+    with pytest.raises(exc) as info:
+        make()
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_infinite_local_gradient_is_a_clear_error():
+    x = Value(0.0)
+    y = x.sqrt()
+    assert y.data == 0.0
+    with pytest.raises(ZeroDivisionError, match="sqrt.*local gradient.*0.0"):
+        y.backward()
+
+
+def test_negative_base_integer_power_and_exponent_gradient():
+    a, k = Value(-2.0), Value(3.0)
+    out = a**k
+    assert out.data == -8.0
+    out.backward()
+    assert a.grad == 12.0
+    assert math.isnan(k.grad)  # d/dk (-2)^k has no real value; PyTorch also gives nan
+    z, k2 = Value(0.0), Value(2.0)
+    (z**k2).backward()
+    assert (z.grad, k2.grad) == (0.0, 0.0)  # the limit of x^k ln x as x -> 0+
+
+
+def test_backward_gradient_argument_is_checked():
+    with pytest.raises(TypeError, match="backward gradient"):
+        Value(1.0).backward("1")
+
+
+def test_leaky_relu_alpha_is_recorded():
+    y = Value(-2.0).leaky_relu(0.1)
+    assert y.op == "leaky_relu" and y.op_arg == 0.1 and y.data == pytest.approx(-0.2)
+    assert (Value(3.0) ** 2).op_arg == 2.0
