@@ -151,14 +151,17 @@ class Op:
     - n-ary:  ``forward(xs) -> out``,     ``local(xs, out) -> (d0, d1, ...)``
 
     ``arg`` is a constant of the operation (the exponent of ``x ** 3``, the slope
-    of ``leaky_relu``); it is ``None`` for the others. This table plays the role
+    of ``leaky_relu``); it is ``None`` for the others. ``fan_out`` marks the sums,
+    whose local gradients are all 1 ("sum forward, fan-out backward"): backward()
+    then copies the upstream gradient to every input without calling ``local``. This table plays the role
     of PyTorch's ``derivatives.yaml`` or JAX's JVP/transpose rule registry.
     """
 
-    __slots__ = ("name", "arity", "forward", "local", "arg")
+    __slots__ = ("name", "arity", "forward", "local", "arg", "fan_out")
 
-    def __init__(self, name, arity, forward, local, arg=None):
-        self.name, self.arity, self.forward, self.local, self.arg = name, arity, forward, local, arg
+    def __init__(self, name, arity, forward, local, arg=None, fan_out=False):
+        self.name, self.arity, self.forward, self.local = name, arity, forward, local
+        self.arg, self.fan_out = arg, fan_out
 
     def with_arg(self, arg) -> "Op":
         """The same operation with a constant bound (``pow`` with exponent 3)."""
@@ -175,15 +178,15 @@ def _op_with_arg(op: Op, arg) -> Op:
     key = (op.name, arg)
     bound = _OPS_WITH_ARG.get(key)
     if bound is None:
-        bound = Op(op.name, op.arity, op.forward, op.local, arg)
+        bound = Op(op.name, op.arity, op.forward, op.local, arg, op.fan_out)
         if len(_OPS_WITH_ARG) < 4096:  # a few distinct constants are shared, not one per node
             _OPS_WITH_ARG[key] = bound
     return bound
 
 
 # name        arity  forward                                  local gradient(s)
-ADD = Op("+", 2, operator.add, lambda x, y, out: (1.0, 1.0))
-SUM = Op("sum", 0, sum, lambda xs, out: (1.0,) * len(xs))
+ADD = Op("+", 2, operator.add, lambda x, y, out: (1.0, 1.0), fan_out=True)
+SUM = Op("sum", 0, sum, lambda xs, out: (1.0,) * len(xs), fan_out=True)
 SUB = Op("-", 2, operator.sub, lambda x, y, out: (1.0, -1.0))
 MUL = Op("*", 2, operator.mul, lambda x, y, out: (y, x))
 DIV = Op("/", 2, _div, lambda x, y, out: (1.0 / y, -out / y))
@@ -518,32 +521,90 @@ class Value:
         intermediate nodes are reset and hold this call's gradient afterwards.
         """
         seed = _as_data(gradient, "backward gradient")
-        order = _topological_order(self)
-        _check_not_stale(order)
-        for node in order:  # fresh gradients on computed nodes; leaves accumulate
-            if node._op is not None:
-                node.grad = 0.0
-        self.grad += seed
-        for node in reversed(order):  # outputs before inputs
-            op = node._op
-            if op is None:  # a leaf: nothing to pass on
-                continue
-            upstream = node.grad
-            try:
-                if op.arity == 2:
-                    x, y = node._parents
-                    dx, dy = op.local(x._data, y._data, node._data)
-                    x.grad += upstream * dx
-                    y.grad += upstream * dy
-                elif op.arity == 1:
-                    (x,) = node._parents
-                    x.grad += upstream * op.local(x._data, node._data, op.arg)
-                else:
-                    parents = node._parents
-                    for p, d in zip(parents, op.local([p._data for p in parents], node._data)):
-                        p.grad += upstream * d
-            except (ZeroDivisionError, OverflowError, ValueError) as e:
-                raise _local_gradient_error(node, e) from e
+        order, leaves, earlier = _prepare_backward(self)
+        self.grad = seed
+        try:
+            _propagate(order)
+        except BaseException:
+            for leaf, g in zip(leaves, earlier):
+                leaf.grad = g
+            raise
+        for leaf, g in zip(leaves, earlier):
+            leaf.grad += g
+
+
+def _prepare_backward(root: "Value") -> tuple:
+    """Topological order of ``root``'s graph, with every ``.grad`` set to 0.
+
+    Leaves keep their earlier gradients aside (returned) and get them added back
+    after the pass, so they receive this pass's total in one addition: a second
+    backward() doubles them exactly, as PyTorch's AccumulateGrad does.
+
+    It is one walk (not one per task) because the graph outgrows the CPU caches:
+    each pass over the nodes costs about as much as the arithmetic.
+    """
+    order, visited, stack = [], set(), [root]
+    push, pop, emit, mark_visited = stack.append, stack.pop, order.append, visited.add
+    leaves, earlier = [], []
+    oldest, newest_leaf = root._stamp, -1
+    while stack:
+        node = pop()
+        if node is _FINISH:
+            emit(pop())
+            continue
+        if node in visited:
+            continue
+        mark_visited(node)
+        push(node)
+        push(_FINISH)
+        # the bookkeeping of backward, while the node is in cache
+        stamp = node._stamp
+        if node._op is None:
+            leaves.append(node)
+            earlier.append(node.grad)
+            if stamp > newest_leaf:
+                newest_leaf = stamp
+        elif stamp < oldest:
+            oldest = stamp
+        node.grad = 0.0
+        for parent in node._parents:
+            if parent not in visited:
+                push(parent)
+    if newest_leaf > oldest:  # a leaf changed after some node was made: look closer
+        try:
+            _check_not_stale(order)
+        except StaleGraphError:
+            for leaf, g in zip(leaves, earlier):
+                leaf.grad = g
+            raise
+    return order, leaves, earlier
+
+
+def _propagate(order: list) -> None:
+    """The chain rule, outputs before inputs: parent.grad += upstream * local gradient."""
+    for node in reversed(order):
+        op = node._op
+        if op is None:  # a leaf: nothing to pass on
+            continue
+        upstream = node.grad
+        try:
+            if op.fan_out:
+                for p in node._parents:
+                    p.grad += upstream
+            elif op.arity == 2:
+                x, y = node._parents
+                dx, dy = op.local(x._data, y._data, node._data)
+                x.grad += upstream * dx
+                y.grad += upstream * dy
+            elif op.arity == 1:
+                (x,) = node._parents
+                x.grad += upstream * op.local(x._data, node._data, op.arg)
+            else:
+                parents = node._parents
+                for p, d in zip(parents, op.local([p._data for p in parents], node._data)):
+                    p.grad += upstream * d
+        except (ZeroDivisionError, OverflowError, ValueError) as e:
+            raise _local_gradient_error(node, e) from e
 
 
 def _check_not_stale(order: list) -> None:
@@ -642,7 +703,7 @@ def _topological_order(root: Value) -> list:
         mark_visited(node)
         push(node)
         push(_FINISH)
-        for parent in reversed(node._parents):  # the first input is explored first
+        for parent in node._parents:
             if parent not in visited:
                 push(parent)
     return order
@@ -651,7 +712,8 @@ def _topological_order(root: Value) -> list:
 def topological_order(root: Value) -> list:
     """All nodes ``root`` depends on, inputs first and ``root`` last.
 
-    Deterministic: parents are visited in the order of the operation's inputs.
+    Deterministic: the same graph always gives the same order (the walk follows
+    each node's tuple of parents; no sets or ids decide anything).
     """
     return _topological_order(root)
 

@@ -6,6 +6,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autograd import StaleGraphError, Value, grad, no_grad, topological_order, vsum, zero_grad
 
@@ -362,3 +364,41 @@ def test_leaky_relu_alpha_is_recorded():
     y = Value(-2.0).leaky_relu(0.1)
     assert y.op == "leaky_relu" and y.op_arg == 0.1 and y.data == pytest.approx(-0.2)
     assert (Value(3.0) ** 2).op_arg == 2.0
+
+
+def test_failed_backward_leaves_earlier_gradients_as_they_were():
+    x, w = Value(0.0), Value(2.0)
+    (x * w).backward()
+    assert (x.grad, w.grad) == (2.0, 0.0)
+    y = (x * w).sqrt() + w  # d sqrt at 0 is infinite
+    with pytest.raises(ZeroDivisionError):
+        y.backward()
+    assert (x.grad, w.grad) == (2.0, 0.0)
+
+
+_UNARY_STEPS = [Value.tanh, Value.sigmoid, Value.relu, lambda v: v * v, lambda v: -v,
+                lambda v: v.softplus(), lambda v: 0.5 * v + 1]
+
+
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 99), st.integers(0, 99),
+                          st.integers(0, len(_UNARY_STEPS) - 1)), min_size=1, max_size=40),
+       st.lists(st.floats(-2, 2), min_size=3, max_size=3))
+def test_second_backward_doubles_leaves_exactly_on_random_graphs(program, inputs):
+    leaves = [Value(x) for x in inputs]
+    nodes = list(leaves)
+    for kind, i, j, u in program:  # a random DAG with fan-out and reuse
+        a, b = nodes[i % len(nodes)], nodes[j % len(nodes)]
+        if kind == 0:
+            nodes.append(a * b)
+        elif kind == 1:
+            nodes.append(Value.sum([a, b, a]))
+        else:
+            nodes.append(_UNARY_STEPS[u](a))
+    root = Value.sum(nodes[len(leaves):])
+    root.backward()
+    first = [v.grad for v in leaves]
+    inner = [v.grad for v in nodes[len(leaves):]]
+    root.backward()
+    assert [v.grad for v in leaves] == [2 * g for g in first]
+    assert [v.grad for v in nodes[len(leaves):]] == inner
+    assert grad(root, leaves) == first

@@ -117,3 +117,15 @@ def test_gradcheck_on_random_neuron_like_expressions(xs):
         return h * h + Value.max(list(vs)).sigmoid() * 0 + h.softplus()
 
     assert gradcheck(neuron, xs)
+
+
+def test_fan_out_ops_really_have_unit_local_gradients():
+    """backward() copies upstream through ops marked fan_out; their rule must say 1s."""
+    from autograd.engine import ALL_OPS
+
+    marked = [op for op in ALL_OPS if op.fan_out]
+    assert {op.name for op in marked} == {"+", "sum"}
+    for op in marked:
+        xs = [0.5, -2.0, 3.0] if op.arity == 0 else None
+        local = op.local(xs, 1.5) if op.arity == 0 else op.local(0.5, -2.0, -1.5)
+        assert all(d == 1.0 for d in local)

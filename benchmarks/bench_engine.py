@@ -1,0 +1,222 @@
+"""Engine benchmarks: gradlab against micrograd 0.1.0, measured in the same run.
+
+    pip install -e ".[bench]"
+    python benchmarks/bench_engine.py            # full run (about a minute)
+    python benchmarks/bench_engine.py --quick    # fewer repetitions
+
+Each workload is timed alternately on both libraries, with the cyclic garbage
+collector enabled (as users have it). A timed run is the workload followed by
+``gc.collect()``, started from a clean heap: each library pays for reclaiming its
+own garbage and never for the other's. The table gives
+medians and the ratio micrograd / gradlab (higher is better for gradlab).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from autograd import Value  # noqa: E402
+
+try:
+    from micrograd.engine import Value as MicroValue
+except ImportError:  # pragma: no cover - the bench extra is missing
+    sys.exit("micrograd is not installed: pip install -e '.[bench]'  (micrograd==0.1.0)")
+
+
+# --- workloads ----------------------------------------------------------------------------
+
+def readme_expression(V):
+    """micrograd's README expression, forward and backward."""
+    a, b = V(-4.0), V(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    return a.grad, b.grad
+
+
+def two_moons(n=100, seed=1):
+    """Deterministic two-moons points with labels +-1 (no numpy needed)."""
+    rng = random.Random(seed)
+    xs, ys = [], []
+    for i in range(n):
+        t = math.pi * rng.random()
+        if i % 2 == 0:
+            xs.append([math.cos(t), math.sin(t)])
+            ys.append(1.0)
+        else:
+            xs.append([1.0 - math.cos(t), 0.5 - math.sin(t)])
+            ys.append(-1.0)
+    return xs, ys
+
+
+def mlp_params(V, sizes=(2, 16, 16, 1), seed=0):
+    rng = random.Random(seed)
+    return [[([V(rng.uniform(-1, 1)) for _ in range(nin)], V(0.0)) for _ in range(nout)]
+            for nin, nout in zip(sizes, sizes[1:])]
+
+
+def mlp_step_gradlab(layers, X, Y):
+    """Per neuron: products, ONE n-ary sum node, relu. Max-margin loss + 1e-4 L2."""
+    scores = []
+    for x in X:
+        h = [Value(xi) for xi in x]
+        for li, layer in enumerate(layers):
+            last = li == len(layers) - 1
+            out = []
+            for w, b in layer:
+                act = Value.sum([wi * hi for wi, hi in zip(w, h)] + [b])
+                out.append(act if last else act.relu())
+            h = out
+        scores.append(h[0])
+    data_loss = Value.sum([(1 + -yi * s).relu() for yi, s in zip(Y, scores)]) * (1.0 / len(X))
+    params = [p for layer in layers for w, b in layer for p in (*w, b)]
+    loss = data_loss + 1e-4 * Value.sum([p * p for p in params])
+    for p in params:
+        p.grad = 0.0
+    loss.backward()
+    return loss.data
+
+
+def mlp_step_micrograd(layers, X, Y):
+    """The same network written the micrograd way (a chain of + per neuron)."""
+    scores = []
+    for x in X:
+        h = x
+        for li, layer in enumerate(layers):
+            last = li == len(layers) - 1
+            out = []
+            for w, b in layer:
+                act = sum((wi * hi for wi, hi in zip(w, h)), b)
+                out.append(act if last else act.relu())
+            h = out
+        scores.append(h[0])
+    data_loss = sum((1 + -yi * s).relu() for yi, s in zip(Y, scores)) * (1.0 / len(X))
+    params = [p for layer in layers for w, b in layer for p in (*w, b)]
+    loss = data_loss + 1e-4 * sum(p * p for p in params)
+    for p in params:
+        p.grad = 0
+    loss.backward()
+    return loss.data
+
+
+def chain(V, n):
+    x = V(1.0)
+    y = x
+    for _ in range(n):
+        y = y * 1.0
+    y.backward()
+    return x.grad
+
+
+def bytes_per_node(V, n_nodes=100_000):
+    """tracemalloc bytes per node of a graph of n_nodes (alternating * and relu)."""
+    gc.collect()
+    w = V(1.0)
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    y = V(1.0)
+    for _ in range(n_nodes // 2):
+        y = (y * w).relu()
+    forward = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    return forward / n_nodes
+
+
+# --- timing -------------------------------------------------------------------------------
+
+def timed(fn, repeat):
+    """Seconds per call of fn, including reclaiming the garbage it leaves.
+
+    A library whose graphs hold reference cycles (micrograd's closures do) leaves
+    them to the cyclic collector, which its users pay for sooner or later; a
+    library with acyclic graphs frees them by reference counting inside fn. So
+    each timed run is fn() followed by gc.collect(), starting from a clean heap.
+    """
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        gc.collect()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def compare(name, ours, theirs, repeat, unit="ms", scale=1e3):
+    ours_t, theirs_t = [], []
+    for _ in range(repeat):  # alternate, so drifts in machine load hit both
+        ours_t += timed(ours, 1)
+        theirs_t += timed(theirs, 1)
+    o, t = statistics.median(ours_t) * scale, statistics.median(theirs_t) * scale
+    return {"workload": name, "gradlab": f"{o:.2f} {unit}", "micrograd": f"{t:.2f} {unit}",
+            "ratio": f"{t / o:.1f}x faster"}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args(argv)
+    repeat = 5 if args.quick else 15
+    rows = []
+
+    n_expr = 200
+    rows.append(compare(
+        f"1. README expression x{n_expr}",
+        lambda: [readme_expression(Value) for _ in range(n_expr)],
+        lambda: [readme_expression(MicroValue) for _ in range(n_expr)], repeat))
+
+    X, Y = two_moons()
+    ours, theirs = mlp_params(Value), mlp_params(MicroValue)
+    assert abs(mlp_step_gradlab(ours, X, Y) - mlp_step_micrograd(theirs, X, Y)) < 1e-12
+    rows.append(compare(
+        "2. MLP 2-16-16-1 step, 100 moons",
+        lambda: mlp_step_gradlab(ours, X, Y),
+        lambda: mlp_step_micrograd(theirs, X, Y), repeat))
+
+    n_chain = 1_000_000
+    start = time.perf_counter()
+    assert chain(Value, n_chain) == 1.0
+    ours_chain = time.perf_counter() - start
+    try:
+        chain(MicroValue, n_chain)
+        theirs_chain = "completed"
+    except RecursionError:
+        theirs_chain = "RecursionError"
+    rows.append({"workload": "3. chain of 1e6 ops", "gradlab": f"{ours_chain:.2f} s",
+                 "micrograd": theirs_chain, "ratio": "-"})
+
+    ours_b, theirs_b = bytes_per_node(Value), bytes_per_node(MicroValue)
+    rows.append({"workload": "4. bytes per node (100k nodes)", "gradlab": f"{ours_b:.0f} B",
+                 "micrograd": f"{theirs_b:.0f} B", "ratio": f"{theirs_b / ours_b:.1f}x smaller"})
+
+    print(f"Python {sys.version.split()[0]}, medians of {repeat} alternating runs, "
+          "gc enabled, garbage reclaimed inside each run\n")
+    cols = ["workload", "gradlab", "micrograd", "ratio"]
+    widths = [max(len(c), *(len(r[c]) for r in rows)) for c in cols]
+    print("| " + " | ".join(c.ljust(w) for c, w in zip(cols, widths)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print("| " + " | ".join(r[c].ljust(w) for c, w in zip(cols, widths)) + " |")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
