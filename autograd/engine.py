@@ -195,7 +195,7 @@ MAX = Op("max", 0, max, _one_hot_local)
 MIN = Op("min", 0, min, _one_hot_local)
 
 NEG = Op("neg", 1, lambda x, a: -x, lambda x, out, a: -1.0)
-POWC = Op("**", 1, _pow, lambda x, out, k: k * x ** (k - 1))
+POWC = Op("**", 1, _pow, lambda x, out, k: k * x ** (k - 1) if k != 0 else 0.0)
 ABS = Op("abs", 1, lambda x, a: abs(x),
          lambda x, out, a: 1.0 if x > 0 else (-1.0 if x < 0 else 0.0))  # abs'(0) := 0
 EXP = Op("exp", 1, lambda x, a: _exp(x), lambda x, out, a: out)
@@ -251,6 +251,11 @@ def no_grad() -> Iterator[None]:
 
 def _as_data(x, what: str = "Value") -> float:
     """Turn an int, float, bool or numpy scalar into a float; reject the rest."""
+    cls = x.__class__
+    if cls is float:
+        return x
+    if cls is int or cls is bool:
+        return float(x)
     if isinstance(x, numbers.Real) and not isinstance(x, Value):
         return float(x)
     if type(x).__module__ == "numpy" and getattr(x, "shape", None) == () and \
