@@ -17,10 +17,10 @@ graph of the gradient itself for second derivatives).
 from __future__ import annotations
 
 import math
-import operator
 import numbers
+import operator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Iterable, Iterator
 
 __all__ = [
     "Value",
@@ -153,8 +153,9 @@ class Op:
     ``arg`` is a constant of the operation (the exponent of ``x ** 3``, the slope
     of ``leaky_relu``); it is ``None`` for the others. ``fan_out`` marks the sums,
     whose local gradients are all 1 ("sum forward, fan-out backward"): backward()
-    then copies the upstream gradient to every input without calling ``local``. This table plays the role
-    of PyTorch's ``derivatives.yaml`` or JAX's JVP/transpose rule registry.
+    then copies the upstream gradient to every input without calling ``local``.
+    This table plays the role of PyTorch's ``derivatives.yaml`` or of JAX's rule
+    registries.
     """
 
     __slots__ = ("name", "arity", "forward", "local", "arg", "fan_out")
@@ -163,7 +164,7 @@ class Op:
         self.name, self.arity, self.forward, self.local = name, arity, forward, local
         self.arg, self.fan_out = arg, fan_out
 
-    def with_arg(self, arg) -> "Op":
+    def with_arg(self, arg) -> Op:
         """The same operation with a constant bound (``pow`` with exponent 3)."""
         return _op_with_arg(self, arg)
 
@@ -270,7 +271,7 @@ def _as_data(x, what: str = "Value") -> float:
 _new = object.__new__
 
 
-def _node(data: float, parents: tuple, op: Op) -> "Value":
+def _node(data: float, parents: tuple, op: Op) -> Value:
     """Make the output node of an operation (bypasses ``Value.__init__``'s checks)."""
     node = _new(Value)
     node._data = data
@@ -376,7 +377,9 @@ class Value:
 
     @property
     def parents(self) -> tuple:
-        """The inputs of the operation that made this Value, in order (``grad_fn.next_functions``)."""
+        """The inputs of the operation that made this Value, in order.
+
+        PyTorch keeps them in ``grad_fn.next_functions``."""
         return self._parents
 
     @property
@@ -394,7 +397,7 @@ class Value:
         """True for Values made directly by the user (``Tensor.is_leaf``)."""
         return not self._parents
 
-    def detach(self) -> "Value":
+    def detach(self) -> Value:
         """A new leaf with the same number (``Tensor.detach``)."""
         return Value(self._data, self.label)
 
@@ -404,7 +407,7 @@ class Value:
         return f"{what} ({how}, data={self._data!r})"
 
     # -- applying operations (the methods are made from the table by _binary_method) --
-    def _unary(self, op: Op) -> "Value":
+    def _unary(self, op: Op) -> Value:
         return _node(op.forward(self._data, op.arg), (self,), op)
 
     __add__, __radd__ = _binary_method(ADD, "x + y"), _binary_method(ADD, "y + x", reflected=True)
@@ -432,63 +435,63 @@ class Value:
     def __abs__(self):
         return self._unary(ABS)
 
-    def exp(self) -> "Value":
+    def exp(self) -> Value:
         return self._unary(EXP)
 
-    def log(self) -> "Value":
+    def log(self) -> Value:
         """Natural log. ``log(0)`` and negative inputs raise ``ValueError``."""
         return self._unary(LOG)
 
-    def sqrt(self) -> "Value":
+    def sqrt(self) -> Value:
         return self._unary(SQRT)
 
-    def tanh(self) -> "Value":
+    def tanh(self) -> Value:
         return self._unary(TANH)
 
-    def sigmoid(self) -> "Value":
+    def sigmoid(self) -> Value:
         """Logistic sigmoid 1/(1+e^-x), computed without overflow."""
         return self._unary(SIGMOID)
 
-    def relu(self) -> "Value":
+    def relu(self) -> Value:
         """max(0, x). Its derivative at exactly 0 is taken to be 0 (as PyTorch)."""
         return self._unary(RELU)
 
-    def leaky_relu(self, alpha: float = 0.01) -> "Value":
+    def leaky_relu(self, alpha: float = 0.01) -> Value:
         """x for x > 0, alpha*x otherwise (derivative alpha at 0)."""
         return self._unary(LEAKY_RELU.with_arg(_as_data(alpha, "leaky_relu alpha")))
 
-    def softplus(self) -> "Value":
+    def softplus(self) -> Value:
         """ln(1 + e^x), stable for large |x|; its derivative is the sigmoid."""
         return self._unary(SOFTPLUS)
 
-    def softsign(self) -> "Value":
+    def softsign(self) -> Value:
         """x / (1 + |x|)."""
         return self._unary(SOFTSIGN)
 
-    def hardtanh(self) -> "Value":
+    def hardtanh(self) -> Value:
         """x clipped to [-1, 1]; derivative 1 inside, 0 outside and at +-1."""
         return self._unary(HARDTANH)
 
-    def step(self) -> "Value":
+    def step(self) -> Value:
         """Heaviside step: 1 if x > 0 else 0 (the perceptron's). Gradient 0 everywhere."""
         return self._unary(STEP)
 
-    def sign(self) -> "Value":
+    def sign(self) -> Value:
         """-1, 0 or 1. Gradient 0 everywhere."""
         return self._unary(SIGN)
 
     @staticmethod
-    def sum(values: Iterable) -> "Value":
+    def sum(values: Iterable) -> Value:
         """One n-ary sum node: local gradient 1 to every input (``torch.sum``)."""
         return _nary(SUM, values, "Value.sum")
 
     @staticmethod
-    def max(values: Iterable) -> "Value":
+    def max(values: Iterable) -> Value:
         """One n-ary max node (maxout); the gradient goes to the first largest input."""
         return _nary(MAX, values, "Value.max")
 
     @staticmethod
-    def min(values: Iterable) -> "Value":
+    def min(values: Iterable) -> Value:
         """One n-ary min node; the gradient goes to the first smallest input."""
         return _nary(MIN, values, "Value.min")
 
@@ -538,7 +541,7 @@ class Value:
             leaf.grad += g
 
 
-def _prepare_backward(root: "Value") -> tuple:
+def _prepare_backward(root: Value) -> tuple:
     """Topological order of ``root``'s graph, with every ``.grad`` set to 0.
 
     Leaves keep their earlier gradients aside (returned) and get them added back

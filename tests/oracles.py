@@ -9,8 +9,8 @@ differences (``gradcheck``) are the second, independent gradient oracle.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from autograd import Value
 

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from autograd import StaleGraphError, Value, grad, no_grad, topological_order, vsum, zero_grad
 
-
 # --- the README example and the lecture's worked numbers -------------------------------
 
 def test_readme_example_against_closed_form():
