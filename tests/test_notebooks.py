@@ -1,0 +1,39 @@
+"""Every teaching notebook executes top to bottom; the numbers each one claims are
+asserted in its own cells, so a wrong engine fails here."""
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 1
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_executes(path):
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=300, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute()  # raises CellExecutionError, with the failing cell, on any error
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error"]
+    assert errors == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_outputs_are_reproducible(path):
+    """Committed with outputs (they read well on GitHub) but nothing that changes per run."""
+    nb = json.loads(path.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(c.get("outputs") is not None for c in code)
+    assert any(c["outputs"] for c in code), "commit the notebook with its outputs"
+    text = path.read_text()
+    assert not re.search(r" at 0x[0-9a-f]{6,}", text), "a memory address in an output"
+    assert '"execution": {' not in text, "cell timings in the metadata"
