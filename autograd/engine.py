@@ -298,11 +298,7 @@ def _coerce(other):
 
 
 def _binary_method(op: Op, formula: str, reflected: bool = False):
-    """Make the operator method (``__mul__``, ``__rmul__``, ...) of a binary op.
-
-    The body is ``_node`` written out, because this is the hottest path of the
-    engine (one call per recorded operation).
-    """
+    """Make the operator method (``__mul__``, ``__rmul__``, ...) of a binary op."""
     forward = op.forward
 
     def method(self, other):
@@ -311,18 +307,7 @@ def _binary_method(op: Op, formula: str, reflected: bool = False):
             if other is NotImplemented:
                 return other
         x, y = (other, self) if reflected else (self, other)
-        node = _new(Value)
-        node._data = forward(x._data, y._data)
-        node.grad = 0.0
-        node.label = ""
-        node._stamp = _data_version
-        if _grad_enabled:
-            node._parents = (x, y)
-            node._op = op
-        else:
-            node._parents = ()
-            node._op = None
-        return node
+        return _node(forward(x._data, y._data), (x, y), op)
 
     method.__doc__ = f"{formula} (op {op.name!r}), where self is x"
     return method
