@@ -1,1 +1,25 @@
-"""gradlab.nn: neurons, layers and MLPs built on autograd.Value."""
+"""gradlab.nn: neurons, layers, MLPs, losses, optimizers, data sets and training,
+built on ``autograd.Value``."""
+
+from . import data, init, losses, optim
+from .classic import Adaline, Perceptron
+from .losses import (
+    binary_cross_entropy,
+    cross_entropy,
+    half_squared_error,
+    hinge,
+    l2_penalty,
+    log_softmax,
+    max_margin,
+    mse,
+    softmax,
+)
+from .modules import MLP, Layer, Module, Neuron
+from .optim import SGD, Adam
+from .train import History, fit
+
+__all__ = [
+    "MLP", "Adam", "Adaline", "History", "Layer", "Module", "Neuron", "Perceptron", "SGD",
+    "binary_cross_entropy", "cross_entropy", "data", "fit", "half_squared_error", "hinge",
+    "init", "l2_penalty", "log_softmax", "losses", "max_margin", "mse", "optim", "softmax",
+]

@@ -1,0 +1,95 @@
+"""The classic single-neuron learning rules, for contrast with backprop.
+
+Both are neurons built from ``autograd.Value`` (so they can be drawn), trained
+on 0/1 labels, and both fail on XOR: a single neuron only draws a straight line.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograd import Value
+
+from .data import to_pm1
+from .modules import Neuron
+
+__all__ = ["Perceptron", "Adaline"]
+
+
+def _check(X, y, nin: int, who: str):
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != nin or len(X) != len(y):
+        raise ValueError(f"{who} expects X of shape (n, {nin}) and y of length n, "
+                         f"got X {X.shape} and y {y.shape}")
+    if not np.all((y == 0) | (y == 1)):
+        raise ValueError(f"{who} expects labels 0 or 1, got {np.unique(y)}")
+    return X, y
+
+
+class Perceptron:
+    """Rosenblatt's perceptron: output step(w.x + b) in {0, 1}; the rule
+    w <- w + lr (t - y) x, b <- b + lr (t - y) changes weights only on mistakes.
+    No gradient: the step function's derivative is 0 everywhere."""
+
+    def __init__(self, nin: int, lr: float = 1.0):
+        self.neuron = Neuron.from_weights([0.0] * nin, bias=0.0, activation="step")
+        self.lr = float(lr)
+
+    def __call__(self, x) -> Value:
+        return self.neuron(x)
+
+    def predict(self, X) -> np.ndarray:
+        return self.neuron.predict(X).astype(int)
+
+    def fit(self, X, y, epochs: int = 20, seed: int = 0) -> list[int]:
+        """Train; returns the number of mistakes in each epoch."""
+        X, y = _check(X, y, self.neuron.nin, "Perceptron")
+        rng = np.random.default_rng(seed)
+        mistakes = []
+        for _ in range(epochs):
+            wrong = 0
+            for i in rng.permutation(len(X)):
+                error = y[i] - self.neuron(X[i]).data  # t - y: -1, 0 or 1
+                if error:
+                    wrong += 1
+                    for w, xi in zip(self.neuron.w, X[i]):
+                        w.data += self.lr * error * xi
+                    self.neuron.b.data += self.lr * error
+            mistakes.append(wrong)
+        return mistakes
+
+
+class Adaline:
+    """ADALINE / Widrow-Hoff (LMS): a linear neuron z = w.x + b trained on
+    targets -1/+1 by gradient descent on 1/2 (z - t)^2 per sample, which is the
+    delta rule w <- w + lr (t - z) x. The class is 1 when z > 0."""
+
+    def __init__(self, nin: int, lr: float = 0.05):
+        self.neuron = Neuron.from_weights([0.0] * nin, bias=0.0, activation="linear")
+        self.lr = float(lr)
+
+    def __call__(self, x) -> Value:
+        return self.neuron(x)
+
+    def predict(self, X) -> np.ndarray:
+        return (self.neuron.predict(X) > 0).astype(int)
+
+    def fit(self, X, y, epochs: int = 50, seed: int = 0) -> list[float]:
+        """Train; returns the mean squared error of each epoch."""
+        X, y = _check(X, y, self.neuron.nin, "Adaline")
+        t = to_pm1(y)
+        rng = np.random.default_rng(seed)
+        params = self.neuron.parameters()
+        errors = []
+        for _ in range(epochs):
+            total = 0.0
+            for i in rng.permutation(len(X)):
+                loss = 0.5 * (self.neuron(X[i]) - t[i]) ** 2
+                for p in params:
+                    p.grad = 0.0
+                loss.backward()  # the gradient is -(t - z) x: the delta rule
+                for p in params:
+                    p.data -= self.lr * p.grad
+                total += 2 * loss.data
+            errors.append(total / len(X))
+        return errors

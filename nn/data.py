@@ -1,0 +1,192 @@
+"""Small seeded data sets for the lectures' experiments, and minibatches.
+
+Every generator returns ``(X, y)`` numpy arrays: ``X`` float64 of shape (n, d),
+``y`` integer class labels (0/1 for two classes, 0..k-1 for k), except
+``regression_1d`` whose ``y`` is float. The same ``seed`` gives the same arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+__all__ = ["logic_gate", "moons", "circles", "blobs", "spirals", "xor_quadrants",
+           "regression_1d", "train_test_split", "minibatches", "to_pm1", "DATASETS", "make"]
+
+_GATES = {
+    "AND": [0, 0, 0, 1],
+    "OR": [0, 1, 1, 1],
+    "XOR": [0, 1, 1, 0],
+    "XNOR": [1, 0, 0, 1],
+    "NAND": [1, 1, 1, 0],
+    "NOR": [1, 0, 0, 0],
+}
+
+
+def _count(n, who: str, minimum: int = 2) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
+        raise ValueError(f"{who}: n must be an int >= {minimum}, got {n!r}")
+    return int(n)
+
+
+def _noise(noise, who: str) -> float:
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or noise < 0:
+        raise ValueError(f"{who}: noise must be a number >= 0, got {noise!r}")
+    return float(noise)
+
+
+def logic_gate(name: str):
+    """The truth table of AND, OR, XOR, XNOR, NAND or NOR: X (4, 2), y (4,)."""
+    key = str(name).upper()
+    if key not in _GATES:
+        raise ValueError(f"unknown gate {name!r}; expected one of {', '.join(_GATES)}")
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    return X, np.array(_GATES[key])
+
+
+def moons(n: int = 100, noise: float = 0.1, seed: int = 0):
+    """Two interleaving half circles (as scikit-learn's ``make_moons``)."""
+    n, noise = _count(n, "moons"), _noise(noise, "moons")
+    rng = np.random.default_rng(seed)
+    n_top = n - n // 2
+    t_top = np.linspace(0, np.pi, n_top)
+    t_bottom = np.linspace(0, np.pi, n // 2)
+    X = np.vstack([np.c_[np.cos(t_top), np.sin(t_top)],
+                   np.c_[1 - np.cos(t_bottom), 0.5 - np.sin(t_bottom)]])
+    y = np.r_[np.zeros(n_top, dtype=int), np.ones(n // 2, dtype=int)]
+    X = X + rng.normal(0.0, noise, size=X.shape)
+    order = rng.permutation(n)
+    return X[order], y[order]
+
+
+def circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 0):
+    """A small circle (class 1) inside a large one (class 0)."""
+    n, noise = _count(n, "circles"), _noise(noise, "circles")
+    if not 0 < factor < 1:
+        raise ValueError(f"circles: factor must be in (0, 1), got {factor!r}")
+    rng = np.random.default_rng(seed)
+    n_out = n - n // 2
+    t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
+    t_in = np.linspace(0, 2 * np.pi, n // 2, endpoint=False)
+    X = np.vstack([np.c_[np.cos(t_out), np.sin(t_out)],
+                   factor * np.c_[np.cos(t_in), np.sin(t_in)]])
+    y = np.r_[np.zeros(n_out, dtype=int), np.ones(n // 2, dtype=int)]
+    X = X + rng.normal(0.0, noise, size=X.shape)
+    order = rng.permutation(n)
+    return X[order], y[order]
+
+
+def blobs(n: int = 100, centers=2, std: float = 0.5, seed: int = 0):
+    """Gaussian blobs: ``centers`` is a number of classes (centres drawn in
+    [-3, 3]^2) or an array of centres, one class each."""
+    n = _count(n, "blobs")
+    rng = np.random.default_rng(seed)
+    if isinstance(centers, (int, np.integer)) and not isinstance(centers, bool):
+        if centers < 2:
+            raise ValueError(f"blobs: need at least 2 centers, got {centers}")
+        centers = rng.uniform(-3, 3, size=(int(centers), 2))
+    centers = np.asarray(centers, dtype=float)
+    if centers.ndim != 2 or len(centers) < 2:
+        raise ValueError(f"blobs: centers must be an int >= 2 or an array (k, d), got {centers!r}")
+    if not std > 0:
+        raise ValueError(f"blobs: std must be > 0, got {std!r}")
+    y = np.arange(n) % len(centers)
+    X = centers[y] + rng.normal(0.0, std, size=(n, centers.shape[1]))
+    order = rng.permutation(n)
+    return X[order], y[order]
+
+
+def spirals(n: int = 100, arms: int = 2, noise: float = 0.1, turns: float = 1.0, seed: int = 0):
+    """Interleaved spiral arms, one class per arm (the playground's spiral)."""
+    n, noise = _count(n, "spirals"), _noise(noise, "spirals")
+    if isinstance(arms, bool) or not isinstance(arms, int) or arms < 2:
+        raise ValueError(f"spirals: arms must be an int >= 2, got {arms!r}")
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % arms
+    r = np.repeat(np.linspace(0.05, 1.0, -(-n // arms)), arms)[:n]
+    t = 2 * np.pi * turns * r + 2 * np.pi * y / arms
+    X = np.c_[r * np.cos(t), r * np.sin(t)] + rng.normal(0.0, noise * 0.1, size=(n, 2))
+    order = rng.permutation(n)
+    return X[order], y[order]
+
+
+def xor_quadrants(n: int = 100, noise: float = 0.0, seed: int = 0):
+    """Points in [-1, 1]^2; class 1 where x1 and x2 have different signs."""
+    n, noise = _count(n, "xor_quadrants"), _noise(noise, "xor_quadrants")
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, size=(n, 2))
+    X = X + 0.05 * np.sign(X)  # keep points off the axes, where the class flips
+    y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(int)
+    X = X + rng.normal(0.0, noise, size=X.shape)
+    return X, y
+
+
+def regression_1d(n: int = 50, noise: float = 0.1, seed: int = 0, fn=np.sin):
+    """x uniform in [-3, 3] and y = fn(x) + noise: X (n, 1), y (n,) float."""
+    n, noise = _count(n, "regression_1d"), _noise(noise, "regression_1d")
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(-3, 3, size=n))
+    return x[:, None], fn(x) + rng.normal(0.0, noise, size=n)
+
+
+DATASETS = {"moons": moons, "circles": circles, "blobs": blobs, "spirals": spirals,
+            "xor": xor_quadrants}
+
+
+def make(name: str, n: int = 100, noise: float | None = None, seed: int = 0):
+    """A 2-D classification data set by name: moons, circles, blobs, spirals or xor."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown data set {name!r}; expected one of {', '.join(DATASETS)}")
+    if noise is None:
+        return DATASETS[name](n=n, seed=seed)
+    if name == "blobs":
+        return blobs(n=n, std=max(noise, 1e-3), seed=seed)
+    return DATASETS[name](n=n, noise=noise, seed=seed)
+
+
+def train_test_split(X, y, test_fraction: float = 0.25, seed: int = 0):
+    """Shuffle and split: returns X_train, X_test, y_train, y_test."""
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(f"train_test_split: {len(X)} rows in X but {len(y)} in y")
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
+    n_test = max(1, int(round(len(X) * test_fraction)))
+    if n_test >= len(X):
+        raise ValueError(f"train_test_split: {len(X)} samples are too few to split")
+    order = np.random.default_rng(seed).permutation(len(X))
+    test, train = order[:n_test], order[n_test:]
+    return X[train], X[test], y[train], y[test]
+
+
+def minibatches(X, y, batch_size: int | None = None, rng=None,
+                shuffle: bool = True) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield ``(X_batch, y_batch)`` covering the data once, in a new random order
+    each call when ``shuffle`` (pass the same Generator every epoch). ``batch_size``
+    None means one full batch; 1 is per-sample SGD."""
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(f"minibatches: {len(X)} rows in X but {len(y)} in y")
+    n = len(X)
+    if batch_size is None:
+        batch_size = n
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+            or batch_size < 1:
+        raise ValueError(f"batch_size must be an int >= 1 or None, got {batch_size!r}")
+    if shuffle:
+        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        order = rng.permutation(n)
+    else:
+        order = np.arange(n)
+    for start in range(0, n, batch_size):
+        idx = order[start:start + batch_size]
+        yield X[idx], y[idx]
+
+
+def to_pm1(y) -> np.ndarray:
+    """Labels 0/1 as -1.0/+1.0 (for max_margin and the perceptron's sign)."""
+    y = np.asarray(y)
+    if not np.all((y == 0) | (y == 1)):
+        raise ValueError(f"to_pm1 expects labels 0 or 1, got {np.unique(y)}")
+    return 2.0 * y - 1.0

@@ -1,0 +1,223 @@
+"""Optimizers and learning-rate schedules (``torch.optim``, ``torch.optim.lr_scheduler``).
+
+An optimizer updates parameters from their ``.grad`` in ``step()``. A schedule
+wraps an optimizer and sets its ``lr`` once per epoch in ``step(metric)``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+from autograd import Value
+
+__all__ = ["Optimizer", "SGD", "Adam", "Schedule", "ConstantLR", "StepLR", "ReduceLROnPlateau",
+           "InverseTimeLR", "LinearLR"]
+
+
+def _positive(name: str, value, allow_zero: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise TypeError(f"{name} must be a finite number, got {value!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+    return float(value)
+
+
+class Optimizer:
+    """Holds the parameters and the learning rate ``lr`` (settable, e.g. by a schedule)."""
+
+    def __init__(self, params: Iterable[Value], lr: float):
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Value):
+                raise TypeError(f"{type(self).__name__}: parameter {i} is a "
+                                f"{type(p).__name__}, not a Value")
+            if not p.is_leaf:
+                raise ValueError(f"{type(self).__name__}: parameter {i} is a computed Value; "
+                                 "parameters must be leaves")
+        self.lr = _positive("lr", lr)
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with the lectures' momentum form::
+
+        v <- momentum * v - lr * (grad + weight_decay * theta)
+        theta <- theta + v
+
+    With ``nesterov=True`` the step looks ahead: theta <- theta + momentum * v - lr * g.
+    ``weight_decay`` adds the gradient of (weight_decay / 2) * theta^2 to every
+    parameter it is given. (PyTorch's ``SGD`` keeps v with the opposite sign and
+    lr outside it; the trajectories are the same for a constant lr.)
+    """
+
+    def __init__(self, params, lr: float = 0.01, momentum: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False):
+        super().__init__(params, lr)
+        self.momentum = _positive("momentum", momentum, allow_zero=True)
+        if self.momentum > 1:
+            raise ValueError(f"momentum must be in [0, 1], got {momentum!r}")
+        self.weight_decay = _positive("weight_decay", weight_decay, allow_zero=True)
+        if nesterov and self.momentum == 0:
+            raise ValueError("nesterov=True needs a momentum > 0")
+        self.nesterov = bool(nesterov)
+        self.velocity = [0.0] * len(self.params)
+
+    def step(self) -> None:
+        lr, gamma, decay = self.lr, self.momentum, self.weight_decay
+        for i, p in enumerate(self.params):
+            g = p.grad + decay * p.data if decay else p.grad
+            if gamma:
+                v = gamma * self.velocity[i] - lr * g
+                self.velocity[i] = v
+                p.data += gamma * v - lr * g if self.nesterov else v
+            else:
+                p.data -= lr * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba): per-parameter step sizes from running averages of
+    the gradient and of its square, with bias correction (``torch.optim.Adam``)."""
+
+    def __init__(self, params, lr: float = 0.001, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0):
+        super().__init__(params, lr)
+        if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+            raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
+        self.betas = (float(betas[0]), float(betas[1]))
+        self.eps = _positive("eps", eps)
+        self.weight_decay = _positive("weight_decay", weight_decay, allow_zero=True)
+        self.m = [0.0] * len(self.params)
+        self.v = [0.0] * len(self.params)
+        self.t = 0
+
+    def step(self) -> None:
+        self.t += 1
+        b1, b2 = self.betas
+        c1, c2 = 1 - b1**self.t, 1 - b2**self.t
+        for i, p in enumerate(self.params):
+            g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
+            self.m[i] = b1 * self.m[i] + (1 - b1) * g
+            self.v[i] = b2 * self.v[i] + (1 - b2) * g * g
+            p.data -= self.lr * (self.m[i] / c1) / (math.sqrt(self.v[i] / c2) + self.eps)
+
+
+# --- schedules -------------------------------------------------------------------------------
+
+
+class Schedule:
+    """Sets ``optimizer.lr`` once per epoch: call ``step(metric)`` after each epoch.
+
+    ``epoch`` counts the calls; ``lr`` is the rate for the next epoch.
+    """
+
+    def __init__(self, optimizer: Optimizer):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"a schedule wraps an Optimizer, got {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        self.base_lr = optimizer.lr
+        self.epoch = 0
+        optimizer.lr = self.lr_at(0)
+
+    @property
+    def lr(self) -> float:
+        return self.optimizer.lr
+
+    def lr_at(self, epoch: int) -> float:
+        raise NotImplementedError
+
+    def step(self, metric: float | None = None) -> float:
+        self.epoch += 1
+        self.optimizer.lr = self.lr_at(self.epoch)
+        return self.optimizer.lr
+
+
+class ConstantLR(Schedule):
+    """lr stays as it is."""
+
+    def lr_at(self, epoch: int) -> float:
+        return self.base_lr
+
+
+class StepLR(Schedule):
+    """lr = base_lr * gamma ** (epoch // step_size); gamma = 0.5 halves it."""
+
+    def __init__(self, optimizer, step_size: int, gamma: float = 0.5):
+        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
+            raise ValueError(f"step_size must be an int >= 1, got {step_size!r}")
+        self.step_size, self.gamma = step_size, _positive("gamma", gamma)
+        super().__init__(optimizer)
+
+    def lr_at(self, epoch: int) -> float:
+        return self.base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class InverseTimeLR(Schedule):
+    """lr = a / (b + epoch), the lectures' annealing schedule."""
+
+    def __init__(self, optimizer, a: float, b: float):
+        self.a, self.b = _positive("a", a), _positive("b", b)
+        super().__init__(optimizer)
+
+    def lr_at(self, epoch: int) -> float:
+        return self.a / (self.b + epoch)
+
+
+class LinearLR(Schedule):
+    """lr goes linearly from start_lr to end_lr over total_epochs, then stays."""
+
+    def __init__(self, optimizer, start_lr: float, end_lr: float, total_epochs: int):
+        self.start_lr = _positive("start_lr", start_lr)
+        self.end_lr = _positive("end_lr", end_lr, allow_zero=True)
+        if isinstance(total_epochs, bool) or not isinstance(total_epochs, int) or total_epochs < 1:
+            raise ValueError(f"total_epochs must be an int >= 1, got {total_epochs!r}")
+        self.total_epochs = total_epochs
+        super().__init__(optimizer)
+
+    def lr_at(self, epoch: int) -> float:
+        f = min(epoch, self.total_epochs) / self.total_epochs
+        return self.start_lr + (self.end_lr - self.start_lr) * f
+
+
+class ReduceLROnPlateau(Schedule):
+    """Halve (``factor``) the lr when the metric has not improved by a relative
+    ``threshold`` for more than ``patience`` epochs ("halve when progress slows")."""
+
+    def __init__(self, optimizer, factor: float = 0.5, patience: int = 5,
+                 threshold: float = 1e-4, min_lr: float = 0.0):
+        if not 0 < factor < 1:
+            raise ValueError(f"factor must be in (0, 1), got {factor!r}")
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+            raise ValueError(f"patience must be an int >= 0, got {patience!r}")
+        self.factor, self.patience = factor, patience
+        self.threshold = _positive("threshold", threshold, allow_zero=True)
+        self.min_lr = _positive("min_lr", min_lr, allow_zero=True)
+        self.best = math.inf
+        self.bad_epochs = 0
+        super().__init__(optimizer)
+
+    def lr_at(self, epoch: int) -> float:
+        return self.optimizer.lr
+
+    def step(self, metric: float | None = None) -> float:
+        if metric is None:
+            raise ValueError("ReduceLROnPlateau.step needs the epoch's metric, e.g. the loss")
+        self.epoch += 1
+        needed = self.best - abs(self.best) * self.threshold  # a relative improvement
+        if metric < needed:
+            self.best, self.bad_epochs = metric, 0
+        else:
+            self.bad_epochs += 1
+            if self.bad_epochs > self.patience:
+                self.optimizer.lr = max(self.optimizer.lr * self.factor, self.min_lr)
+                self.bad_epochs = 0
+        return self.optimizer.lr
