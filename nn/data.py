@@ -7,7 +7,7 @@ Every generator returns ``(X, y)`` numpy arrays: ``X`` float64 of shape (n, d),
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 

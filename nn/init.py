@@ -20,7 +20,7 @@ writes 2/sqrt(n_in); the usual form, used here and by PyTorch's
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

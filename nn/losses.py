@@ -12,7 +12,7 @@ ones with logarithms use stable forms (log-sum-exp, softplus), never log(x + eps
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -37,7 +37,7 @@ def _rows(outputs, targets, who: str):
         raise ValueError(f"{who}: the batch is empty")
     rows = []
     for i, o in enumerate(outputs):
-        row = [o] if isinstance(o, Value) else list(o)
+        row = [o] if isinstance(o, Value) else (list(o) if isinstance(o, (list, tuple)) else [o])
         if not all(isinstance(v, Value) for v in row):
             raise TypeError(f"{who}: output {i} must be a Value or a list of Values")
         rows.append(row)

@@ -12,8 +12,8 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -299,10 +299,10 @@ class MLP(Module):
         mats = [np.asarray(w, dtype=float) for w in weights]
         if not mats or any(m.ndim != 2 for m in mats):
             raise ValueError("from_weights expects a list of 2-D weight matrices (n_out, n_in)")
-        for l in range(1, len(mats)):
-            if mats[l].shape[1] != mats[l - 1].shape[0]:
-                raise ValueError(f"layer {l} expects {mats[l].shape[1]} inputs but layer {l - 1} "
-                                 f"has {mats[l - 1].shape[0]} outputs")
+        for k in range(1, len(mats)):
+            if mats[k].shape[1] != mats[k - 1].shape[0]:
+                raise ValueError(f"layer {k} expects {mats[k].shape[1]} inputs but layer {k - 1} "
+                                 f"has {mats[k - 1].shape[0]} outputs")
         acts = activations if isinstance(activations, list) else [activations] * len(mats)
         if len(acts) != len(mats):
             raise ValueError(f"{len(mats)} layers but {len(acts)} activations")
@@ -314,10 +314,10 @@ class MLP(Module):
         if biases is not None:
             if len(biases) != len(mats):
                 raise ValueError(f"{len(mats)} layers but {len(biases)} bias vectors")
-            for l, (layer, b) in enumerate(zip(model.layers, biases)):
+            for k, (layer, b) in enumerate(zip(model.layers, biases)):
                 b = np.asarray(b, dtype=float).reshape(-1)
                 if len(b) != layer.nout:
-                    raise ValueError(f"layer {l} has {layer.nout} neurons but {len(b)} biases")
+                    raise ValueError(f"layer {k} has {layer.nout} neurons but {len(b)} biases")
                 for neuron, bj in zip(layer.neurons, b):
                     neuron.b.data = float(bj)
         return model

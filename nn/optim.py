@@ -7,7 +7,7 @@ wraps an optimizer and sets its ``lr`` once per epoch in ``step(metric)``.
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 from autograd import Value
 
@@ -212,8 +212,7 @@ class ReduceLROnPlateau(Schedule):
         if metric is None:
             raise ValueError("ReduceLROnPlateau.step needs the epoch's metric, e.g. the loss")
         self.epoch += 1
-        needed = self.best - abs(self.best) * self.threshold  # a relative improvement
-        if metric < needed:
+        if self.best == math.inf or metric < self.best - abs(self.best) * self.threshold:
             self.best, self.bad_epochs = metric, 0
         else:
             self.bad_epochs += 1

@@ -76,7 +76,8 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
     (zero_grad, forward, backward, step), then calls ``schedule.step(epoch_loss)``.
     The recorded loss and accuracy of an epoch are over its batches, as they
     were computed during the epoch. If the loss becomes infinite or nan, training
-    stops with a RuntimeWarning and the history ends with that epoch. ``validation=(X_val, y_val)`` adds
+    stops with a RuntimeWarning and the history ends with that epoch.
+    ``validation=(X_val, y_val)`` adds
     ``val_loss``/``val_accuracy`` after each epoch. A tqdm progress bar shows
     unless ``progress=False``.
     """

@@ -1,0 +1,86 @@
+"""Data sets: shapes, labels, seeds, splits, minibatches, bad arguments."""
+
+import numpy as np
+import pytest
+
+from nn import data
+
+
+@pytest.mark.parametrize("name", ["moons", "circles", "blobs", "spirals", "xor"])
+def test_2d_datasets_are_seeded_and_shaped(name):
+    X, y = data.make(name, n=60, seed=3)
+    X2, y2 = data.make(name, n=60, seed=3)
+    X3, _ = data.make(name, n=60, seed=4)
+    assert X.shape == (60, 2) and y.shape == (60,) and X.dtype == float
+    assert np.array_equal(X, X2) and np.array_equal(y, y2) and not np.array_equal(X, X3)
+    assert set(np.unique(y)) == {0, 1}
+
+
+def test_logic_gates():
+    for name, column in [("AND", [0, 0, 0, 1]), ("or", [0, 1, 1, 1]), ("XOR", [0, 1, 1, 0]),
+                         ("XNOR", [1, 0, 0, 1])]:
+        X, y = data.logic_gate(name)
+        assert X.tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]] and y.tolist() == column
+    with pytest.raises(ValueError, match="unknown gate"):
+        data.logic_gate("IMPLIES")
+
+
+def test_class_structure():
+    X, y = data.xor_quadrants(200, seed=0)
+    assert np.all(y == ((X[:, 0] > 0) ^ (X[:, 1] > 0)))
+    X, y = data.circles(200, noise=0.0, seed=0)
+    r = np.hypot(X[:, 0], X[:, 1])
+    assert np.allclose(r[y == 0], 1.0) and np.allclose(r[y == 1], 0.5)
+    X, y = data.blobs(90, centers=[[0, 0], [5, 5], [-5, 5]], std=0.1, seed=0)
+    assert set(y) == {0, 1, 2} and np.allclose(X[y == 1].mean(axis=0), [5, 5], atol=0.1)
+    X, y = data.spirals(90, arms=3, seed=0)
+    assert set(y) == {0, 1, 2}
+    X, y = data.regression_1d(30, noise=0.0, seed=0)
+    assert X.shape == (30, 1) and np.allclose(y, np.sin(X[:, 0]))
+
+
+def test_noise_moves_points():
+    clean, _ = data.moons(50, noise=0.0, seed=1)
+    noisy, _ = data.moons(50, noise=0.3, seed=1)
+    assert 0.1 < np.abs(clean - noisy).mean() < 0.5
+
+
+def test_train_test_split_partitions():
+    X, y = data.moons(40, seed=0)
+    Xtr, Xte, ytr, yte = data.train_test_split(X, y, test_fraction=0.25, seed=0)
+    assert len(Xtr) == 30 and len(Xte) == 10
+    rows = {tuple(r) for r in np.vstack([Xtr, Xte])}
+    assert rows == {tuple(r) for r in X}
+    with pytest.raises(ValueError, match="test_fraction"):
+        data.train_test_split(X, y, test_fraction=1.5)
+
+
+def test_minibatches_cover_the_data_and_reshuffle_each_epoch():
+    X, y = np.arange(10.0)[:, None], np.arange(10)
+    rng = np.random.default_rng(0)
+    epoch1 = [yb.tolist() for _, yb in data.minibatches(X, y, 3, rng)]
+    epoch2 = [yb.tolist() for _, yb in data.minibatches(X, y, 3, rng)]
+    assert [len(b) for b in epoch1] == [3, 3, 3, 1]
+    assert sorted(sum(epoch1, [])) == list(range(10)) == sorted(sum(epoch2, []))
+    assert epoch1 != epoch2
+    whole = list(data.minibatches(X, y, None, shuffle=False))
+    assert len(whole) == 1 and whole[0][1].tolist() == list(range(10))
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: data.moons(1), "n must be"),
+    (lambda: data.moons(10, noise=-1), "noise"),
+    (lambda: data.circles(10, factor=2), "factor"),
+    (lambda: data.spirals(10, arms=1), "arms"),
+    (lambda: data.make("swiss roll"), "unknown data set"),
+    (lambda: list(data.minibatches(np.zeros((3, 1)), np.zeros(3), 0)), "batch_size"),
+    (lambda: list(data.minibatches(np.zeros((3, 1)), np.zeros(2))), "rows"),
+    (lambda: data.to_pm1([0, 2]), "0 or 1"),
+])
+def test_bad_arguments(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_to_pm1():
+    assert data.to_pm1([0, 1, 1]).tolist() == [-1.0, 1.0, 1.0]

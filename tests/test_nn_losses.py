@@ -1,0 +1,113 @@
+"""Losses: the lectures' worked numbers, closed-form gradients, gradcheck, stability."""
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd import Value, gradcheck
+from nn import MLP
+from nn.losses import (
+    binary_cross_entropy,
+    cross_entropy,
+    half_squared_error,
+    hinge,
+    l2_penalty,
+    log_softmax,
+    max_margin,
+    mse,
+    softmax,
+)
+
+
+def test_softmax_cat_car_frog():
+    p = softmax([Value(3.2), Value(5.1), Value(-1.7)])
+    assert [round(v.data, 2) for v in p] == [0.13, 0.87, 0.0]
+    e = np.exp([3.2, 5.1, -1.7])
+    assert [v.data for v in p] == pytest.approx(e / e.sum(), rel=1e-14)
+
+
+def test_hinge_with_the_slide_scores():
+    # columns are three images labelled cat, car, frog; rows are class scores
+    scores = np.array([[3.2, 1.3, 2.2], [5.1, 4.9, 2.5], [-1.7, 2.0, -3.1]])
+    outputs = [[Value(s) for s in scores[:, i]] for i in range(3)]
+    per_image = [hinge([o], [c]).data for o, c in zip(outputs, [0, 1, 2])]
+    assert per_image == pytest.approx([2.9, 0.0, 12.9])
+    assert hinge(outputs, [0, 1, 2]).data == pytest.approx((2.9 + 0 + 12.9) / 3)
+
+
+def test_cross_entropy_gradient_is_softmax_minus_target():
+    logits = [Value(0.5), Value(-1.0), Value(2.0), Value(0.1)]
+    loss = cross_entropy([logits], [2])
+    loss.backward()
+    p = softmax([Value(z.data) for z in logits])
+    target = [0, 0, 1, 0]
+    assert [z.grad for z in logits] == pytest.approx([pi.data - t for pi, t in zip(p, target)],
+                                                     abs=1e-15)
+    assert loss.data == pytest.approx(-math.log(p[2].data), rel=1e-14)
+
+
+def test_cross_entropy_one_hot_equals_index_and_is_stable_for_huge_logits():
+    a = cross_entropy([[Value(1.0), Value(3.0)]], [1]).data
+    b = cross_entropy([[Value(1.0), Value(3.0)]], [[0.0, 1.0]]).data
+    assert a == b
+    z = [Value(1000.0), Value(-1000.0), Value(0.0)]
+    loss = cross_entropy([z], [1])
+    assert loss.data == pytest.approx(2000.0)
+    loss.backward()
+    assert [v.grad for v in z] == pytest.approx([1.0, -1.0, 0.0])
+    assert all(math.isfinite(v.data) for v in log_softmax(z))
+
+
+def test_binary_cross_entropy_from_logits():
+    z = [Value(0.3), Value(-2.0), Value(800.0), Value(-800.0)]
+    t = [1, 0, 1, 0]
+    loss = binary_cross_entropy(z, t)
+    sig = lambda x: 1 / (1 + math.exp(-x))
+    expected = (-math.log(sig(0.3)) - math.log(1 - sig(-2.0)) + 0 + 0) / 4
+    assert loss.data == pytest.approx(expected, rel=1e-12)
+    loss.backward()
+    assert [v.grad for v in z] == pytest.approx([(sig(0.3) - 1) / 4, sig(-2.0) / 4, 0, 0])
+
+
+def test_mse_and_half_squared_error():
+    y, t = [Value(1.0), Value(3.0)], [0.0, 1.0]
+    assert mse(y, t).data == (1 + 4) / 2
+    e = half_squared_error(y, t)
+    e.backward()
+    assert e.data == 2.5 and [v.grad for v in y] == [1.0, 2.0]  # dE/dy = y - t
+
+
+def test_max_margin_and_l2_penalty():
+    s = [Value(0.5), Value(-2.0), Value(3.0)]
+    assert max_margin(s, [1, 1, -1]).data == pytest.approx((0.5 + 3.0 + 4.0) / 3)
+    m = MLP.from_weights([[[1.0, 2.0]]], [[5.0]])
+    assert l2_penalty(m).data == 0.5 * (1 + 4)  # the bias is not decayed
+    assert l2_penalty(m, weights_only=False).data == 0.5 * (1 + 4 + 25)
+
+
+@pytest.mark.parametrize("loss,targets", [
+    (lambda z: cross_entropy([z], [1]), None),
+    (lambda z: hinge([z], [0]), None),
+    (lambda z: mse([z], [[0.5, -0.5, 1.0]]), None),
+    (lambda z: binary_cross_entropy(z[:1], [1]) + binary_cross_entropy(z[1:2], [0]), None),
+    (lambda z: Value.sum(softmax(z)[:2]), None),
+    (lambda z: log_softmax(z)[2], None),
+    (lambda z: max_margin([z[0], z[1]], [1, -1]), None),
+])
+def test_every_loss_passes_gradcheck(loss, targets):
+    assert gradcheck(lambda a, b, c: loss([a, b, c]), [0.3, -0.8, 1.9])
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda: mse([Value(1.0)], [1.0, 2.0]), ValueError, "1 outputs but 2 targets"),
+    (lambda: mse(Value(1.0), [1.0]), TypeError, "list of outputs"),
+    (lambda: cross_entropy([[Value(1.0), Value(2.0)]], [2]), ValueError, r"\[0, 2\)"),
+    (lambda: max_margin([Value(1.0)], [0]), ValueError, "-1 or \\+1"),
+    (lambda: binary_cross_entropy([Value(1.0)], [2]), ValueError, "0 or 1"),
+    (lambda: softmax([]), TypeError, "non-empty"),
+    (lambda: mse([1.0], [1.0]), TypeError, "Value"),
+])
+def test_bad_arguments(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()

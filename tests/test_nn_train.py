@@ -1,0 +1,129 @@
+"""Training: fit on the lectures' problems, the history it records, the classic rules."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import Value
+from nn import MLP, SGD, Adaline, Perceptron, data, fit
+
+
+def test_mlp_learns_moons_to_97_percent():
+    X, y = data.moons(100, noise=0.1, seed=0)
+    model = MLP(2, [16, 16, 1], rng=0)
+    history = fit(model, X, y, loss="max_margin", l2=1e-4, epochs=60, progress=False,
+                  optimizer=SGD(model.parameters(), lr=0.1, momentum=0.9))
+    predicted = (model.predict(X) > 0).astype(int)
+    assert np.mean(predicted == y) >= 0.97
+    assert history.loss[-1] < history.loss[0] / 5
+    assert history.epochs == 60 and len(history.lr) == 60
+
+
+def test_small_mlp_learns_xor():
+    X, y = data.logic_gate("XOR")
+    model = MLP(2, [4, 1], activation="tanh", rng=1)
+    fit(model, X, y, loss="bce", epochs=300, progress=False,
+        optimizer=SGD(model.parameters(), lr=0.5, momentum=0.9))
+    assert ((model.predict(X) > 0).astype(int) == y).all()
+
+
+def test_cross_entropy_blobs_with_minibatches_validation_and_schedule():
+    X, y = data.blobs(90, centers=[[-2, 0], [2, 0], [0, 3]], std=0.5, seed=0)
+    Xtr, Xte, ytr, yte = data.train_test_split(X, y, seed=0)
+    model = MLP(2, [8, 3], activation="tanh", rng=0)
+    opt = SGD(model.parameters(), lr=0.2)
+    h = fit(model, Xtr, ytr, loss="cross_entropy", optimizer=opt, epochs=15, batch_size=16,
+            schedule=nn.optim.StepLR(opt, step_size=5), validation=(Xte, yte), progress=False)
+    assert h.lr == [0.2] * 5 + [0.1] * 5 + [0.05] * 5
+    assert h.val_accuracy[-1] >= 0.9 and len(h.val_loss) == 15
+    assert np.mean(np.argmax(model.predict(Xte), axis=1) == yte) == h.val_accuracy[-1]
+
+
+def test_one_weight_regression_gradient_and_per_sample_sgd():
+    w = Value(1.0)
+    loss = (1.0 * w - 2.0) ** 2
+    loss.backward()
+    assert w.grad == -2.0  # 2x(xw - y) at x=1, y=2, w=1
+    model = MLP.from_weights([[[1.0]]], None)  # y_hat = x * w, no bias
+    X, y = np.array([[1.0], [2.0], [3.0]]), np.array([2.0, 4.0, 6.0])
+    h = fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=0.01), epochs=30,
+            batch_size=1, shuffle=False, progress=False)
+    assert model.parameters()[0].data == pytest.approx(2.0, abs=1e-3)
+    assert h.accuracy[0] is None  # regression: no accuracy
+    # epoch 1 by hand: mse of one sample is (xw - y)^2, gradient 2x(xw - y)
+    w_hand = 1.0
+    for x_i, y_i in zip([1, 2, 3], [2, 4, 6]):
+        w_hand -= 0.01 * 2 * x_i * (x_i * w_hand - y_i)
+    m2 = MLP.from_weights([[[1.0]]], None)
+    fit(m2, X, y, loss="mse", optimizer=SGD(m2.parameters(), lr=0.01), epochs=1, batch_size=1,
+        shuffle=False, progress=False)
+    assert m2.parameters()[0].data == pytest.approx(w_hand, rel=1e-14)
+
+
+def test_grad_norms_are_recorded_per_layer():
+    X, y = data.moons(20, seed=0)
+    model = MLP(2, [4, 4, 1], activation="sigmoid", rng=0)
+    h = fit(model, X, y, epochs=2, record_grad_norms=True, progress=False)
+    assert len(h.grad_norms) == 2 and len(h.grad_norms[0]) == 3
+    assert all(g >= 0 and math.isfinite(g) for g in h.grad_norms[0])
+
+
+def test_too_large_learning_rate_stops_with_a_warning():
+    X, y = data.regression_1d(20, seed=0)
+    model = MLP(1, [8, 1], activation="relu", rng=0)
+    with pytest.warns(RuntimeWarning, match="learning rate"):
+        h = fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=50.0), epochs=50,
+                progress=False)
+    assert h.epochs < 50 and not math.isfinite(h.loss[-1])
+
+
+def test_progress_bar_quiet_when_asked(capsys):
+    X, y = data.moons(10, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit(MLP(2, [2, 1], rng=0), X, y, epochs=2, progress=False)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+    fit(MLP(2, [2, 1], rng=0), X, y, epochs=2, progress=True)
+    assert "training" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kwargs,exc,match", [
+    ({"loss": "l1"}, ValueError, "unknown loss"),
+    ({"epochs": 0}, ValueError, "epochs"),
+    ({"loss": 3}, TypeError, "loss"),
+])
+def test_fit_bad_arguments(kwargs, exc, match):
+    X, y = data.moons(10, seed=0)
+    with pytest.raises(exc, match=match):
+        fit(MLP(2, [2, 1], rng=0), X, y, progress=False, **kwargs)
+    with pytest.raises(ValueError, match="X of shape"):
+        fit(MLP(2, [2, 1], rng=0), X[:5], y, progress=False)
+
+
+# --- the classic rules ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("gate", ["AND", "OR"])
+def test_perceptron_learns_and_or(gate):
+    X, y = data.logic_gate(gate)
+    p = Perceptron(2)
+    mistakes = p.fit(X, y, epochs=20)
+    assert mistakes[-1] == 0 and (p.predict(X) == y).all()
+
+
+def test_adaline_learns_a_linear_target():
+    X, y = data.blobs(60, centers=[[-2, -2], [2, 2]], std=0.5, seed=0)
+    a = Adaline(2, lr=0.01)
+    errors = a.fit(X, y, epochs=30)
+    assert errors[-1] < errors[0] and np.mean(a.predict(X) == y) >= 0.97
+
+
+def test_single_neurons_fail_on_xor_and_an_mlp_does_not():
+    X, y = data.logic_gate("XOR")
+    p, a = Perceptron(2), Adaline(2, lr=0.05)
+    assert min(p.fit(X, y, epochs=100)) >= 1  # never a clean epoch
+    a.fit(X, y, epochs=200)
+    assert np.mean(p.predict(X) == y) <= 0.75 and np.mean(a.predict(X) == y) <= 0.75
