@@ -22,6 +22,16 @@ def test_readme_example_prints_what_it_shows():
     assert out.getvalue().split() == shown
 
 
+def test_readme_nn_example_runs_and_learns():
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    code = next(b for b in blocks if "import nn" in b)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec"), {})
+    accuracy = float(out.getvalue().split()[-1])
+    assert accuracy >= 0.97
+
+
 def test_engine_tour_runs():
     from autograd.__main__ import main
 

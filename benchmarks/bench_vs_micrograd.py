@@ -1,8 +1,8 @@
-"""Engine benchmarks: gradlab against micrograd 0.1.0, measured in the same run.
+"""gradlab against micrograd 0.1.0, measured in the same run.
 
     pip install -e ".[bench]"
-    python benchmarks/bench_engine.py            # full run (about a minute)
-    python benchmarks/bench_engine.py --quick    # fewer repetitions
+    python benchmarks/bench_vs_micrograd.py            # full run (about a minute)
+    python benchmarks/bench_vs_micrograd.py --quick    # fewer repetitions
 
 Each workload is timed alternately on both libraries, with the cyclic garbage
 collector enabled (as users have it). A timed run is the workload followed by
@@ -25,9 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import nn  # noqa: E402
 from autograd import Value  # noqa: E402
 
 try:
+    from micrograd import nn as micro_nn
     from micrograd.engine import Value as MicroValue
 except ImportError:  # pragma: no cover - the bench extra is missing
     sys.exit("micrograd is not installed: pip install -e '.[bench]'  (micrograd==0.1.0)")
@@ -117,6 +119,44 @@ def mlp_step_micrograd(layers, X, Y):
     return loss.data
 
 
+def nn_training_step_setup():
+    """micrograd's demo step (its own MLP) and the same step through gradlab's nn,
+    starting from the same weights: max-margin loss + 1e-4 * sum of squared
+    parameters, one SGD update."""
+    X, Y = two_moons()
+    random.seed(1337)
+    theirs = micro_nn.MLP(2, [16, 16, 1])
+    ours = nn.MLP(2, [16, 16, 1])
+    # both list a neuron's parameters as w..., b, layer by layer
+    ours.load_state_dict({name: p.data for (name, _), p in
+                          zip(ours.named_parameters(), theirs.parameters())})
+    optimizer = nn.SGD(ours.parameters(), lr=0.01)
+
+    def step_ours():
+        scores = [ours(x) for x in X]
+        # l2_penalty is 1/2 sum p^2, so 2e-4 of it is micrograd's 1e-4 * sum p^2
+        loss = nn.max_margin(scores, Y) + 2e-4 * nn.l2_penalty(ours, weights_only=False)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.data
+
+    def step_theirs():  # micrograd's demo.ipynb, with a constant learning rate
+        inputs = [list(map(MicroValue, row)) for row in X]
+        scores = list(map(theirs, inputs))
+        losses = [(1 + -yi * si).relu() for yi, si in zip(Y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = 1e-4 * sum(p * p for p in theirs.parameters())
+        total = data_loss + reg_loss
+        theirs.zero_grad()
+        total.backward()
+        for p in theirs.parameters():
+            p.data -= 0.01 * p.grad
+        return total.data
+
+    return step_ours, step_theirs
+
+
 def chain(V, n):
     x = V(1.0)
     y = x
@@ -191,6 +231,13 @@ def main(argv=None):
         lambda: mlp_step_gradlab(ours, X, Y),
         lambda: mlp_step_micrograd(theirs, X, Y), repeat))
 
+    step_ours, step_theirs = nn_training_step_setup()
+    first_ours, first_theirs = step_ours(), step_theirs()  # same weights: same loss
+    assert abs(first_ours - first_theirs) < 1e-12, (first_ours, first_theirs)
+    rows.append(compare(
+        "3. nn.MLP training step (micrograd: its MLP)",
+        step_ours, step_theirs, repeat))
+
     n_chain = 1_000_000
     start = time.perf_counter()
     assert chain(Value, n_chain) == 1.0
@@ -200,11 +247,11 @@ def main(argv=None):
         theirs_chain = "completed"
     except RecursionError:
         theirs_chain = "RecursionError"
-    rows.append({"workload": "3. chain of 1e6 ops", "gradlab": f"{ours_chain:.2f} s",
+    rows.append({"workload": "4. chain of 1e6 ops", "gradlab": f"{ours_chain:.2f} s",
                  "micrograd": theirs_chain, "ratio": "-"})
 
     ours_b, theirs_b = bytes_per_node(Value), bytes_per_node(MicroValue)
-    rows.append({"workload": "4. bytes per node (100k nodes)", "gradlab": f"{ours_b:.0f} B",
+    rows.append({"workload": "5. bytes per node (100k nodes)", "gradlab": f"{ours_b:.0f} B",
                  "micrograd": f"{theirs_b:.0f} B", "ratio": f"{theirs_b / ours_b:.1f}x smaller"})
 
     print(f"Python {sys.version.split()[0]}, medians of {repeat} alternating runs, "
