@@ -532,38 +532,9 @@ def _prepare_backward(root: Value) -> tuple:
     Leaves keep their earlier gradients aside (returned) and get them added back
     after the pass, so they receive this pass's total in one addition: a second
     backward() doubles them exactly, as PyTorch's AccumulateGrad does.
-
-    It is one walk (not one per task) because the graph outgrows the CPU caches:
-    each pass over the nodes costs about as much as the arithmetic.
     """
-    order, visited, stack = [], set(), [root]
-    push, pop, emit, mark_visited = stack.append, stack.pop, order.append, visited.add
-    leaves, earlier = [], []
-    oldest, newest_leaf = root._stamp, -1
-    while stack:
-        node = pop()
-        if node is _FINISH:
-            emit(pop())
-            continue
-        if node in visited:
-            continue
-        mark_visited(node)
-        push(node)
-        push(_FINISH)
-        # the bookkeeping of backward, while the node is in cache
-        stamp = node._stamp
-        if node._op is None:
-            leaves.append(node)
-            earlier.append(node.grad)
-            if stamp > newest_leaf:
-                newest_leaf = stamp
-        elif stamp < oldest:
-            oldest = stamp
-        node.grad = 0.0
-        for parent in node._parents:
-            if parent not in visited:
-                push(parent)
-    if newest_leaf > oldest:  # a leaf changed after some node was made: look closer
+    order, leaves, earlier, stale_possible = _walk(root, prepare_backward=True)
+    if stale_possible:  # a leaf changed after some node was made: look closer
         try:
             _check_not_stale(order)
         except StaleGraphError:
@@ -676,16 +647,23 @@ def zero_grad(values: Iterable[Value]) -> None:
 _FINISH = object()  # stack marker: "the parents of the node below me are done"
 
 
-def _topological_order(root: Value) -> list:
+def _walk(root: Value, prepare_backward: bool = False) -> tuple:
     """Nodes that ``root`` depends on, each after all of its parents; root last.
 
     An iterative depth-first search (no recursion, so a chain of a million
     operations works): a node is emitted once all of its parents have been.
+    With ``prepare_backward`` it also does backward()'s bookkeeping while each
+    node is in the CPU cache (one walk, not one per task: large graphs outgrow
+    the caches, and a pass over the nodes costs about as much as the arithmetic):
+    it zeroes every ``.grad``, sets the leaves' earlier gradients aside, and
+    tells whether a leaf's ``.data`` may have changed after a node used it.
     """
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}")
     order, visited, stack = [], set(), [root]
     push, pop, emit, mark_visited = stack.append, stack.pop, order.append, visited.add
+    leaves, earlier = [], []
+    oldest, newest_leaf = root._stamp, -1
     while stack:
         node = pop()
         if node is _FINISH:
@@ -696,10 +674,24 @@ def _topological_order(root: Value) -> list:
         mark_visited(node)
         push(node)
         push(_FINISH)
+        if prepare_backward:
+            stamp = node._stamp
+            if node._op is None:
+                leaves.append(node)
+                earlier.append(node.grad)
+                if stamp > newest_leaf:
+                    newest_leaf = stamp
+            elif stamp < oldest:
+                oldest = stamp
+            node.grad = 0.0
         for parent in node._parents:
             if parent not in visited:
                 push(parent)
-    return order
+    return order, leaves, earlier, newest_leaf > oldest
+
+
+def _topological_order(root: Value) -> list:
+    return _walk(root)[0]
 
 
 def topological_order(root: Value) -> list:
