@@ -111,3 +111,16 @@ def test_every_loss_passes_gradcheck(loss, targets):
 def test_bad_arguments(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_softmax_jacobian_is_h_i_times_delta_minus_h_k():
+    """The lecture's formula: d h_i / d u_k = h_i (delta_ik - h_k)."""
+    from autograd import grad
+
+    u = [Value(0.2), Value(-1.3), Value(0.7)]
+    h = softmax(u)
+    for i in range(3):
+        row = grad(h[i], u)
+        for k in range(3):
+            expected = h[i].data * ((1.0 if i == k else 0.0) - h[k].data)
+            assert row[k] == pytest.approx(expected, abs=1e-15)
