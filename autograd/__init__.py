@@ -20,9 +20,13 @@ from .engine import (
     zero_grad,
 )
 from .functional import GradcheckError, grad, gradcheck
+from .viz import GraphDrawing, GraphvizNotFoundError, draw_graph
 
 __all__ = [
     "GradcheckError",
+    "GraphDrawing",
+    "GraphvizNotFoundError",
+    "draw_graph",
     "Op",
     "StaleGraphError",
     "Value",
