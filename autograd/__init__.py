@@ -20,9 +20,12 @@ from .engine import (
     zero_grad,
 )
 from .functional import GradcheckError, grad, gradcheck
+from .trace import BackwardTrace, backward_trace
 from .viz import GraphDrawing, GraphvizNotFoundError, draw_graph
 
 __all__ = [
+    "BackwardTrace",
+    "backward_trace",
     "GradcheckError",
     "GraphDrawing",
     "GraphvizNotFoundError",

@@ -35,14 +35,22 @@ class GraphvizNotFoundError(RuntimeError):
     """Neither the ``dot`` program nor pygraphviz is available to lay out a graph."""
 
 
-def render(source: str, fmt: str = "svg") -> bytes:
-    """Lay out and render DOT text: with ``dot`` if on PATH, else with pygraphviz."""
-    if fmt not in ("svg", "png", "pdf"):
-        raise ValueError(f"render: format must be svg, png or pdf, got {fmt!r}")
+def render(source: str, fmt: str = "svg", engine: str = "dot") -> bytes:
+    """Lay out and render DOT text: with ``dot`` if on PATH, else with pygraphviz.
+
+    ``fmt`` is svg, png, pdf or dot (the layout as DOT, with positions);
+    ``engine="neato"`` keeps the nodes at the positions given in the source
+    (``neato -n2``) instead of laying them out.
+    """
+    if fmt not in ("svg", "png", "pdf", "dot"):
+        raise ValueError(f"render: format must be svg, png, pdf or dot, got {fmt!r}")
+    if engine not in ("dot", "neato"):
+        raise ValueError(f"render: engine must be 'dot' or 'neato', got {engine!r}")
+    pinned = ["-Kneato", "-n2"] if engine == "neato" else []
     dot = shutil.which("dot")
     if dot:
-        done = subprocess.run([dot, f"-T{fmt}"], input=source.encode(), capture_output=True,
-                              timeout=120)
+        done = subprocess.run([dot, *pinned, f"-T{fmt}"], input=source.encode(),
+                              capture_output=True, timeout=120)
         if done.returncode != 0:
             raise RuntimeError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
         return done.stdout
@@ -50,7 +58,8 @@ def render(source: str, fmt: str = "svg") -> bytes:
         import pygraphviz
     except ImportError:
         raise GraphvizNotFoundError(_INSTALL_HELP) from None
-    return pygraphviz.AGraph(string=source).draw(format=fmt, prog="dot")
+    graph = pygraphviz.AGraph(string=source)
+    return graph.draw(format=fmt, prog=engine, args="-n2" if pinned else "")
 
 
 def _fmt(x: float, precision: int) -> str:
