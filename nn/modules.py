@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from autograd import Value, no_grad
+from autograd.viz import _write_atomically
 
 from . import init as initializers
 
@@ -134,18 +133,7 @@ class Module:
             "model": repr(self),
             "parameters": self.state_dict(),
         }
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump(document, f, indent=1)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        _write_atomically(Path(path), json.dumps(document, indent=1).encode())
 
     def load(self, path) -> Module:
         """Read parameters written by ``save``; on any error the model is unchanged."""

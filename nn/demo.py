@@ -1,0 +1,138 @@
+"""The main demo: train an MLP on a 2-D data set and write what there is to see.
+
+    gradlab-demo                      # or: python -m nn.demo
+    gradlab-demo --data spirals --hidden 16 16 --activation tanh --epochs 200
+
+writes to ./gradlab-out/: the decision boundary and the loss curve (PNG), the
+graph of one neuron after backward (SVG), and its backward pass step by step (HTML).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import webbrowser
+from pathlib import Path
+
+import numpy as np
+
+from autograd import Value, backward_trace, draw_graph
+
+from . import data
+from .modules import ACTIVATIONS, MLP
+from .optim import SGD, Adam
+from .train import fit
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gradlab-demo", description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", choices=sorted(data.DATASETS), default="moons")
+    p.add_argument("--samples", type=int, default=100, help="number of points (default 100)")
+    p.add_argument("--noise", type=float, default=None, help="noise of the data set")
+    p.add_argument("--hidden", type=int, nargs="+", default=[16, 16], metavar="N",
+                   help="hidden layer sizes (default 16 16)")
+    p.add_argument("--activation", choices=[a for a in ACTIVATIONS if a != "linear"],
+                   default="relu")
+    p.add_argument("--loss", choices=["max_margin", "bce", "mse", "cross_entropy", "hinge"],
+                   default="max_margin")
+    p.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], default="momentum")
+    p.add_argument("--lr", type=float, default=0.1)
+    p.add_argument("--l2", type=float, default=1e-4)
+    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, default=Path("gradlab-out"), help="output directory")
+    p.add_argument("--open", action="store_true", help="open the step-through in a browser")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def run(args) -> dict:
+    """Train and write the pictures; returns the paths written."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise OSError("the demo draws with matplotlib: pip install 'gradlab[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if args.epochs < 1 or args.samples < 4 or not args.lr > 0 or args.l2 < 0:
+        raise ValueError("--epochs must be >= 1, --samples >= 4, --lr > 0 and --l2 >= 0")
+    if any(h < 1 for h in args.hidden):
+        raise ValueError(f"--hidden sizes must be >= 1, got {args.hidden}")
+    X, y = data.make(args.data, n=args.samples, noise=args.noise, seed=args.seed)
+    n_classes = int(y.max()) + 1
+    multi = args.loss in ("cross_entropy", "hinge")
+    if n_classes > 2 and not multi:
+        raise ValueError(f"--data {args.data} has {n_classes} classes: use --loss cross_entropy "
+                         "or hinge")
+    model = MLP(2, [*args.hidden, n_classes if multi else 1], activation=args.activation,
+                rng=args.seed)
+    params = model.parameters()
+    optimizer = {"sgd": lambda: SGD(params, lr=args.lr),
+                 "momentum": lambda: SGD(params, lr=args.lr, momentum=0.9),
+                 "adam": lambda: Adam(params, lr=args.lr)}[args.optimizer]()
+    history = fit(model, X, y, loss=args.loss, optimizer=optimizer, epochs=args.epochs,
+                  l2=args.l2, seed=args.seed, progress=not args.quiet)
+    args.out.mkdir(parents=True, exist_ok=True)
+    paths = {}
+
+    # decision boundary
+    lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 70), np.linspace(lo[1], hi[1], 70))
+    scores = model.predict(np.c_[gx.ravel(), gy.ravel()])
+    zone = np.argmax(scores, axis=1) if multi else (scores > (0.5 if args.loss == "mse" else 0))
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    ax.contourf(gx, gy, zone.reshape(gx.shape), alpha=0.3, cmap="coolwarm", levels=n_classes - 1
+                if n_classes > 2 else 1)
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=22)
+    accuracy = history.accuracy[-1]
+    ax.set_title(f"{args.data}: MLP {[2, *args.hidden]}, {args.activation}, "
+                 f"train accuracy {accuracy:.2f}" if accuracy is not None else args.data)
+    fig.tight_layout()
+    paths["decision boundary"] = args.out / "decision_boundary.png"
+    fig.savefig(paths["decision boundary"], dpi=110)
+    plt.close(fig)
+
+    # loss curve
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    ax.plot(range(1, history.epochs + 1), history.loss)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"{args.loss} loss (+ L2)")
+    ax.set_yscale("log")
+    fig.tight_layout()
+    paths["loss curve"] = args.out / "loss_curve.png"
+    fig.savefig(paths["loss curve"], dpi=110)
+    plt.close(fig)
+
+    # one neuron of the first layer, on the first sample, after backward
+    neuron = model.layers[0].neurons[0]
+    x = [Value(float(v), label=f"x{i + 1}") for i, v in enumerate(X[0])]
+    for i, w in enumerate(neuron.w):
+        w.label = f"w{i + 1}"
+    neuron.b.label = "b"
+    out = neuron(x)
+    out.label = "out"
+    trace = backward_trace(out)
+    paths["neuron graph"] = draw_graph(out, edge_labels="flow").save(args.out / "neuron_graph.svg")
+    paths["backward step-through"] = trace.to_html(args.out / "backprop_steps.html",
+                                                   title="One neuron's backward pass")
+    return paths
+
+
+def main(argv=None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        paths = run(args)
+    except (ValueError, OSError) as e:
+        parser.exit(2, f"gradlab-demo: error: {e}\n")
+    print("wrote:")
+    for what, path in paths.items():
+        print(f"  {what:24} {path}")
+    if args.open:
+        webbrowser.open(paths["backward step-through"].resolve().as_uri())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""The main demo writes real pictures and an HTML step-through; bad options give a
+one-line error."""
+
+import struct
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from nn.demo import main
+
+
+def test_demo_writes_its_outputs(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["--epochs", "3", "--quiet", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for name in ("decision_boundary.png", "loss_curve.png", "neuron_graph.svg",
+                 "backprop_steps.html"):
+        assert name in printed and (out / name).stat().st_size > 1000
+    for png in ("decision_boundary.png", "loss_curve.png"):
+        data = (out / png).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", data[16:24])
+        assert width >= 400 and height >= 300
+    assert ET.parse(out / "neuron_graph.svg").getroot().tag.endswith("svg")
+    page = (out / "backprop_steps.html").read_text()
+    assert page.count('class="frame"') >= 5 and "http://" not in page.replace(
+        'xmlns="http://www.w3.org/2000/svg"', "").replace("http://www.w3.org/1999/xlink", "")
+
+
+def test_demo_multiclass(tmp_path):
+    assert main(["--data", "spirals", "--loss", "cross_entropy", "--hidden", "8",
+                 "--epochs", "2", "--quiet", "--out", str(tmp_path)]) == 0
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--lr", "-1"], "--lr > 0"),
+    (["--samples", "2"], "--samples >= 4"),
+    (["--hidden", "0"], "--hidden"),
+])
+def test_bad_options_give_one_line(argv, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv + ["--quiet", "--out", str(tmp_path)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("gradlab-demo: error:") and message in err and "\n" not in err
+
+
+def test_unknown_option_is_argparse_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--data", "swissroll"])
+    assert info.value.code == 2 and "invalid choice" in capsys.readouterr().err
