@@ -41,3 +41,15 @@ def test_engine_tour_runs():
     text = out.getvalue()
     assert "dL/dx = upstream * local = 5 * y = 15.0" in text
     assert "checked against central differences: True" in text
+
+
+def test_readme_seeing_backprop_example_writes_its_files(tmp_path, monkeypatch):
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    code = next(b for b in blocks if "backward_trace" in b)
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec"), {})
+    assert "upstream" in out.getvalue()
+    assert (tmp_path / "neuron.svg").read_text().lstrip().startswith("<?xml")
+    assert (tmp_path / "neuron-backprop.html").read_text().count('class="frame"') == 9
