@@ -2,6 +2,7 @@
 frames with a fixed layout, and a self-contained HTML export."""
 
 import re
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -140,6 +141,13 @@ def test_jupyter_filmstrip_and_stepper():
     assert strip.count("<svg") == len(trace) + 1 and "figcaption" in strip
     assert trace.show() is None  # displays an ipywidgets stepper
     assert "BackwardTrace(8 steps" in repr(trace)
+
+
+def test_jupyter_without_ipywidgets_falls_back_to_the_filmstrip(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    trace = backward_trace(tanh_neuron())
+    shown = trace.show()
+    assert shown.data.count("<svg") == len(trace) + 1
 
 
 def test_bad_arguments():
