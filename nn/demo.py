@@ -86,7 +86,8 @@ def run(args) -> dict:
                 if n_classes > 2 else 1)
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=22)
     accuracy = history.accuracy[-1]
-    ax.set_title(f"{args.data}: MLP {[2, *args.hidden]}, {args.activation}, "
+    sizes = [2, *args.hidden, n_classes if multi else 1]
+    ax.set_title(f"{args.data}: MLP {sizes}, {args.activation}, "
                  f"train accuracy {accuracy:.2f}" if accuracy is not None else args.data)
     fig.tight_layout()
     paths["decision boundary"] = args.out / "decision_boundary.png"
