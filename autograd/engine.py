@@ -513,35 +513,34 @@ class Value:
         (call ``zero_grad`` between steps; a second call doubles them), while
         intermediate nodes are reset and hold this call's gradient afterwards.
         """
-        seed = _as_data(gradient, "backward gradient")
-        order, leaves, earlier = _prepare_backward(self)
-        self.grad = seed
-        try:
+        with backward_pass(self, gradient) as order:
             _propagate(order)
-        except BaseException:
-            for leaf, g in zip(leaves, earlier):
-                leaf.grad = g
-            raise
-        for leaf, g in zip(leaves, earlier):
-            leaf.grad += g
 
 
-def _prepare_backward(root: Value) -> tuple:
-    """Topological order of ``root``'s graph, with every ``.grad`` set to 0.
+@contextmanager
+def backward_pass(root: Value, gradient: float = 1.0) -> Iterator[list]:
+    """The frame of every backward pass; the body propagates (``parent.grad += ...``)
+    over the yielded topological order, outputs last.
 
-    Leaves keep their earlier gradients aside (returned) and get them added back
-    after the pass, so they receive this pass's total in one addition: a second
-    backward() doubles them exactly, as PyTorch's AccumulateGrad does.
+    Before: every ``.grad`` in the graph is set to 0 and the root's to
+    ``gradient``; leaves keep their earlier gradients aside. After: the leaves get
+    them added back, so each leaf receives the pass's total in one addition (a
+    second backward() doubles it exactly, as PyTorch's AccumulateGrad does). If
+    anything fails, the leaves' earlier gradients are restored.
     """
+    seed = _as_data(gradient, "backward gradient")
     order, leaves, earlier, stale_possible = _walk(root, prepare_backward=True)
-    if stale_possible:  # a leaf changed after some node was made: look closer
-        try:
+    try:
+        if stale_possible:  # a leaf changed after some node was made: look closer
             _check_not_stale(order)
-        except StaleGraphError:
-            for leaf, g in zip(leaves, earlier):
-                leaf.grad = g
-            raise
-    return order, leaves, earlier
+        root.grad = seed
+        yield order
+    except BaseException:
+        for leaf, g in zip(leaves, earlier):
+            leaf.grad = g
+        raise
+    for leaf, g in zip(leaves, earlier):
+        leaf.grad += g
 
 
 def _propagate(order: list) -> None:

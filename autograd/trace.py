@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .engine import Value, _as_data, _prepare_backward, local_gradients
+from .engine import Value, _as_data, backward_pass, local_gradients
 from .viz import GraphDrawing, _write_atomically, draw_graph, render
 
 __all__ = ["backward_trace", "BackwardTrace", "Step"]
@@ -55,10 +55,8 @@ def backward_trace(root: Value, gradient: float = 1.0) -> BackwardTrace:
     if not isinstance(root, Value):
         raise TypeError(f"backward_trace expects a Value, got {type(root).__name__}")
     seed = _as_data(gradient, "backward gradient")
-    order, leaves, earlier = _prepare_backward(root)
-    root.grad = seed
     steps = []
-    try:
+    with backward_pass(root, seed) as order:
         for node in reversed(order):
             if node.is_leaf:
                 continue
@@ -70,12 +68,6 @@ def backward_trace(root: Value, gradient: float = 1.0) -> BackwardTrace:
                 parent.grad = before + contribution  # backward(): parent.grad += ...
                 steps.append(Step(len(steps) + 1, node, i, parent, upstream, local,
                                   contribution, before, parent.grad))
-    except BaseException:
-        for leaf, g in zip(leaves, earlier):
-            leaf.grad = g
-        raise
-    for leaf, g in zip(leaves, earlier):
-        leaf.grad += g
     return BackwardTrace(root, order, steps, seed)
 
 

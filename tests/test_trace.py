@@ -8,7 +8,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_viz import micrograd_expression, tanh_neuron
+from oracles import micrograd_expression
+from test_viz import tanh_neuron
 
 from autograd import Value
 from autograd.trace import backward_trace

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from oracles import micrograd_expression
 
 import autograd.viz as viz
 import nn
@@ -14,22 +15,6 @@ from autograd import Value
 from autograd.viz import GraphvizNotFoundError, draw_graph
 
 GOLDEN = Path(__file__).parent / "golden"
-
-
-def micrograd_expression():
-    a, b = Value(-4.0, label="a"), Value(2.0, label="b")
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    g.label = "g"
-    return g, a, b
 
 
 def tanh_neuron():
