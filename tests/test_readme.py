@@ -53,3 +53,23 @@ def test_readme_seeing_backprop_example_writes_its_files(tmp_path, monkeypatch):
     assert "upstream" in out.getvalue()
     assert (tmp_path / "neuron.svg").read_text().lstrip().startswith("<?xml")
     assert (tmp_path / "neuron-backprop.html").read_text().count('class="frame"') == 9
+
+
+def test_readme_pictures_are_the_demos_output(tmp_path):
+    """The README shows gradlab-demo's pictures: regenerate them and compare."""
+    import struct
+
+    from nn.demo import main
+
+    images = README.parent / "notebooks" / "images"
+    for name in re.findall(r"\(notebooks/images/([\w.]+)\)", README.read_text()):
+        assert (images / name).exists(), name
+    assert main(["--quiet", "--out", str(tmp_path)]) == 0
+    committed = (images / "neuron_graph.svg").read_text()
+    fresh = (tmp_path / "neuron_graph.svg").read_text()
+    words = lambda svg: re.findall(r">([^<>]+)</text>", svg)
+    assert words(committed) == words(fresh)  # same labels, data, grads and flows
+    for png in ("decision_boundary.png", "loss_curve.png"):
+        sizes = [struct.unpack(">II", p.read_bytes()[16:24]) for p in (images / png,
+                                                                        tmp_path / png)]
+        assert sizes[0] == sizes[1]
