@@ -689,17 +689,13 @@ def _walk(root: Value, prepare_backward: bool = False) -> tuple:
     return order, leaves, earlier, newest_leaf > oldest
 
 
-def _topological_order(root: Value) -> list:
-    return _walk(root)[0]
-
-
 def topological_order(root: Value) -> list:
     """All nodes ``root`` depends on, inputs first and ``root`` last.
 
     Deterministic: the same graph always gives the same order (the walk follows
     each node's tuple of parents; no sets or ids decide anything).
     """
-    return _topological_order(root)
+    return _walk(root)[0]
 
 
 def local_gradients(node: Value, create_graph: bool = False) -> tuple:

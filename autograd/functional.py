@@ -9,9 +9,9 @@ from .engine import (
     Value,
     _as_data,
     _check_not_stale,
-    _topological_order,
     local_gradients,
     no_grad,
+    topological_order,
 )
 
 __all__ = ["grad", "gradcheck", "GradcheckError"]
@@ -37,7 +37,7 @@ def grad(output: Value, inputs, create_graph: bool = False):
         if not isinstance(v, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(v).__name__}")
 
-    order = _topological_order(output)
+    order = topological_order(output)
     _check_not_stale(order)
     grads = {output: Value(1.0) if create_graph else 1.0}
     for node in reversed(order):
