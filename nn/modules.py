@@ -4,6 +4,13 @@ A neuron computes ``y = f(sum_i w_i x_i + b)``: one product node per input,
 ONE n-ary sum node (weights, adder) and the activation ``f``. A layer is a list
 of neurons that see the same inputs; an MLP is a list of layers.
 (PyTorch: ``nn.Module``, ``nn.Linear`` + activation, ``nn.Sequential``.)
+
+Parameters are plain leaf Values, created once: ``model.parameters()`` always
+returns the same objects, in the order of ``model.named_parameters()``.
+
+Saving (``model.save(path)``) writes JSON, never pickle: the architecture and
+every parameter by name. ``model.load(path)`` reads the numbers into an existing
+model; ``load(path)`` (this module's function) builds the model the file describes.
 """
 
 from __future__ import annotations
@@ -20,13 +27,13 @@ from autograd.viz import _write_atomically
 
 from . import init as initializers
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "activation_function"]
+__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "activation_function", "load"]
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "relu": Value.relu,
     "tanh": Value.tanh,
     "sigmoid": Value.sigmoid,
-    "leaky_relu": Value.leaky_relu,
+    "leaky_relu": Value.leaky_relu,  # slope 0.01; for another: lambda v: v.leaky_relu(0.2)
     "softplus": Value.softplus,
     "softsign": Value.softsign,
     "hardtanh": Value.hardtanh,
@@ -35,9 +42,13 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "linear": None,  # identity: no node at all
 }
 
+FILE_FORMAT = "gradlab.nn"
+FILE_VERSION = 1
+
 
 def activation_function(activation) -> Callable[[Value], Value] | None:
-    """The function for an activation name in ``ACTIVATIONS``, or a callable Value -> Value."""
+    """The function for an activation name in ``ACTIVATIONS`` (``None`` for
+    ``"linear"``), or the callable Value -> Value itself."""
     if callable(activation):
         return activation
     if isinstance(activation, str) and activation in ACTIVATIONS:
@@ -55,28 +66,49 @@ def _activation_name(activation) -> str:
 def _rng(rng) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None or isinstance(rng, (int, np.integer)):
+    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
         return np.random.default_rng(rng)
     raise TypeError(f"rng must be None, an int seed or a numpy Generator, got {type(rng).__name__}")
 
 
+def _count(value, what: str) -> int:
+    """A positive int (a number of inputs or units), or a clear error."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{what} must be an int >= 1, got {value!r}")
+    return int(value)
+
+
 def _as_values(x, n_expected: int, who: str) -> list:
-    """The inputs as a list of Values: numbers become leaves, Values stay as they are."""
+    """The inputs as a list of Values: numbers become leaves (once, shared by every
+    neuron of the first layer), Values stay as they are."""
     if isinstance(x, np.ndarray):
         if x.ndim != 1:
             raise ValueError(f"{who} expects a 1-D input of {n_expected} numbers, "
                              f"got an array of shape {x.shape}")
         x = x.tolist()
-    elif isinstance(x, (Value, int, float)) or not isinstance(x, Sequence):
+    elif isinstance(x, (Value, str, bytes)) or not isinstance(x, Sequence):
         raise TypeError(f"{who} expects a list, tuple or 1-D array of {n_expected} inputs, "
                         f"got {type(x).__name__}")
     if len(x) != n_expected:
         raise ValueError(f"{who} expects {n_expected} inputs, got {len(x)}")
-    return [v if isinstance(v, Value) else Value(v) for v in x]
+    return [v if v.__class__ is Value else Value(v) for v in x]
+
+
+def _is_number(v) -> bool:
+    return (not isinstance(v, (bool, np.bool_))
+            and isinstance(v, (int, float, np.integer, np.floating)))
 
 
 class Module:
-    """Base class: parameters, gradients, saving (``torch.nn.Module``)."""
+    """Base class: parameters, gradients, saving (``torch.nn.Module``).
+
+    A subclass defines ``named_parameters()`` and ``__call__``; everything else
+    (``parameters``, ``zero_grad``, ``state_dict``, ``save``/``load``, ``predict``)
+    follows from those two.
+    """
+
+    def __call__(self, x):
+        raise NotImplementedError(f"{type(self).__name__} does not define __call__")
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """``(name, Value)`` pairs in a fixed order, e.g. ``layers.0.neurons.3.w.1``."""
@@ -88,6 +120,7 @@ class Module:
 
     @property
     def num_parameters(self) -> int:
+        """How many numbers the model learns (``sum(p.numel() for p in m.parameters())``)."""
         return len(self.named_parameters())
 
     def zero_grad(self) -> None:
@@ -95,87 +128,132 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
 
-    # -- saving and loading ---------------------------------------------------------
+    # -- state, saving and loading -----------------------------------------------------
     def state_dict(self) -> dict[str, float]:
-        """Parameter values by name (``Module.state_dict``)."""
+        """Parameter values by name (``Module.state_dict``); plain floats."""
         return {name: p.data for name, p in self.named_parameters()}
 
     def load_state_dict(self, state: dict) -> None:
-        """Set parameter values by name. Everything is checked before anything is
-        changed: on any error the model is left as it was."""
+        """Set parameter values by name (``Module.load_state_dict``). Everything is
+        checked before anything is changed: on any error the model is left as it was."""
         if not isinstance(state, dict):
             raise TypeError(f"load_state_dict expects a dict of name -> number, "
                             f"got {type(state).__name__}")
         named = self.named_parameters()
         names = [n for n, _ in named]
+        known = set(names)
         missing = [n for n in names if n not in state]
-        unexpected = [k for k in state if k not in set(names)]
+        unexpected = [k for k in state if k not in known]
         if missing or unexpected:
             raise ValueError(
-                f"state does not fit this {type(self).__name__} ({len(names)} parameters): "
-                f"missing {missing[:5]}{' ...' if len(missing) > 5 else ''}, "
-                f"unexpected {unexpected[:5]}{' ...' if len(unexpected) > 5 else ''}"
+                f"state does not fit this {type(self).__name__} ({len(names)} parameters, "
+                f"state has {len(state)}): missing {_first(missing)}, "
+                f"unexpected {_first(unexpected)}"
             )
-        values = {}
+        values = []
         for name in names:
             v = state[name]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            if not _is_number(v) or not math.isfinite(v):
                 raise ValueError(f"parameter {name!r} must be a finite number, got {v!r}")
-            values[name] = float(v)
-        for name, p in named:
-            p.data = values[name]
+            values.append(float(v))
+        for (_, p), v in zip(named, values):
+            p.data = v
+
+    def config(self) -> dict | None:
+        """The architecture as JSON-ready data (used by ``save`` and ``load``);
+        ``None`` when it cannot be written down (a custom activation function)."""
+        return None
 
     def save(self, path) -> None:
-        """Write the parameters to a JSON file, atomically (never pickle)."""
+        """Write the architecture and parameters to a JSON file, atomically: a
+        reader sees the old file or the new one, never half of one. (PyTorch:
+        ``torch.save(model.state_dict(), path)``, but never pickle.)"""
+        state = self.state_dict()
+        bad = [name for name, v in state.items() if not math.isfinite(v)]
+        if bad:
+            raise ValueError(f"cannot save: parameter {bad[0]!r} is {state[bad[0]]!r} "
+                             f"({len(bad)} non-finite parameters; did training diverge?)")
         document = {
-            "format": "gradlab.nn",
-            "version": 1,
+            "format": FILE_FORMAT,
+            "version": FILE_VERSION,
             "model": repr(self),
-            "parameters": self.state_dict(),
+            "architecture": self.config(),
+            "parameters": state,
         }
         _write_atomically(Path(path), json.dumps(document, indent=1).encode())
 
     def load(self, path) -> Module:
-        """Read parameters written by ``save``; on any error the model is unchanged."""
-        text = Path(path).read_text()
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{path} is not a gradlab model file: not valid JSON ({e})") from None
-        if not isinstance(document, dict) or document.get("format") != "gradlab.nn":
-            raise ValueError(f"{path} is not a gradlab model file (no 'format': 'gradlab.nn')")
-        if document.get("version") != 1:
-            raise ValueError(f"{path}: unsupported file version {document.get('version')!r}")
-        self.load_state_dict(document.get("parameters"))
+        """Read the parameters of a file written by ``save`` into this model and
+        return it. On any error (not JSON, truncated, another shape) the model is
+        unchanged. To build the model from the file instead: ``nn.modules.load(path)``."""
+        self.load_state_dict(_read_document(path)["parameters"])
         return self
 
     # -- inference ------------------------------------------------------------------------
     def predict(self, X) -> np.ndarray:
-        """Outputs for each row of ``X`` as an array, computed under ``no_grad``:
-        shape (N,) for a one-output model, (N, k) otherwise."""
-        X = np.asarray(X, dtype=float)
-        if X.ndim == 1:
-            X = X[None, :]
+        """Outputs for each row of ``X`` (shape (N, n_in)) as an array, without
+        recording a graph (like calling a PyTorch model under ``torch.no_grad()``):
+        shape (N,) when the model returns one Value, (N, k) when it returns k."""
+        X = self._check_batch(X)
+        forward = self._float_forward()
         with no_grad():
-            rows = [self(x) for x in X]
-        if rows and isinstance(rows[0], Value):
-            return np.array([r.data for r in rows])
-        return np.array([[v.data for v in r] for r in rows]).reshape(len(rows), -1)
+            rows = [forward(x) for x in X.tolist()]
+        if not rows:
+            return np.zeros((0,) if self._returns_value() else (0, self._n_outputs()))
+        if isinstance(rows[0], float):
+            return np.array(rows)
+        return np.array(rows).reshape(len(rows), -1)
+
+    def _check_batch(self, X) -> np.ndarray:
+        nin = getattr(self, "nin", None)
+        try:
+            X = np.asarray(X, dtype=float)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{type(self).__name__}.predict expects an array of numbers "
+                            f"of shape (N, {nin}): {e}") from None
+        if X.ndim == 1 and nin is not None:
+            # a 1-D array is N samples of a one-input model, else one sample
+            X = X[:, None] if nin == 1 else X[None, :]
+        if X.ndim != 2 or (nin is not None and X.shape[1] != nin):
+            raise ValueError(f"{type(self).__name__}.predict expects an array of shape "
+                             f"(N, {nin}), got shape {X.shape}")
+        return X
+
+    def _float_forward(self) -> Callable[[list], float | list]:
+        """A function from one sample (a list of floats) to the output's numbers."""
+        def forward(x: list):
+            out = self(x)
+            return out.data if isinstance(out, Value) else [v.data for v in out]
+        return forward
+
+    def _returns_value(self) -> bool:
+        return True
+
+    def _n_outputs(self) -> int:
+        return 1
+
+
+def _first(names: list, n: int = 5) -> str:
+    return "[" + ", ".join(repr(s) for s in names[:n]) + (", ...]" if len(names) > n else "]")
+
+
+# --- the three modules ----------------------------------------------------------------------
 
 
 class Neuron(Module):
-    """One neuron: ``activation(sum_i w_i x_i + b)``.
+    """One neuron: ``activation(sum_i w_i x_i + b)`` (PyTorch: ``nn.Linear(nin, 1)``
+    followed by the activation).
 
-    ``init`` is a name from ``nn.init.NAMES`` or a callable; ``"auto"`` picks He
-    for the ReLU family and Xavier for the others. ``rng`` is a seed or a numpy
-    Generator: the same seed gives the same weights.
+    ``activation`` is a name in ``ACTIVATIONS`` or any callable Value -> Value.
+    ``init`` is a name in ``nn.init.NAMES`` or a callable ``(n_in, n_out, rng)``;
+    ``"auto"`` picks He for the ReLU family (relu, leaky_relu, softplus) and Xavier
+    for the others. Biases start at 0. ``rng`` is a seed or a numpy Generator:
+    the same seed gives the same weights.
     """
 
     def __init__(self, nin: int, activation="relu", init="auto", bias: bool = True, rng=None,
                  _weights=None):
-        if isinstance(nin, bool) or not isinstance(nin, (int, np.integer)) or nin < 1:
-            raise ValueError(f"Neuron expects nin >= 1 inputs, got {nin!r}")
-        self.nin = int(nin)
+        self.nin = _count(nin, "Neuron: nin (the number of inputs)")
         self.activation = activation
         self._f = activation_function(activation)
         if _weights is None:
@@ -189,11 +267,13 @@ class Neuron(Module):
         """A neuron with exactly these weights, e.g. the AND gate
         ``Neuron.from_weights([20, 20], bias=-30, activation="sigmoid")``.
         ``bias=None`` makes a neuron without a bias."""
-        weights = [float(w) for w in weights]
+        weights = _finite_floats(weights, "Neuron.from_weights: weights")
+        if not weights:
+            raise ValueError("Neuron.from_weights expects at least one weight, got none")
         neuron = cls(len(weights), activation=activation, bias=bias is not None,
                      _weights=weights)
         if bias is not None:
-            neuron.b.data = float(bias)
+            neuron.b.data = _finite_floats([bias], "Neuron.from_weights: bias")[0]
         return neuron
 
     def _forward(self, xs: list) -> Value:
@@ -212,25 +292,34 @@ class Neuron(Module):
             named.append(("b", self.b))
         return named
 
+    def config(self) -> dict | None:
+        if not isinstance(self.activation, str):
+            return None
+        return {"type": "Neuron", "nin": self.nin, "activation": self.activation,
+                "bias": self.b is not None}
+
+    def _float_forward(self) -> Callable[[list], float]:
+        numbers, f = _layer_numbers([self]), self._f
+        return lambda x: _float_layer(numbers, f, x)[0]
+
     def __repr__(self) -> str:
-        return f"Neuron({self.nin}, {_activation_name(self.activation)})"
+        extra = "" if self.b is not None else ", bias=False"
+        return f"Neuron({self.nin}, {_activation_name(self.activation)}{extra})"
 
 
 class Layer(Module):
-    """``nout`` neurons that see the same ``nin`` inputs (``nn.Linear`` + activation)."""
+    """``nout`` neurons that see the same ``nin`` inputs (PyTorch: ``nn.Linear``
+    + activation). Calling it returns a list of ``nout`` Values."""
 
     def __init__(self, nin: int, nout: int, activation="relu", init="auto", bias: bool = True,
                  rng=None, _weights=None):
-        if isinstance(nout, bool) or not isinstance(nout, (int, np.integer)) or nout < 1:
-            raise ValueError(f"Layer expects nout >= 1 neurons, got {nout!r}")
-        rng = _rng(rng)
-        if _weights is None:
-            if isinstance(nin, bool) or not isinstance(nin, (int, np.integer)) or nin < 1:
-                raise ValueError(f"Layer expects nin >= 1 inputs, got {nin!r}")
-            _weights = _initial_weights(init, activation, int(nin), int(nout), rng)
-        self.nin, self.nout = int(nin), int(nout)
+        self.nin = _count(nin, "Layer: nin (the number of inputs)")
+        self.nout = _count(nout, "Layer: nout (the number of neurons)")
         self.activation = activation
-        self.neurons = [Neuron(nin, activation=activation, bias=bias, _weights=row)
+        activation_function(activation)  # fail here, once, on an unknown name
+        if _weights is None:
+            _weights = _initial_weights(init, activation, self.nin, self.nout, _rng(rng))
+        self.neurons = [Neuron(self.nin, activation=activation, bias=bias, _weights=row)
                         for row in _weights]
 
     def _forward(self, xs: list) -> list:
@@ -243,71 +332,114 @@ class Layer(Module):
         return [(f"neurons.{j}.{name}", p) for j, n in enumerate(self.neurons)
                 for name, p in n.named_parameters()]
 
+    def config(self) -> dict | None:
+        if not isinstance(self.activation, str):
+            return None
+        return {"type": "Layer", "nin": self.nin, "nout": self.nout,
+                "activation": self.activation, "bias": self.neurons[0].b is not None}
+
+    def _float_forward(self) -> Callable[[list], list]:
+        numbers, f = _layer_numbers(self.neurons), self.neurons[0]._f
+        return lambda x: _float_layer(numbers, f, x)
+
+    def _returns_value(self) -> bool:
+        return False
+
+    def _n_outputs(self) -> int:
+        return self.nout
+
     def __repr__(self) -> str:
-        return f"Layer({self.nin} -> {self.nout}, {_activation_name(self.activation)})"
+        extra = "" if self.neurons[0].b is not None else ", bias=False"
+        return f"Layer({self.nin} -> {self.nout}, {_activation_name(self.activation)}{extra})"
 
 
 class MLP(Module):
-    """A multi-layer perceptron: ``MLP(2, [16, 16, 1])`` has two hidden layers of 16.
+    """A multi-layer perceptron: ``MLP(2, [16, 16, 1])`` has two hidden layers of
+    16 units and one output (PyTorch: ``nn.Sequential`` of ``nn.Linear`` layers
+    and activations).
 
-    ``activation`` applies to the hidden layers (one value, or a list with one
-    entry per hidden layer); ``output_activation`` to the last layer. Calling the
-    model on one sample returns a Value when the last layer has one unit, else a
-    list of Values.
+    ``activation`` applies to the hidden layers: one name or callable for all of
+    them, or a list/tuple with one entry per hidden layer, e.g.
+    ``MLP(2, [8, 8, 1], activation=["tanh", "relu"])``. ``output_activation``
+    applies to the last layer (``"linear"`` by default: raw scores/logits).
+
+    ``model(x)`` takes one sample (a list/tuple of floats or Values, or a 1-D
+    numpy array of length ``nin``) and returns a Value when the last layer has
+    one unit, else a list of Values. ``model.predict(X)`` does a whole batch.
     """
 
     def __init__(self, nin: int, sizes: Sequence[int], activation="relu",
                  output_activation="linear", init="auto", bias: bool = True, rng=None):
-        if isinstance(nin, bool) or not isinstance(nin, (int, np.integer)) or nin < 1:
-            raise ValueError(f"MLP expects nin >= 1 inputs, got {nin!r}")
-        if isinstance(sizes, (int, np.integer)) or not isinstance(sizes, Iterable):
+        self.nin = _count(nin, "MLP: nin (the number of inputs)")
+        if isinstance(sizes, (int, np.integer, str)) or not isinstance(sizes, Iterable):
             raise TypeError(f"MLP expects a list of layer sizes such as [16, 1], got {sizes!r}")
-        sizes = list(sizes)
+        sizes = [_count(s, f"MLP: size of layer {i}") for i, s in enumerate(sizes)]
         if not sizes:
             raise ValueError("MLP expects at least one layer size, got []")
-        hidden = activation if isinstance(activation, list) else [activation] * (len(sizes) - 1)
-        if len(hidden) != len(sizes) - 1:
-            raise ValueError(f"MLP with {len(sizes) - 1} hidden layers got {len(hidden)} "
-                             "hidden activations")
+        n_hidden = len(sizes) - 1
+        if isinstance(activation, (list, tuple)):
+            hidden = list(activation)
+            if len(hidden) != n_hidden:
+                raise ValueError(f"MLP with {n_hidden} hidden layers got {len(hidden)} "
+                                 f"hidden activations {activation!r}")
+        else:
+            hidden = [activation] * n_hidden
         rng = _rng(rng)
-        dims = [int(nin)] + sizes
+        dims = [self.nin] + sizes
         acts = hidden + [output_activation]
-        self.nin = int(nin)
         self.layers = [Layer(dims[i], dims[i + 1], activation=acts[i], init=init, bias=bias,
                              rng=rng) for i in range(len(sizes))]
-        self._params = None
+        self._named = None
 
     @classmethod
     def from_weights(cls, weights: Sequence, biases: Sequence | None = None,
                      activations="linear") -> MLP:
         """An MLP with exactly these weights: ``weights[l]`` has shape (n_out, n_in)
-        of layer l, ``biases[l]`` length n_out (None: no biases). ``activations``
-        is one name or a list with one per layer. The lecture's ReLU XOR network:
+        of layer l, ``biases[l]`` length n_out (``biases=None``: no biases).
+        ``activations`` is one name or callable, or a list with one per layer.
+        The lectures' ReLU XOR network:
         ``MLP.from_weights([[[1, 1], [1, 1]], [[1, -2]]], [[0, -1], [0]], "relu")``."""
-        mats = [np.asarray(w, dtype=float) for w in weights]
-        if not mats or any(m.ndim != 2 for m in mats):
-            raise ValueError("from_weights expects a list of 2-D weight matrices (n_out, n_in)")
+        if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or not weights:
+            raise ValueError("MLP.from_weights expects a non-empty list of 2-D weight "
+                             "matrices, one (n_out, n_in) matrix per layer")
+        mats = []
+        for k, w in enumerate(weights):
+            try:
+                m = np.asarray(w, dtype=float)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"layer {k}: weights are not a matrix of numbers ({e})") from None
+            if m.ndim != 2 or 0 in m.shape:
+                raise ValueError(f"layer {k}: expected a 2-D (n_out, n_in) weight matrix, "
+                                 f"got shape {m.shape}")
+            if not np.all(np.isfinite(m)):
+                raise ValueError(f"layer {k}: weights must be finite numbers")
+            mats.append(m)
         for k in range(1, len(mats)):
             if mats[k].shape[1] != mats[k - 1].shape[0]:
                 raise ValueError(f"layer {k} expects {mats[k].shape[1]} inputs but layer {k - 1} "
                                  f"has {mats[k - 1].shape[0]} outputs")
-        acts = activations if isinstance(activations, list) else [activations] * len(mats)
+        acts = list(activations) if isinstance(activations, (list, tuple)) \
+            else [activations] * len(mats)
         if len(acts) != len(mats):
             raise ValueError(f"{len(mats)} layers but {len(acts)} activations")
+        bias_vectors = None
+        if biases is not None:
+            if len(biases) != len(mats):
+                raise ValueError(f"{len(mats)} layers but {len(biases)} bias vectors")
+            bias_vectors = []
+            for k, (m, b) in enumerate(zip(mats, biases)):
+                b = np.asarray(b, dtype=float).reshape(-1)
+                if len(b) != m.shape[0]:
+                    raise ValueError(f"layer {k} has {m.shape[0]} neurons but {len(b)} biases")
+                bias_vectors.append(_finite_floats(b.tolist(), f"layer {k}: biases"))
         model = cls.__new__(cls)
         model.nin = mats[0].shape[1]
         model.layers = [Layer(m.shape[1], m.shape[0], activation=a, bias=biases is not None,
                               _weights=m) for m, a in zip(mats, acts)]
-        model._params = None
-        if biases is not None:
-            if len(biases) != len(mats):
-                raise ValueError(f"{len(mats)} layers but {len(biases)} bias vectors")
-            for k, (layer, b) in enumerate(zip(model.layers, biases)):
-                b = np.asarray(b, dtype=float).reshape(-1)
-                if len(b) != layer.nout:
-                    raise ValueError(f"layer {k} has {layer.nout} neurons but {len(b)} biases")
-                for neuron, bj in zip(layer.neurons, b):
-                    neuron.b.data = float(bj)
+        model._named = None
+        for layer, b in zip(model.layers, bias_vectors or []):
+            for neuron, bj in zip(layer.neurons, b):
+                neuron.b.data = bj
         return model
 
     def __call__(self, x):
@@ -317,24 +449,141 @@ class MLP(Module):
         return h[0] if len(h) == 1 else h
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        if self._params is None:  # parameters never change identity: list them once
-            self._params = [(f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers)
-                            for name, p in layer.named_parameters()]
-        return list(self._params)
+        if self._named is None:  # parameters never change identity: list them once
+            self._named = [(f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers)
+                           for name, p in layer.named_parameters()]
+        return list(self._named)
 
-    def parameters(self) -> list[Value]:
-        return [p for _, p in self.named_parameters()]
+    def config(self) -> dict | None:
+        acts = [layer.activation for layer in self.layers]
+        if not all(isinstance(a, str) for a in acts):
+            return None
+        return {"type": "MLP", "nin": self.nin, "sizes": [layer.nout for layer in self.layers],
+                "activations": acts, "bias": self.layers[0].neurons[0].b is not None}
+
+    def _float_forward(self) -> Callable[[list], float | list]:
+        stages = [(_layer_numbers(layer.neurons), layer.neurons[0]._f) for layer in self.layers]
+
+        def forward(x: list):
+            for numbers, f in stages:
+                x = _float_layer(numbers, f, x)
+            return x[0] if len(x) == 1 else x
+        return forward
+
+    def _returns_value(self) -> bool:
+        return self.layers[-1].nout == 1
+
+    def _n_outputs(self) -> int:
+        return self.layers[-1].nout
 
     def __repr__(self) -> str:
         lines = [f"  (layers.{i}): {layer!r}" for i, layer in enumerate(self.layers)]
         return "MLP(\n" + "\n".join(lines) + f"\n)  # {self.num_parameters} parameters"
 
 
+# --- predict without building a graph -----------------------------------------------------------
+
+
+def _layer_numbers(neurons: list) -> list:
+    """Each neuron's weights as floats, followed by its bias if it has one."""
+    return [[w.data for w in n.w] + ([] if n.b is None else [n.b.data]) for n in neurons]
+
+
+def _float_layer(numbers: list, f, x: list) -> list:
+    """A layer's outputs on plain floats, equal bit for bit to the Value forward
+    pass: the same products, summed in the same order by the same ``sum`` the
+    engine's sum node uses, then the activation applied to one Value (under
+    ``no_grad``), so every activation is still defined in one place."""
+    out = []
+    for row in numbers:
+        terms = [w * xi for w, xi in zip(row, x)]
+        terms += row[len(x):]  # the bias, if the neuron has one
+        z = sum(terms)
+        out.append(z if f is None else f(Value(z)).data)
+    return out
+
+
+# --- building a model from a file ------------------------------------------------------------
+
+
+def _finite_floats(values, what: str) -> list[float]:
+    out = []
+    for v in values:
+        if not _is_number(v) or not math.isfinite(v):
+            raise ValueError(f"{what} must be finite numbers, got {v!r}")
+        out.append(float(v))
+    return out
+
+
+def _read_document(path) -> dict:
+    """The parsed contents of a model file, checked for format and version."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no model file at {path}") from None
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a gradlab model file: not UTF-8 text") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path} is not a gradlab model file: not valid JSON "
+                         f"(truncated or damaged? {e})") from None
+    if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
+        raise ValueError(f"{path} is not a gradlab model file (no 'format': '{FILE_FORMAT}')")
+    if document.get("version") != FILE_VERSION:
+        raise ValueError(f"{path}: unsupported gradlab model file version "
+                         f"{document.get('version')!r}, this gradlab reads {FILE_VERSION}")
+    if not isinstance(document.get("parameters"), dict):
+        raise ValueError(f"{path}: 'parameters' must be an object of name -> number")
+    return document
+
+
+def _from_config(config) -> Module:
+    if not isinstance(config, dict) or config.get("type") not in ("Neuron", "Layer", "MLP"):
+        raise ValueError("no architecture to rebuild (a custom activation cannot be saved "
+                         "by name): build the model yourself and call model.load(path)")
+    try:
+        kind, bias = config["type"], config["bias"]
+        if not isinstance(bias, bool):
+            raise ValueError(f"'bias' must be true or false, got {bias!r}")
+        # init="gaussian" only fills the weights until the file's numbers replace them
+        if kind == "Neuron":
+            return Neuron(config["nin"], activation=config["activation"], init="gaussian",
+                          bias=bias, rng=0)
+        if kind == "Layer":
+            return Layer(config["nin"], config["nout"], activation=config["activation"],
+                         init="gaussian", bias=bias, rng=0)
+        acts = config["activations"]
+        if not isinstance(acts, list) or len(acts) != len(config["sizes"]):
+            raise ValueError("'activations' must list one name per layer")
+        return MLP(config["nin"], config["sizes"], activation=acts[:-1],
+                   output_activation=acts[-1], init="gaussian", bias=bias, rng=0)
+    except KeyError as e:
+        raise ValueError(f"the architecture has no {e.args[0]!r}") from None
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"the architecture {config!r} is not valid: {e}") from None
+
+
+def load(path) -> Module:
+    """Build the Neuron, Layer or MLP described by a file written by ``save``,
+    with its parameters (PyTorch needs the class first; here the file says it)."""
+    document = _read_document(path)
+    try:
+        model = _from_config(document.get("architecture"))
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
+    model.load_state_dict(document["parameters"])
+    return model
+
+
 def _initial_weights(init, activation, n_in: int, n_out: int, rng) -> np.ndarray:
-    if init == "auto":
+    if isinstance(init, str) and init == "auto":
         relu_like = activation in ("relu", "leaky_relu", "softplus")
         init = "he" if relu_like else "xavier"
     w = np.asarray(initializers.get(init)(n_in, n_out, rng), dtype=float)
     if w.shape != (n_out, n_in):
         raise ValueError(f"init returned shape {w.shape}, expected ({n_out}, {n_in})")
+    if not np.all(np.isfinite(w)):
+        raise ValueError("init returned non-finite weights")
     return w
