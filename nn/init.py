@@ -9,10 +9,13 @@ Each scheme is a function ``(n_in, n_out, rng) -> array of shape (n_out, n_in)``
 | ``uniform(a=1.0)`` | U(-a, a) | ``a / sqrt(3)`` (micrograd uses a = 1) |
 | ``xavier`` / ``xavier_normal`` | normal | ``1 / sqrt(n_in)`` (as the lecture writes it) |
 | ``xavier_uniform`` | U(-sqrt(3/n_in), sqrt(3/n_in)) | ``1 / sqrt(n_in)`` |
+| ``glorot`` / ``glorot_normal`` | normal | ``sqrt(2 / (n_in + n_out))`` |
+| ``glorot_uniform`` | U(-sqrt(6/(n_in+n_out)), +same) | ``sqrt(2 / (n_in + n_out))`` |
 | ``he`` / ``msra`` | normal | ``sqrt(2 / n_in)`` |
 
-Glorot and Bengio's paper averages fan-in and fan-out (std sqrt(2/(n_in+n_out)));
-the lecture's 1/sqrt(n_in) is the fan-in form, kept here. For He/MSRA the lecture
+"xavier" is the lecture's fan-in form, std 1/sqrt(n_in). Glorot and Bengio's
+paper averages fan-in and fan-out, std sqrt(2/(n_in+n_out)): that is "glorot"
+here and PyTorch's ``xavier_normal_``/``xavier_uniform_``. For He/MSRA the lecture
 writes 2/sqrt(n_in); the usual form, used here and by PyTorch's
 ``kaiming_normal_``, is sqrt(2/n_in).
 """
@@ -26,20 +29,26 @@ import numpy as np
 
 Initializer = Callable[[int, int, np.random.Generator], np.ndarray]
 
-__all__ = ["gaussian", "uniform", "xavier_normal", "xavier_uniform", "he", "get", "NAMES"]
+__all__ = ["gaussian", "uniform", "xavier_normal", "xavier_uniform", "glorot_normal",
+           "glorot_uniform", "he", "get", "NAMES"]
+
+
+def _positive(who: str, name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{who} init: {name} must be a finite number > 0, got {value!r}")
+    return float(value)
 
 
 def gaussian(std: float = 0.01) -> Initializer:
-    """Normal with a small fixed standard deviation."""
-    if not std > 0:
-        raise ValueError(f"gaussian init: std must be > 0, got {std!r}")
+    """Normal with a small fixed standard deviation (``torch.nn.init.normal_``)."""
+    std = _positive("gaussian", "std", std)
     return lambda n_in, n_out, rng: rng.normal(0.0, std, size=(n_out, n_in))
 
 
 def uniform(a: float = 1.0) -> Initializer:
-    """Uniform on (-a, a)."""
-    if not a > 0:
-        raise ValueError(f"uniform init: a must be > 0, got {a!r}")
+    """Uniform on (-a, a) (``torch.nn.init.uniform_(w, -a, a)``)."""
+    a = _positive("uniform", "a", a)
     return lambda n_in, n_out, rng: rng.uniform(-a, a, size=(n_out, n_in))
 
 
@@ -54,8 +63,21 @@ def xavier_uniform(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarra
     return rng.uniform(-a, a, size=(n_out, n_in))
 
 
+def glorot_normal(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    """Normal with std sqrt(2/(n_in+n_out)) (``torch.nn.init.xavier_normal_``)."""
+    return rng.normal(0.0, math.sqrt(2.0 / (n_in + n_out)), size=(n_out, n_in))
+
+
+def glorot_uniform(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    """Uniform on +-sqrt(6/(n_in+n_out)), std sqrt(2/(n_in+n_out))
+    (``torch.nn.init.xavier_uniform_``)."""
+    a = math.sqrt(6.0 / (n_in + n_out))
+    return rng.uniform(-a, a, size=(n_out, n_in))
+
+
 def he(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
-    """Normal with std sqrt(2/n_in) (He et al., "MSRA"), made for ReLU layers."""
+    """Normal with std sqrt(2/n_in) (He et al., "MSRA"), made for ReLU layers
+    (``torch.nn.init.kaiming_normal_``)."""
     return rng.normal(0.0, math.sqrt(2.0 / n_in), size=(n_out, n_in))
 
 
@@ -65,6 +87,9 @@ _BY_NAME = {
     "xavier": xavier_normal,
     "xavier_normal": xavier_normal,
     "xavier_uniform": xavier_uniform,
+    "glorot": glorot_normal,
+    "glorot_normal": glorot_normal,
+    "glorot_uniform": glorot_uniform,
     "he": he,
     "msra": he,
 }
@@ -72,7 +97,9 @@ NAMES = tuple(_BY_NAME)
 
 
 def get(init) -> Initializer:
-    """An initializer from a name in ``NAMES`` or a callable ``(n_in, n_out, rng)``."""
+    """An initializer from a name in ``NAMES`` or a callable ``(n_in, n_out, rng)``
+    returning an (n_out, n_in) array. ``gaussian`` and ``uniform`` by name use
+    std 0.01 and a = 1; call ``gaussian(std)`` / ``uniform(a)`` for others."""
     if callable(init):
         return init
     if isinstance(init, str) and init in _BY_NAME:

@@ -9,35 +9,63 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
+
 from autograd import Value
 
 __all__ = ["Optimizer", "SGD", "Adam", "Schedule", "ConstantLR", "StepLR", "ReduceLROnPlateau",
            "InverseTimeLR", "LinearLR"]
 
 
-def _positive(name: str, value, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+def _number(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value):
         raise TypeError(f"{name} must be a finite number, got {value!r}")
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
     return float(value)
 
 
+def _positive(name: str, value, allow_zero: bool = False) -> float:
+    value = _number(name, value)
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+    return value
+
+
 class Optimizer:
-    """Holds the parameters and the learning rate ``lr`` (settable, e.g. by a schedule)."""
+    """Holds the parameters and the learning rate ``lr`` (settable, e.g. by a
+    schedule; checked: a finite number >= 0). (``torch.optim.Optimizer``.)"""
 
     def __init__(self, params: Iterable[Value], lr: float):
+        who = type(self).__name__
+        if hasattr(params, "named_parameters") and hasattr(params, "parameters"):
+            raise TypeError(f"{who} expects the parameters, not the model: "
+                            f"{who}(model.parameters(), ...)")
+        if isinstance(params, Value) or not isinstance(params, Iterable):
+            raise TypeError(f"{who} expects a list of parameters (Values), "
+                            f"got {type(params).__name__}")
         self.params = list(params)
         if not self.params:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+            raise ValueError(f"{who} got an empty parameter list")
+        seen = set()
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
-                raise TypeError(f"{type(self).__name__}: parameter {i} is a "
-                                f"{type(p).__name__}, not a Value")
+                raise TypeError(f"{who}: parameter {i} is a {type(p).__name__}, not a Value")
             if not p.is_leaf:
-                raise ValueError(f"{type(self).__name__}: parameter {i} is a computed Value; "
-                                 "parameters must be leaves")
-        self.lr = _positive("lr", lr)
+                raise ValueError(f"{who}: parameter {i} is a computed Value "
+                                 f"(op {p.op!r}); parameters must be leaves")
+            if p in seen:  # identity: it would be updated twice per step
+                raise ValueError(f"{who}: parameter {i} appears twice in the list")
+            seen.add(p)
+        self._lr = _positive("lr", lr)
+
+    @property
+    def lr(self) -> float:
+        """The learning rate (step size) alpha used by the next ``step()``."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = _positive("lr", value, allow_zero=True)
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0."""
@@ -45,6 +73,7 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
+        """Update every parameter from its ``.grad``."""
         raise NotImplementedError
 
 
@@ -54,7 +83,10 @@ class SGD(Optimizer):
         v <- momentum * v - lr * (grad + weight_decay * theta)
         theta <- theta + v
 
-    With ``nesterov=True`` the step looks ahead: theta <- theta + momentum * v - lr * g.
+    With ``nesterov=True`` the step looks ahead: theta <- theta + momentum * v - lr * g
+    (Nesterov's accelerated gradient in the form of Bengio et al. 2013: the stored
+    parameters are the look-ahead point theta + momentum * v, where the gradient is
+    taken). Momentum must be in [0, 1]; the lectures use 0.5, then 0.9.
     ``weight_decay`` adds the gradient of (weight_decay / 2) * theta^2 to every
     parameter it is given. (PyTorch's ``SGD`` keeps v with the opposite sign and
     lr outside it; the trajectories are the same for a constant lr.)
@@ -91,7 +123,8 @@ class Adam(Optimizer):
     def __init__(self, params, lr: float = 0.001, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0):
         super().__init__(params, lr)
-        if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2 \
+                or not all(0 <= _number("betas", b) < 1 for b in betas):
             raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps = _positive("eps", eps)
@@ -194,7 +227,7 @@ class ReduceLROnPlateau(Schedule):
 
     def __init__(self, optimizer, factor: float = 0.5, patience: int = 5,
                  threshold: float = 1e-4, min_lr: float = 0.0):
-        if not 0 < factor < 1:
+        if not 0 < _number("factor", factor) < 1:
             raise ValueError(f"factor must be in (0, 1), got {factor!r}")
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
             raise ValueError(f"patience must be an int >= 0, got {patience!r}")
@@ -211,8 +244,15 @@ class ReduceLROnPlateau(Schedule):
     def step(self, metric: float | None = None) -> float:
         if metric is None:
             raise ValueError("ReduceLROnPlateau.step needs the epoch's metric, e.g. the loss")
+        if isinstance(metric, Value):
+            metric = metric.data
+        if isinstance(metric, bool) or \
+                not isinstance(metric, (int, float, np.integer, np.floating)):
+            raise TypeError(f"ReduceLROnPlateau.step expects a number, got {metric!r}")
+        # a NaN or infinite metric (diverging training) never counts as progress
         self.epoch += 1
-        if self.best == math.inf or metric < self.best - abs(self.best) * self.threshold:
+        if math.isfinite(metric) and (self.best == math.inf
+                                      or metric < self.best - abs(self.best) * self.threshold):
             self.best, self.bad_epochs = metric, 0
         else:
             self.bad_epochs += 1
