@@ -1,0 +1,402 @@
+"""nn.modules: Neuron, Layer, MLP.
+
+Oracles: numpy forward passes and the lecture's matrix backprop formulas
+(delta^(l) = W^(l+1)^T delta^(l+1) * f'(u^(l))), central differences on the
+model's own parameters, and the lectures' hand-set networks with their truth tables.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import Value, is_grad_enabled, no_grad, topological_order
+from nn.modules import ACTIVATIONS, MLP, Layer, Module, Neuron, activation_function
+
+# Each named activation on numpy arrays, written from its formula, and its derivative
+# (at points away from kinks). Independent of the engine's op table.
+NUMPY_ACTIVATIONS = {
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float)),
+    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+    "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2),
+    "leaky_relu": (lambda z: np.where(z > 0, z, 0.01 * z), lambda z: np.where(z > 0, 1.0, 0.01)),
+    "softplus": (lambda z: np.log1p(np.exp(z)), lambda z: 1 / (1 + np.exp(-z))),
+    "softsign": (lambda z: z / (1 + np.abs(z)), lambda z: 1 / (1 + np.abs(z)) ** 2),
+    "hardtanh": (lambda z: np.clip(z, -1, 1), lambda z: (np.abs(z) < 1).astype(float)),
+    "step": (lambda z: (z > 0).astype(float), lambda z: np.zeros_like(z)),
+    "linear": (lambda z: z, lambda z: np.ones_like(z)),
+}
+SMOOTH = ["tanh", "sigmoid", "softplus", "softsign", "linear"]
+
+
+def weights_of(model: MLP):
+    W = [np.array([[w.data for w in n.w] for n in layer.neurons]) for layer in model.layers]
+    b = [np.array([n.b.data for n in layer.neurons]) for layer in model.layers]
+    return W, b
+
+
+def numpy_forward(W, b, acts, x):
+    """u^(l) = W y^(l-1) + b, y^(l) = f(u^(l)); returns the u's and the y's."""
+    us, ys = [], [np.asarray(x, dtype=float)]
+    for Wl, bl, a in zip(W, b, acts):
+        us.append(Wl @ ys[-1] + bl)
+        ys.append(NUMPY_ACTIVATIONS[a][0](us[-1]))
+    return us, ys
+
+
+def numpy_backprop(W, b, acts, x, t):
+    """Gradients of E = 1/2 ||y - t||^2 by the lecture's delta formulas."""
+    us, ys = numpy_forward(W, b, acts, x)
+    delta = (ys[-1] - t) * NUMPY_ACTIVATIONS[acts[-1]][1](us[-1])
+    dW, db = [None] * len(W), [None] * len(W)
+    for layer in reversed(range(len(W))):
+        dW[layer], db[layer] = np.outer(delta, ys[layer]), delta
+        if layer:
+            delta = (W[layer].T @ delta) * NUMPY_ACTIVATIONS[acts[layer - 1]][1](us[layer - 1])
+    return ys[-1], dW, db, W[0].T @ delta  # delta is now the first layer's: dE/dx
+
+
+def half_squared_error(outputs, targets):
+    outputs = outputs if isinstance(outputs, list) else [outputs]
+    return Value.sum([(o - t) ** 2 for o, t in zip(outputs, targets)]) * 0.5
+
+
+# --- forward ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(NUMPY_ACTIVATIONS))
+def test_every_named_activation_matches_its_formula(name):
+    z = np.array([-2.5, -0.7, 0.3, 1.9])  # away from the kinks at 0 and +-1
+    n = Neuron.from_weights([1.0], bias=0.0, activation=name)
+    got = [n([zi]).data for zi in z]
+    assert got == pytest.approx(NUMPY_ACTIVATIONS[name][0](z), rel=1e-12, abs=1e-15)
+    assert set(NUMPY_ACTIVATIONS) <= set(ACTIVATIONS)
+
+
+@settings(max_examples=25)
+@given(seed=st.integers(0, 2**32 - 1), hidden=st.sampled_from(sorted(NUMPY_ACTIVATIONS)),
+       out=st.sampled_from(["linear", "sigmoid", "tanh"]),
+       x=st.lists(st.floats(-3, 3), min_size=3, max_size=3))
+def test_mlp_forward_equals_the_numpy_forward(seed, hidden, out, x):
+    m = MLP(3, [5, 4, 2], activation=hidden, output_activation=out, rng=seed)
+    W, b = weights_of(m)
+    _, ys = numpy_forward(W, b, [hidden, hidden, out], x)
+    assert [v.data for v in m(x)] == pytest.approx(ys[-1], rel=1e-9, abs=1e-12)
+
+
+def test_callable_activation_and_per_layer_choice():
+    leaky = lambda v: v.leaky_relu(0.2)  # an activation with its own argument
+    m = MLP.from_weights([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]],
+                         activations=[leaky, "linear"])
+    assert m([2.0]).data == pytest.approx(2.0 + 0.2 * -2.0, rel=1e-15)
+    per_layer = MLP(2, [3, 3, 1], activation=("tanh", "sigmoid"), rng=0)
+    assert [layer.activation for layer in per_layer.layers] == ["tanh", "sigmoid", "linear"]
+    last_hidden = per_layer.layers[1](per_layer.layers[0]([0.1, 0.2]))
+    assert all(v.op == "sigmoid" for v in last_hidden)
+    assert activation_function("linear") is None and activation_function(abs) is abs
+
+
+def test_outputs_value_for_one_unit_list_otherwise():
+    assert isinstance(MLP(2, [4, 1], rng=0)([1, 2]), Value)
+    many = MLP(2, [4, 3], rng=0)([1, 2])
+    assert isinstance(many, list) and len(many) == 3 and all(isinstance(v, Value) for v in many)
+    one = Layer(2, 1, rng=0)([1, 2])
+    assert isinstance(one, list) and len(one) == 1  # a Layer always returns a list
+    assert isinstance(Neuron(2, rng=0)([1, 2]), Value)
+
+
+def test_one_unit_hidden_layers_work_and_pass_gradients():
+    """micrograd 0.1.0's MLP crashes on MLP(2, [16, 1, 1]): its 1-unit layer returns
+    a bare Value that the next layer cannot zip over."""
+    m = MLP(2, [16, 1, 1], activation="tanh", rng=3)
+    out = m([0.5, -0.25])
+    assert isinstance(out, Value)
+    out.backward()
+    assert any(p.grad != 0 for p in m.layers[0].parameters())
+    W, b = weights_of(m)
+    _, ys = numpy_forward(W, b, ["tanh", "tanh", "linear"], [0.5, -0.25])
+    assert out.data == pytest.approx(ys[-1][0], rel=1e-12)
+
+
+def test_inputs_as_list_tuple_array_values_and_numpy_scalars_agree():
+    m = MLP(3, [4, 1], activation="tanh", rng=5)
+    x = [0.5, -1, 2.25]
+    expected = m(x).data
+    assert m(tuple(x)).data == expected
+    assert m(np.array(x)).data == expected
+    assert m([np.float32(0.5), np.int64(-1), 2.25]).data == expected
+    assert m([Value(v) for v in x]).data == expected
+
+
+# --- backward -----------------------------------------------------------------------------
+
+@settings(max_examples=20)
+@given(seed=st.integers(0, 2**32 - 1), hidden=st.sampled_from(SMOOTH),
+       x=st.lists(st.floats(-2, 2), min_size=2, max_size=2),
+       t=st.lists(st.floats(-1, 1), min_size=2, max_size=2))
+def test_backward_equals_the_lecture_delta_formulas(seed, hidden, x, t):
+    m = MLP(2, [3, 2], activation=hidden, rng=seed)
+    xs = [Value(v) for v in x]
+    half_squared_error(m(xs), t).backward()
+    W, b = weights_of(m)
+    _, dW, db, dx = numpy_backprop(W, b, [hidden, "linear"], x, np.array(t))
+    for layer, dWl, dbl in zip(m.layers, dW, db):
+        np.testing.assert_allclose([[w.grad for w in n.w] for n in layer.neurons], dWl,
+                                   rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose([n.b.grad for n in layer.neurons], dbl, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose([v.grad for v in xs], dx, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("hidden", ["tanh", "sigmoid", "softplus", "relu", "leaky_relu"])
+def test_parameter_gradients_match_central_differences(hidden):
+    m = MLP(2, [4, 3, 1], activation=hidden, output_activation="sigmoid", rng=11)
+    X = [[0.3, -0.8], [1.1, 0.4], [-0.6, 0.9]]
+
+    def loss():
+        return Value.sum([(m(x) - 0.5) ** 2 for x in X])
+
+    m.zero_grad()
+    loss().backward()
+    h = 1e-6
+    for name, p in m.named_parameters():
+        start = p.data
+        p.data = start + h
+        up = loss().data
+        p.data = start - h
+        down = loss().data
+        p.data = start
+        numeric = (up - down) / (2 * h)
+        assert p.grad == pytest.approx(numeric, rel=1e-4, abs=1e-7), name
+
+
+def test_graph_has_one_sum_node_per_neuron_and_shares_the_inputs():
+    m = MLP(2, [3, 1], activation="relu", rng=0)
+    out = m([1.0, 2.0])
+    order = topological_order(out)
+    leaves = [v for v in order if v.is_leaf]
+    # the 2 inputs are made into Values once and shared by the 3 first-layer neurons
+    assert len(leaves) == 2 + m.num_parameters
+    ops = [v.op for v in order if not v.is_leaf]
+    assert ops.count("sum") == 4 and "+" not in ops
+    assert ops.count("*") == 2 * 3 + 3 and ops.count("relu") == 3
+    assert len(order) == 2 + 13 + 9 + 4 + 3
+
+
+# --- structure, names, seeds ----------------------------------------------------------------
+
+@settings(max_examples=30)
+@given(nin=st.integers(1, 5), sizes=st.lists(st.integers(1, 5), min_size=1, max_size=4),
+       bias=st.booleans())
+def test_parameter_count_names_and_order(nin, sizes, bias):
+    m = MLP(nin, sizes, bias=bias, rng=0)
+    dims = [nin] + sizes
+    assert m.num_parameters == sum(o * (i + bias) for i, o in zip(dims, dims[1:]))
+    named = m.named_parameters()
+    assert [p for _, p in named] == m.parameters()
+    assert all(a is b for a, b in zip(m.parameters(), m.parameters()))  # same objects
+    names = [n for n, _ in named]
+    assert len(set(names)) == len(names)
+    assert names[0] == "layers.0.neurons.0.w.0"
+    assert (f"layers.{len(sizes) - 1}.neurons.0.b" in names) == bias
+    assert all(p.is_leaf and type(p) is Value for p in m.parameters())
+
+
+def test_names_follow_the_module_tree():
+    m = MLP(2, [3, 2], rng=0)
+    assert dict(m.named_parameters())["layers.1.neurons.1.w.2"] is m.layers[1].neurons[1].w[2]
+    assert dict(m.named_parameters())["layers.0.neurons.2.b"] is m.layers[0].neurons[2].b
+    assert [n for n, _ in Neuron(2, rng=0).named_parameters()] == ["w.0", "w.1", "b"]
+    assert [n for n, _ in Layer(1, 2, bias=False, rng=0).named_parameters()] == \
+        ["neurons.0.w.0", "neurons.1.w.0"]
+
+
+def test_repr_shows_the_architecture():
+    text = repr(MLP(2, [16, 16, 1], activation="tanh", rng=0))
+    assert text.splitlines()[1:4] == ["  (layers.0): Layer(2 -> 16, tanh)",
+                                      "  (layers.1): Layer(16 -> 16, tanh)",
+                                      "  (layers.2): Layer(16 -> 1, linear)"]
+    assert "337 parameters" in text
+    assert repr(Neuron(3, activation="sigmoid", bias=False, rng=0)) == \
+        "Neuron(3, sigmoid, bias=False)"
+
+
+def test_same_seed_same_model_different_seed_different_model():
+    for build in (lambda r: MLP(3, [4, 2], rng=r), lambda r: Layer(3, 4, rng=r),
+                  lambda r: Neuron(3, rng=r)):
+        assert build(42).state_dict() == build(42).state_dict()
+        assert build(42).state_dict() != build(43).state_dict()
+    g = np.random.default_rng(42)
+    first, second = MLP(3, [4, 2], rng=g), MLP(3, [4, 2], rng=g)  # the generator advances
+    assert first.state_dict() == MLP(3, [4, 2], rng=42).state_dict()
+    assert second.state_dict() != first.state_dict()
+
+
+def test_zero_grad_clears_every_parameter():
+    m = MLP(2, [3, 1], activation="tanh", rng=0)
+    m([1.0, -1.0]).backward()
+    assert any(p.grad for p in m.parameters())
+    m.zero_grad()
+    assert all(p.grad == 0.0 for p in m.parameters())
+
+
+# --- the lectures' hand-set networks ------------------------------------------------------
+
+TABLE = [(0, 0), (0, 1), (1, 0), (1, 1)]
+SIG = lambda z: 1 / (1 + math.exp(-z))
+
+
+@pytest.mark.parametrize("weights,bias,truth", [
+    ([20, 20], -30, [0, 0, 0, 1]),  # AND
+    ([20, 20], -10, [0, 1, 1, 1]),  # OR
+    ([-20, -20], 10, [1, 0, 0, 0]),  # NOR
+])
+def test_logic_gates_from_one_sigmoid_neuron(weights, bias, truth):
+    gate = Neuron.from_weights(weights, bias=bias, activation="sigmoid")
+    outputs = [gate(list(x)).data for x in TABLE]
+    assert outputs == pytest.approx([SIG(bias + weights[0] * a + weights[1] * b)
+                                     for a, b in TABLE], rel=1e-12)
+    assert all(abs(o - t) < 5e-5 for o, t in zip(outputs, truth))  # sigma(+-10) is 4.5e-5 off
+
+
+def test_not_gate():
+    gate = Neuron.from_weights([-20], bias=10, activation="sigmoid")
+    assert [gate([x]).data for x in (0, 1)] == pytest.approx([SIG(10), SIG(-10)], rel=1e-12)
+
+
+def test_xnor_from_and_and_nor_feeding_or():
+    xnor = MLP.from_weights([[[20, 20], [-20, -20]], [[20, 20]]], [[-30, 10], [-10]],
+                            activations="sigmoid")
+    outputs = [xnor(list(x)).data for x in TABLE]
+    assert all(abs(o - t) < 1e-4 for o, t in zip(outputs, [1, 0, 0, 1]))
+    hidden = [[v.data for v in xnor.layers[0](list(x))] for x in TABLE]  # (AND, NOR)
+    assert np.round(hidden).tolist() == [[0, 1], [0, 0], [0, 0], [1, 0]]
+
+
+def test_relu_xor_network_of_the_lecture():
+    xor = MLP.from_weights([[[1, 1], [1, 1]], [[1, -2]]], [[0, -1], [0]], activations="relu")
+    assert [xor(list(x)).data for x in TABLE] == [0.0, 1.0, 1.0, 0.0]
+    hidden = [[v.data for v in xor.layers[0](list(x))] for x in TABLE]
+    assert hidden == [[0, 0], [1, 0], [1, 0], [2, 1]]  # h = ReLU(Vx + c)
+    assert xor.predict(np.array(TABLE)).tolist() == [0.0, 1.0, 1.0, 0.0]
+
+
+def test_from_weights_without_biases():
+    m = MLP.from_weights([np.eye(2), [[1.0, 1.0]]], activations=["linear", "linear"])
+    assert m.num_parameters == 6 and all(n.b is None for layer in m.layers for n in layer.neurons)
+    assert m([2.0, 3.0]).data == 5.0
+    n = Neuron.from_weights([1.5, -2], bias=None)
+    assert n.b is None and n([2, 1]).data == 1.0
+
+
+# --- predict --------------------------------------------------------------------------------
+
+@settings(max_examples=20)
+@given(seed=st.integers(0, 2**32 - 1), act=st.sampled_from(sorted(NUMPY_ACTIVATIONS)),
+       k=st.integers(1, 3), bias=st.booleans())
+def test_predict_equals_calling_the_model_exactly(seed, act, k, bias):
+    m = MLP(2, [5, 4, k], activation=act, output_activation="tanh", bias=bias, rng=seed)
+    X = np.random.default_rng(seed).normal(size=(7, 2)) * 3
+    p = m.predict(X)
+    assert p.shape == ((7,) if k == 1 else (7, k))
+    expected = [m(x).data if k == 1 else [v.data for v in m(x)] for x in X]
+    assert p.tolist() == expected  # bit for bit, not approximately
+
+
+def test_predict_shapes_for_every_module_and_edge_cases():
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]])
+    assert Neuron(2, rng=0).predict(X).shape == (3,)
+    assert Layer(2, 1, rng=0).predict(X).shape == (3, 1)
+    assert Layer(2, 4, rng=0).predict(X).shape == (3, 4)
+    assert MLP(2, [3, 4], rng=0).predict(np.zeros((0, 2))).shape == (0, 4)
+    assert MLP(2, [3, 1], rng=0).predict(np.zeros((0, 2))).shape == (0,)
+    one_input = MLP(1, [3, 1], activation="tanh", rng=0)
+    assert one_input.predict([0.5, 1.0, 2.0]).tolist() == [one_input([x]).data
+                                                           for x in (0.5, 1.0, 2.0)]
+    two = MLP(2, [3, 1], rng=0)
+    assert two.predict([1.0, 2.0]).tolist() == [two([1.0, 2.0]).data]  # a single sample
+
+
+def test_predict_records_nothing_and_sees_updated_weights():
+    m = MLP(2, [3, 1], activation="tanh", rng=0)
+    X = [[0.2, 0.4]]
+    before = m.predict(X)[0]
+    assert is_grad_enabled()
+    assert all(p.grad == 0.0 for p in m.parameters())
+    m.layers[1].neurons[0].b.data += 1.0
+    assert m.predict(X)[0] == pytest.approx(before + 1.0, rel=1e-12)
+
+
+def test_predict_works_for_custom_activations_and_custom_modules():
+    m = MLP(2, [3, 1], activation=lambda v: v * v, rng=0)
+    X = np.array([[0.5, -1.0], [2.0, 0.1]])
+    assert m.predict(X).tolist() == [m(x).data for x in X]
+
+    class Doubler(Module):
+        nin = 1
+
+        def __call__(self, x):
+            return Value(x[0]) * 2
+
+    assert Doubler().predict([[1.5], [2.0]]).tolist() == [3.0, 4.0]
+    with no_grad():
+        assert Doubler().predict([[1.0]]).tolist() == [2.0]
+    assert is_grad_enabled()
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda m: m([1.0, 2.0, 3.0]), ValueError, r"^MLP expects 2 inputs, got 3$"),
+    (lambda m: m([1.0]), ValueError, r"^MLP expects 2 inputs, got 1$"),
+    (lambda m: m(np.zeros((2, 2))), ValueError, r"1-D input of 2 numbers, got an array of shape"),
+    (lambda m: m("ab"), TypeError, "got str"),
+    (lambda m: m(1.0), TypeError, "got float"),
+    (lambda m: m({"a": 1, "b": 2}), TypeError, "got dict"),
+    (lambda m: m(["a", 1.0]), TypeError, "str"),
+    (lambda m: m.predict(np.zeros((4, 3))), ValueError, r"shape \(N, 2\), got shape \(4, 3\)"),
+    (lambda m: m.predict([["a", "b"]]), TypeError, "array of numbers"),
+    (lambda m: m.layers[0]([1.0]), ValueError, "Layer expects 2 inputs, got 1"),
+    (lambda m: m.layers[0].neurons[0]([1.0]), ValueError, "Neuron expects 2 inputs, got 1"),
+])
+def test_bad_inputs_to_a_model(call, error, match):
+    with pytest.raises(error, match=match):
+        call(MLP(2, [3, 1], rng=0))
+
+
+@pytest.mark.parametrize("build,error,match", [
+    (lambda: MLP(0, [3]), ValueError, "nin .* must be an int >= 1, got 0"),
+    (lambda: MLP(2.5, [3]), ValueError, "nin"),
+    (lambda: MLP(True, [3]), ValueError, "nin"),
+    (lambda: MLP(2, 3), TypeError, "list of layer sizes"),
+    (lambda: MLP(2, "16"), TypeError, "list of layer sizes"),
+    (lambda: MLP(2, []), ValueError, "at least one layer"),
+    (lambda: MLP(2, [3, 0, 1]), ValueError, "size of layer 1 must be an int >= 1, got 0"),
+    (lambda: MLP(2, [3, 1], activation="relux"), ValueError, "unknown activation 'relux'"),
+    (lambda: MLP(2, [3, 1], output_activation=3), ValueError, "unknown activation 3"),
+    (lambda: MLP(2, [3, 3, 1], activation=["tanh"]), ValueError, "2 hidden layers got 1"),
+    (lambda: MLP(2, [3, 1], rng="seed"), TypeError, "rng must be"),
+    (lambda: MLP(2, [3, 1], rng=1.5), TypeError, "rng must be"),
+    (lambda: Neuron(2, init="zeros"), ValueError, "unknown init 'zeros'"),
+    (lambda: Neuron(2, init=lambda i, o, r: np.zeros((i, o + 1))), ValueError, "init returned"),
+    (lambda: Neuron(0), ValueError, "nin"),
+    (lambda: Layer(2, 0), ValueError, "nout"),
+    (lambda: Layer(2, 2, activation="nope"), ValueError, "unknown activation"),
+    (lambda: Neuron.from_weights([]), ValueError, "at least one weight"),
+    (lambda: Neuron.from_weights([1.0, float("nan")]), ValueError, "finite"),
+    (lambda: Neuron.from_weights([1.0], bias="x"), ValueError, "finite"),
+    (lambda: MLP.from_weights([]), ValueError, "non-empty list"),
+    (lambda: MLP.from_weights([[1.0, 2.0]]), ValueError, "2-D"),
+    (lambda: MLP.from_weights([[["a"]]]), ValueError, "not a matrix of numbers"),
+    (lambda: MLP.from_weights([[[np.inf]]]), ValueError, "finite"),
+    (lambda: MLP.from_weights([np.ones((2, 2)), np.ones((1, 3))]), ValueError,
+     "layer 1 expects 3 inputs but layer 0 has 2 outputs"),
+    (lambda: MLP.from_weights([np.ones((2, 2))], [[1.0]]), ValueError, "2 neurons but 1 biases"),
+    (lambda: MLP.from_weights([np.ones((2, 2))], [[1.0, 2.0], [3.0]]), ValueError,
+     "1 layers but 2 bias vectors"),
+    (lambda: MLP.from_weights([np.ones((2, 2))], activations=["relu", "relu"]), ValueError,
+     "1 layers but 2 activations"),
+])
+def test_bad_construction_raises_clear_errors(build, error, match):
+    with pytest.raises(error, match=match):
+        build()
