@@ -1,0 +1,350 @@
+"""nn.optim: update rules against independent oracles, Rosenbrock, schedules.
+
+Oracles: the closed form of momentum on a quadratic (a linear recurrence, solved by
+a matrix power), the textbook Nesterov step (gradient at the look-ahead point),
+weight decay as the gradient of (lambda/2) theta^2 taken by autodiff, Adam's
+Algorithm 1 from Kingma & Ba written out in numpy, and each schedule's formula.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import Value, grad
+from nn.modules import MLP
+from nn.optim import (
+    SGD,
+    Adam,
+    ConstantLR,
+    InverseTimeLR,
+    LinearLR,
+    ReduceLROnPlateau,
+    StepLR,
+)
+
+
+def rosenbrock(x, y):
+    return (1 - x) ** 2 + 100 * (y - x * x) ** 2
+
+
+def steps_to_minimum(make_optimizer, max_steps, radius=0.05):
+    """Steps until (x, y) is within ``radius`` of Rosenbrock's minimum (1, 1)."""
+    x, y = Value(-1.5), Value(2.0)
+    opt = make_optimizer([x, y])
+    for step in range(1, max_steps + 1):
+        opt.zero_grad()
+        rosenbrock(x, y).backward()
+        opt.step()
+        if math.hypot(x.data - 1, y.data - 1) < radius:
+            return step
+    return math.inf
+
+
+small = st.floats(-3, 3)
+
+
+# --- SGD --------------------------------------------------------------------------------------
+
+@given(theta=small, g=small, lr=st.floats(1e-4, 1.0))
+def test_plain_step_is_theta_minus_lr_grad(theta, g, lr):
+    p = Value(theta)
+    p.grad = g
+    SGD([p], lr=lr).step()
+    assert p.data == theta - lr * g
+
+
+@settings(max_examples=30)
+@given(a=st.floats(0.1, 10), lr=st.floats(1e-3, 0.1), gamma=st.floats(0.0, 0.99),
+       theta0=small, steps=st.integers(1, 60))
+def test_momentum_on_a_quadratic_equals_its_closed_form(a, lr, gamma, theta0, steps):
+    """On f = a/2 theta^2 the lecture's momentum (v <- gamma v - lr a theta;
+    theta <- theta + v) is linear: (theta, v)_{t+1} = M (theta, v)_t."""
+    p = Value(theta0)
+    opt = SGD([p], lr=lr, momentum=gamma)
+    for _ in range(steps):
+        opt.zero_grad()
+        (0.5 * a * p * p).backward()
+        opt.step()
+    M = np.array([[1 - lr * a, gamma], [-lr * a, gamma]])
+    theta, v = np.linalg.matrix_power(M, steps) @ np.array([theta0, 0.0])
+    assert p.data == pytest.approx(theta, rel=1e-9, abs=1e-12)
+    if gamma:  # plain descent keeps no velocity
+        assert opt.velocity[0] == pytest.approx(v, rel=1e-9, abs=1e-12)
+
+
+def test_nesterov_equals_the_textbook_look_ahead_step():
+    """Textbook NAG: v <- gamma v - lr grad f(theta + gamma v); theta <- theta + v.
+    The optimizer stores the look-ahead point phi = theta + gamma v."""
+    lr, gamma = 1e-3, 0.9
+    x, y = Value(-1.5), Value(2.0)
+    opt = SGD([x, y], lr=lr, momentum=gamma, nesterov=True)
+    theta, v = np.array([-1.5, 2.0]), np.zeros(2)
+
+    def gradient(point):
+        return np.array([-2 * (1 - point[0]) - 400 * point[0] * (point[1] - point[0] ** 2),
+                         200 * (point[1] - point[0] ** 2)])
+
+    for _ in range(200):
+        opt.zero_grad()
+        rosenbrock(x, y).backward()
+        opt.step()
+        v = gamma * v - lr * gradient(theta + gamma * v)
+        theta = theta + v
+        np.testing.assert_allclose([x.data, y.data], theta + gamma * v, rtol=1e-9)
+
+
+@settings(max_examples=20)
+@given(lam=st.floats(1e-4, 0.5), gamma=st.sampled_from([0.0, 0.5, 0.9]),
+       start=st.lists(small, min_size=2, max_size=2))
+def test_weight_decay_is_the_gradient_of_half_lambda_theta_squared(lam, gamma, start):
+    a, b = (Value(s) for s in start)
+    decayed = SGD([a, b], lr=0.05, momentum=gamma, weight_decay=lam)
+    c, d = (Value(s) for s in start)
+    explicit = SGD([c, d], lr=0.05, momentum=gamma)
+    for _ in range(5):
+        decayed.zero_grad()
+        (a * b + a.tanh()).backward()
+        decayed.step()
+        explicit.zero_grad()
+        (c * d + c.tanh() + lam / 2 * (c * c + d * d)).backward()
+        explicit.step()
+    assert [a.data, b.data] == pytest.approx([c.data, d.data], rel=1e-9, abs=1e-12)
+
+
+def test_momentum_reaches_the_rosenbrock_minimum_in_fewer_steps():
+    """Same start (-1.5, 2), same lr: plain descent crawls along the curved valley."""
+    for lr in (5e-4, 1e-3):
+        plain = steps_to_minimum(lambda p, lr=lr: SGD(p, lr=lr), 20_000)
+        momentum = steps_to_minimum(lambda p, lr=lr: SGD(p, lr=lr, momentum=0.9), 20_000)
+        assert plain < math.inf and momentum < plain / 5, (lr, plain, momentum)
+    half = steps_to_minimum(lambda p: SGD(p, lr=1e-3, momentum=0.5), 20_000)
+    nesterov = steps_to_minimum(lambda p: SGD(p, lr=1e-3, momentum=0.9, nesterov=True), 20_000)
+    assert momentum < half < plain and nesterov < plain / 5
+
+
+def test_adam_reaches_the_rosenbrock_minimum():
+    assert steps_to_minimum(lambda p: Adam(p, lr=0.05), 5_000) < 5_000
+    x, y = Value(-1.5), Value(2.0)
+    opt = Adam([x, y], lr=0.02)
+    for _ in range(6000):
+        opt.zero_grad()
+        rosenbrock(x, y).backward()
+        opt.step()
+    assert rosenbrock(x.data, y.data) < 1e-4
+
+
+# --- Adam -------------------------------------------------------------------------------------
+
+def adam_reference(grads_of, theta, lr, b1, b2, eps, steps):
+    """Kingma & Ba (2015), Algorithm 1, on numpy arrays."""
+    m = np.zeros_like(theta)
+    v = np.zeros_like(theta)
+    for t in range(1, steps + 1):
+        g = grads_of(theta)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return theta
+
+
+@settings(max_examples=15)
+@given(b1=st.floats(0.0, 0.95), b2=st.floats(0.5, 0.9999), lr=st.floats(1e-3, 0.1),
+       start=st.lists(st.floats(-1.5, 1.5), min_size=2, max_size=2))
+def test_adam_follows_algorithm_1(b1, b2, lr, start):
+    x, y = Value(start[0]), Value(start[1])
+    opt = Adam([x, y], lr=lr, betas=(b1, b2), eps=1e-8)
+    for _ in range(30):
+        opt.zero_grad()
+        rosenbrock(x, y).backward()
+        opt.step()
+
+    def gradient(p):
+        return np.array([-2 * (1 - p[0]) - 400 * p[0] * (p[1] - p[0] ** 2),
+                         200 * (p[1] - p[0] ** 2)])
+
+    expected = adam_reference(gradient, np.array(start), lr, b1, b2, 1e-8, 30)
+    np.testing.assert_allclose([x.data, y.data], expected, rtol=1e-7, atol=1e-10)
+
+
+@given(g=st.floats(1e-3, 1e3) | st.floats(-1e3, -1e-3))
+def test_adams_first_step_moves_every_parameter_by_lr(g):
+    p = Value(0.5)
+    p.grad = g
+    Adam([p], lr=0.01).step()
+    assert p.data == pytest.approx(0.5 - 0.01 * math.copysign(1, g), rel=1e-6)
+
+
+def test_adam_weight_decay_adds_lambda_theta_to_the_gradient():
+    a, b = Value(2.0), Value(2.0)
+    decayed, explicit = Adam([a], lr=0.1, weight_decay=0.3), Adam([b], lr=0.1)
+    for _ in range(10):
+        decayed.zero_grad()
+        a.exp().backward()
+        decayed.step()
+        explicit.zero_grad()
+        (b.exp() + 0.15 * b * b).backward()
+        explicit.step()
+    assert a.data == pytest.approx(b.data, rel=1e-12)
+
+
+def test_optimizers_train_an_mlp_through_the_module_api():
+    model = MLP(1, [8, 1], activation="tanh", rng=0)
+    X = np.linspace(-1, 1, 9)
+    for make in (lambda p: SGD(p, lr=0.1, momentum=0.9), lambda p: Adam(p, lr=0.03)):
+        model = MLP(1, [8, 1], activation="tanh", rng=0)
+        opt = make(model.parameters())
+        losses = []
+        for _ in range(60):
+            loss = Value.sum([(model([x]) - x * x) ** 2 for x in X]) * (1 / len(X))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.data)
+        assert losses[-1] < 0.2 * losses[0]
+
+
+def test_zero_grad_and_settable_lr():
+    a, b = Value(1.0), Value(2.0)
+    opt = SGD([a, b], lr=0.1)
+    a.grad, b.grad = 5.0, -1.0
+    opt.zero_grad()
+    assert a.grad == 0.0 and b.grad == 0.0
+    opt.lr = 0.5  # a schedule does this
+    a.grad = 1.0
+    opt.step()
+    assert a.data == 0.5 and opt.lr == 0.5
+    opt.lr = 0  # allowed: a linear decay may end at 0
+    with pytest.raises(ValueError, match="lr must be >= 0, got -0.1"):
+        opt.lr = -0.1
+    with pytest.raises(TypeError, match="lr must be a finite number"):
+        opt.lr = float("nan")
+
+
+def test_gradients_from_functional_grad_feed_the_optimizer():
+    w = Value(3.0)
+    (g,) = grad((w - 1) ** 2, [w])
+    w.grad = g
+    SGD([w], lr=0.25).step()
+    assert w.data == 2.0  # 3 - 0.25 * 2 * (3 - 1)
+
+
+@pytest.mark.parametrize("make,error,match", [
+    (lambda: SGD([], lr=0.1), ValueError, "SGD got an empty parameter list"),
+    (lambda: SGD([1.0], lr=0.1), TypeError, "parameter 0 is a float, not a Value"),
+    (lambda: SGD(Value(1.0), lr=0.1), TypeError, "list of parameters"),
+    (lambda: SGD(MLP(2, [1], rng=0), lr=0.1), TypeError, r"SGD\(model.parameters\(\)"),
+    (lambda: SGD([Value(1.0) * 2], lr=0.1), ValueError, "computed Value .* must be leaves"),
+    (lambda: SGD([Value(1.0)] * 2, lr=0.1), ValueError, "parameter 1 appears twice"),
+    (lambda: SGD([Value(1.0)], lr=-1), ValueError, "lr must be > 0, got -1"),
+    (lambda: SGD([Value(1.0)], lr=0), ValueError, "lr must be > 0"),
+    (lambda: SGD([Value(1.0)], lr="0.1"), TypeError, "lr must be a finite number"),
+    (lambda: SGD([Value(1.0)], lr=0.1, momentum=1.5), ValueError, r"momentum must be in \[0, 1\]"),
+    (lambda: SGD([Value(1.0)], lr=0.1, momentum=-0.1), ValueError, "momentum must be >= 0"),
+    (lambda: SGD([Value(1.0)], lr=0.1, nesterov=True), ValueError, "nesterov=True needs"),
+    (lambda: SGD([Value(1.0)], lr=0.1, weight_decay=-1), ValueError, "weight_decay"),
+    (lambda: Adam([Value(1.0)], betas=(0.9, 1.0)), ValueError, "betas must be two numbers"),
+    (lambda: Adam([Value(1.0)], betas=0.9), ValueError, "betas must be two numbers"),
+    (lambda: Adam([Value(1.0)], betas=("a", 0.9)), TypeError, "betas must be a finite number"),
+    (lambda: Adam([Value(1.0)], eps=0), ValueError, "eps must be > 0"),
+])
+def test_bad_optimizer_arguments(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+# --- schedules --------------------------------------------------------------------------------
+
+def lr_sequence(schedule, epochs, metrics=None):
+    """The lr used in each epoch: schedule.step() is called once after every epoch."""
+    out = []
+    for epoch in range(epochs):
+        out.append(schedule.lr)
+        schedule.step(None if metrics is None else metrics[epoch])
+    return out
+
+
+def optimizer(lr=0.8):
+    return SGD([Value(0.0)], lr=lr)
+
+
+@given(lr=st.floats(1e-4, 10))
+def test_constant(lr):
+    assert lr_sequence(ConstantLR(optimizer(lr)), 6) == [lr] * 6
+
+
+@given(lr=st.floats(1e-3, 10), step_size=st.integers(1, 5), gamma=st.floats(0.05, 0.95))
+def test_step_lr_is_base_times_gamma_to_the_epoch_over_step_size(lr, step_size, gamma):
+    got = lr_sequence(StepLR(optimizer(lr), step_size=step_size, gamma=gamma), 12)
+    assert got == pytest.approx([lr * gamma ** (t // step_size) for t in range(12)], rel=1e-12)
+
+
+def test_step_lr_halves_by_default():
+    assert lr_sequence(StepLR(optimizer(1.0), step_size=2), 7) == [1, 1, .5, .5, .25, .25, .125]
+
+
+@given(a=st.floats(1e-3, 10), b=st.floats(0.1, 100))
+def test_inverse_time_is_a_over_b_plus_t(a, b):
+    got = lr_sequence(InverseTimeLR(optimizer(), a=a, b=b), 10)
+    assert got == pytest.approx([a / (b + t) for t in range(10)], rel=1e-12)
+
+
+@given(start=st.floats(1e-3, 1), end=st.floats(0, 1), total=st.integers(1, 8))
+def test_linear_decay_then_constant(start, end, total):
+    got = lr_sequence(LinearLR(optimizer(), start, end, total_epochs=total), total + 3)
+    expected = [start + (end - start) * min(t, total) / total for t in range(total + 3)]
+    assert got == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert got[-1] == pytest.approx(end, abs=1e-15)
+
+
+def test_reduce_on_plateau_halves_after_patience_epochs_without_progress():
+    s = ReduceLROnPlateau(optimizer(1.0), patience=2)
+    metrics = [1.0, 0.9, 0.9, 0.9, 0.9, 0.5, 0.5, 0.5, 0.5, 0.4]
+    # epochs 2-4 make no progress (3 > patience 2), so epoch 5 runs at 0.5; 6-8 likewise
+    assert lr_sequence(s, 10, metrics) == [1, 1, 1, 1, 1, .5, .5, .5, .5, .25]
+
+
+def test_reduce_on_plateau_threshold_factor_floor_and_bad_metrics():
+    s = ReduceLROnPlateau(optimizer(1.0), factor=0.1, patience=0, threshold=0.01, min_lr=0.005)
+    # 0.995 is better than 1.0 but by less than the relative threshold 1 %: no progress
+    assert lr_sequence(s, 4, [1.0, 0.995, 0.5, float("nan")]) == [1.0, 1.0, 0.1, 0.1]
+    assert s.lr == pytest.approx(0.01)  # the NaN epoch counted as no progress
+    s.step(0.6)
+    assert s.lr == 0.005  # floored at min_lr
+    s.step(Value(0.1))  # a loss Value is accepted
+    assert s.best == 0.1
+    with pytest.raises(ValueError, match="needs the epoch's metric"):
+        s.step()
+    with pytest.raises(TypeError, match="expects a number"):
+        s.step("0.1")
+
+
+def test_schedules_drive_any_optimizer():
+    p = Value(1.0)
+    adam = Adam([p], lr=0.1)
+    schedule = StepLR(adam, step_size=1, gamma=0.5)
+    schedule.step()
+    p.grad = 1.0
+    adam.step()
+    assert adam.lr == 0.05 and p.data == pytest.approx(1 - 0.05, rel=1e-6)
+    sgd = optimizer(1.0)
+    InverseTimeLR(sgd, a=2.0, b=4.0)  # the schedule sets the first epoch's lr at once
+    assert sgd.lr == 0.5
+
+
+@pytest.mark.parametrize("make,error,match", [
+    (lambda: StepLR("opt", step_size=2), TypeError, "wraps an Optimizer, got str"),
+    (lambda: StepLR(optimizer(), step_size=0), ValueError, "step_size must be an int >= 1"),
+    (lambda: StepLR(optimizer(), step_size=2, gamma=0), ValueError, "gamma must be > 0"),
+    (lambda: InverseTimeLR(optimizer(), a=1.0, b=0), ValueError, "b must be > 0"),
+    (lambda: LinearLR(optimizer(), 0.1, 0.0, total_epochs=0), ValueError, "total_epochs"),
+    (lambda: LinearLR(optimizer(), 0.1, -1.0, total_epochs=3), ValueError, "end_lr must be >= 0"),
+    (lambda: ReduceLROnPlateau(optimizer(), factor=1.0), ValueError, r"factor must be in \(0, 1\)"),
+    (lambda: ReduceLROnPlateau(optimizer(), patience=-1), ValueError, "patience"),
+])
+def test_bad_schedule_arguments(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
