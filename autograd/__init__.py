@@ -6,9 +6,11 @@
 >>> c.backward()
 """
 
+from .compile import Program, compile  # noqa: A004 (as torch.compile)
 from .engine import (
     Op,
     StaleGraphError,
+    TracingError,
     Value,
     is_grad_enabled,
     local_gradients,
@@ -32,6 +34,9 @@ __all__ = [
     "draw_graph",
     "Op",
     "StaleGraphError",
+    "TracingError",
+    "Program",
+    "compile",
     "Value",
     "grad",
     "gradcheck",

@@ -26,10 +26,12 @@ __all__ = [
     "Value",
     "Op",
     "StaleGraphError",
+    "TracingError",
     "topological_order",
     "no_grad",
     "is_grad_enabled",
     "zero_grad",
+    "assign_data",
     "vsum",
     "vmax",
     "vmin",
@@ -42,6 +44,13 @@ class StaleGraphError(RuntimeError):
     PyTorch raises a similar error ("one of the variables needed for gradient
     computation has been modified by an inplace operation").
     """
+
+
+class TracingError(RuntimeError):
+    """A compiled function used a number that changes from sample to sample as
+    if it were fixed (``if v.data > 0``, ``float(v)``, ``no_grad``), so the
+    recorded graph could not replay it over a batch. ``torch.jit.trace`` warns
+    about the same thing; JAX raises ``ConcretizationTypeError``."""
 
 
 # --- small float helpers used by the forward functions ----------------------
@@ -113,6 +122,18 @@ def _rule_log(x):
 
 def _rule_sigmoid(x):
     return x.sigmoid() if isinstance(x, Value) else _sigmoid(x)
+
+
+def _rule_exp(x):
+    return x.exp() if isinstance(x, Value) else math.exp(x)
+
+
+def _logsumexp(xs) -> float:
+    # log sum_i e^{x_i} = m + log sum_i e^{x_i - m} with m = max x_i: no overflow.
+    m = max(xs)
+    if math.isinf(m):
+        return m
+    return m + math.log(sum(math.exp(x - m) for x in xs))
 
 
 def _rule_pow_log(x, out):
@@ -194,6 +215,8 @@ DIV = Op("/", 2, _div, lambda x, y, out: (1.0 / y, -out / y))
 POW = Op("**", 2, _pow, lambda x, y, out: (y * x ** (y - 1), _rule_pow_log(x, out)))
 MAX = Op("max", 0, max, _one_hot_local)
 MIN = Op("min", 0, min, _one_hot_local)
+LOGSUMEXP = Op("logsumexp", 0, _logsumexp,  # local gradients: the softmax e^{x_i - out}
+               lambda xs, out: tuple(_rule_exp(x - out) for x in xs))
 
 NEG = Op("neg", 1, lambda x, a: -x, lambda x, out, a: -1.0)
 POWC = Op("**", 1, _pow, lambda x, out, k: k * x ** (k - 1) if k != 0 else 0.0)
@@ -217,8 +240,8 @@ STEP = Op("step", 1, lambda x, a: 1.0 if x > 0 else 0.0, lambda x, out, a: 0.0)
 SIGN = Op("sign", 1, lambda x, a: 1.0 if x > 0 else (-1.0 if x < 0 else 0.0),
           lambda x, out, a: 0.0)
 
-ALL_OPS = (ADD, SUM, SUB, MUL, DIV, POW, MAX, MIN, NEG, POWC, ABS, EXP, LOG, SQRT, TANH, SIGMOID,
-           RELU, LEAKY_RELU, SOFTPLUS, SOFTSIGN, HARDTANH, STEP, SIGN)
+ALL_OPS = (ADD, SUM, SUB, MUL, DIV, POW, MAX, MIN, LOGSUMEXP, NEG, POWC, ABS, EXP, LOG, SQRT,
+           TANH, SIGMOID, RELU, LEAKY_RELU, SOFTPLUS, SOFTSIGN, HARDTANH, STEP, SIGN)
 
 
 # --- recording state ----------------------------------------------------------
@@ -227,6 +250,51 @@ _grad_enabled = True
 # Incremented on every assignment to a leaf's .data; each node is stamped with the
 # value current when it was made, so backward() can tell a stale graph.
 _data_version = 0
+
+
+class _Trace:
+    """What ``autograd.compile`` is recording: nodes stamped at or after ``start``
+    (made during the trace) and the ``placeholders`` stand for a whole batch."""
+
+    __slots__ = ("start", "placeholders")
+
+    def __init__(self, placeholders):
+        self.start, self.placeholders = _data_version, frozenset(placeholders)
+
+
+_tracing: _Trace | None = None
+
+
+@contextmanager
+def tracing(placeholders: Iterable[Value]) -> Iterator[_Trace]:
+    """Record a function on ``placeholders`` for replay over a batch: inside,
+    reading the number of a placeholder or of anything computed from one raises
+    ``TracingError`` (the number would be the first sample's, baked into the replay)."""
+    global _tracing, _data_version
+    if _tracing is not None:
+        raise TracingError("autograd.compile: already tracing (compile calls can't be nested)")
+    _data_version += 1
+    placeholders = list(placeholders)
+    for p in placeholders:
+        p._stamp = _data_version
+    _tracing = _Trace(placeholders)
+    try:
+        yield _tracing
+    finally:
+        _tracing = None
+
+
+def _read(v: Value, how: str) -> float:
+    """``v``'s number, unless a trace is recording and the number is per-sample."""
+    t = _tracing
+    if t is not None and v._stamp >= t.start and (v._parents or v in t.placeholders):
+        raise TracingError(
+            f"a Value computed from the inputs was {how} while compiling ({v._describe()}: "
+            "that number is the first sample's). Python branches and arithmetic on .data "
+            "can't be replayed over a batch; use recorded ops instead: relu, abs, step, "
+            "Value.max/min, logsumexp ... See help(autograd.compile)."
+        )
+    return v._data
 
 
 def is_grad_enabled() -> bool:
@@ -282,6 +350,9 @@ def _node(data: float, parents: tuple, op: Op) -> Value:
         node._parents = parents
         node._op = op
     else:
+        if _tracing is not None:
+            raise TracingError("no_grad() inside a function being compiled: its results would be "
+                               "recorded as constants of the first sample. Move it outside.")
         node._parents = ()
         node._op = None
     return node
@@ -345,7 +416,7 @@ class Value:
     # -- the number, and what made it --------------------------------------------------
     @property
     def data(self) -> float:
-        return self._data
+        return self._data if _tracing is None else _read(self, "read .data of")
 
     @data.setter
     def data(self, value) -> None:
@@ -480,23 +551,29 @@ class Value:
         """One n-ary min node; the gradient goes to the first smallest input."""
         return _nary(MIN, values, "Value.min")
 
+    @staticmethod
+    def logsumexp(values: Iterable) -> Value:
+        """log(e^x1 + ... + e^xn) as one stable node (``torch.logsumexp``); its local
+        gradients are the softmax of the inputs."""
+        return _nary(LOGSUMEXP, values, "Value.logsumexp")
+
     # -- comparisons, hashing, printing -----------------------------------------------
     __hash__ = object.__hash__  # identity, like __eq__ (inherited from object)
 
     def __lt__(self, other):
-        return self._data < _compare_data(other)
+        return _read(self, "compared") < _compare_data(other)
 
     def __le__(self, other):
-        return self._data <= _compare_data(other)
+        return _read(self, "compared") <= _compare_data(other)
 
     def __gt__(self, other):
-        return self._data > _compare_data(other)
+        return _read(self, "compared") > _compare_data(other)
 
     def __ge__(self, other):
-        return self._data >= _compare_data(other)
+        return _read(self, "compared") >= _compare_data(other)
 
     def __bool__(self) -> bool:
-        return self._data != 0
+        return _read(self, "used as a truth value") != 0
 
     def __format__(self, spec: str) -> str:
         return format(self._data, spec) if spec else repr(self)
@@ -606,7 +683,7 @@ def _local_gradient_error(node: Value, error: Exception) -> Exception:
 
 def _compare_data(other) -> float:
     if isinstance(other, Value):
-        return other._data
+        return _read(other, "compared")
     return _as_data(other, "comparison")
 
 
@@ -635,6 +712,23 @@ def vmax(values: Iterable) -> Value:
 def vmin(values: Iterable) -> Value:
     """Alias of ``Value.min``."""
     return Value.min(values)
+
+
+def assign_data(values: list, numbers: list) -> None:
+    """``v.data = x`` for every pair, as one update (an optimizer step): each must be a
+    leaf, ``numbers`` plain floats. Graphs built before it become stale, as with
+    single assignments."""
+    global _data_version
+    if len(values) != len(numbers):
+        raise ValueError(f"assign_data: {len(values)} values but {len(numbers)} numbers")
+    for v in values:
+        if v._parents:
+            raise AttributeError(f"can't assign .data of a computed Value ({v._describe()})")
+    _data_version += 1
+    stamp = _data_version
+    for v, x in zip(values, numbers):
+        v._data = x
+        v._stamp = stamp
 
 
 def zero_grad(values: Iterable[Value]) -> None:

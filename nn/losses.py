@@ -8,6 +8,11 @@ one entry per sample, and returns the mean over the batch as one Value::
 
 All of them are built from engine ops, so backward() differentiates them; the
 ones with logarithms use stable forms (log-sum-exp, softplus), never log(x + eps).
+
+Targets may also be Values (a Value per sample, or a list of k Values for one-hot
+rows): that is how ``autograd.compile`` traces a per-sample loss such as
+``lambda x, t: cross_entropy([model(x)], [t])``. Class labels are then one-hot rows,
+since indexing by a traced number can't be replayed.
 """
 
 from __future__ import annotations
@@ -16,20 +21,42 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from autograd import Value
+from autograd import TracingError, Value
 
 __all__ = ["mse", "half_squared_error", "binary_cross_entropy", "softmax", "log_softmax",
            "cross_entropy", "hinge", "max_margin", "l2_penalty"]
 
 
+def _symbolic(targets) -> bool:
+    """Whether the targets are Values (traced by autograd.compile) rather than numbers."""
+    return any(isinstance(t, Value) or (isinstance(t, (list, tuple)) and t
+                                        and isinstance(t[0], Value)) for t in targets) \
+        if isinstance(targets, (list, tuple)) else False
+
+
+def _target_rows(targets, n: int, who: str) -> list:
+    """Value targets as rows of Values, one row per sample."""
+    rows = [[t] if isinstance(t, Value) else list(t) for t in targets]
+    if len(rows) != n:
+        raise ValueError(f"{who}: {n} outputs but {len(rows)} targets")
+    if not all(isinstance(v, Value) for row in rows for v in row):
+        raise TypeError(f"{who}: mix of Value and number targets; use one kind")
+    return rows
+
+
 def _rows(outputs, targets, who: str):
-    """Outputs as lists of Values, targets as a numpy array; same number of samples."""
+    """Outputs as lists of Values, targets as a numpy array (or as rows of Values when
+    they are Values); same number of samples."""
     if isinstance(outputs, Value):
         raise TypeError(f"{who} expects a list of outputs, one per sample; got one Value "
                         f"(wrap a single sample as [{who}_output])")
     outputs = list(outputs)
-    targets = np.asarray(targets, dtype=float)
-    if targets.ndim == 0:
+    symbolic = _symbolic(targets)
+    if symbolic:
+        targets = _target_rows(targets, len(outputs), who)
+    else:
+        targets = np.asarray(targets, dtype=float)
+    if not symbolic and targets.ndim == 0:
         raise TypeError(f"{who} expects one target per sample, got a single number")
     if len(outputs) != len(targets):
         raise ValueError(f"{who}: {len(outputs)} outputs but {len(targets)} targets")
@@ -45,25 +72,34 @@ def _rows(outputs, targets, who: str):
 
 
 def _mean(terms: list, n: int) -> Value:
-    return Value.sum(terms) * (1.0 / n)
+    total = terms[0] if len(terms) == 1 else Value.sum(terms)
+    return total if n == 1 else total * (1.0 / n)
+
+
+def _numbers(t) -> list:
+    """Target rows as lists of floats (numbers) or of Values (traced)."""
+    return t if isinstance(t, list) else t.tolist()
+
+
+def _squared_errors(outputs, targets, who: str) -> list:
+    rows, t = _rows(outputs, targets, who)
+    if not isinstance(t, list):
+        t = t.reshape(len(rows), -1)
+    t = _numbers(t)
+    if len(t[0]) != len(rows[0]):
+        raise ValueError(f"{who}: outputs have {len(rows[0])} values, targets {len(t[0])}")
+    return [(y - tk) ** 2 for row, tr in zip(rows, t) for y, tk in zip(row, tr)]
 
 
 def mse(outputs, targets) -> Value:
     """Mean squared error over all samples and outputs (``F.mse_loss``)."""
-    rows, t = _rows(outputs, targets, "mse")
-    t = t.reshape(len(rows), -1)
-    terms = [(y - float(tk)) ** 2 for row, tr in zip(rows, t) for y, tk in zip(row, tr)]
-    if t.shape[1] != len(rows[0]):
-        raise ValueError(f"mse: outputs have {len(rows[0])} values, targets {t.shape[1]}")
+    terms = _squared_errors(outputs, targets, "mse")
     return _mean(terms, len(terms))
 
 
 def half_squared_error(outputs, targets) -> Value:
     """The lectures' E = 1/2 ||y - t||^2 summed over the batch: dE/dy = y - t."""
-    rows, t = _rows(outputs, targets, "half_squared_error")
-    t = t.reshape(len(rows), -1)
-    terms = [(y - float(tk)) ** 2 for row, tr in zip(rows, t) for y, tk in zip(row, tr)]
-    return Value.sum(terms) * 0.5
+    return Value.sum(_squared_errors(outputs, targets, "half_squared_error")) * 0.5
 
 
 def binary_cross_entropy(outputs, targets) -> Value:
@@ -73,9 +109,10 @@ def binary_cross_entropy(outputs, targets) -> Value:
     rows, t = _rows(outputs, targets, "binary_cross_entropy")
     if any(len(r) != 1 for r in rows):
         raise ValueError("binary_cross_entropy expects one logit per sample")
-    if not np.all((t == 0) | (t == 1)):
+    if not isinstance(t, list) and not np.all((t == 0) | (t == 1)):
         raise ValueError(f"binary_cross_entropy expects targets 0 or 1, got {np.unique(t)}")
-    return _mean([r[0].softplus() - float(tk) * r[0] for r, tk in zip(rows, t)], len(rows))
+    t = [tr[0] for tr in t] if isinstance(t, list) else t.tolist()
+    return _mean([r[0].softplus() - tk * r[0] for r, tk in zip(rows, t)], len(rows))
 
 
 def _check_logits(logits, who: str) -> list:
@@ -86,20 +123,19 @@ def _check_logits(logits, who: str) -> list:
 
 
 def log_softmax(logits: Sequence[Value]) -> list[Value]:
-    """log p_j = z_j - log sum_k e^{z_k}, by log-sum-exp: the largest logit m is
-    subtracted first (a constant: the result does not depend on it), so no
-    exponential overflows, even for logits of +-1000."""
+    """log p_j = z_j - log sum_k e^{z_k}, with the sum as one ``logsumexp`` node: it
+    subtracts the largest logit m before exponentiating (the result does not depend
+    on m), so no exponential overflows, even for logits of +-1000."""
     logits = _check_logits(logits, "log_softmax")
-    m = max(z.data for z in logits)
-    shifted = [z - m for z in logits]
-    log_total = Value.sum([s.exp() for s in shifted]).log()
-    return [s - log_total for s in shifted]
+    log_total = Value.logsumexp(logits)
+    return [z - log_total for z in logits]
 
 
 def softmax(logits: Sequence[Value]) -> list[Value]:
-    """p_j = e^{z_j} / sum_k e^{z_k}, computed stably (shifted by the largest logit)."""
+    """p_j = e^{z_j - m} / sum_k e^{z_k - m} with m the largest logit (a max node: p
+    does not depend on m, so its gradient through m is 0): no exponential overflows."""
     logits = _check_logits(logits, "softmax")
-    m = max(z.data for z in logits)
+    m = Value.max(logits)
     exps = [(z - m).exp() for z in logits]
     total = Value.sum(exps)
     return [e / total for e in exps]
@@ -122,12 +158,23 @@ def cross_entropy(outputs, targets) -> Value:
     at the logits is softmax(z) - t."""
     rows, t = _rows(outputs, targets, "cross_entropy")
     k = len(rows[0])
-    t = _class_targets(t, k, "cross_entropy")
+    t = _one_hot_rows(t, k, "cross_entropy")
     terms = []
     for row, tr in zip(rows, t):
         logp = log_softmax(row)
-        terms.extend(-float(tk) * lp for tk, lp in zip(tr, logp) if tk != 0)
+        terms.extend(-tk * lp for tk, lp in zip(tr, logp) if isinstance(tk, Value) or tk != 0)
     return _mean(terms, len(rows))
+
+
+def _one_hot_rows(t, k: int, who: str) -> list:
+    """Targets as one-hot rows: floats from class indices or one-hot numbers; Values
+    must already be one-hot rows of k (a traced class index can't pick a logit)."""
+    if not isinstance(t, list):
+        return _class_targets(t, k, who).tolist()
+    if any(len(row) != k for row in t):
+        raise TracingError(f"{who}: traced targets must be one-hot rows of {k} Values "
+                           "(a class index can't be replayed); pass nn.data.one_hot(y)")
+    return t
 
 
 def hinge(outputs, targets, margin: float = 1.0) -> Value:
@@ -135,11 +182,19 @@ def hinge(outputs, targets, margin: float = 1.0) -> Value:
     (``F.multi_margin_loss`` up to its 1/k factor)."""
     rows, t = _rows(outputs, targets, "hinge")
     k = len(rows[0])
-    if t.ndim != 1:
-        raise ValueError("hinge expects class-index targets")
-    _class_targets(t, k, "hinge")
-    terms = [(row[j] - row[int(y)] + margin).relu()
-             for row, y in zip(rows, t) for j in range(k) if j != int(y)]
+    if not isinstance(t, list):
+        if t.ndim != 1:
+            raise ValueError("hinge expects class-index targets")
+        _class_targets(t, k, "hinge")
+        terms = [(row[j] - row[int(y)] + margin).relu()
+                 for row, y in zip(rows, t) for j in range(k) if j != int(y)]
+        return _mean(terms, len(rows))
+    # traced one-hot targets: s_y = sum_j t_j s_j, and the term of j = y is weighted 0
+    t = _one_hot_rows(t, k, "hinge")
+    terms = []
+    for row, tr in zip(rows, t):
+        s_y = Value.sum([tj * sj for tj, sj in zip(tr, row)])
+        terms.extend((1.0 - tj) * (sj - s_y + margin).relu() for tj, sj in zip(tr, row))
     return _mean(terms, len(rows))
 
 
@@ -149,10 +204,11 @@ def max_margin(outputs, targets) -> Value:
     rows, t = _rows(outputs, targets, "max_margin")
     if any(len(r) != 1 for r in rows):
         raise ValueError("max_margin expects one score per sample")
-    if not np.all(np.abs(t) == 1):
+    if not isinstance(t, list) and not np.all(np.abs(t) == 1):
         raise ValueError(f"max_margin expects targets -1 or +1 (use nn.data.to_pm1), "
                          f"got {np.unique(t)}")
-    return _mean([(1.0 - float(y) * r[0]).relu() for r, y in zip(rows, t)], len(rows))
+    t = [tr[0] for tr in t] if isinstance(t, list) else t.tolist()
+    return _mean([(1.0 - y * r[0]).relu() for r, y in zip(rows, t)], len(rows))
 
 
 def l2_penalty(module, weights_only: bool = True) -> Value:

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from operator import attrgetter
 
 import numpy as np
 
 from autograd import Value
+from autograd.engine import assign_data
 
 __all__ = ["Optimizer", "SGD", "Adam", "Schedule", "ConstantLR", "StepLR", "ReduceLROnPlateau",
            "InverseTimeLR", "LinearLR"]
+
+
+_DATA, _GRAD = attrgetter("_data"), attrgetter("grad")  # the .data property, without its checks
 
 
 def _number(name: str, value) -> float:
@@ -67,6 +72,12 @@ class Optimizer:
     def lr(self, value: float) -> None:
         self._lr = _positive("lr", value, allow_zero=True)
 
+    def _numbers(self) -> tuple[np.ndarray, np.ndarray]:
+        """The parameters' data and grads as two arrays (one step works on them)."""
+        n = len(self.params)
+        return (np.fromiter(map(_DATA, self.params), float, n),
+                np.fromiter(map(_GRAD, self.params), float, n))
+
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0."""
         for p in self.params:
@@ -102,18 +113,22 @@ class SGD(Optimizer):
         if nesterov and self.momentum == 0:
             raise ValueError("nesterov=True needs a momentum > 0")
         self.nesterov = bool(nesterov)
-        self.velocity = [0.0] * len(self.params)
+        self.velocity = np.zeros(len(self.params))
 
     def step(self) -> None:
+        # Written over arrays of all parameters at once; elementwise it is exactly the
+        # scalar formula above (the same float operations in the same order).
         lr, gamma, decay = self.lr, self.momentum, self.weight_decay
-        for i, p in enumerate(self.params):
-            g = p.grad + decay * p.data if decay else p.grad
-            if gamma:
-                v = gamma * self.velocity[i] - lr * g
-                self.velocity[i] = v
-                p.data += gamma * v - lr * g if self.nesterov else v
-            else:
-                p.data -= lr * g
+        theta, g = self._numbers()
+        if decay:
+            g = g + decay * theta
+        if gamma:
+            v = gamma * self.velocity - lr * g
+            self.velocity = v
+            theta = theta + (gamma * v - lr * g if self.nesterov else v)
+        else:
+            theta = theta - lr * g
+        assign_data(self.params, theta.tolist())
 
 
 class Adam(Optimizer):
@@ -129,19 +144,21 @@ class Adam(Optimizer):
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps = _positive("eps", eps)
         self.weight_decay = _positive("weight_decay", weight_decay, allow_zero=True)
-        self.m = [0.0] * len(self.params)
-        self.v = [0.0] * len(self.params)
+        self.m = np.zeros(len(self.params))
+        self.v = np.zeros(len(self.params))
         self.t = 0
 
     def step(self) -> None:
         self.t += 1
         b1, b2 = self.betas
         c1, c2 = 1 - b1**self.t, 1 - b2**self.t
-        for i, p in enumerate(self.params):
-            g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
-            self.m[i] = b1 * self.m[i] + (1 - b1) * g
-            self.v[i] = b2 * self.v[i] + (1 - b2) * g * g
-            p.data -= self.lr * (self.m[i] / c1) / (math.sqrt(self.v[i] / c2) + self.eps)
+        theta, g = self._numbers()
+        if self.weight_decay:
+            g = g + self.weight_decay * theta
+        self.m = b1 * self.m + (1 - b1) * g
+        self.v = b2 * self.v + (1 - b2) * g * g
+        theta = theta - self.lr * (self.m / c1) / (np.sqrt(self.v / c2) + self.eps)
+        assign_data(self.params, theta.tolist())
 
 
 # --- schedules -------------------------------------------------------------------------------

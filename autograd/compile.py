@@ -1,0 +1,812 @@
+"""Batched replay: record the graph of one sample once, run it over a batch with numpy.
+
+``compile(fn)`` calls ``fn`` once on *placeholder* Values (one per input column)
+and keeps the graph it builds. The returned ``Program`` then runs that same graph,
+with the same local-gradient rules, over a whole batch: each node holds a row of B
+numbers instead of one, and every group of nodes with the same operation at the
+same depth ("level") runs as one numpy operation. ``torch.compile`` and
+``jax.jit``/``jax.vmap`` do this for tensors; here you can watch it happen to the
+scalar graph you drew.
+
+    step = compile(lambda x, y: nn.losses.max_margin([model(x)], [y]))
+    loss = step.value_and_grad(X, Y)     # X (B, n_in), Y (B,): grads in the parameters
+
+Three kinds of leaves: *inputs* (the placeholders, one column of a batch array
+each), *parameters* (Values that existed before tracing: read afresh on every call,
+gradients accumulated into their ``.grad``) and *constants* (numbers made into
+Values during tracing, such as the 1 in ``1 - y * s``).
+
+The rule: ``fn`` must compute with recorded operations only. Its Python code runs
+once, on the first sample, so ``if v.data > 0``, ``float(v)``, ``max(v.data, ...)``
+or ``no_grad`` on a per-sample number cannot be replayed; reading such a number
+while tracing raises ``TracingError``. Branch-free ops (``relu``, ``abs``,
+``step``, ``Value.max``/``min``/``logsumexp``) are fine: they are replayed per sample.
+
+With ``fuse=True`` (the default), a sum of products ``w_i * h_i`` whose weights
+do not depend on the sample (a neuron) is recognised, and all such sums at one
+level (a layer) run as one matrix product ``W @ H``: the lesson that leads from
+scalars to tensors. ``fuse=False`` replays every node as recorded.
+"""
+
+from __future__ import annotations
+
+import inspect
+import operator
+from collections.abc import Callable
+
+import numpy as np
+
+from . import engine
+from .engine import TracingError, Value, topological_order, tracing
+
+__all__ = ["compile", "Program", "TracingError"]
+
+
+# --- the op table, over arrays -----------------------------------------------------------
+# Forward functions for (k, B) arrays, with the engine's domain errors. Local-gradient
+# rules are the engine's own where they are plain arithmetic; the ones that branch on
+# their input (relu, abs, ...) are restated with np.where below.
+
+
+def _domain(bad: np.ndarray, x: np.ndarray, error: type, message: str) -> None:
+    """Raise the engine's error for the first sample where ``bad`` holds."""
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        where = f"sample {col} of the batch" if bad.shape[1] > 1 else "every sample"
+        raise error(message.format(x=float(x[row, col] if x.shape[1] > 1 else x[row, 0]))
+                    + f" ({where})")
+
+
+def _np_div(x, y):
+    _domain(np.broadcast_to(y == 0, np.broadcast_shapes(x.shape, y.shape)),
+            np.broadcast_to(y, np.broadcast_shapes(x.shape, y.shape)),
+            ZeroDivisionError, "div: division by zero (x / {x!r})")
+    return x / y
+
+
+def _check_pow(x, k):
+    shape = np.broadcast_shapes(np.shape(x), np.shape(k))
+    xb, kb = np.broadcast_to(x, shape), np.broadcast_to(k, shape)
+    _domain((xb == 0) & (kb < 0), xb, ZeroDivisionError,
+            "pow: 0.0 cannot be raised to a negative power (base {x!r})")
+    _domain((xb < 0) & (kb != np.round(kb)), xb, ValueError,
+            "pow: a negative base ({x!r}) to a non-integer power is not a real number")
+
+
+def _np_pow(x, y):
+    _check_pow(x, y)
+    return np.power(x, y)
+
+
+def _np_powc(x, k):
+    _check_pow(x, np.float64(k))
+    return np.power(x, k)
+
+
+def _np_log(x, a):
+    _domain(x <= 0, x, ValueError, "log: expected a positive number, got {x!r}")
+    return np.log(x)
+
+
+def _np_sqrt(x, a):
+    _domain(x < 0, x, ValueError, "sqrt: expected a number >= 0, got {x!r}")
+    return np.sqrt(x)
+
+
+def _np_sigmoid(x):
+    z = np.exp(-np.abs(x))  # the engine's two branches, with e^{-|x|} never overflowing
+    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def _np_pow_local(x, y, out):
+    d_base = y * np.power(x, y - 1)
+    d_exp = np.where(x > 0, out * np.log(np.where(x > 0, x, 1.0)), np.where(x == 0, 0.0, np.nan))
+    return d_base, d_exp
+
+
+_FORWARD = {
+    ("+", 2): operator.add, ("-", 2): operator.sub, ("*", 2): operator.mul,
+    ("/", 2): _np_div, ("**", 2): _np_pow,
+    ("neg", 1): lambda x, a: -x, ("**", 1): _np_powc, ("abs", 1): lambda x, a: np.abs(x),
+    ("exp", 1): lambda x, a: np.exp(x), ("log", 1): _np_log, ("sqrt", 1): _np_sqrt,
+    ("tanh", 1): lambda x, a: np.tanh(x), ("sigmoid", 1): lambda x, a: _np_sigmoid(x),
+    ("relu", 1): lambda x, a: np.where(x > 0, x, 0.0),
+    ("leaky_relu", 1): lambda x, alpha: np.where(x > 0, x, alpha * x),
+    ("softplus", 1): lambda x, a: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))),
+    ("softsign", 1): lambda x, a: x / (1.0 + np.abs(x)),
+    ("hardtanh", 1): lambda x, a: np.clip(x, -1.0, 1.0),
+    ("step", 1): lambda x, a: np.where(x > 0, 1.0, 0.0),
+    ("sign", 1): lambda x, a: np.sign(x),
+}
+# Local-gradient rules that branch on their input, restated for arrays; every other op
+# uses the engine's rule unchanged (it is plain arithmetic, valid on arrays too).
+_LOCAL = {
+    ("**", 2): _np_pow_local,
+    ("abs", 1): lambda x, out, a: np.sign(x),  # abs'(0) := 0, as the engine
+    ("relu", 1): lambda x, out, a: np.where(x > 0, 1.0, 0.0),
+    ("leaky_relu", 1): lambda x, out, alpha: np.where(x > 0, 1.0, alpha),
+    ("softplus", 1): lambda x, out, a: _np_sigmoid(x),
+    ("hardtanh", 1): lambda x, out, a: np.where((x > -1) & (x < 1), 1.0, 0.0),
+}
+_NARY = ("sum", "max", "min", "logsumexp")
+# Ops whose local gradient can be infinite where the engine's raises (sqrt at 0, ...).
+_LOCAL_CAN_BLOW_UP = {("sqrt", 1), ("**", 1), ("**", 2)}
+
+
+def array_rules(op: engine.Op) -> tuple[Callable, Callable]:
+    """The (forward, local) pair that runs ``op`` over arrays."""
+    key = (op.name, op.arity)
+    if key not in _FORWARD:
+        raise NotImplementedError(f"compile: no array rule for op {op.name!r}")
+    return _FORWARD[key], _LOCAL.get(key, op.local)
+
+
+# --- moving rows in and out of the value and gradient arrays ----------------------------
+
+
+def _rows(slots) -> slice | np.ndarray:
+    """Index for a list of row numbers: a slice when they are consecutive (no copy)."""
+    slots = np.asarray(slots, dtype=np.intp)
+    if len(slots) and np.array_equal(slots, np.arange(slots[0], slots[0] + len(slots))):
+        return slice(int(slots[0]), int(slots[0]) + len(slots))
+    return slots
+
+
+class _ScatterAdd:
+    """``G[slots] += contributions``, right even when a slot repeats (``np.add.at``
+    semantics): repeated slots are summed first with one segment reduction."""
+
+    def __init__(self, slots):
+        slots = np.asarray(slots, dtype=np.intp)
+        self.rows = _rows(slots)
+        self.repeats = len(np.unique(slots)) != len(slots)
+        if self.repeats:
+            self.order = np.argsort(slots, kind="stable")
+            self.rows, self.starts = np.unique(slots[self.order], return_index=True)
+
+    def __call__(self, G: np.ndarray, contributions: np.ndarray) -> None:
+        if self.repeats:
+            contributions = np.add.reduceat(contributions[self.order], self.starts, axis=0)
+        G[self.rows] += contributions
+
+
+# A Program's state during one call: S = (V, U) values and G = (GV, GU) gradients.
+# V has one row per per-sample node (shape (n, B)); U one row per node that is the same
+# for every sample, i.e. depends on parameters and constants only (shape (n, 1)).
+VARIANT, INVARIANT = 0, 1
+
+
+class _Elementwise:
+    """One unary or binary op applied to k nodes at once."""
+
+    def __init__(self, op, space, slots, parent_specs, needs):
+        self.op, self.space, self.out = op, space, _rows(slots)
+        self.forward_fn, self.local_fn = array_rules(op)
+        self.parents = [(s, _rows(idx)) for s, idx in parent_specs]
+        self.scatters = [_ScatterAdd(idx) if need else None
+                         for (_, idx), need in zip(parent_specs, needs)]
+        self.sum_over_batch = [s == INVARIANT and space == VARIANT for s, _ in parent_specs]
+        self.key = (op.name, op.arity)
+
+    def _inputs(self, S):
+        return [S[s][rows] for s, rows in self.parents]
+
+    def forward(self, S) -> None:
+        xs = self._inputs(S)
+        out = self.forward_fn(*xs) if self.op.arity == 2 else self.forward_fn(xs[0], self.op.arg)
+        S[self.space][self.out] = out
+
+    def backward(self, S, G) -> None:
+        upstream = G[self.space][self.out]
+        xs, out = self._inputs(S), S[self.space][self.out]
+        if self.op.arity == 2:
+            locals_ = self.local_fn(xs[0], xs[1], out)
+        else:
+            locals_ = (self.local_fn(xs[0], out, self.op.arg),)
+        for i, (d, scatter) in enumerate(zip(locals_, self.scatters)):
+            if scatter is None:
+                continue
+            if self.key in _LOCAL_CAN_BLOW_UP:
+                _domain(np.isinf(np.broadcast_to(d, upstream.shape)),
+                        np.broadcast_to(xs[i], upstream.shape), ZeroDivisionError,
+                        f"{self.op.name}: the local gradient is not defined at input {{x!r}}")
+            if isinstance(d, float):
+                if d == 0.0:
+                    continue
+                contribution = upstream if d == 1.0 else (-upstream if d == -1.0 else upstream * d)
+            else:
+                contribution = upstream * d
+            if self.sum_over_batch[i]:
+                contribution = contribution.sum(axis=1, keepdims=True)
+            scatter(G[self.parents[i][0]], contribution)
+
+
+class _RowSum:
+    """Sums of terms, one sum per row (rows may have different numbers of terms, or
+    none): variant terms by one segment reduction, invariant ones by ``np.bincount``."""
+
+    def __init__(self, k, rows, specs, needs, variant_out):
+        self.k, self.width_b = k, variant_out
+        rows = np.asarray(rows, dtype=np.intp)
+        spaces = np.array([s for s, _ in specs], dtype=np.intp)
+        slots = np.array([i for _, i in specs], dtype=np.intp)
+        needs = np.asarray(needs, dtype=bool)
+        var = np.flatnonzero(spaces == VARIANT)
+        var = var[np.argsort(rows[var], kind="stable")]
+        self.var_slots = _rows(slots[var])
+        self.var_rows, self.var_starts = np.unique(rows[var], return_index=True)
+        self.var_all_rows = np.array_equal(self.var_rows, np.arange(k))
+        self.var_gather_rows = rows[var][needs[var]]
+        self.var_scatter = _ScatterAdd(slots[var][needs[var]]) if needs[var].any() else None
+        self.var_needs = needs[var]
+        inv = np.flatnonzero(spaces == INVARIANT)
+        self.inv_rows, self.inv_slots = rows[inv], slots[inv]
+        # one invariant term in every row (a bias per neuron): a gather, no bincount
+        self.inv_one_per_row = (np.array_equal(np.sort(rows[inv]), np.arange(k))
+                                and len(np.unique(slots[inv])) == k)
+        if self.inv_one_per_row:
+            self.inv_by_row = _rows(slots[inv][np.argsort(rows[inv])])
+            self.inv_need_all = bool(needs[inv].all())
+        inv_need = inv[needs[inv]]
+        self.inv_grad_rows = rows[inv_need]
+        self.inv_grad_slots, self.inv_grad_index = np.unique(slots[inv_need], return_inverse=True)
+
+    def compute(self, S, batch: int) -> np.ndarray:
+        if len(self.var_rows):
+            sums = np.add.reduceat(S[VARIANT][self.var_slots], self.var_starts, axis=0)
+            if self.var_all_rows:
+                out = sums
+            else:
+                out = np.zeros((self.k, batch))
+                out[self.var_rows] = sums
+        else:
+            out = np.zeros((self.k, batch if self.width_b else 1))
+        if self.inv_one_per_row:
+            out += S[INVARIANT][self.inv_by_row]
+        elif len(self.inv_rows):
+            out += np.bincount(self.inv_rows, weights=S[INVARIANT][self.inv_slots, 0],
+                               minlength=self.k)[:, None]
+        return out
+
+    def backward(self, G, upstream: np.ndarray) -> None:
+        if self.var_scatter is not None:
+            self.var_scatter(G[VARIANT], upstream[self.var_gather_rows])
+        if self.inv_one_per_row and self.inv_need_all:
+            G[INVARIANT][self.inv_by_row] += upstream.sum(axis=1, keepdims=True)
+        elif len(self.inv_grad_rows):
+            per_row = upstream.sum(axis=1)
+            G[INVARIANT][self.inv_grad_slots, 0] += np.bincount(
+                self.inv_grad_index, weights=per_row[self.inv_grad_rows],
+                minlength=len(self.inv_grad_slots))
+
+
+class _Sum:
+    """k n-ary sum nodes: local gradient 1 to every term ("fan-out backward")."""
+
+    def __init__(self, space, slots, terms_per_node, needs_of):
+        self.space, self.out = space, _rows(slots)
+        rows = [r for r, terms in enumerate(terms_per_node) for _ in terms]
+        specs = [t for terms in terms_per_node for t in terms]
+        self.terms = _RowSum(len(slots), rows, specs, [needs_of(t) for t in specs],
+                             space == VARIANT)
+
+    def forward(self, S) -> None:
+        S[self.space][self.out] = self.terms.compute(S, S[VARIANT].shape[1])
+
+    def backward(self, S, G) -> None:
+        self.terms.backward(G, G[self.space][self.out])
+
+
+class _Segments:
+    """k n-ary max, min or logsumexp nodes: all terms gathered into one (T, B) array
+    and reduced segment by segment."""
+
+    def __init__(self, op, space, slots, terms_per_node, needs_of):
+        self.name, self.space, self.out = op.name, space, _rows(slots)
+        specs = [t for terms in terms_per_node for t in terms]
+        self.counts = np.array([len(t) for t in terms_per_node], dtype=np.intp)
+        self.starts = np.concatenate([[0], np.cumsum(self.counts)[:-1]]).astype(np.intp)
+        spaces = np.array([s for s, _ in specs], dtype=np.intp)
+        slots_ = np.array([i for _, i in specs], dtype=np.intp)
+        needs = np.array([needs_of(t) for t in specs], dtype=bool)
+        self.parts = []  # (space, positions among the terms, rows in that space, scatter)
+        for s in (VARIANT, INVARIANT):
+            pos = np.flatnonzero(spaces == s)
+            if len(pos):
+                need = pos[needs[pos]]
+                scatter = _ScatterAdd(slots_[need]) if len(need) else None
+                self.parts.append((s, pos, _rows(slots_[pos]), need, scatter))
+        self.reduce = {"max": np.maximum, "min": np.minimum, "logsumexp": np.maximum}[op.name]
+
+    def _terms(self, S):
+        width = S[VARIANT].shape[1] if self.space == VARIANT else 1
+        if len(self.parts) == 1:
+            s, _, rows, _, _ = self.parts[0]
+            return np.broadcast_to(S[s][rows], (len(self.parts[0][1]), width))
+        terms = np.empty((int(self.counts.sum()), width))
+        for s, pos, rows, _, _ in self.parts:
+            terms[pos] = S[s][rows]
+        return terms
+
+    def forward(self, S) -> None:
+        terms = self._terms(S)
+        m = self.reduce.reduceat(terms, self.starts, axis=0)
+        if self.name == "logsumexp":
+            shifted = terms - np.repeat(m, self.counts, axis=0)
+            total = np.add.reduceat(np.exp(shifted), self.starts, axis=0)
+            m = np.where(np.isinf(m), m, m + np.log(total))
+        S[self.space][self.out] = m
+
+    def backward(self, S, G) -> None:
+        terms = self._terms(S)
+        out = np.repeat(S[self.space][self.out], self.counts, axis=0)
+        if self.name == "logsumexp":
+            local = np.exp(terms - out)  # the softmax of the terms
+        else:  # the gradient goes to the first term equal to the extreme
+            hit = terms == out
+            seen = np.cumsum(hit, axis=0)
+            before = np.repeat(np.where(self.starts[:, None] > 0, seen[self.starts - 1], 0),
+                               self.counts, axis=0)
+            local = (hit & (seen - before == 1)).astype(float)
+        contribution = np.repeat(G[self.space][self.out], self.counts, axis=0) * local
+        for s, _, _, need, scatter in self.parts:
+            if scatter is not None:
+                part = contribution[need]
+                if s == INVARIANT and self.space == VARIANT:
+                    part = part.sum(axis=1, keepdims=True)
+                scatter(G[s], part)
+
+
+class _Linear:
+    """k neurons of one layer as a matrix product: row r computes
+    ``sum_j W[r, j] * Q[j] + (other terms)``, where the weights are invariant nodes
+    (parameters) and Q the per-sample inputs. PyTorch's ``nn.Linear``."""
+
+    def __init__(self, slots, products, extras, needs_of):
+        self.out = _rows(slots)
+        k = len(slots)
+        q_slots = sorted({q for terms in products for _, q in terms})
+        column = {q: j for j, q in enumerate(q_slots)}
+        self.k, self.m = k, len(q_slots)
+        self.q = _rows(q_slots)
+        self.flat = np.array([r * self.m + column[q] for r, terms in enumerate(products)
+                              for _, q in terms], dtype=np.intp)
+        self.w_slots = np.array([w for terms in products for w, _ in terms], dtype=np.intp)
+        # The usual case: every (row, column) once and the weights in consecutive rows of
+        # U, row-major: W is then a view of U, and dW is added to a view of GU.
+        by_position = self.w_slots[np.argsort(self.flat)]
+        self.block = None
+        if len(self.flat) == k * self.m and len(np.unique(self.flat)) == k * self.m:
+            block = _rows(by_position)
+            if isinstance(block, slice):
+                self.block = block
+        w_need = np.array([needs_of((INVARIANT, w)) for w in self.w_slots], dtype=bool)
+        self.w_flat_need = self.flat[w_need]
+        self.w_grad_slots, self.w_grad_index = np.unique(self.w_slots[w_need], return_inverse=True)
+        q_need = [j for j, q in enumerate(q_slots) if needs_of((VARIANT, q))]
+        self.q_need = np.array(q_need, dtype=np.intp)
+        self.q_scatter = _ScatterAdd([q_slots[j] for j in q_need]) if q_need else None
+        extra_rows = [r for r, terms in enumerate(extras) for _ in terms]
+        extra_specs = [t for terms in extras for t in terms]
+        self.extras = _RowSum(k, extra_rows, extra_specs, [needs_of(t) for t in extra_specs],
+                              True) if extra_specs else None
+        self.W = None  # the weight matrix of the last forward, reused by backward
+
+    def forward(self, S) -> None:
+        V, U = S
+        if self.block is not None:
+            self.W = U[self.block, 0].reshape(self.k, self.m)
+        else:
+            self.W = np.bincount(self.flat, weights=U[self.w_slots, 0],
+                                 minlength=self.k * self.m).reshape(self.k, self.m)
+        out = self.W @ V[self.q]
+        if self.extras is not None:
+            out += self.extras.compute(S, V.shape[1])
+        V[self.out] = out
+
+    def backward(self, S, G) -> None:
+        upstream = G[VARIANT][self.out]
+        if self.block is not None and len(self.w_grad_slots) == self.k * self.m:
+            G[INVARIANT][self.block, 0] += (upstream @ S[VARIANT][self.q].T).ravel()
+        elif len(self.w_grad_slots):
+            dW = (upstream @ S[VARIANT][self.q].T).ravel()
+            G[INVARIANT][self.w_grad_slots, 0] += np.bincount(
+                self.w_grad_index, weights=dW[self.w_flat_need],
+                minlength=len(self.w_grad_slots))
+        if self.q_scatter is not None:
+            dQ = self.W.T @ upstream
+            self.q_scatter(G[VARIANT], dQ if len(self.q_need) == self.m else dQ[self.q_need])
+        if self.extras is not None:
+            self.extras.backward(G, upstream)
+
+
+# --- the plan: a traced graph, scheduled in levels ---------------------------------------
+
+
+class Plan:
+    """One traced graph, ready to run over batches of a fixed input signature."""
+
+    def __init__(self, outputs: list, inputs: list, start: int, fuse: bool):
+        self.inputs = inputs
+        order, index = [], {}
+        for out in outputs:
+            for v in topological_order(out):
+                if v not in index:
+                    index[v] = len(order)
+                    order.append(v)
+        self.nodes, self.index, self.output_nodes = order, index, outputs
+        is_input = set(inputs)
+        n = len(order)
+        parents = [[index[p] for p in v._parents] for v in order]
+        variant, needs = [False] * n, [False] * n
+        self.params, self.constants = [], []
+        for i, v in enumerate(order):
+            if parents[i]:
+                variant[i] = any(variant[p] for p in parents[i])
+                needs[i] = any(needs[p] for p in parents[i])
+            elif v in is_input:
+                variant[i] = True
+            elif v._stamp >= start:  # made while tracing: a number written in fn
+                self.constants.append(i)
+            else:
+                self.params.append(i)
+                needs[i] = True
+        uses = [0] * n
+        for ps in parents:
+            for p in ps:
+                uses[p] += 1
+        for out in outputs:
+            uses[index[out]] += 1
+
+        # Neurons: sums of (invariant weight) * (per-sample input), each product used once.
+        linear, absorbed = {}, set()
+        if fuse:
+            for i, v in enumerate(order):
+                if v._op is not engine.SUM or not variant[i]:
+                    continue
+                products, extras = [], []
+                for p in parents[i]:
+                    a_b = parents[p]
+                    if (order[p]._op is engine.MUL and uses[p] == 1 and p not in absorbed
+                            and variant[a_b[0]] != variant[a_b[1]]):
+                        w, q = (a_b[0], a_b[1]) if variant[a_b[1]] else (a_b[1], a_b[0])
+                        products.append((w, q))
+                        absorbed.add(p)
+                    else:
+                        extras.append(p)
+                if len(products) >= 2:
+                    linear[i] = (products, extras)
+                else:
+                    absorbed.difference_update(p for p in parents[i])
+
+        # Levels: a node runs one level after the last of its inputs.
+        level = [0] * n
+        for i in range(n):
+            if not parents[i] or i in absorbed:
+                continue
+            ins = ([x for wq in linear[i][0] for x in wq] + linear[i][1]) if i in linear \
+                else parents[i]
+            level[i] = 1 + max(level[j] for j in ins)
+        groups: dict = {}
+        for i, v in enumerate(order):
+            if not parents[i] or i in absorbed:
+                continue
+            op = v._op
+            if i in linear:
+                key = (level[i], "linear")
+            elif op.name in _NARY and op.arity == 0:
+                key = (level[i], op.name, variant[i])
+            else:
+                key = (level[i], op.name, op.arity, op.arg, variant[i],
+                       tuple(variant[p] for p in parents[i]))
+            groups.setdefault(key, []).append(i)
+        schedule = sorted(groups.values(), key=lambda g: (level[g[0]], g[0]))
+
+        # Rows: inputs first (one block per argument), then each group's outputs as one
+        # consecutive block; parameters (laid out so that a layer's weight matrix and
+        # bias vector are consecutive rows: views, no copies), constants, then the
+        # invariant groups' outputs.
+        self.slot = {}
+        for j, v in enumerate(inputs):
+            if v in index:
+                self.slot[index[v]] = (VARIANT, j)
+        n_rows = [len(inputs), 0]
+        for group in schedule:
+            if variant[group[0]]:
+                for i in group:
+                    self.slot[i] = (VARIANT, n_rows[VARIANT])
+                    n_rows[VARIANT] += 1
+        self.params = _parameter_layout(self.params, schedule, linear, self.slot)
+        for i in self.params + self.constants:
+            self.slot[i] = (INVARIANT, n_rows[INVARIANT])
+            n_rows[INVARIANT] += 1
+        for group in schedule:
+            if not variant[group[0]]:
+                for i in group:
+                    self.slot[i] = (INVARIANT, n_rows[INVARIANT])
+                    n_rows[INVARIANT] += 1
+        self.n_rows = n_rows
+        self.constant_values = np.array([order[i]._data for i in self.constants])
+        self.param_values = [order[i] for i in self.params]
+        self.outputs = [self.slot[index[o]] for o in outputs]
+
+        def needs_of(spec):
+            return spec in need_specs
+        need_specs = {self.slot[i] for i in range(n) if needs[i] and i in self.slot}
+        self.steps = []
+        for group in schedule:
+            first = order[group[0]]
+            space = self.slot[group[0]][0]
+            slots = [self.slot[i][1] for i in group]
+            if group[0] in linear:
+                products = [[(self.slot[w][1], self.slot[q][1]) for w, q in linear[i][0]]
+                            for i in group]
+                extras = [[self.slot[p] for p in linear[i][1]] for i in group]
+                step = _Linear(slots, products, extras, needs_of)
+            elif first._op.arity == 0:
+                terms = [[self.slot[p] for p in parents[i]] for i in group]
+                cls = _Sum if first._op.name == "sum" else _Segments
+                step = _Sum(space, slots, terms, needs_of) if cls is _Sum else \
+                    _Segments(first._op, space, slots, terms, needs_of)
+            else:
+                specs = []
+                for pos in range(first._op.arity):
+                    rows = [self.slot[parents[i][pos]] for i in group]
+                    specs.append((rows[0][0], [r for _, r in rows]))
+                need = [any(needs[parents[i][pos]] for i in group)
+                        for pos in range(first._op.arity)]
+                step = _Elementwise(first._op, space, slots, specs, need)
+            step.needs = any(needs[i] for i in group)
+            step.level = level[group[0]]
+            self.steps.append(step)
+        self.levels = max(level, default=0)
+        self.n_fused = len(linear)
+        self.n_absorbed = len(absorbed)
+
+    # -- running ---------------------------------------------------------------------------
+    def forward(self, arrays: list) -> tuple:
+        batch = len(arrays[0])
+        V = np.empty((self.n_rows[VARIANT], batch))
+        U = np.empty((self.n_rows[INVARIANT], 1))
+        row = 0
+        for a in arrays:
+            width = 1 if a.ndim == 1 else a.shape[1]
+            V[row:row + width] = a if a.ndim == 1 else a.T
+            row += width
+        P = len(self.params)
+        U[:P, 0] = np.fromiter((p._data for p in self.param_values), float, P)
+        U[P:P + len(self.constants), 0] = self.constant_values
+        S = (V, U)
+        with np.errstate(all="ignore"):
+            for step in self.steps:
+                step.forward(S)
+        return S
+
+    def output_rows(self, S) -> list:
+        batch = S[VARIANT].shape[1]
+        return [S[s][r] if s == VARIANT else np.full(batch, S[s][r, 0]) for s, r in self.outputs]
+
+    def backward(self, S, seed: int, weight: float) -> tuple:
+        """Gradients of ``weight * sum over the batch of output[seed]``."""
+        V, U = S
+        G = (np.zeros_like(V), np.zeros_like(U))
+        s, r = self.outputs[seed]
+        G[s][r] += weight if s == VARIANT else weight * V.shape[1]
+        with np.errstate(all="ignore"):
+            for step in reversed(self.steps):
+                if step.needs:
+                    step.backward(S, G)
+        return G
+
+    def parameter_gradients(self, G) -> np.ndarray:
+        return G[INVARIANT][:len(self.params), 0]
+
+
+def _parameter_layout(params: list, schedule: list, linear: dict, slot: dict) -> list:
+    """Parameters in the order they get rows: for each layer whose neurons all use
+    the same inputs with their own weights, its weights row by row (column order =
+    input rows) and then its biases; the other parameters after, in graph order."""
+    is_param, placed, order = set(params), set(), []
+    for group in schedule:
+        if group[0] not in linear:
+            continue
+        columns = sorted(slot[q] for _, q in linear[group[0]][0])
+        rows, biases = [], []
+        for i in group:
+            products, extras = linear[i]
+            by_column = sorted(products, key=lambda wq: slot[wq[1]])
+            if [slot[q] for _, q in by_column] != columns:
+                break
+            rows.extend(w for w, _ in by_column)
+            if len(extras) == 1:
+                biases.append(extras[0])
+        else:
+            weights_ok = all(w in is_param for w in rows) and len(set(rows)) == len(rows)
+            if weights_ok and not placed.intersection(rows):
+                order.extend(rows)
+                placed.update(rows)
+                if len(biases) == len(group) and all(b in is_param for b in biases) \
+                        and len(set(biases)) == len(biases) and not placed.intersection(biases):
+                    order.extend(biases)
+                    placed.update(biases)
+    return order + [i for i in params if i not in placed]
+
+
+# --- the user-facing program -------------------------------------------------------------
+
+
+def compile(fn: Callable, *, has_aux: bool = False, fuse: bool = True) -> Program:  # noqa: A001
+    """Record ``fn`` once per input shape and replay it over numpy batches.
+
+    ``fn`` takes one argument per batch array: a Value for a 1-D array (B,), a list
+    of n Values for a 2-D array (B, n). It returns a Value (per-sample outputs (B,))
+    or a list of Values ((B, k)); with ``has_aux=True`` a pair ``(loss, aux)`` whose
+    ``aux`` is replayed alongside (as ``jax.value_and_grad(has_aux=True)``).
+    Tracing happens on the first call, with the first sample's numbers. See the
+    module docstring for the one rule ``fn`` must follow.
+    """
+    if not callable(fn):
+        raise TypeError(f"compile expects a function, got {type(fn).__name__}")
+    return Program(fn, has_aux=has_aux, fuse=fuse)
+
+
+def _argument_names(fn, n: int) -> list[str]:
+    try:
+        names = [p.name for p in inspect.signature(fn).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        names = []
+    return (names + [f"arg{i}" for i in range(len(names), n)])[:n]
+
+
+class Program:
+    """A traced function that runs over batches. Call it for the outputs, or
+    ``value_and_grad`` for the reduced loss with gradients in the parameters."""
+
+    def __init__(self, fn: Callable, has_aux: bool = False, fuse: bool = True):
+        self.fn, self.has_aux, self.fuse = fn, has_aux, fuse
+        self._plans: dict = {}
+        self._aux_is_value = False
+
+    def __repr__(self) -> str:
+        name = getattr(self.fn, "__name__", type(self.fn).__name__)
+        shapes = ", ".join(str(k) for k in self._plans) or "not traced yet"
+        return f"<autograd.Program of {name}: {shapes}>"
+
+    # -- inputs and tracing --------------------------------------------------------------
+    def _arrays(self, arrays: tuple, who: str) -> list:
+        if not arrays:
+            raise TypeError(f"{who} expects one batch array per argument of the function")
+        out = []
+        for i, a in enumerate(arrays):
+            try:
+                a = np.asarray(a, dtype=float)
+            except (TypeError, ValueError) as e:
+                raise TypeError(f"{who}: argument {i} must be an array of numbers: {e}") from None
+            if a.ndim not in (1, 2):
+                raise ValueError(f"{who}: argument {i} must have shape (B,) or (B, n), "
+                                 f"got {a.shape}")
+            out.append(a)
+        sizes = {len(a) for a in out}
+        if len(sizes) > 1:
+            raise ValueError(f"{who}: the arguments have different batch sizes "
+                             f"{[len(a) for a in out]}")
+        if not sizes.pop():
+            raise ValueError(f"{who}: the batch is empty")
+        return out
+
+    def plan(self, *arrays, fuse: bool | None = None) -> Plan:
+        """The traced and scheduled graph for arrays of these shapes (traced on first use)."""
+        arrays = self._arrays(arrays, "Program.plan")
+        return self._plan(arrays, self.fuse if fuse is None else fuse)
+
+    def _plan(self, arrays: list, fuse: bool) -> Plan:
+        key = (tuple(a.shape[1:] for a in arrays), fuse)
+        if key not in self._plans:
+            self._plans[key] = self._trace(arrays, fuse)
+        return self._plans[key]
+
+    def _trace(self, arrays: list, fuse: bool) -> Plan:
+        names = _argument_names(self.fn, len(arrays))
+        args, placeholders = [], []
+        for name, a in zip(names, arrays):
+            if a.ndim == 1:
+                v = Value(a[0], label=name)
+                args.append(v)
+                placeholders.append(v)
+            else:
+                vs = [Value(x, label=f"{name}[{j}]") for j, x in enumerate(a[0])]
+                args.append(vs)
+                placeholders.extend(vs)
+        with tracing(placeholders) as trace:
+            result = self.fn(*args)
+        outputs = self._outputs(result)
+        return Plan(outputs, placeholders, trace.start, fuse)
+
+    def _outputs(self, result) -> list:
+        def values(x, what):
+            if isinstance(x, Value):
+                return [x], True
+            if isinstance(x, (list, tuple)) and x and all(isinstance(v, Value) for v in x):
+                return list(x), False
+            raise TypeError(f"compile: the function must return {what}, got "
+                            f"{type(x).__name__}: {x!r:.80}")
+        if not self.has_aux:
+            out, self._single = values(result, "a Value or a list of Values")
+            return out
+        if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], Value)):
+            raise TypeError("compile(has_aux=True): the function must return (loss Value, aux), "
+                            f"got {type(result).__name__}")
+        aux, self._aux_is_value = values(result[1], "an aux Value or list of Values")
+        return [result[0], *aux]
+
+    # -- running ------------------------------------------------------------------------
+    def _shape(self, rows: list):
+        if self.has_aux:
+            aux = np.stack(rows[1:], axis=1)
+            return rows[0], (aux[:, 0] if self._aux_is_value else aux)
+        return rows[0] if self._single else np.stack(rows, axis=1)
+
+    def __call__(self, *arrays):
+        """Per-sample outputs: (B,) for a Value, (B, k) for k Values (``(loss, aux)``
+        with ``has_aux``). Records nothing and leaves every ``.grad`` alone."""
+        arrays = self._arrays(arrays, "Program")
+        plan = self._plan(arrays, self.fuse)
+        return self._shape(plan.output_rows(plan.forward(arrays)))
+
+    def value_and_grad(self, *arrays, reduction: str = "mean"):
+        """The loss reduced over the batch (``"mean"`` or ``"sum"``), with its gradient
+        added to every parameter's ``.grad``: the same numbers as building the eager
+        graph of ``sum(fn(x_i, y_i)) / B`` and calling ``backward()`` on it
+        (``jax.value_and_grad``; in PyTorch, ``loss = ...; loss.backward()``).
+        Returns the loss, or ``(loss, aux)`` with ``has_aux``."""
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+        arrays = self._arrays(arrays, "Program.value_and_grad")
+        plan = self._plan(arrays, self.fuse)
+        if not self.has_aux and not self._single:
+            raise ValueError("value_and_grad needs a function that returns one Value per "
+                             "sample (a loss); this one returns a list")
+        S = plan.forward(arrays)
+        rows = plan.output_rows(S)
+        batch = len(arrays[0])
+        weight = 1.0 / batch if reduction == "mean" else 1.0
+        loss = float(np.sum(rows[0]) * weight) if reduction == "mean" else float(np.sum(rows[0]))
+        grads = plan.parameter_gradients(plan.backward(S, 0, weight))
+        for p, g in zip(plan.param_values, grads.tolist()):
+            p.grad += g
+        if self.has_aux:
+            return loss, self._shape(rows)[1]
+        return loss
+
+    def draw(self, *arrays, reduction: str = "mean", **options):
+        """The traced graph drawn once, each box showing batch means: ``data`` is the
+        mean of the node's values over the batch and ``grad`` the mean per-sample
+        gradient (for parameters: the gradient of the reduced loss). The parameters'
+        own ``.grad`` is not changed. Options are those of ``draw_graph``."""
+        from .viz import draw_graph
+
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+        arrays = self._arrays(arrays, "Program.draw")
+        plan = self._plan(arrays, fuse=False)  # every node materialised
+        if len(plan.outputs) != 1 and not self.has_aux:
+            raise ValueError("Program.draw draws a function with one output per sample")
+        S = plan.forward(arrays)
+        batch = len(arrays[0])
+        G = plan.backward(S, 0, 1.0 / batch if reduction == "mean" else 1.0)
+        copies, grads, params = {}, {}, set(plan.params)
+        for i, v in enumerate(plan.nodes):
+            space, row = plan.slot.get(i, (None, None))
+            mean = float(np.mean(S[space][row])) if space is not None else v._data
+            grad = float(np.sum(G[space][row])) if space is not None else 0.0
+            if i in params:
+                copy = v  # drawn as itself, so module= clusters still find it
+            elif v._parents:
+                copy = engine._node(mean, tuple(copies[p] for p in v._parents), v._op)
+                copy.label = v.label
+            else:
+                copy = Value(mean, label=v.label)
+            copies[v] = copy
+            grads[copy] = grad
+        return draw_graph(copies[plan.output_nodes[0]], grads=grads, **options)
