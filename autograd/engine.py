@@ -270,18 +270,19 @@ def tracing(placeholders: Iterable[Value]) -> Iterator[_Trace]:
     """Record a function on ``placeholders`` for replay over a batch: inside,
     reading the number of a placeholder or of anything computed from one raises
     ``TracingError`` (the number would be the first sample's, baked into the replay)."""
-    global _tracing, _data_version
+    global _tracing, _data_version, _grad_enabled
     if _tracing is not None:
         raise TracingError("autograd.compile: already tracing (compile calls can't be nested)")
     _data_version += 1
     placeholders = list(placeholders)
     for p in placeholders:
         p._stamp = _data_version
-    _tracing = _Trace(placeholders)
+    _tracing, recording = _Trace(placeholders), _grad_enabled
+    _grad_enabled = True  # a trace records, even when called under no_grad()
     try:
         yield _tracing
     finally:
-        _tracing = None
+        _tracing, _grad_enabled = None, recording
 
 
 def _read(v: Value, how: str) -> float:
