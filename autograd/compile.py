@@ -152,6 +152,11 @@ def _rows(slots) -> slice | np.ndarray:
     return slots
 
 
+def _count(rows) -> str:
+    n = rows.stop - rows.start if isinstance(rows, slice) else len(rows)
+    return f"{n} node" if n == 1 else f"{n} nodes"
+
+
 class _ScatterAdd:
     """``G[slots] += contributions``, right even when a slot repeats (``np.add.at``
     semantics): repeated slots are summed first with one segment reduction."""
@@ -187,6 +192,10 @@ class _Elementwise:
                          for (_, idx), need in zip(parent_specs, needs)]
         self.sum_over_batch = [s == INVARIANT and space == VARIANT for s, _ in parent_specs]
         self.key = (op.name, op.arity)
+
+    def __repr__(self) -> str:
+        name = self.op.name if self.op.arg is None else f"{self.op.name} {self.op.arg:g}"
+        return f"{name} of {_count(self.out)}"
 
     def _inputs(self, S):
         return [S[s][rows] for s, rows in self.parents]
@@ -290,6 +299,9 @@ class _Sum:
         self.terms = _RowSum(len(slots), rows, specs, [needs_of(t) for t in specs],
                              space == VARIANT)
 
+    def __repr__(self) -> str:
+        return f"sum of {_count(self.out)}"
+
     def forward(self, S) -> None:
         S[self.space][self.out] = self.terms.compute(S, S[VARIANT].shape[1])
 
@@ -317,6 +329,9 @@ class _Segments:
                 scatter = _ScatterAdd(slots_[need]) if len(need) else None
                 self.parts.append((s, pos, _rows(slots_[pos]), need, scatter))
         self.reduce = {"max": np.maximum, "min": np.minimum, "logsumexp": np.maximum}[op.name]
+
+    def __repr__(self) -> str:
+        return f"{self.name} of {_count(self.out)}"
 
     def _terms(self, S):
         width = S[VARIANT].shape[1] if self.space == VARIANT else 1
@@ -392,6 +407,11 @@ class _Linear:
                               True) if extra_specs else None
         self.W = None  # the weight matrix of the last forward, reused by backward
 
+    def __repr__(self) -> str:
+        extra = " + bias" if self.extras is not None else ""
+        neurons = "1 neuron" if self.k == 1 else f"{self.k} neurons"
+        return f"layer of {neurons}: W ({self.k}x{self.m}) @ H{extra}"
+
     def forward(self, S) -> None:
         V, U = S
         if self.block is not None:
@@ -451,6 +471,7 @@ class Plan:
             else:
                 self.params.append(i)
                 needs[i] = True
+        self.needs_grad = needs  # depends on a parameter: gets a gradient in backward
         uses = [0] * n
         for ps in parents:
             for p in ps:
@@ -562,6 +583,12 @@ class Plan:
         self.levels = max(level, default=0)
         self.n_fused = len(linear)
         self.n_absorbed = len(absorbed)
+
+    def summary(self) -> str:
+        """One line per numpy operation of the replay, level by level."""
+        lines = [f"{len(self.nodes)} nodes, {self.levels} levels, {len(self.steps)} operations"]
+        lines += [f"level {step.level}: {step!r}" for step in self.steps]
+        return "\n".join(lines)
 
     # -- running ---------------------------------------------------------------------------
     def forward(self, arrays: list) -> tuple:
@@ -782,8 +809,10 @@ class Program:
     def draw(self, *arrays, reduction: str = "mean", **options):
         """The traced graph drawn once, each box showing batch means: ``data`` is the
         mean of the node's values over the batch and ``grad`` the mean per-sample
-        gradient (for parameters: the gradient of the reduced loss). The parameters'
-        own ``.grad`` is not changed. Options are those of ``draw_graph``."""
+        gradient (for parameters: the gradient of the reduced loss); nodes that no
+        parameter feeds (inputs, constants) get no gradient and show "not computed".
+        The parameters' own ``.grad`` is not changed. Options are those of
+        ``draw_graph``; ``edge_labels="local"`` evaluates local gradients at the means."""
         from .viz import draw_graph
 
         if reduction not in ("mean", "sum"):
@@ -799,7 +828,7 @@ class Program:
         for i, v in enumerate(plan.nodes):
             space, row = plan.slot.get(i, (None, None))
             mean = float(np.mean(S[space][row])) if space is not None else v._data
-            grad = float(np.sum(G[space][row])) if space is not None else 0.0
+            grad = float(np.sum(G[space][row])) if plan.needs_grad[i] else None
             if i in params:
                 copy = v  # drawn as itself, so module= clusters still find it
             elif v._parents:

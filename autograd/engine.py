@@ -290,8 +290,9 @@ def _read(v: Value, how: str) -> float:
     t = _tracing
     if t is not None and v._stamp >= t.start and (v._parents or v in t.placeholders):
         raise TracingError(
-            f"a Value computed from the inputs was {how} while compiling ({v._describe()}: "
-            "that number is the first sample's). Python branches and arithmetic on .data "
+            f"while compiling, the code {how} a Value computed from the inputs "
+            f"({v._describe()}: that number is only the first sample's). Python branches "
+            "and arithmetic on .data "
             "can't be replayed over a batch; use recorded ops instead: relu, abs, step, "
             "Value.max/min, logsumexp ... See help(autograd.compile)."
         )
@@ -574,7 +575,7 @@ class Value:
         return _read(self, "compared") >= _compare_data(other)
 
     def __bool__(self) -> bool:
-        return _read(self, "used as a truth value") != 0
+        return _read(self, "tested the truth of") != 0
 
     def __format__(self, spec: str) -> str:
         return format(self._data, spec) if spec else repr(self)

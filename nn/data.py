@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import numpy as np
 
 __all__ = ["logic_gate", "moons", "circles", "blobs", "spirals", "xor_quadrants",
-           "regression_1d", "train_test_split", "minibatches", "to_pm1", "DATASETS", "make"]
+           "regression_1d", "train_test_split", "minibatches", "to_pm1", "one_hot", "load_digits",
+           "DATASETS", "make"]
 
 _GATES = {
     "AND": [0, 0, 0, 1],
@@ -128,6 +129,44 @@ def regression_1d(n: int = 50, noise: float = 0.1, seed: int = 0, fn=np.sin):
     rng = np.random.default_rng(seed)
     x = np.sort(rng.uniform(-3, 3, size=n))
     return x[:, None], fn(x) + rng.normal(0.0, noise, size=n)
+
+
+def load_digits(classes=None):
+    """The 8x8 handwritten digits that ship inside scikit-learn (1797 images, no
+    download; ``pip install "gradlab[digits]"``): X (n, 64) with pixels scaled from
+    0..16 to [0, 1], y (n,) the digit. ``classes=(0, 1, 2)`` keeps those digits and
+    relabels them 0, 1, 2 in that order (the lectures' 64-2-3 network)."""
+    try:
+        from sklearn.datasets import load_digits as sklearn_digits
+    except ImportError:
+        raise ImportError('nn.data.load_digits needs scikit-learn: pip install "gradlab[digits]" '
+                          "(or pip install scikit-learn)") from None
+    bunch = sklearn_digits()
+    X, y = bunch.data.astype(float) / 16.0, bunch.target.astype(int)
+    if X.shape[1] != 64 or not np.all((0 <= X) & (X <= 1)):
+        raise ValueError(f"load_digits: expected 8x8 images with pixels 0..16, got {X.shape}")
+    if classes is None:
+        return X, y
+    classes = [int(c) for c in classes]
+    if len(set(classes)) != len(classes) or not all(0 <= c <= 9 for c in classes) \
+            or len(classes) < 2:
+        raise ValueError(f"load_digits: classes must be two or more distinct digits 0-9, "
+                         f"got {classes}")
+    keep = np.isin(y, classes)
+    relabel = {c: i for i, c in enumerate(classes)}
+    return X[keep], np.array([relabel[c] for c in y[keep]])
+
+
+def one_hot(y, k: int | None = None) -> np.ndarray:
+    """Class labels 0..k-1 as one-hot rows (n, k) of floats."""
+    y = np.asarray(y)
+    if y.ndim != 1 or not np.all((y == np.round(y)) & (y >= 0)):
+        raise ValueError(f"one_hot expects a 1-D array of class labels 0, 1, ..., got {y!r:.80}")
+    y = y.astype(int)
+    k = int(y.max()) + 1 if k is None else k
+    if len(y) and y.max() >= k:
+        raise ValueError(f"one_hot: label {int(y.max())} does not fit in {k} classes")
+    return np.eye(k)[y]
 
 
 DATASETS = {"moons": moons, "circles": circles, "blobs": blobs, "spirals": spirals,

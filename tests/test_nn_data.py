@@ -84,3 +84,48 @@ def test_bad_arguments(call, match):
 
 def test_to_pm1():
     assert data.to_pm1([0, 1, 1]).tolist() == [-1.0, 1.0, 1.0]
+
+
+# --- the bundled digits (scikit-learn, read offline) -----------------------------------------
+
+
+def test_load_digits_reads_the_bundled_images():
+    from sklearn.datasets import load_digits as sklearn_digits
+    X, y = data.load_digits()
+    raw = sklearn_digits()
+    assert X.shape == (1797, 64) and y.shape == (1797,)
+    assert np.array_equal(X * 16, raw.data) and np.array_equal(y, raw.target)
+    assert X.min() == 0.0 and X.max() == 1.0 and sorted(set(y.tolist())) == list(range(10))
+    # an 8x8 zero: its centre is blank and its ring is ink
+    zero = X[y == 0].mean(axis=0).reshape(8, 8)
+    assert zero[3:5, 3:5].mean() < 0.2 < zero[1:7, 1:7].mean()
+
+
+def test_load_digits_keeps_and_relabels_classes():
+    X, y = data.load_digits()
+    X3, y3 = data.load_digits(classes=(7, 0, 2))
+    assert len(X3) == int(np.sum(np.isin(y, (7, 0, 2))))
+    assert np.array_equal(X3[y3 == 0], X[y == 7]) and np.array_equal(X3[y3 == 1], X[y == 0])
+    assert set(y3.tolist()) == {0, 1, 2}
+
+
+@pytest.mark.parametrize("classes", [(1,), (1, 1), (3, 10), (-1, 2)])
+def test_load_digits_refuses_bad_classes(classes):
+    with pytest.raises(ValueError, match="two or more distinct digits 0-9"):
+        data.load_digits(classes=classes)
+
+
+def test_one_hot():
+    assert data.one_hot([2, 0, 1]).tolist() == [[0, 0, 1], [1, 0, 0], [0, 1, 0]]
+    assert data.one_hot(np.array([1.0]), 3).tolist() == [[0, 1, 0]]
+    with pytest.raises(ValueError, match="does not fit in 2 classes"):
+        data.one_hot([0, 2], 2)
+    with pytest.raises(ValueError, match="class labels"):
+        data.one_hot([0.5, 1])
+
+
+def test_load_digits_without_scikit_learn_says_what_to_install(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)  # import fails
+    with pytest.raises(ImportError, match=r'pip install "gradlab\[digits\]"'):
+        data.load_digits()
