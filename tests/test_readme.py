@@ -73,3 +73,13 @@ def test_readme_pictures_are_the_demos_output(tmp_path):
         sizes = [struct.unpack(">II", p.read_bytes()[16:24]) for p in (images / png,
                                                                         tmp_path / png)]
         assert sizes[0] == sizes[1]
+
+
+def test_readme_compile_example_trains_on_digits():
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    code = next(b for b in blocks if "compile(" in b and "load_digits" in b)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec"), {})
+    accuracy = float(out.getvalue().split()[-1])
+    assert accuracy >= 0.95
