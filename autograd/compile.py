@@ -247,7 +247,6 @@ class _RowSum:
         self.var_all_rows = np.array_equal(self.var_rows, np.arange(k))
         self.var_gather_rows = rows[var][needs[var]]
         self.var_scatter = _ScatterAdd(slots[var][needs[var]]) if needs[var].any() else None
-        self.var_needs = needs[var]
         inv = np.flatnonzero(spaces == INVARIANT)
         self.inv_rows, self.inv_slots = rows[inv], slots[inv]
         # one invariant term in every row (a bias per neuron): a gather, no bincount
@@ -447,7 +446,6 @@ class Plan:
     """One traced graph, ready to run over batches of a fixed input signature."""
 
     def __init__(self, outputs: list, inputs: list, start: int, fuse: bool):
-        self.inputs = inputs
         order, index = [], {}
         for out in outputs:
             for v in topological_order(out):
@@ -566,9 +564,10 @@ class Plan:
                 step = _Linear(slots, products, extras, needs_of)
             elif first._op.arity == 0:
                 terms = [[self.slot[p] for p in parents[i]] for i in group]
-                cls = _Sum if first._op.name == "sum" else _Segments
-                step = _Sum(space, slots, terms, needs_of) if cls is _Sum else \
-                    _Segments(first._op, space, slots, terms, needs_of)
+                if first._op.name == "sum":
+                    step = _Sum(space, slots, terms, needs_of)
+                else:
+                    step = _Segments(first._op, space, slots, terms, needs_of)
             else:
                 specs = []
                 for pos in range(first._op.arity):
