@@ -797,7 +797,7 @@ class Program:
         rows = plan.output_rows(S)
         batch = len(arrays[0])
         weight = 1.0 / batch if reduction == "mean" else 1.0
-        loss = float(np.sum(rows[0]) * weight) if reduction == "mean" else float(np.sum(rows[0]))
+        loss = float(np.sum(rows[0]) * weight)
         grads = plan.parameter_gradients(plan.backward(S, 0, weight))
         for p, g in zip(plan.param_values, grads.tolist()):
             p.grad += g

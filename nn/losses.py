@@ -76,16 +76,15 @@ def _mean(terms: list, n: int) -> Value:
     return total if n == 1 else total * (1.0 / n)
 
 
-def _numbers(t) -> list:
-    """Target rows as lists of floats (numbers) or of Values (traced)."""
-    return t if isinstance(t, list) else t.tolist()
+def _one_per_sample(t) -> list:
+    """One target per sample, as floats (numbers) or Values (traced rows of one)."""
+    return [row[0] for row in t] if isinstance(t, list) else t.tolist()
 
 
 def _squared_errors(outputs, targets, who: str) -> list:
     rows, t = _rows(outputs, targets, who)
     if not isinstance(t, list):
-        t = t.reshape(len(rows), -1)
-    t = _numbers(t)
+        t = t.reshape(len(rows), -1).tolist()
     if len(t[0]) != len(rows[0]):
         raise ValueError(f"{who}: outputs have {len(rows[0])} values, targets {len(t[0])}")
     return [(y - tk) ** 2 for row, tr in zip(rows, t) for y, tk in zip(row, tr)]
@@ -111,7 +110,7 @@ def binary_cross_entropy(outputs, targets) -> Value:
         raise ValueError("binary_cross_entropy expects one logit per sample")
     if not isinstance(t, list) and not np.all((t == 0) | (t == 1)):
         raise ValueError(f"binary_cross_entropy expects targets 0 or 1, got {np.unique(t)}")
-    t = [tr[0] for tr in t] if isinstance(t, list) else t.tolist()
+    t = _one_per_sample(t)
     return _mean([r[0].softplus() - tk * r[0] for r, tk in zip(rows, t)], len(rows))
 
 
@@ -207,7 +206,7 @@ def max_margin(outputs, targets) -> Value:
     if not isinstance(t, list) and not np.all(np.abs(t) == 1):
         raise ValueError(f"max_margin expects targets -1 or +1 (use nn.data.to_pm1), "
                          f"got {np.unique(t)}")
-    t = [tr[0] for tr in t] if isinstance(t, list) else t.tolist()
+    t = _one_per_sample(t)
     return _mean([(1.0 - y * r[0]).relu() for r, y in zip(rows, t)], len(rows))
 
 

@@ -149,6 +149,9 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
     if compiled:
         train_program, val_program = _compiled_losses(model, loss_fn, l2)
         compiled_targets = _traceable_targets(model, X[0], targets, loss_name)
+        if validation is not None:
+            val_targets = _traceable_targets(model, X[0], prepare(np.asarray(validation[1])),
+                                             loss_name)
     bar = tqdm(range(epochs), disable=not progress, desc="training", unit="epoch")
     diverged = False
     for _ in bar:
@@ -194,8 +197,7 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
             Xv, yv = validation
             Xv = np.asarray(Xv, dtype=float)
             if compiled:
-                tv = _traceable_targets(model, X[0], prepare(np.asarray(yv)), loss_name)
-                per_sample, out_v = val_program(Xv, tv)
+                per_sample, out_v = val_program(Xv, val_targets)
                 history.val_loss.append(float(np.sum(per_sample) * (1.0 / len(Xv))))
             else:
                 with no_grad():
