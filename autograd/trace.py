@@ -1,34 +1,45 @@
 """Step through the backward pass: ``backward_trace(root)`` runs backward() while
-recording every ``parent.grad += upstream x local`` as a step, then draws any step.
+recording every ``parent.grad += upstream × local`` as a step, then shows any step.
 
     trace = backward_trace(loss)
     trace.table()          # the steps as rows, like the lecture slides
     trace.frame(3)         # the graph after step 3, the active edge highlighted
-    trace.to_html("backprop.html")   # one self-contained file with every frame
-    trace.show()           # in Jupyter: a stepper (ipywidgets), or a filmstrip
+    trace.to_html("backprop.html")   # one self-contained page: a player
+    trace.show()           # the same player in Jupyter
+
+    trace = backward_trace(loss, module=model, collapse="neuron")
+    trace.table()          # one step per neuron, output layer first: the lecture's deltas
+
+The graph is laid out once; each step carries only what it changes (one
+gradient, one edge's label, the highlighted node and edge), as data that the
+page's player, ``frame(k)`` and ``table()`` all read.
 """
 
 from __future__ import annotations
 
 import html
-import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .engine import Value, _as_data, backward_pass, local_gradients
-from .viz import GraphDrawing, _write_atomically, draw_graph, render
+from .engine import Value, _as_data, backward_pass, local_gradients, topological_order
+from .viz import GraphDrawing, _fmt, _Scene, _text_width, _write_atomically
 
 __all__ = ["backward_trace", "BackwardTrace", "Step"]
+
+MAX_LAYOUT_NODES = 50_000  # past this even one Graphviz layout takes minutes
 
 
 @dataclass(frozen=True)
 class Step:
     """One edge of the backward pass: ``parent.grad`` goes from ``before`` to
-    ``after = before + contribution``, where ``contribution = upstream x local``."""
+    ``after = before + contribution``, where ``contribution = upstream × local``.
+
+    A leaf that held a gradient before the pass gets one last step of its own,
+    ``node=None``: backward() adds the earlier gradient back (gradients
+    accumulate until ``zero_grad()``)."""
 
     number: int
-    node: Value
+    node: Value | None
     input_index: int
     parent: Value
     upstream: float
@@ -37,24 +48,29 @@ class Step:
     before: float
     after: float
 
-    def row(self) -> dict:
-        return {"step": self.number, "node": _name(self.node), "input": _name(self.parent),
-                "upstream": self.upstream, "local": self.local,
-                "contribution": self.contribution, "before": self.before, "after": self.after}
 
+def backward_trace(root: Value, gradient: float = 1.0, *, module=None,
+                   collapse: str | None = None) -> BackwardTrace:
+    """Run ``root.backward(gradient)`` and record each step: a real backward pass,
+    so afterwards every ``.grad`` is exactly what ``backward()`` gives.
 
-def _name(v: Value) -> str:
-    return v.label or (v.op if v.op else f"{v.data:g}")
-
-
-def backward_trace(root: Value, gradient: float = 1.0) -> BackwardTrace:
-    """Run ``root.backward(gradient)`` and record each step (a real backward pass:
-    afterwards every ``.grad`` is exactly what ``backward()`` gives). Leaves show
-    this pass's contributions; as in ``backward()``, their earlier gradients are
-    added back once at the end."""
+    ``module=model`` names nodes after the model's parameters (``L0N3.w1``,
+    ``L0N3.u``) and adds the network view: one step per neuron, from the output
+    layer back, showing the lecture's local sensitivity δ = ∂E/∂u with its formula
+    filled in and ∂E/∂w = δ·y on the neuron's incoming edges.
+    ``collapse="neuron"`` makes that view the trace's default (``len``,
+    ``table()``, ``frame(k)``, the page's first view)."""
     if not isinstance(root, Value):
         raise TypeError(f"backward_trace expects a Value, got {type(root).__name__}")
+    if collapse not in (None, "neuron"):
+        raise ValueError(f"collapse must be None or 'neuron', got {collapse!r}")
+    if collapse and module is None:
+        raise ValueError("collapse='neuron' needs module=<the model that computed root>")
+    if module is not None and not callable(getattr(module, "named_parameters", None)):
+        raise TypeError(f"module must be a model with named_parameters() (an nn.Module), got "
+                        f"{type(module).__name__}")
     seed = _as_data(gradient, "backward gradient")
+    earlier = {v: v.grad for v in topological_order(root) if v.is_leaf and v.grad != 0}
     steps = []
     with backward_pass(root, seed) as order:
         for node in reversed(order):
@@ -68,222 +84,298 @@ def backward_trace(root: Value, gradient: float = 1.0) -> BackwardTrace:
                 parent.grad = before + contribution  # backward(): parent.grad += ...
                 steps.append(Step(len(steps) + 1, node, i, parent, upstream, local,
                                   contribution, before, parent.grad))
-    return BackwardTrace(root, order, steps, seed)
+    for leaf, g in earlier.items():  # backward_pass has added them back: show it
+        steps.append(Step(len(steps) + 1, None, -1, leaf, g, 1.0, g, leaf.grad - g, leaf.grad))
+    return BackwardTrace(root, order, steps, seed, module=module, collapse=collapse)
 
 
 class BackwardTrace:
-    """The recorded steps of one backward pass, and drawings of each moment."""
+    """The recorded steps of one backward pass, and what shows them: a table,
+    drawings of any moment, and a player (HTML page, Jupyter)."""
 
-    def __init__(self, root: Value, order: list, steps: list, seed: float):
+    def __init__(self, root: Value, order: list, steps: list, seed: float, *, module=None,
+                 collapse=None):
         self.root, self.order, self.steps, self.seed = root, order, steps, seed
-        self._positions = None
+        self.module, self.collapse = module, collapse
+        self._views: dict = {}
+        self._names = None
+
+    # --- the steps -------------------------------------------------------------------
+
+    @property
+    def names(self) -> dict:
+        """Every node's name as drawings and tables show it (``viz.node_names``)."""
+        if self._names is None:
+            from .viz import node_names
+
+            self._names = node_names(self.order, self.module)
+        return self._names
+
+    @property
+    def neuron_steps(self) -> list:
+        """One step per neuron, output layer first (needs ``module=``)."""
+        return self._view("neuron").neuron_steps
 
     def __len__(self) -> int:
-        return len(self.steps)
+        return len(self.neuron_steps) if self.collapse else len(self.steps)
 
-    def table(self) -> list[dict]:
-        """The steps as rows: node, input, upstream, local, contribution, before, after."""
-        return [s.row() for s in self.steps]
+    def _view_name(self, view) -> str:
+        view = view or ("neuron" if self.collapse else "scalar")
+        if view not in ("scalar", "neuron"):
+            raise ValueError(f"view must be 'scalar' or 'neuron', got {view!r}")
+        if view == "neuron" and self.module is None:
+            raise ValueError("the neuron view needs backward_trace(..., module=model)")
+        return view
 
-    def text(self, precision: int = 4) -> str:
+    def _view(self, view=None, **options):
+        view = self._view_name(view)
+        key = (view, tuple(sorted(options.items())))
+        if key not in self._views:
+            if view == "neuron":
+                from .netview import NeuronView
+
+                self._views[key] = NeuronView(self, **options)
+            else:
+                self._views[key] = ScalarView(self, **options)
+        return self._views[key]
+
+    def table(self, view: str | None = None) -> list[dict]:
+        """The steps as rows. Scalar view: node, input, upstream, local,
+        contribution, grad before and after. Neuron view: neuron, f'(u), the sum
+        it receives, δ and ∂E/∂b."""
+        return self._view(view).table()
+
+    def text(self, precision: int = 4, view: str | None = None) -> str:
         """The table as aligned text."""
-        head = f"{'step':>4}  {'node':>8}  {'input':>8}  {'upstream':>10} x {'local':>10} = " \
-               f"{'contrib.':>10}   grad: before -> after"
-        lines = [head]
-        for s in self.steps:
-            lines.append(f"{s.number:>4}  {_name(s.node)[:8]:>8}  {_name(s.parent)[:8]:>8}  "
-                         f"{s.upstream:>10.{precision}f} x {s.local:>10.{precision}f} = "
-                         f"{s.contribution:>10.{precision}f}   "
-                         f"{s.before:.{precision}f} -> {s.after:.{precision}f}")
-        return "\n".join(lines)
+        rows = self.table(view)
+        if not rows:
+            return "(no steps)"
+        heads = list(rows[0])
+        cells = [[r[h] if isinstance(r[h], str) else
+                  (str(r[h]) if isinstance(r[h], int) else _fmt(r[h], precision))
+                  for h in heads] for r in rows]
+        widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
+        line = lambda cs: "  ".join(c.rjust(w) for c, w in zip(cs, widths)).rstrip()
+        return "\n".join([line(heads)] + [line(c) for c in cells])
 
-    def caption(self, k: int) -> str:
-        """What happens at step k (0: before the first step)."""
-        if k == 0:
-            return f"start: d{_name(self.root)}/d{_name(self.root)} = {self.seed:g}"
-        s = self.steps[k - 1]
-        return (f"step {k}/{len(self.steps)}: {_name(s.parent)}.grad += upstream "
-                f"{s.upstream:.4g} x local {s.local:.4g} = {s.contribution:.4g} "
-                f"-> {s.after:.4g}")
+    def caption(self, k: int, view: str | None = None) -> str:
+        """What happens at step ``k`` (0: before the first step)."""
+        v = self._view(view)
+        return v.captions()[self._check_k(k, v)]
 
-    def _grads_at(self, k: int) -> dict:
-        grads = {v: None for v in self.order}
-        grads[self.root] = self.seed
-        for s in self.steps[:k]:
-            grads[s.parent] = s.after
-        return grads
+    def frame(self, k: int, view: str | None = None, **options) -> GraphDrawing:
+        """The graph after step ``k`` (0 to len): gradients known so far, the rest
+        "not computed"; the active node and edge highlighted. Every frame has the
+        same layout (boxes are sized for every number they will show), so nodes
+        and edges stay where they are. ``options`` are draw options (``rankdir``,
+        ``precision``, ``edge_labels``), applied to the layout itself."""
+        v = self._view(view, **options)
+        return GraphDrawing(v.dot_at(self._check_k(k, v)))
 
-    def frame(self, k: int, **draw_options) -> GraphDrawing:
-        """The graph after step ``k`` (0 to len(trace)): gradients known so far,
-        the rest "not computed"; the active node and edge highlighted. Every frame
-        is laid out at the positions of the first, so nodes do not move."""
-        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= len(self.steps):
-            raise IndexError(f"frame: k must be an int in [0, {len(self.steps)}], got {k!r}")
-        highlight, edges = (), ()
-        if k:
-            s = self.steps[k - 1]
-            highlight, edges = (s.node, s.parent), ((s.node, s.input_index),)
-        drawing = draw_graph(self.root, grads=self._grads_at(k), highlight=highlight,
-                             highlight_edges=edges, edge_labels=None, **draw_options)
-        return _Pinned(drawing.source, self._layout(drawing.source))
+    @staticmethod
+    def _check_k(k, view) -> int:
+        n = len(view.steps_data())
+        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= n:
+            raise IndexError(f"frame: k must be an int in [0, {n}], got {k!r}")
+        return k
 
-    def _layout(self, source: str) -> dict:
-        """Node positions of the first frame's layout, by node name."""
-        if self._positions is None:
-            first = draw_graph(self.root, grads=self._grads_at(0)).source
-            laid_out = render(first, "dot").decode()
-            self._positions = dict(re.findall(r'^\s*(\w+)\s+\[[^\]]*?pos="([^"]+)"', laid_out,
-                                              re.M | re.S))
-            # invisible corner points a little outside the first frame's bounding box:
-            # labels that grow or shrink between frames then cannot move the picture
-            llx, lly, urx, ury = map(float, re.search(r'bb="([^"]+)"', laid_out).group(1)
-                                     .split(","))
-            self._positions["_corner_low"] = f"{llx - 60:g},{lly - 30:g}"
-            self._positions["_corner_high"] = f"{urx + 60:g},{ury + 30:g}"
-        return self._positions
+    def frame_data(self, view: str | None = None, **options) -> dict:
+        """The frames as data, as the player reads them: the first frame's picture
+        is drawn once, then each step lists the texts and colours it changes
+        (``set``), what it highlights (``hot``), its caption and table row."""
+        return self._view(view, **options).data()
 
-    def frames_svg(self) -> list[str]:
-        return [self.frame(k).svg() for k in range(len(self.steps) + 1)]
+    # --- the player ------------------------------------------------------------------
 
-    def to_html(self, path, title: str = "Backpropagation, step by step") -> Path:
-        """One self-contained HTML file (no network) with every frame and
-        Prev / Next / Play controls and a slider."""
+    def _player_views(self, **options) -> list:
+        names = ["neuron", "scalar"] if self.collapse else ["scalar"]
+        if self.module is not None and not self.collapse:
+            names.append("neuron")
+        views = [self._view(n, **(options if n == "scalar" else {})) for n in names]
+        return views
+
+    def to_html(self, path, title: str = "Backpropagation, step by step", **options) -> Path:
+        """One self-contained HTML file (no network, works from ``file://``): the
+        graph drawn once and a player that applies each step to it. Prev / Next /
+        Play / slider, ← → and space, speed; click a node to jump to the step where
+        its gradient is complete. With ``module=``, a toggle between the scalar
+        graph and the network's deltas. Written atomically."""
+        from .player import page
+
         path = Path(path)
-        frames = [_strip_xml_header(svg) for svg in self.frames_svg()]
-        captions = [self.caption(k) for k in range(len(frames))]
-        page = _HTML.format(title=html.escape(title), frames="\n".join(
-            f'<div class="frame" id="f{k}"{"" if k == 0 else " hidden"}>{svg}</div>'
-            for k, svg in enumerate(frames)), captions=json.dumps(captions),
-            last=len(frames) - 1, table=_table_html(self))
-        _write_atomically(path, page.encode())
+        if not isinstance(title, str):
+            raise TypeError(f"title must be a str, got {type(title).__name__}")
+        text = page(self._player_views(**options), title)
+        _write_atomically(path, text.encode())
         return path
 
     def _repr_html_(self) -> str:
-        """A static filmstrip: every frame with its caption (renders on GitHub/nbviewer)."""
+        """The player in Jupyter; where scripts do not run (GitHub, nbviewer) the
+        first and last frames and the step table instead."""
+        from .player import fragment
+
         try:
-            cells = "".join(
-                f'<figure style="display:inline-block;margin:4px;vertical-align:top">'
-                f"{_strip_xml_header(svg)}<figcaption>{html.escape(self.caption(k))}"
-                f"</figcaption></figure>" for k, svg in enumerate(self.frames_svg()))
-            return f'<div style="white-space:nowrap;overflow-x:auto">{cells}</div>'
+            return fragment(self._player_views(), self)
         except Exception as e:  # a repr must never raise
             return f"<pre>{html.escape(self.text())}\n({html.escape(str(e))})</pre>"
 
     def show(self):
-        """In Jupyter: an interactive stepper when ipywidgets is installed, else
-        the static filmstrip."""
-        try:
-            import ipywidgets as widgets
-            from IPython.display import HTML, display
-        except ImportError:
-            from IPython.display import HTML
-            return HTML(self._repr_html_())
-        frames = self.frames_svg()
-        out = widgets.HTML(value=frames[0])
-        caption = widgets.Label(value=self.caption(0))
-        slider = widgets.IntSlider(min=0, max=len(frames) - 1, description="step")
-        play = widgets.Play(min=0, max=len(frames) - 1, interval=900)
-        widgets.jslink((play, "value"), (slider, "value"))
+        """The player in Jupyter (JupyterLab, Notebook 7, VS Code): the same one
+        as ``to_html``'s page, sent once; stepping changes the page, not the kernel."""
+        from IPython.display import HTML
 
-        def update(change):
-            out.value = frames[change["new"]]
-            caption.value = self.caption(change["new"])
-
-        slider.observe(update, names="value")
-        box = widgets.VBox([widgets.HBox([play, slider]), caption, out])
-        display(box)
-        return None
+        return HTML(self._repr_html_())
 
     def __repr__(self) -> str:
-        return f"BackwardTrace({len(self.steps)} steps from {_name(self.root)!r})"
+        kind = "neuron steps" if self.collapse else "steps"
+        return f"BackwardTrace({len(self)} {kind} from {self.names[self.root]!r})"
 
 
-class _Pinned(GraphDrawing):
-    """A drawing whose nodes are placed at given positions (neato -n2)."""
+class ScalarView:
+    """Every scalar step of a trace over one layout of the whole graph."""
 
-    def __init__(self, source: str, positions: dict):
-        pinned = []
-        for line in source.splitlines():
-            m = re.match(r"^(\s*)(\w+) \[", line)
-            if m and m.group(2) in positions:
-                line = line.replace(" [", f' [pos="{positions[m.group(2)]}!", ', 1)
-            pinned.append(line)
-        corners = [f'  {name} [shape=point, style=invis, pos="{positions[name]}!"];'
-                   for name in ("_corner_low", "_corner_high") if name in positions]
-        pinned[-1:-1] = corners  # before the closing brace
-        super().__init__("\n".join(pinned) + "\n")
+    name, title = "scalar", "every scalar"
 
-    def svg(self) -> str:
-        return render(self.source, "svg", engine="neato").decode()
+    def __init__(self, trace: BackwardTrace, *, rankdir="LR", precision=4, edge_labels="auto"):
+        if edge_labels == "auto":  # labels on every edge while the graph is small
+            edge_labels = "flow" if len(trace.order) <= 120 else None
+        if edge_labels not in (None, "flow", "local"):
+            raise ValueError(f"edge_labels must be 'auto', None, 'flow' or 'local', got "
+                             f"{edge_labels!r}")
+        self.trace, self.p = trace, precision
+        nodes = len(trace.order) + sum(1 for v in trace.order if not v.is_leaf)
+        if nodes > MAX_LAYOUT_NODES:
+            raise ValueError(
+                f"this graph has {nodes} nodes, too many to lay out (more than "
+                f"{MAX_LAYOUT_NODES}): step through the network instead, "
+                "backward_trace(loss, module=model, collapse='neuron'), or trace a part of it "
+                "(draw_graph(..., focus=value) shows a part)")
+        self.scene = _Scene(trace.root, order=trace.order, rankdir=rankdir,
+                            edge_labels=edge_labels, precision=precision,
+                            max_nodes=10 * MAX_LAYOUT_NODES, module=trace.module)
+        self.scene.names = trace.names
+        self.edge_labels = edge_labels
+        self._build()
 
-    def png(self) -> bytes:
-        return render(self.source, "png", engine="neato")
+    def _build(self) -> None:
+        trace, scene, p = self.trace, self.scene, self.p
+        index, names = scene.index, trace.names
+        final = {v: None for v in trace.order}
+        final[trace.root] = trace.seed
+        paths = {}  # how many edges bring a gradient to each node
+        for s in trace.steps:
+            final[s.parent] = s.after
+            if s.node is not None:
+                paths[s.parent] = paths.get(s.parent, 0) + 1
+        scale = scene.scale(final)
+        cells = {v: ("not computed", "#eeeeee") for v in trace.order}
+        cells[trace.root] = scene.grad_cell(trace.seed, scale)
+        labels = {}
+        if self.edge_labels:
+            for v in trace.order:
+                if not v.is_leaf:
+                    for i, local in enumerate(local_gradients(v)):
+                        labels[(v, i)] = scene.local_text(local)
+        texts = {f"v{index[v]}": [cells[v][0]] for v in trace.order}
+        texts.update({f"l{index[v]}_{i}": [t] for (v, i), t in labels.items()})
+        arrived, steps, captions, done = {}, [], [self._start_caption()], {}
+        for s in trace.steps:
+            pid = f"v{index[s.parent]}"
+            g = s.after
+            if s.node is None:
+                cell = scene.grad_cell(g, scale)
+                change = [[pid, cell[0], cell[1]]]
+                hot = [pid]
+                captions.append(f"step {s.number}/{len(trace.steps)}: {names[s.parent]}.grad "
+                                f"+= {_fmt(s.upstream, p)} it held before this pass (gradients "
+                                f"accumulate until zero_grad()) -> {_fmt(g, p)}")
+            else:
+                n = arrived[s.parent] = arrived.get(s.parent, 0) + 1
+                suffix = "" if n == paths[s.parent] else f" ({n} of {paths[s.parent]})"
+                cell = scene.grad_cell(g, scale, suffix)
+                change = [[pid, cell[0], cell[1]]]
+                ci, j = index[s.node], s.input_index
+                if self.edge_labels:
+                    flow = scene.flow_text(s.upstream, s.local, s.contribution)
+                    change.append([f"l{ci}_{j}", flow, ""])
+                    texts[f"l{ci}_{j}"].append(flow)
+                hot = [f"v{ci}", f"o{ci}", f"e{ci}_{j}", f"f{ci}_{j}", pid]
+                captions.append(
+                    f"step {s.number}/{len(trace.steps)}: {names[s.parent]}.grad += upstream "
+                    f"{_fmt(s.upstream, p)} × local {_fmt(s.local, p)} = "
+                    f"{_fmt(s.contribution, p)} (from {names[s.node]}) -> {_fmt(g, p)}"
+                    + (f", {n} of {paths[s.parent]} paths arrived" if paths[s.parent] > 1
+                       else ""))
+                done[pid] = [s.number, n, paths[s.parent]]
+            texts[pid].append(cell[0])
+            steps.append({"set": change, "hot": hot})
+        self._final = final
+        self._texts0 = (cells, labels)
+        self._steps = steps
+        self._captions = captions
+        self._done = done
+        self._done[f"v{index[trace.root]}"] = [0, 0, 0]
+        self._widths = {k: max(_text_width(t, 9 if k[0] == "l" else 11) for t in ts) + 10
+                        for k, ts in texts.items()}
 
+    def _start_caption(self) -> str:
+        name = self.trace.names[self.trace.root]
+        return (f"start: ∂{name}/∂{name} = {_fmt(self.trace.seed, self.p)}; "
+                "every other gradient is not computed yet")
 
-def _strip_xml_header(svg: str) -> str:
-    start = svg.find("<svg")
-    return svg[start:] if start >= 0 else svg
+    # the same data, read three ways: page, frame(k), table
 
+    def steps_data(self) -> list:
+        return self._steps
 
-def _table_html(trace: BackwardTrace) -> str:
-    head = "".join(f"<th>{h}</th>" for h in ("step", "node", "input", "upstream", "local",
-                                             "contribution", "grad before", "grad after"))
-    rows = "".join(
-        f'<tr id="r{s.number}"><td>{s.number}</td><td>{html.escape(_name(s.node))}</td>'
-        f"<td>{html.escape(_name(s.parent))}</td><td>{s.upstream:.4g}</td><td>{s.local:.4g}"
-        f"</td><td>{s.contribution:.4g}</td><td>{s.before:.4g}</td><td>{s.after:.4g}</td></tr>"
-        for s in trace.steps)
-    return f"<table><tr>{head}</tr>{rows}</table>"
+    def captions(self) -> list:
+        return self._captions
 
+    def state_at(self, k: int) -> tuple[dict, dict]:
+        """Cells and labels after step k, by element id."""
+        cells0, labels0 = self._texts0
+        index = self.scene.index
+        cells = {f"v{index[v]}": c for v, c in cells0.items()}
+        labels = {f"l{index[v]}_{i}": t for (v, i), t in labels0.items()}
+        for step in self._steps[:k]:
+            for el, text, fill in step["set"]:
+                if el[0] == "v":
+                    cells[el] = (text, fill)
+                else:
+                    labels[el] = text
+        return cells, labels
 
-_HTML = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body {{ font-family: Helvetica, Arial, sans-serif; margin: 1.5em; }}
-.controls {{ margin: 0.5em 0; display: flex; gap: 0.5em; align-items: center; }}
-#caption {{ font-size: 1.1em; margin: 0.5em 0; min-height: 1.4em; }}
-.frame svg {{ max-width: 100%; height: auto; }}
-table {{ border-collapse: collapse; font-size: 0.85em; margin-top: 1em; }}
-td, th {{ border: 1px solid #ccc; padding: 2px 6px; text-align: right; }}
-tr.active {{ background: #fff3c4; }}
-</style></head>
-<body>
-<h1>{title}</h1>
-<div class="controls">
-<button id="prev">&#9664; Prev</button><button id="play">&#9654; Play</button>
-<button id="next">Next &#9654;</button>
-<input id="slider" type="range" min="0" max="{last}" value="0" style="flex:1">
-</div>
-<div id="caption"></div>
-{frames}
-{table}
-<script>
-const captions = {captions};
-const last = {last};
-let k = 0, timer = null;
-function show(n) {{
-  k = Math.max(0, Math.min(last, n));
-  document.querySelectorAll('.frame').forEach((f, i) => f.hidden = (i !== k));
-  document.querySelectorAll('tr.active').forEach(r => r.classList.remove('active'));
-  const row = document.getElementById('r' + k);
-  if (row) row.classList.add('active');
-  document.getElementById('slider').value = k;
-  document.getElementById('caption').textContent = captions[k];
-}}
-document.getElementById('prev').onclick = () => show(k - 1);
-document.getElementById('next').onclick = () => show(k + 1);
-document.getElementById('slider').oninput = e => show(parseInt(e.target.value));
-document.getElementById('play').onclick = () => {{
-  if (timer) {{ clearInterval(timer); timer = null; return; }}
-  if (k === last) show(0);
-  timer = setInterval(() => {{ if (k >= last) {{ clearInterval(timer); timer = null; }}
-                               else show(k + 1); }}, 900);
-}};
-document.addEventListener('keydown', e => {{
-  if (e.key === 'ArrowRight') show(k + 1);
-  if (e.key === 'ArrowLeft') show(k - 1);
-}});
-show(0);
-</script>
-</body></html>
-"""
+    def dot_at(self, k: int, extra_lines=()) -> str:
+        cells, labels = self.state_at(k)
+        order, index = self.trace.order, self.scene.index
+        cells = {v: cells[f"v{index[v]}"] for v in order}
+        labels = {(v, i): labels[f"l{index[v]}_{i}"] for v in order if not v.is_leaf
+                  for i in range(len(v.parents)) if f"l{index[v]}_{i}" in labels}
+        highlight, edges = (), ()
+        if k:
+            s = self.trace.steps[k - 1]
+            highlight = (s.parent,) if s.node is None else (s.node, s.parent)
+            edges = () if s.node is None else ((s.node, s.input_index),)
+        return self.scene.dot(cells, labels, highlight=highlight, highlight_edges=edges,
+                              widths=self._widths, extra_lines=extra_lines)
+
+    def table(self) -> list[dict]:
+        names = self.trace.names
+        return [{"step": s.number, "node": names[s.node] if s.node is not None else "(before)",
+                 "input": names[s.parent], "upstream": s.upstream, "local": s.local,
+                 "contribution": s.contribution, "before": s.before, "after": s.after}
+                for s in self.trace.steps]
+
+    def data(self) -> dict:
+        p = self.p
+        rows = [[str(r["step"]), r["node"], r["input"], _fmt(r["upstream"], p),
+                 _fmt(r["local"], p), _fmt(r["contribution"], p), _fmt(r["before"], p),
+                 _fmt(r["after"], p)] for r in self.table()]
+        steps = [dict(s, cap=c, row=r) for s, c, r in zip(self._steps, self._captions[1:], rows)]
+        return {"name": self.name, "title": self.title, "start": self._captions[0],
+                "head": ["step", "node", "input", "upstream", "local", "contribution",
+                         "grad before", "grad after"],
+                "steps": steps, "done": self._done,
+                "names": {f"v{self.scene.index[v]}": n for v, n in self.trace.names.items()},
+                "exact": {f"v{self.scene.index[v]}": g for v, g in self._final.items()
+                          if g is not None}}

@@ -1,8 +1,9 @@
 """The backward step-through: same gradients as backward(), one step per edge,
-frames with a fixed layout, and a self-contained HTML export."""
+frames with one layout, frames as data, the network view's deltas, the page and
+the Jupyter output (their behaviour in a real browser: test_player.py)."""
 
+import json
 import re
-import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -11,8 +12,10 @@ from hypothesis import strategies as st
 from oracles import micrograd_expression
 from test_viz import tanh_neuron
 
-from autograd import Value
+import nn
+from autograd import Value, topological_order
 from autograd.trace import backward_trace
+from autograd.viz import _fmt
 
 
 def _leaves_and_nodes(root):
@@ -84,6 +87,8 @@ def test_table_and_text():
                        "before": 0.0, "after": pytest.approx(0.5)}
     assert all(r["contribution"] == pytest.approx(r["upstream"] * r["local"]) for r in rows)
     assert "upstream" in trace.text() and len(trace.text().splitlines()) == len(rows) + 1
+    names = {r["node"] for r in rows} | {r["input"] for r in rows}
+    assert {"mul1", "mul2"} <= names  # unlabelled products get names, never "*"
 
 
 def _node_positions(svg: str) -> dict:
@@ -101,17 +106,32 @@ def _node_positions(svg: str) -> dict:
             for ell in g.iter(f"{ns}ellipse"):
                 xs.append(float(ell.get("cx")))
                 ys.append(float(ell.get("cy")))
-            if xs:  # the centre of the node's shapes
-                positions[g.find(f"{ns}title").text] = (round((min(xs) + max(xs)) / 2),
-                                                        round((min(ys) + max(ys)) / 2))
+            if xs:  # the box of the node's shapes
+                positions[g.get("id")] = tuple(round(c) for c in
+                                               (min(xs), min(ys), max(xs), max(ys)))
     return positions
 
 
-def test_every_frame_has_the_same_layout():
+def _edge_paths(svg: str) -> dict:
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    return {g.get("id"): g.find(f"{ns}path").get("d") for g in root.iter(f"{ns}g")
+            if g.get("class") == "edge"}
+
+
+def test_every_frame_has_the_same_layout_and_edges_meet_their_boxes():
+    """Boxes are sized for every number they will show, so each frame is the same
+    picture: same node boxes, same edge paths (so edges still meet the boxes),
+    labels kept."""
     trace = backward_trace(tanh_neuron())
-    first = _node_positions(trace.frame(0).svg())
+    first = trace.frame(0).svg()
+    boxes, paths = _node_positions(first), _edge_paths(first)
     for k in (1, 4, len(trace)):
-        assert _node_positions(trace.frame(k).svg()) == first
+        svg = trace.frame(k).svg()
+        assert _node_positions(svg) == boxes
+        assert _edge_paths(svg) == paths
+        assert "local" in svg or "×" in svg  # edge labels in every frame
+    assert trace.frame(len(trace)).source.count(" × ") == len(trace)  # every edge's flow
 
 
 def test_frames_show_progress():
@@ -121,38 +141,189 @@ def test_frames_show_progress():
     assert 'color="#e6a700"' in trace.frame(2).source
     with pytest.raises(IndexError):
         trace.frame(len(trace) + 1)
+    with pytest.raises(IndexError):
+        trace.frame(True)
 
 
-def test_html_export_is_self_contained_with_every_frame(tmp_path):
+def test_frame_data_carries_only_what_each_step_changes():
+    trace = backward_trace(tanh_neuron())
+    data = trace.frame_data()
+    assert len(data["steps"]) == len(trace)
+    for step, s in zip(data["steps"], trace.steps):
+        grads = [c for c in step["set"] if c[0].startswith("v")]
+        assert len(grads) == 1  # one gradient changes per step
+        assert grads[0][1].startswith(f"grad {_fmt(s.after)}")
+        assert len(step["hot"]) == 5  # the node, its op, the edge (two halves), the input
+    # the final numbers are exactly backward()'s
+    order = topological_order(trace.root)
+    reference = tanh_neuron()
+    reference.backward()
+    for v, r in zip(order, topological_order(reference)):
+        assert data["exact"][f"v{order.index(v)}"] == r.grad
+        assert f"grad {_fmt(r.grad)}" in trace.frame(len(trace)).source
+
+
+def test_partial_gradients_say_how_many_paths_arrived():
+    a = Value(3.0, label="a")
+    trace = backward_trace(a * a + a)
+    texts = [c[1] for step in trace.frame_data()["steps"] for c in step["set"]
+             if c[0] == f"v{trace.order.index(a)}"]
+    assert texts == ["grad 1.0000 (1 of 3)", "grad 4.0000 (2 of 3)", "grad 7.0000"]
+    assert "3 of 3 paths arrived" in trace.caption(len(trace))
+
+
+def test_earlier_leaf_gradients_are_a_step_of_their_own():
+    a, b = Value(2.0, label="a"), Value(5.0, label="b")
+    out = a * b
+    out.backward()  # a.grad = 5, b.grad = 2 held before the traced pass
+    trace = backward_trace(out)
+    assert (a.grad, b.grad) == (10.0, 4.0)
+    last = trace.steps[-2:]
+    assert all(s.node is None for s in last) and {s.parent for s in last} == {a, b}
+    assert "zero_grad" in trace.caption(len(trace))
+    assert trace.frame_data()["exact"][f"v{trace.order.index(a)}"] == a.grad == 10.0
+
+
+def test_labels_with_brackets_and_options_reach_the_layout(tmp_path):
+    w = Value(2.0, label="w[0]")
+    x = Value(3.0, label="x[0] ]")
+    out = (w * x).tanh()
+    trace = backward_trace(out)
+    assert trace.frame(1).svg().count("<svg") == 1
+    trace.to_html(tmp_path / "b.html")
+    tall = _node_positions(trace.frame(1, rankdir="TB").svg())
+    wide = _node_positions(trace.frame(1).svg())
+    height = lambda boxes: max(b[3] for b in boxes.values()) - min(b[1] for b in boxes.values())
+    assert height(tall) > 2 * height(wide)  # rankdir reached the layout
+    assert "local" in trace.frame(1).source and "local" not in trace.frame(
+        1, edge_labels=None).source
+
+
+def test_html_page_is_one_drawing_plus_data(tmp_path):
     trace = backward_trace(tanh_neuron())
     path = trace.to_html(tmp_path / "steps.html")
     page = path.read_text()
-    assert page.count('class="frame"') == len(trace) + 1
-    assert page.count("<svg") == len(trace) + 1
-    for control in ('id="prev"', 'id="next"', 'id="play"', 'type="range"'):
+    assert page.count("<svg") == 1  # laid out once, not once per frame
+    data = json.loads(re.search(r'<script type="application/json" id="glp-data">(.*?)</script>',
+                                page, re.S).group(1))
+    assert len(data["views"][0]["steps"]) == len(trace)
+    for control in ('data-act="prev"', 'data-act="next"', 'data-act="play"', 'type="range"',
+                    "glp-speed"):
         assert control in page
     urls = re.findall(r'(?:src|href)="(https?://[^"]+)"', page)
     assert urls == []  # nothing loaded from the network
     assert "<script src" not in page and "<link" not in page
+    assert len(page.encode()) <= 60_000  # the README neuron: was 157 KB with every frame
 
 
-def test_jupyter_filmstrip_and_stepper():
+def test_page_size_grows_linearly_with_steps(tmp_path):
+    def chain(n):
+        v = Value(0.5, label="x")
+        for _ in range(n):
+            v = (v * 1.01).tanh()
+        return backward_trace(v).to_html(tmp_path / f"chain{n}.html").stat().st_size
+
+    small, large = chain(40), chain(80)
+    assert large <= 2 * small
+
+
+def test_network_view_shows_the_lectures_deltas():
+    model = nn.MLP(2, [3, 2, 1], activation="tanh", rng=1)
+    out = model([0.4, -0.7])
+    loss = (out - 0.25) ** 2
+    trace = backward_trace(loss, module=model, collapse="neuron")
+    steps = trace.neuron_steps
+    assert len(trace) == len(steps) == 6
+    assert [s.layer for s in steps] == [2, 1, 1, 0, 0, 0]  # from the output back
+    by_name = {s.name: s for s in steps}
+    # output: delta = dE/dy * f'(u) = 2 (y - t) * 1 (linear output)
+    o = by_name["L2N0"]
+    assert o.delta == o.u.grad and o.fprime == 1.0
+    assert o.delta == pytest.approx(2 * (out.data - 0.25), rel=1e-15)
+    # hidden: delta_j = f'(u_j) * sum_k w_kj delta_k, from the weights, independently
+    for layer in (1, 0):
+        above = model.layers[layer + 1]
+        for j in range(len(model.layers[layer].neurons)):
+            s = by_name[f"L{layer}N{j}"]
+            total = sum(n.w[j].data * by_name[f"L{layer + 1}N{k}"].delta
+                        for k, n in enumerate(above.neurons))
+            assert s.fprime == pytest.approx(1 - s.y.data ** 2, rel=1e-14)  # tanh'
+            assert s.delta == pytest.approx(s.fprime * total, rel=1e-13, abs=1e-16)
+            assert s.delta == s.u.grad  # the number shown is backward()'s own
+            for w, x, g in s.weight_grads:  # dE/dw_ij = delta_j y_i, equal to w.grad
+                assert g == s.delta * x.data == w.grad
+            assert s.bias_grad == s.delta == model.layers[layer].neurons[j].b.grad
+    # the scalar step at which each neuron's delta is complete, for the view toggle
+    data = trace.frame_data()
+    assert data["sync"][0] == 0 and all(0 < k <= len(trace.steps) for k in data["sync"][1:])
+    assert "δ = ∂E/∂u" in trace.caption(1) and "from the loss" in trace.caption(1)
+    assert "Σ_k w_k δ_k" in trace.caption(3)
+    assert trace.text().splitlines()[0].split()[:3] == ["step", "neuron", "f'(u)"]
+    assert len(trace.table(view="scalar")) == len(trace.steps)
+
+
+def test_network_view_frames_keep_their_layout():
+    model = nn.MLP(2, [3, 1], rng=0)
+    loss = (1 - model([0.5, 0.5])).relu()
+    trace = backward_trace(loss, module=model)
+    boxes = _node_positions(trace.frame(0, view="neuron").svg())
+    for k in (1, 2, len(trace.neuron_steps)):
+        drawing = trace.frame(k, view="neuron")
+        assert _node_positions(drawing.svg()) == boxes
+    assert "∂E/∂w" in trace.frame(1, view="neuron").source  # weight gradients on the edges
+
+
+def test_jupyter_output_is_the_player_with_a_small_static_fallback():
     trace = backward_trace(tanh_neuron())
-    strip = trace._repr_html_()
-    assert strip.count("<svg") == len(trace) + 1 and "figcaption" in strip
-    assert trace.show() is None  # displays an ipywidgets stepper
+    out = trace._repr_html_()
+    static = out.split("<script>")[0]
+    assert static.count("<svg") == 2  # first and last frames, not every frame
+    assert static.count("<tr>") == len(trace) + 1  # the step table
+    assert "glPlayer" in out and out.count("<script>") == 1
+    shown = trace.show()  # an IPython HTML object holding the same player
+    assert "glPlayer" in shown.data and shown.data.count("<svg") == 2
     assert "BackwardTrace(8 steps" in repr(trace)
 
 
-def test_jupyter_without_ipywidgets_falls_back_to_the_filmstrip(monkeypatch):
-    monkeypatch.setitem(sys.modules, "ipywidgets", None)
-    trace = backward_trace(tanh_neuron())
-    shown = trace.show()
-    assert shown.data.count("<svg") == len(trace) + 1
+def test_hostile_labels_stay_data(tmp_path):
+    evil = "</script><script>alert('x')</script>"
+    a = Value(1.0, label=evil)
+    b = Value(2.0, label='"q" & <b> \n' + "z" * 10_000)
+    out = a * b
+    out.label = "<!-- end"
+    trace = backward_trace(out)
+    page = trace.to_html(tmp_path / "evil.html").read_text()
+    assert page.count("<script") == 2 and page.count("</script>") == 2
+    assert "<b>" not in page and "<!-- end" not in page
+    frag = trace._repr_html_()
+    assert frag.count("<script") == 1 and frag.count("</script>") == 1
 
 
-def test_bad_arguments():
+def test_bad_arguments(tmp_path):
     with pytest.raises(TypeError):
         backward_trace(1.0)
     with pytest.raises(TypeError):
         backward_trace(Value(1.0), gradient="1")
+    with pytest.raises(ValueError, match="module"):
+        backward_trace(Value(1.0) * 2, collapse="neuron")
+    with pytest.raises(TypeError, match="named_parameters"):
+        backward_trace(Value(1.0) * 2, module=3)
+    with pytest.raises(ValueError, match="view"):
+        backward_trace(Value(1.0) * 2).table(view="layers")
+    with pytest.raises(ValueError, match="module="):
+        backward_trace(Value(1.0) * 2).frame(0, view="neuron")
+    with pytest.raises(TypeError, match="title"):
+        backward_trace(Value(1.0) * 2).to_html(tmp_path / "t.html", title=3)
+
+
+def test_a_graph_too_big_to_lay_out_is_refused_and_nothing_is_written(tmp_path):
+    v = Value(0.5)
+    for _ in range(26_000):
+        v = v * 1.0
+    trace = backward_trace(v)
+    target = tmp_path / "big.html"
+    target.write_text("the user's old file")
+    with pytest.raises(ValueError, match="collapse='neuron'.*focus="):
+        trace.to_html(target)
+    assert target.read_text() == "the user's old file"
+    assert [p.name for p in tmp_path.iterdir()] == ["big.html"]  # no temporary left

@@ -1,6 +1,8 @@
 """Graph drawings: DOT structure, golden files, real renders by dot and in-process,
 escaping, refusal of huge graphs, module clusters, display fallbacks."""
 
+import html
+import re
 import struct
 import sys
 import xml.etree.ElementTree as ET
@@ -72,7 +74,7 @@ def test_local_gradient_labels_and_dead_relu():
     y.backward()
     src = draw_graph(y, edge_labels="local").source
     # d(x*3)/dx = 3, d(x*3)/d3 = x = -2, relu' = 0 at a negative input
-    assert "∂/∂: 3.0000" in src and "∂/∂: -2.0000" in src and "∂/∂: 0.0000" in src
+    assert "local 3.0000" in src and "local -2.0000" in src and "local 0.0000" in src
     assert "dead ReLU" in src
 
 
@@ -99,7 +101,8 @@ def test_module_clusters_and_collapsed_neurons():
     src = draw_graph(out, module=model).source
     assert "subgraph cluster_layers_0 {" in src
     assert "subgraph cluster_layers_0_neurons_2 {" in src
-    assert "<B>w.1</B>" in src  # parameters are named after the module
+    assert "<I>L0N2.w2</I>" in src  # parameters are named after their neuron (italic: automatic)
+    assert "<I>L0N2.u</I>" in src and "<I>L1N0.u</I>" in src  # the lectures' u of each neuron
     collapsed = draw_graph(out, module=model, collapse="neuron").source
     assert collapsed.count('shape=box, style="rounded,filled"') == 4
     assert "n_layers_0_neurons_1 -> n_layers_1_neurons_0;" in collapsed
@@ -178,3 +181,103 @@ def test_bad_arguments():
             draw_graph(v, **kwargs)
     with pytest.raises(TypeError):
         draw_graph(3.0)
+
+
+def _laid_out(source: str) -> dict:
+    """Graphviz's own layout of a drawing (json0): node centres and boxes, edge
+    endpoints, by the ids the drawing gives them."""
+    import json
+
+    layout = json.loads(_json0(source))
+    nodes = {}
+    for obj in layout["objects"]:
+        if "pos" in obj:
+            x, y = map(float, obj["pos"].split(","))
+            w, h = float(obj["width"]) * 72, float(obj["height"]) * 72
+            nodes[obj.get("id", obj["name"])] = (x, y, w, h)
+    edges = {}
+    for e in layout.get("edges", []):
+        parts = e["pos"].split()
+        tips = {p[0]: tuple(map(float, p[2:].split(","))) for p in parts if p[:2] in ("e,", "s,")}
+        points = [tuple(map(float, p.split(","))) for p in parts if p[:2] not in ("e,", "s,")]
+        edges[e["id"]] = (tips.get("s", points[0]), tips.get("e", points[-1]))  # arrow tips
+    return {"nodes": nodes, "edges": edges}
+
+
+def _json0(source: str) -> str:
+    import subprocess
+
+    return subprocess.run(["dot", "-Tjson0"], input=source.encode(), capture_output=True,
+                          check=True).stdout.decode()
+
+
+def _touches(point, box, slack=3.0) -> bool:
+    (px, py), (x, y, w, h) = point, box
+    return abs(px - x) <= w / 2 + slack and abs(py - y) <= h / 2 + slack
+
+
+@pytest.mark.parametrize("edge_labels", ["flow", "local"])
+def test_each_label_sits_on_its_own_edge_in_the_layout(edge_labels):
+    """The README neuron: every label is a box on its own edge's path (Graphviz's
+    laid-out coordinates), its text that edge's numbers."""
+    from autograd import local_gradients, topological_order
+    from autograd.viz import _fmt
+
+    root = tanh_neuron()
+    root.backward()
+    source = draw_graph(root, edge_labels=edge_labels).source
+    laid = _laid_out(source)
+    order = topological_order(root)
+    index = {v: i for i, v in enumerate(order)}
+    checked = 0
+    for v in order:
+        for j, (p, local) in enumerate(zip(v.parents, local_gradients(v))):
+            i, label = index[v], f"l{index[v]}_{j}"
+            start, end = laid["edges"][f"e{i}_{j}"]
+            assert _touches(start, laid["nodes"][f"v{index[p]}"]), (p.label, "tail")
+            assert _touches(end, laid["nodes"][label]), (p.label, "label")
+            start, end = laid["edges"][f"f{i}_{j}"]
+            assert _touches(start, laid["nodes"][label]) and _touches(end, laid["nodes"][f"o{i}"])
+            text = re.search(rf'^  {label} \[.*label=<([^>]*)>', source, re.M).group(1)
+            up = v.grad
+            want = (f"local {_fmt(local)}" if edge_labels == "local" else
+                    f"{_fmt(up)} × {_fmt(local)} = {_fmt(up if v.op == 'sum' else up * local)}")
+            assert html.unescape(text) == want
+            checked += 1
+    assert checked == 8
+    # the two labels into the same x node are at different heights (not stacked)
+    ys = sorted(laid["nodes"][f"l{index[order[-1].parents[0]]}_{j}"][1] for j in range(3))
+    assert len(set(ys)) == 3
+
+
+def test_numbers_have_no_negative_zero_and_small_ones_are_not_zero():
+    from autograd.viz import _fmt
+
+    assert _fmt(-0.0) == _fmt(0.0) == "0.0000"
+    assert _fmt(-3e-7) == "-3.000e-07" and _fmt(2.5e-5) == "2.500e-05"
+    assert _fmt(0.12345678) == "0.1235" and _fmt(-1.5) == "-1.5000"
+    assert _fmt(float("nan")) == "nan" and _fmt(float("-inf")) == "-inf"
+    x = Value(-0.0, label="x")
+    src = draw_graph(x * 2.0).source
+    assert "-0.0000" not in src
+
+
+def test_unlabelled_nodes_get_readable_names():
+    from autograd import topological_order
+    from autograd.viz import node_names
+
+    a, b, c = Value(1.0, label="a"), Value(2.0, label="b"), Value(3.0)
+    out = (a * b + c * a).tanh()
+    names = node_names(topological_order(out))
+    got = {names[v] for v in topological_order(out)}
+    assert got == {"a", "b", "leaf1", "mul1", "mul2", "add1", "tanh1"}
+    first_product = out.parents[0].parents[0]
+    assert names[first_product] == "mul1"  # counted as the expression reads
+    src = draw_graph(out).source
+    assert "<I>tanh1</I>" in src and "<B>a</B>" in src
+    model = nn.MLP(2, [2, 1], rng=0)
+    loss = (1 - model([0.5, -1.0])).relu()
+    names = node_names(topological_order(loss), model)
+    assert {"x1", "x2", "L0N0.u", "L0N0.y", "L1N0.u", "L0N1.w2", "L1N0.b", "leaf1", "sub1",
+            "relu1"} <= set(names.values())
+    assert names[loss] == "relu1"  # the loss is not the output neuron's
