@@ -44,6 +44,18 @@ class NeuronStep:
     scalar_step: int    # the scalar step at which u's gradient is complete
 
 
+MAX_EDGE_LABELS = 6  # more labels on the edges into one neuron would cover each other
+
+
+def _labelled_edges(weight_grads) -> list:
+    """Which incoming edges get their ∂E/∂w written on them: all of a small
+    neuron's, else the largest few (the caption says so)."""
+    if len(weight_grads) <= MAX_EDGE_LABELS:
+        return list(range(len(weight_grads)))
+    ranked = sorted(range(len(weight_grads)), key=lambda i: -abs(weight_grads[i][2]))
+    return sorted(ranked[:MAX_EDGE_LABELS])
+
+
 class NeuronView:
     """Steps one neuron at a time over a drawing of the network."""
 
@@ -148,8 +160,8 @@ class NeuronView:
             self._steps.append({
                 "set": [[f"n{j}", f"δ = {_fmt(delta, p)}", fill]],
                 "hot": [f"n{j}"] + [f"w{j}_{i}" for i in range(len(n["inputs"]))] + outgoing,
-                "wl": [[f"w{j}_{i}", f"∂E/∂w = {_fmt(g, p)}"] for i, (_, _, g) in
-                       enumerate(wgrads)],
+                "wl": [[f"w{j}_{i}", f"∂E/∂w = {_fmt(wgrads[i][2], p)}"]
+                       for i in _labelled_edges(wgrads)],
             })
             self._captions.append(self._formula(step, len(walk)))
             self._done[f"n{j}"] = [number, 0, 0]
@@ -176,7 +188,10 @@ class NeuronView:
             more = f" + … ({len(s.terms)} terms)" if len(s.terms) > 3 else ""
             body = (f" = f'(u) · Σ_k w_k δ_k = {_fmt(s.fprime, p)} × ({shown}{more}) = "
                     f"{_fmt(s.fprime, p)} × {_fmt(s.upstream, p)} = {_fmt(s.delta, p)}")
-        tail = "; ∂E/∂w = δ · y_in on the incoming edges"
+        shown = len(_labelled_edges(s.weight_grads))
+        where = "the incoming edges" if shown == len(s.weight_grads) else \
+            f"the {shown} incoming edges with the largest (of {len(s.weight_grads)})"
+        tail = f"; ∂E/∂w = δ · y_in on {where}"
         if s.bias_grad is not None:
             tail += f", ∂E/∂b = δ = {_fmt(s.bias_grad, p)}"
         return head + body + tail
@@ -223,19 +238,22 @@ class NeuronView:
                  'ranksep=1.4, forcelabels=true];',
                  '  node [fontname="Helvetica", fontsize=11];',
                  '  edge [fontname="Helvetica", fontsize=8, arrowsize=0.5];']
-        lines.append('  subgraph cluster_inputs { label="inputs"; style=rounded; '
-                     'color="#999999";')
+        # no cluster boxes: Graphviz would then rotate the neurons' order in a layer
+        lines.append("  subgraph inputs {")
         for i, x in enumerate(self.inputs):
             lines.append(f'    x{i} [id="x{i}", shape=box, style=rounded, label=<<B>'
                          f'{_escape(self.names[x])}</B> {_escape(_fmt(x.data, p))}>];')
         lines.append("  }")
         layers = sorted({n["layer"] for n in self.neurons})
         for layer in layers:
-            lines.append(f'  subgraph cluster_layer{layer} {{ label="layers.{layer}"; '
-                         'style=rounded; color="#999999";')
-            for j, n in enumerate(self.neurons):
-                if n["layer"] == layer:
-                    lines.append(self._neuron_node(j, n, cells[f"n{j}"], f"n{j}" in hot))
+            lines.append(f"  subgraph layer{layer} {{")
+            members = [j for j, n in enumerate(self.neurons) if n["layer"] == layer]
+            for j in members:
+                lines.append(self._neuron_node(j, self.neurons[j], cells[f"n{j}"],
+                                               f"n{j}" in hot))
+            if len(members) > 1:  # neurons in their order, top to bottom, as the lectures draw
+                lines.append(f"    {{ rank=same; {' -> '.join(f'n{j}' for j in members)} "
+                             "[style=invis]; }")
             lines.append("  }")
         wmax = max((abs(w.data) for n in self.neurons for w, _, _ in n["inputs"]),
                    default=1.0) or 1.0

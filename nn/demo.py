@@ -4,7 +4,8 @@
     gradlab-demo --data spirals --hidden 16 16 --activation tanh --epochs 200
 
 writes to ./gradlab-out/: the decision boundary and the loss curve (PNG), the
-graph of one neuron after backward (SVG), and its backward pass step by step (HTML).
+graph of one live neuron after backward (SVG), its backward pass step by step, and
+the whole network's backward pass on one sample with the lecture's deltas (HTML).
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from autograd import Value, backward_trace, draw_graph
+from autograd import Value, backward_trace, draw_graph, local_gradients
 
 from . import data
 from .modules import ACTIVATIONS, MLP
 from .optim import SGD, Adam
-from .train import fit
+from .train import LOSSES, fit
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run(args) -> dict:
-    """Train and write the pictures; returns the paths written."""
+    """Train and write the pictures; returns the paths written and a summary."""
     try:
         import matplotlib
     except ImportError:
@@ -105,9 +106,10 @@ def run(args) -> dict:
     fig.savefig(paths["loss curve"], dpi=110)
     plt.close(fig)
 
-    # one neuron of the first layer, on the first sample, after backward
-    neuron = model.layers[0].neurons[0]
-    x = [Value(float(v), label=f"x{i + 1}") for i, v in enumerate(X[0])]
+    # one live neuron of the first layer on one sample, after backward
+    neuron_index, sample, why = _showcase_neuron(model, X)
+    neuron = model.layers[0].neurons[neuron_index]
+    x = [Value(float(v), label=f"x{i + 1}") for i, v in enumerate(X[sample])]
     for i, w in enumerate(neuron.w):
         w.label = f"w{i + 1}"
     neuron.b.label = "b"
@@ -115,21 +117,63 @@ def run(args) -> dict:
     out.label = "out"
     trace = backward_trace(out)
     paths["neuron graph"] = draw_graph(out, edge_labels="flow").save(args.out / "neuron_graph.svg")
-    paths["backward step-through"] = trace.to_html(args.out / "backprop_steps.html",
-                                                   title="One neuron's backward pass")
-    return paths
+    paths["backward step-through"] = trace.to_html(
+        args.out / "backprop_steps.html",
+        title=f"Neuron {neuron_index} of the first layer on sample {sample}: its backward pass")
+    for w in neuron.w:  # the network view names parameters after the model
+        w.label = None
+    neuron.b.label = None
+    model.zero_grad()
+
+    # the whole network on the sample it finds hardest: every scalar step and every delta
+    loss_fn, prepare = LOSSES[args.loss]
+    targets = prepare(y)
+    outputs = [model(row) for row in X.tolist()]
+    per_sample = [loss_fn([o], [t]).data for o, t in zip(outputs, targets)]
+    hardest = int(np.argmax(per_sample))
+    loss = loss_fn([model(X[hardest].tolist())], [targets[hardest]])
+    network = backward_trace(loss, module=model)
+    paths["network step-through"] = network.to_html(
+        args.out / "network_backprop.html",
+        title=f"MLP {sizes} on sample {hardest} (its {args.loss} loss "
+              f"{loss.data:.4g}, without L2): every scalar step, and the deltas")
+    model.zero_grad()
+    summary = {"accuracy": accuracy, "showcase": why,
+               "network": f"sample {hardest}, loss {loss.data:.4g}"
+               + ("" if loss.data else ": every sample is beyond the margin, so every gradient "
+                  "is 0 (train fewer --epochs to see them flow)")}
+    return paths, summary
+
+
+def _showcase_neuron(model, X) -> tuple[int, int, str]:
+    """The first (sample, neuron) of the first layer whose activation passes a
+    gradient (not a dead ReLU, not a saturated tanh), so its picture shows
+    gradients flowing; and a sentence saying which one, or why none is."""
+    layer = model.layers[0]
+    for sample, row in enumerate(X.tolist()):
+        xs = [Value(v) for v in row]
+        for j, neuron in enumerate(layer.neurons):
+            out = neuron(xs)
+            local = local_gradients(out)[0] if out.parents and len(out.parents) == 1 else 1.0
+            if abs(local) > 0.05:
+                return j, sample, (f"neuron {j} of the first layer on sample {sample}: "
+                                   f"its activation passes {local:.3g} of the gradient")
+    return 0, 0, ("every first-layer neuron is dead (or saturated) on every sample, so the "
+                  "neuron picture shows gradient 0")
 
 
 def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        paths = run(args)
+        paths, summary = run(args)
     except (ValueError, OSError) as e:
         parser.exit(2, f"gradlab-demo: error: {e}\n")
     print("wrote:")
     for what, path in paths.items():
         print(f"  {what:24} {path}")
+    print(f"showcase: {summary['showcase']}")
+    print(f"network step-through: {summary['network']}")
     if args.open:
         webbrowser.open(paths["backward step-through"].resolve().as_uri())
     return 0
