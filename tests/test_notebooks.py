@@ -37,3 +37,13 @@ def test_committed_outputs_are_reproducible(path):
     text = path.read_text()
     assert not re.search(r" at 0x[0-9a-f]{6,}", text), "a memory address in an output"
     assert '"execution": {' not in text, "cell timings in the metadata"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_outputs_stay_small(path):
+    """Players show their steps as data over one drawing, so outputs stay small:
+    over 2 MB of outputs a notebook is slow to open and to review."""
+    nb = json.loads(path.read_text())
+    size = sum(len(json.dumps(c.get("outputs", []))) for c in nb["cells"]
+               if c["cell_type"] == "code")
+    assert size <= 2_000_000, f"{path.name}: {size / 1e6:.1f} MB of outputs"

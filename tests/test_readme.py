@@ -24,7 +24,7 @@ def test_readme_example_prints_what_it_shows():
 
 def test_readme_nn_example_runs_and_learns():
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
-    code = next(b for b in blocks if "import nn" in b)
+    code = next(b for b in blocks if "nn.fit(" in b)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(compile(code, "README.md", "exec"), {})
@@ -51,8 +51,27 @@ def test_readme_seeing_backprop_example_writes_its_files(tmp_path, monkeypatch):
     with contextlib.redirect_stdout(out):
         exec(compile(code, "README.md", "exec"), {})
     assert "upstream" in out.getvalue()
-    assert (tmp_path / "neuron.svg").read_text().lstrip().startswith("<?xml")
-    assert (tmp_path / "neuron-backprop.html").read_text().count('class="frame"') == 9
+    fresh = (tmp_path / "neuron.svg").read_text()
+    assert fresh.lstrip().startswith("<?xml")
+    page = (tmp_path / "neuron-backprop.html").read_text()
+    assert page.count("<svg") == 1 and '"steps":' in page
+    # the picture beside the code is what the code draws
+    committed = (README.parent / "notebooks" / "images" / "readme_neuron.svg").read_text()
+    words = lambda svg: re.findall(r">([^<>]+)</text>", svg)
+    assert words(committed) == words(fresh)
+
+
+def test_readme_network_example_prints_what_it_shows(tmp_path, monkeypatch):
+    text = README.read_text()
+    code = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S)
+                if 'view="neuron"' in b)
+    shown = re.search(r"```text\n(step  neuron.*?)```", text, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec"), {})
+    assert out.getvalue().split() == shown.split()
+    assert (tmp_path / "network-backprop.html").stat().st_size > 1000
 
 
 def test_readme_pictures_are_the_demos_output(tmp_path):
