@@ -222,8 +222,12 @@ class BackwardTrace:
     def show(self):
         """The player in Jupyter (JupyterLab, Notebook 7, VS Code): the same one
         as ``to_html``'s page, sent once; stepping changes the page, not the kernel."""
-        from IPython.display import HTML
-
+        try:
+            from IPython.display import HTML
+        except ImportError:
+            raise ImportError("trace.show() displays the player in Jupyter, which needs IPython "
+                              "(pip install -e \".[notebooks]\"); outside Jupyter use "
+                              "trace.to_html(path)") from None
         return HTML(self._repr_html_())
 
     def __repr__(self) -> str:

@@ -285,6 +285,15 @@ def test_jupyter_output_is_the_player_with_a_small_static_fallback():
     assert "BackwardTrace(8 steps" in repr(trace)
 
 
+def test_show_without_ipython_says_what_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "IPython", None)
+    monkeypatch.setitem(sys.modules, "IPython.display", None)
+    with pytest.raises(ImportError, match="to_html"):
+        backward_trace(tanh_neuron()).show()
+
+
 def test_hostile_labels_stay_data(tmp_path):
     evil = "</script><script>alert('x')</script>"
     a = Value(1.0, label=evil)
