@@ -256,8 +256,8 @@ class ScalarView:
                 "(draw_graph(..., focus=value) shows a part)")
         self.scene = _Scene(trace.root, order=trace.order, rankdir=rankdir,
                             edge_labels=edge_labels, precision=precision,
-                            max_nodes=10 * MAX_LAYOUT_NODES, module=trace.module)
-        self.scene.names = trace.names
+                            max_nodes=10 * MAX_LAYOUT_NODES, module=trace.module,
+                            names=trace.names)
         self.edge_labels = edge_labels
         self._build()
 

@@ -35,22 +35,18 @@ class GraphvizNotFoundError(RuntimeError):
     """Neither the ``dot`` program nor pygraphviz is available to lay out a graph."""
 
 
-def render(source: str, fmt: str = "svg", engine: str = "dot") -> bytes:
+def render(source: str, fmt: str = "svg") -> bytes:
     """Lay out and render DOT text: with ``dot`` if on PATH, else with pygraphviz.
 
-    ``fmt`` is svg, png, pdf or dot (the layout as DOT, with positions);
-    ``engine="neato"`` keeps the nodes at the positions given in the source
-    (``neato -n2``) instead of laying them out.
+    ``fmt`` is svg, png, pdf, dot (the layout as DOT, with positions) or json0
+    (the layout as JSON: every node's position and size, every edge's path).
     """
-    if fmt not in ("svg", "png", "pdf", "dot"):
-        raise ValueError(f"render: format must be svg, png, pdf or dot, got {fmt!r}")
-    if engine not in ("dot", "neato"):
-        raise ValueError(f"render: engine must be 'dot' or 'neato', got {engine!r}")
-    pinned = ["-Kneato", "-n2"] if engine == "neato" else []
+    if fmt not in ("svg", "png", "pdf", "dot", "json0"):
+        raise ValueError(f"render: format must be svg, png, pdf, dot or json0, got {fmt!r}")
     dot = shutil.which("dot")
     if dot:
-        done = subprocess.run([dot, *pinned, f"-T{fmt}"], input=source.encode(),
-                              capture_output=True, timeout=120)
+        done = subprocess.run([dot, f"-T{fmt}"], input=source.encode(), capture_output=True,
+                              timeout=120)
         if done.returncode != 0:
             raise RuntimeError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
         return done.stdout
@@ -58,8 +54,7 @@ def render(source: str, fmt: str = "svg", engine: str = "dot") -> bytes:
         import pygraphviz
     except ImportError:
         raise GraphvizNotFoundError(_INSTALL_HELP) from None
-    graph = pygraphviz.AGraph(string=source)
-    return graph.draw(format=fmt, prog=engine, args="-n2" if pinned else "")
+    return pygraphviz.AGraph(string=source).draw(format=fmt, prog="dot")
 
 
 def _fmt(x: float, precision: int = 4) -> str:
@@ -307,7 +302,7 @@ class _Scene:
 
     def __init__(self, root: Value, *, rankdir="LR", show_grad=True, edge_labels=None,
                  precision=4, max_nodes=400, module=None, collapse=None, focus=None,
-                 order=None):
+                 order=None, names=None):
         if not isinstance(root, Value):
             raise TypeError(f"draw_graph expects a Value, got {type(root).__name__}")
         if rankdir not in ("LR", "TB", "RL", "BT"):
@@ -335,7 +330,7 @@ class _Scene:
         self.order = order
         self.index = {v: i for i, v in enumerate(order)}
         self.owner = _clusters(order, module) if module is not None else {}
-        self.names = node_names(order, module)
+        self.names = node_names(order, module) if names is None else names
         self.auto = {v for v in order if not v.label}
         self.collapsed = {}
         if collapse:

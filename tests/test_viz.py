@@ -139,6 +139,7 @@ def test_render_in_process_without_dot(monkeypatch):
     w, h = png_size(drawing.png())
     assert w > 300 and h > 50
     assert ET.fromstring(drawing.svg()).tag.endswith("svg")
+    assert "v0" in _laid_out(drawing.source)["nodes"]  # the layout as data, in-process too
 
 
 def test_no_renderer_at_all_explains_how_to_install(monkeypatch):
@@ -205,10 +206,7 @@ def _laid_out(source: str) -> dict:
 
 
 def _json0(source: str) -> str:
-    import subprocess
-
-    return subprocess.run(["dot", "-Tjson0"], input=source.encode(), capture_output=True,
-                          check=True).stdout.decode()
+    return viz.render(source, "json0").decode()
 
 
 def _touches(point, box, slack=3.0) -> bool:
