@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .engine import Value, _as_data, backward_pass, local_gradients, topological_order
-from .viz import GraphDrawing, _fmt, _Scene, _text_width, _write_atomically
+from .viz import GraphDrawing, _check_module, _fmt, _Scene, _text_width, _write_atomically
 
 __all__ = ["backward_trace", "BackwardTrace", "Step"]
 
@@ -62,13 +62,7 @@ def backward_trace(root: Value, gradient: float = 1.0, *, module=None,
     ``table()``, ``frame(k)``, the page's first view)."""
     if not isinstance(root, Value):
         raise TypeError(f"backward_trace expects a Value, got {type(root).__name__}")
-    if collapse not in (None, "neuron"):
-        raise ValueError(f"collapse must be None or 'neuron', got {collapse!r}")
-    if collapse and module is None:
-        raise ValueError("collapse='neuron' needs module=<the model that computed root>")
-    if module is not None and not callable(getattr(module, "named_parameters", None)):
-        raise TypeError(f"module must be a model with named_parameters() (an nn.Module), got "
-                        f"{type(module).__name__}")
+    _check_module(module, collapse)
     seed = _as_data(gradient, "backward gradient")
     earlier = {v: v.grad for v in topological_order(root) if v.is_leaf and v.grad != 0}
     steps = []

@@ -288,6 +288,17 @@ def _text_width(text: str, size: float) -> float:
     return 1.08 * size * sum(_WIDTHS.get(ch, 600) for ch in text) / 1000
 
 
+def _check_module(module, collapse) -> None:
+    """The ``module=`` and ``collapse=`` arguments of drawings and traces."""
+    if collapse not in (None, "neuron"):
+        raise ValueError(f"collapse must be None or 'neuron', got {collapse!r}")
+    if collapse and module is None:
+        raise ValueError("collapse='neuron' needs module=<the model that computed the graph>")
+    if module is not None and not callable(getattr(module, "named_parameters", None)):
+        raise TypeError(f"module must be a model with named_parameters() (an nn.Module), "
+                        f"got {type(module).__name__}")
+
+
 class _Scene:
     """What a drawing of the graph below ``root`` shows: nodes, their names, edges,
     clusters. Built once; ``dot()`` writes it as DOT text for any state of the
@@ -309,13 +320,7 @@ class _Scene:
             raise ValueError(f"rankdir must be LR, TB, RL or BT, got {rankdir!r}")
         if edge_labels not in (None, "local", "flow"):
             raise ValueError(f"edge_labels must be None, 'local' or 'flow', got {edge_labels!r}")
-        if collapse not in (None, "neuron"):
-            raise ValueError(f"collapse must be None or 'neuron', got {collapse!r}")
-        if collapse and module is None:
-            raise ValueError("collapse='neuron' needs module=<the model>")
-        if module is not None and not callable(getattr(module, "named_parameters", None)):
-            raise TypeError(f"module must be a model with named_parameters() (an nn.Module), "
-                            f"got {type(module).__name__}")
+        _check_module(module, collapse)
         if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision \
                 <= 12:
             raise ValueError(f"precision must be an int from 0 to 12, got {precision!r}")
