@@ -218,9 +218,12 @@ class NeuronView:
         names = {f"n{j}": n["name"] for j, n in enumerate(self.neurons)}
         names["E"] = self.names[self.trace.root]
         names.update({f"x{i}": self.names[x] for i, x in enumerate(self.inputs)})
+        notes = {f"x{i}": f"{self.names[x]} is an input of the network: its gradient "
+                 "∂E/∂x shows in the scalar view" for i, x in enumerate(self.inputs)}
         return {"name": self.name, "title": self.title, "start": self._captions[0],
                 "head": ["step", "neuron", "f'(u)", "∂E/∂y", "δ = ∂E/∂u", "∂E/∂b"],
-                "steps": steps, "done": self._done, "names": names, "sync": self.sync,
+                "steps": steps, "done": self._done, "names": names, "notes": notes,
+                "sync": self.sync,
                 "exact": {f"n{j}": self.neurons[j]["u"].grad for j in self._order}}
 
     def dot_at(self, k: int) -> str:

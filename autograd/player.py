@@ -134,6 +134,7 @@ _CSS = """
 .glp-view { overflow: auto; max-height: 75vh; border: 1px solid #ddd; }
 .glp-view.fit svg { max-width: 100%; height: auto; }
 .glp-view .node { cursor: pointer; }
+.glp-view g.node { pointer-events: bounding-box; }  /* a click anywhere in a box */
 .glp-hot polygon[stroke="black"], .glp-hot polygon[stroke="#e6a700"] { stroke: #e6a700;
   stroke-width: 3; }
 .glp-hot.edge path { stroke: #e6a700; stroke-width: 3; }
@@ -302,14 +303,30 @@ function glPlayer(root, data, globalKeys) {
     views.forEach(v => v.el.classList.toggle('fit', $('.glp-zoom').value === 'fit'));
   });
   views.forEach(v => v.el.classList.add('fit'));
+  views.forEach(view => {  // the step that traverses each edge, for clicks on its label
+    view.edgeStep = {};
+    view.d.steps.forEach((s, k) => s.hot.forEach(id => { if (id[0] === 'e') view.edgeStep[id] = k + 1; }));
+  });
   views.forEach((view, i) => view.el.addEventListener('click', e => {
     const g = e.target.closest('g.node');
     if (!g || i !== cur) return;
-    const done = view.d.done[g.id];
-    if (!done) { note.textContent = (view.d.names[g.id] || g.id) + ' gets no gradient in this pass'; return; }
+    let id = g.id;
+    if (/^o\d+$/.test(id)) id = 'v' + id.slice(1);  // an op circle stands for its result
+    if (/^l\d+_\d+$/.test(id)) {  // an edge label: the step along that edge
+      const k = view.edgeStep['e' + id.slice(1)];
+      if (k) { stop(); show(k); note.textContent = 'the step along this edge'; }
+      return;
+    }
+    const done = view.d.done[id];
+    if (!done) {
+      const name = view.d.names[id];
+      note.textContent = view.d.notes && view.d.notes[id] ? view.d.notes[id]
+        : (name ? name + ' gets no gradient in this pass' : '');
+      return;
+    }
     stop();
     show(done[0]);
-    const name = view.d.names[g.id] || g.id;
+    const name = view.d.names[id] || id;
     note.textContent = done[2] ? name + ': ' + done[1] + ' of ' + done[2] + ' paths arrived by step ' + done[0] + ', its gradient is complete'
                                : name + ': complete at step ' + done[0];
   }));

@@ -297,7 +297,8 @@ class ScalarView:
                     flow = scene.flow_text(s.upstream, s.local, s.contribution)
                     change.append([f"l{ci}_{j}", flow, ""])
                     texts[f"l{ci}_{j}"].append(flow)
-                hot = [f"v{ci}", f"o{ci}", f"e{ci}_{j}", f"f{ci}_{j}", pid]
+                hot = [f"v{ci}", f"o{ci}", f"e{ci}_{j}"] + \
+                    ([f"f{ci}_{j}"] if self.edge_labels else []) + [pid]
                 captions.append(
                     f"step {s.number}/{len(trace.steps)}: {names[s.parent]}.grad += upstream "
                     f"{_fmt(s.upstream, p)} × local {_fmt(s.local, p)} = "
