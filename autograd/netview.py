@@ -74,8 +74,9 @@ class NeuronView:
         trace = self.trace
         order, names = trace.order, trace.names
         owner = _clusters(order, trace.module)
-        paths, params = [], {}
+        paths, params, rank = [], {}, {}
         for name, p in trace.module.named_parameters():
+            rank[p] = len(rank)
             parts = name.split(".")
             path = ".".join(parts[:-2] if parts[-1].isdigit() else parts[:-1])
             params[p] = path
@@ -93,10 +94,9 @@ class NeuronView:
             if not sums:
                 continue  # this neuron takes no part in the graph
             u, y = sums[0], ms[-1]
-            inputs = []
-            for m in ms:
-                if m.op == "*" and m.parents[0] in params and params[m.parents[0]] == path:
-                    inputs.append((m.parents[0], m.parents[1], m))
+            inputs = [(m.parents[0], m.parents[1], m) for m in ms
+                      if m.op == "*" and params.get(m.parents[0]) == path]
+            inputs.sort(key=lambda t: rank[t[0]])  # w1, w2, ... as the neuron numbers them
             bias = next((p for p in u.parents if params.get(p) == path and p.is_leaf), None)
             parts = path.split(".")
             layer = int(parts[1]) if len(parts) > 1 and parts[0] == "layers" else 0
@@ -156,7 +156,7 @@ class NeuronView:
             outgoing = [f"w{k}_{i}" for k, _ in consumers[j]
                         for i, (_, x, _) in enumerate(self.neurons[k]["inputs"]) if x is y]
             if not consumers[j] and not self.root_is_neuron:
-                outgoing.append(f"o{j}")
+                outgoing.append(f"out{j}")
             self._steps.append({
                 "set": [[f"n{j}", f"δ = {_fmt(delta, p)}", fill]],
                 "hot": [f"n{j}"] + [f"w{j}_{i}" for i in range(len(n["inputs"]))] + outgoing,
@@ -278,8 +278,8 @@ class NeuronView:
                          f"∂E/∂E = {_escape(_fmt(self.trace.seed, p))}</TD></TR></TABLE>>];")
             for j, n in enumerate(self.neurons):
                 if not any(x is n["y"] for m in self.neurons for _, x, _ in m["inputs"]):
-                    colour = ', color="#e6a700", penwidth=3' if f"o{j}" in hot else ""
-                    lines.append(f'  n{j} -> E [id="o{j}"{colour}];')
+                    colour = ', color="#e6a700", penwidth=3' if f"out{j}" in hot else ""
+                    lines.append(f'  n{j} -> E [id="out{j}"{colour}];')
         lines.append("}")
         return "\n".join(lines) + "\n"
 

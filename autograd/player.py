@@ -34,12 +34,23 @@ def _json(value) -> str:
             .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def _svg(view) -> str:
-    svg = render(view.dot_at(0), "svg").decode()
-    svg = svg[svg.find("<svg"):]
-    # Graphviz writes a comment before every element: dead weight in a big page
-    return "\n".join(line for line in svg.splitlines()
-                     if not (line.startswith("<!--") and line.endswith("-->")))
+def _svg(view, number: int = 0, k: int = 0) -> str:
+    """The view's frame ``k`` as inline SVG: hovering a box shows its name."""
+    svg = render(view.dot_at(k), "svg").decode()
+    svg = svg[svg.find("<svg"):].replace('<g id="graph0"', f'<g id="glp-graph{number}"', 1)
+    names = view.data()["names"]
+    lines = []
+    for line in svg.splitlines():
+        if line.startswith("<!--") and line.endswith("-->"):
+            continue  # Graphviz's comment before every element: dead weight in a big page
+        if line.startswith("<title>") and line.endswith("</title>"):
+            name = names.get(line[7:-8])
+            if name is not None:
+                line = f"<title>{html.escape(name)}</title>"
+            elif "&#45;&gt;" in line:
+                continue  # an edge's "v3->o5": no tooltip rather than ids
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _data(views, title) -> dict:
@@ -84,7 +95,7 @@ def _body(views, svgs) -> str:
 
 def page(views, title: str) -> str:
     """The whole offline page: one drawing per view, the steps as data, the player."""
-    svgs = [_svg(v) for v in views]
+    svgs = [_svg(v, i) for i, v in enumerate(views)]
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style></head>\n<body>\n"
             f"<h1>{html.escape(title)}</h1>\n"
@@ -97,11 +108,10 @@ def page(views, title: str) -> str:
 def fragment(views, trace, max_static_svg: int = 400_000) -> str:
     """The player as a Jupyter output. What shows before the script runs (or
     where it never runs) is the static fallback: first and last frames, table."""
-    svgs = [_svg(v) for v in views]
+    svgs = [_svg(v, i) for i, v in enumerate(views)]
     data = _data(views, "")
     first = views[0]
-    last_svg = render(first.dot_at(len(first.data()["steps"])), "svg").decode()
-    last_svg = last_svg[last_svg.find("<svg"):]
+    last_svg = _svg(first, len(views), k=len(first.data()["steps"]))
     if len(svgs[0]) + len(last_svg) <= max_static_svg:
         frames = (f"<p><b>{html.escape(first.captions()[0])}</b></p>{svgs[0]}"
                   f"<p><b>after the last step</b></p>{last_svg}")

@@ -1,0 +1,772 @@
+"""The step-through player in a real browser (headless Chromium, driven by selenium).
+
+The page of ``trace.to_html(path)`` and the Jupyter output ``trace._repr_html_()``
+are loaded from ``file://`` and clicked through; every text the player shows is
+compared with what the Python side computed (the trace's steps and captions, and
+a second identical graph's ``backward()``). Also checked on every page: no console
+errors, no network request, and no label that can turn into markup or script.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them):
+without them these tests fail, they never skip.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException, TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+import nn
+from autograd import Value, backward_trace, topological_order
+from autograd.viz import _fmt
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+MAX_NETWORK_PAGE = 3 * 1024 * 1024
+
+
+# --- the browser ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
+    if missing:
+        pytest.fail(f"{' and '.join(missing)} not found: the player tests drive a real browser. "
+                    ".ci/run installs chromium and chromium-driver (Debian: apt-get install "
+                    "chromium chromium-driver)", pytrace=False)
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for a in ["--headless=new", "--no-sandbox", "--disable-gpu",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+              "--no-first-run", "--disable-quic", "--window-size=1400,1000",
+              f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"]:
+        opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    drv.set_page_load_timeout(30)
+    yield drv
+    drv.quit()
+
+
+def _drain(driver) -> None:
+    driver.get_log("browser")
+    driver.get_log("performance")
+
+
+def wait_for(driver, condition, what: str, timeout: float = 10):
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.02).until(lambda d: condition())
+    except TimeoutException:
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}; browser log: "
+                             f"{driver.get_log('browser')}") from None
+
+
+def load(driver, path, root_css: str = ".glp") -> tuple:
+    """Open a page from file:// and wait for its player: (url, root element)."""
+    _drain(driver)
+    url = Path(path).resolve().as_uri()
+    driver.get(url)
+    root = wait_for(driver, lambda: driver.execute_script(
+        "const r = document.querySelector(arguments[0]);"
+        "return r && r.dataset.step !== undefined ? r : null;", root_css),
+        f"the player ({root_css}[data-step]) in {path}")
+    return url, root
+
+
+def network_requests(driver, url: str) -> list:
+    """URLs the page asked for, from the performance log (drained), but the page itself."""
+    out = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg.get("method") == "Network.requestWillBeSent":
+            u = msg["params"]["request"]["url"]
+            if u.split("#")[0] != url and not u.startswith(("data:", "about:")):
+                out.append(u)
+    return out
+
+
+def assert_clean(driver, url: str) -> None:
+    """No console error, no network request (performance log and resource timing)."""
+    severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert not severe, f"console errors on {url}: {severe}"
+    assert network_requests(driver, url) == []
+    assert driver.execute_script("return performance.getEntriesByType('resource').length") == 0
+
+
+# what the player shows, read off the page
+
+_SNAP = """
+function snap(root, i) {
+  const view = root.querySelector('.glp-view[data-view="' + i + '"]');
+  const nodes = {};
+  view.querySelectorAll('g.node[id]').forEach(g => {
+    const all = sel => Array.from(g.querySelectorAll(sel));
+    nodes[g.id] = {texts: all('text').map(t => t.textContent),
+                   fills: all('polygon').map(p => p.getAttribute('fill'))};
+  });
+  const rows = Array.from(root.querySelectorAll('.glp-table tbody tr'));
+  return {nodes: nodes,
+          hot: Array.from(view.querySelectorAll('.glp-hot')).map(g => g.id).sort(),
+          wl: Array.from(view.querySelectorAll('.glp-wl')).map(t => t.textContent),
+          caption: root.querySelector('.glp-caption').textContent,
+          note: root.querySelector('.glp-note').textContent,
+          count: root.querySelector('.glp-count').textContent,
+          slider: root.querySelector('.glp-slider').value,
+          step: root.dataset.step,
+          active: rows.findIndex(r => r.classList.contains('active')),
+          rows: rows.length,
+          hidden: view.hidden};
+}
+"""
+
+
+def snapshot(driver, root, view: int = 0) -> dict:
+    """What the player shows now: every node's texts and fills, the highlighted
+    ids, floating labels, caption, note, counter, slider, active table row."""
+    return driver.execute_script(_SNAP + "return snap(arguments[0], arguments[1]);", root, view)
+
+
+def walk(driver, root, view: int, ks) -> list:
+    """Drag the slider to each k in turn (an `input` event each) and take a
+    snapshot there: one round trip for many steps."""
+    return driver.execute_script(_SNAP + """
+const root = arguments[0], slider = root.querySelector('.glp-slider');
+return arguments[2].map(k => {
+  slider.value = String(k); slider.dispatchEvent(new Event('input', {bubbles: true}));
+  return snap(root, arguments[1]);
+});""", root, view, list(ks))
+
+
+def grad_texts(snap: dict, prefix: str = "v") -> dict:
+    """The last text of every node group whose id is prefix + digits (v3, n12)."""
+    return {i: n["texts"][-1] for i, n in snap["nodes"].items()
+            if i.startswith(prefix) and i[len(prefix):].isdigit()}
+
+
+def step_of(driver, root) -> int:
+    return int(driver.execute_script("return arguments[0].dataset.step", root))
+
+
+def button(root, act: str):
+    return root.find_element(By.CSS_SELECTOR, f'[data-act="{act}"]')
+
+
+def click(driver, root, act: str, expect: int) -> None:
+    button(root, act).click()
+    wait_for(driver, lambda: step_of(driver, root) == expect, f"step {expect} after {act}")
+
+
+def slide(driver, root, k: int) -> None:
+    """Move the slider as a user drags it: set the value, fire `input`."""
+    driver.execute_script(
+        "const s = arguments[0].querySelector('.glp-slider'); s.value = String(arguments[1]);"
+        "s.dispatchEvent(new Event('input', {bubbles: true}));", root, k)
+    wait_for(driver, lambda: step_of(driver, root) == k, f"step {k} after the slider")
+
+
+def toggle(driver, root, view: int, expect: int) -> None:
+    """Click a view's toggle button; it must open at step `expect`."""
+    root.find_element(By.CSS_SELECTOR, f'.glp-views button[data-view="{view}"]').click()
+    wait_for(driver, lambda: driver.execute_script("return arguments[0].glPlayer.state()", root)
+             == {"view": view, "step": expect}, f"view {view} at step {expect}")
+    assert root.find_element(By.CSS_SELECTOR, ".glp-views button.on").get_attribute(
+        "data-view") == str(view)
+
+
+def svg_group(root, view: int, gid: str):
+    return root.find_element(By.CSS_SELECTOR, f'.glp-view[data-view="{view}"] g[id="{gid}"]')
+
+
+# --- the graphs -------------------------------------------------------------------------
+
+
+def readme_neuron():
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    return Value.sum([x1 * w1, x2 * w2, b]).tanh()
+
+
+def expected_cell(trace, k: int) -> tuple:
+    """(element id, grad text) of step k's parent, from the trace's steps alone."""
+    s = trace.steps[k - 1]
+    index = trace._view("scalar").scene.index
+    total = sum(1 for t in trace.steps if t.parent is s.parent and t.node is not None)
+    so_far = sum(1 for t in trace.steps[:k] if t.parent is s.parent and t.node is not None)
+    suffix = "" if s.node is None or so_far == total else f" ({so_far} of {total})"
+    return f"v{index[s.parent]}", f"grad {_fmt(s.after, 4)}{suffix}"
+
+
+def expected_state(trace, k: int) -> dict:
+    """Every node's last text after step k, as trace.frame(k) draws it."""
+    cells, labels = trace._view("scalar").state_at(k)
+    out = {i: c[0] for i, c in cells.items()}
+    out.update(labels)
+    return out
+
+
+def expected_fills(trace, k: int) -> dict:
+    """Every value's gradient-cell colour after step k."""
+    return {i: c[1] for i, c in trace._view("scalar").state_at(k)[0].items()}
+
+
+def cell_fills(snap: dict, prefix: str = "v") -> dict:
+    """The colour of every value's (or neuron's) one filled cell, as the page has it."""
+    out = {}
+    for i, n in snap["nodes"].items():
+        if i.startswith(prefix) and i[len(prefix):].isdigit():
+            filled = [f for f in n["fills"] if f != "none"]
+            out[i] = filled[0] if len(filled) == 1 else filled
+    return out
+
+
+@pytest.fixture(scope="module")
+def readme(tmp_path_factory):
+    o = readme_neuron()
+    trace = backward_trace(o)
+    path = trace.to_html(tmp_path_factory.mktemp("readme") / "neuron-backprop.html")
+    return trace, path
+
+
+def moons_network():
+    X, _ = nn.data.moons(100, noise=0.1, seed=0)
+    model = nn.MLP(2, [16, 16, 1], rng=0)
+    for i, row in enumerate(X.tolist()):
+        loss = (1 - model(row)).relu()
+        if loss.data > 0:
+            return model, loss, i
+    raise AssertionError("no moons sample has a positive hinge loss")
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory):
+    model, loss, _ = moons_network()
+    trace = backward_trace(loss, module=model)
+    return trace, trace.to_html(tmp_path_factory.mktemp("network") / "network.html")
+
+
+# --- the checks themselves see what they look for ----------------------------------------
+
+
+def test_the_console_and_network_checks_see_errors_and_requests(driver, tmp_path):
+    page = tmp_path / "control.html"
+    page.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+                    "<img src='missing.png'><div class='glp' data-step='0'></div>"
+                    "<script>throw new Error('boom');</script></body></html>")
+    url, _ = load(driver, page)
+    wait_for(driver, lambda: driver.execute_script(
+        "return performance.getEntriesByType('resource').length > 0 || "
+        "document.images[0].complete"), "the image request")
+    assert any("missing.png" in u for u in network_requests(driver, url))
+    assert any(e["level"] == "SEVERE" and "boom" in e["message"]
+               for e in driver.get_log("browser"))
+
+
+# --- 1. the README neuron, step by step ----------------------------------------------------
+
+
+def test_readme_neuron_page_steps_like_backward(driver, readme):
+    trace, path = readme
+    data = trace.frame_data()
+    steps, n = data["steps"], len(trace.steps)
+    index = trace._view("scalar").scene.index
+    assert [index[v] for v in trace.order] == list(range(len(trace.order)))
+    url, root = load(driver, path)
+    assert_clean(driver, url)
+
+    snap = snapshot(driver, root)
+    assert (snap["step"], snap["count"], snap["caption"]) == ("0", f"0 / {n}", trace.caption(0))
+    assert snap["hot"] == [] and snap["rows"] == n and snap["active"] == -1
+    assert grad_texts(snap) == {i: t for i, t in expected_state(trace, 0).items() if i[0] == "v"}
+    assert cell_fills(snap) == expected_fills(trace, 0)
+
+    frames = {0: snap}
+    for k in range(1, n + 1):
+        click(driver, root, "next", k)
+        snap = frames[k] = snapshot(driver, root)
+        s = trace.steps[k - 1]
+        assert snap["hot"] == sorted(steps[k - 1]["hot"])
+        assert f"v{index[s.parent]}" in snap["hot"] and f"v{index[s.node]}" in snap["hot"]
+        assert (snap["step"], snap["count"], snap["slider"]) == (str(k), f"{k} / {n}", str(k))
+        assert snap["caption"] == trace.caption(k)
+        assert snap["active"] == k - 1
+        pid, text = expected_cell(trace, k)
+        assert [c[1] for c in steps[k - 1]["set"] if c[0] == pid] == [text]  # the data
+        assert snap["nodes"][pid]["texts"][-1] == text  # the page
+        flow = f"{_fmt(s.upstream, 4)} × {_fmt(s.local, 4)} = {_fmt(s.contribution, 4)}"
+        assert snap["nodes"][f"l{index[s.node]}_{s.input_index}"]["texts"][-1] == flow
+        shown = {i: t["texts"][-1] for i, t in snap["nodes"].items() if i[0] in "vl"}
+        assert shown == expected_state(trace, k)
+        assert cell_fills(snap)[pid] == next(c[2] for c in steps[k - 1]["set"] if c[0] == pid)
+        assert cell_fills(snap) == expected_fills(trace, k)
+
+    # after the last step: what backward() gives on an identical graph
+    reference = readme_neuron()
+    reference.backward()
+    ref_order = topological_order(reference)
+    order = topological_order(trace.root)
+    assert [(v.label, v.data) for v in order] == [(v.label, v.data) for v in ref_order]
+    final = grad_texts(frames[n])
+    assert final == {f"v{index[v]}": f"grad {_fmt(r.grad, 4)}" for v, r in zip(order, ref_order)}
+    assert len(final) == len(order)
+
+    # Prev: back to the earlier frame, texts and colours restored
+    slide(driver, root, 5)
+    for k in (4, 3, 2):
+        click(driver, root, "prev", k)
+    assert snapshot(driver, root) == frames[2]
+    click(driver, root, "first", 0)
+    assert snapshot(driver, root) == frames[0]
+    click(driver, root, "prev", 0)  # stays at the start
+    slide(driver, root, n)
+    click(driver, root, "next", n)  # stays at the end
+    assert snapshot(driver, root) == frames[n]
+
+    # the slider jumps, both ways, to exactly the frame stepping reaches
+    for k in (6, 1, n, 3, 0, 7):
+        slide(driver, root, k)
+        assert snapshot(driver, root) == frames[k]
+    # the slider by its own keys: one step per key (the page's ← → must not add one)
+    slider = root.find_element(By.CSS_SELECTOR, ".glp-slider")
+    slider.send_keys(Keys.HOME)
+    wait_for(driver, lambda: step_of(driver, root) == 0, "step 0 after Home on the slider")
+    slider.send_keys(Keys.ARROW_RIGHT)
+    wait_for(driver, lambda: step_of(driver, root) == 1, "step 1 after → on the slider")
+    assert snapshot(driver, root) == frames[1]
+    # keys in the speed menu are the menu's, not the player's
+    speed = root.find_element(By.CSS_SELECTOR, ".glp-speed")
+    speed.send_keys(Keys.ARROW_RIGHT)
+    assert step_of(driver, root) == 1
+    assert driver.execute_script("return arguments[0].glPlayer.state()", root) == \
+        {"view": 0, "step": 1}
+    assert_clean(driver, url)
+
+
+# --- 2. Play ------------------------------------------------------------------------------
+
+
+def test_play_runs_to_the_end_and_pause_stops(driver, readme):
+    trace, path = readme
+    n = len(trace.steps)
+    url, root = load(driver, path)
+    play = button(root, "play")
+    assert "Play" in play.text
+    Select(root.find_element(By.CSS_SELECTOR, ".glp-speed")).select_by_value("40")
+    play.click()
+    wait_for(driver, lambda: step_of(driver, root) == n and "Play" in button(root, "play").text,
+             f"Play to reach step {n} and read Play again", timeout=20)
+    assert snapshot(driver, root)["caption"] == trace.caption(n)
+
+    # Play at the end starts over; Pause stops where it is
+    Select(root.find_element(By.CSS_SELECTOR, ".glp-speed")).select_by_value("300")
+    button(root, "play").click()
+    wait_for(driver, lambda: "Pause" in button(root, "play").text, "the button to read Pause")
+    wait_for(driver, lambda: 1 <= step_of(driver, root) < n, "Play to start over")
+    button(root, "play").click()
+    wait_for(driver, lambda: "Play" in button(root, "play").text, "the button to read Play")
+    paused = step_of(driver, root)
+    driver.execute_script("return new Promise(r => setTimeout(r, 700))")  # > 2 ticks of 300 ms
+    assert step_of(driver, root) == paused < n
+    assert_clean(driver, url)
+
+
+# --- 3. the keyboard -----------------------------------------------------------------------
+
+
+def test_arrow_keys_and_space(driver, readme):
+    trace, path = readme
+    n = len(trace.steps)
+    url, root = load(driver, path)
+    keys = ActionChains(driver)
+    keys.send_keys(Keys.ARROW_RIGHT).perform()
+    keys.send_keys(Keys.ARROW_RIGHT).perform()
+    wait_for(driver, lambda: step_of(driver, root) == 2, "step 2 after → →")
+    ActionChains(driver).send_keys(Keys.ARROW_LEFT).perform()
+    wait_for(driver, lambda: step_of(driver, root) == 1, "step 1 after ←")
+    assert snapshot(driver, root)["caption"] == trace.caption(1)
+
+    # space plays; with the focus on a button it must not also press that button
+    Select(root.find_element(By.CSS_SELECTOR, ".glp-speed")).select_by_value("40")
+    driver.execute_script("document.activeElement.blur()")
+    ActionChains(driver).send_keys(Keys.SPACE).perform()
+    wait_for(driver, lambda: step_of(driver, root) == n and "Play" in button(root, "play").text,
+             "space to play to the end", timeout=20)
+    button(root, "first").click()
+    wait_for(driver, lambda: step_of(driver, root) == 0, "step 0 after First")
+    ActionChains(driver).send_keys(Keys.SPACE).perform()  # focus on the First button
+    wait_for(driver, lambda: step_of(driver, root) == n and "Play" in button(root, "play").text,
+             "space (focus on a button) to play to the end", timeout=20)
+    assert_clean(driver, url)
+
+
+# --- 4. click a node ------------------------------------------------------------------------
+
+
+def test_clicking_a_node_jumps_to_its_complete_gradient(driver, tmp_path):
+    a = Value(3.0, label="a")
+    out = a * a + a
+    trace = backward_trace(out)
+    ref_a = Value(3.0, label="a")
+    (ref_a * ref_a + ref_a).backward()
+    index = trace._view("scalar").scene.index
+    into_a = [s for s in trace.steps if s.parent is a]
+    last = into_a[-1].number
+    url, root = load(driver, trace.to_html(tmp_path / "fan-out.html"))
+    slide(driver, root, len(trace.steps))  # from the end: the click goes back
+    # a real mouse click in the middle of a's box (whatever is on top there gets it)
+    ActionChains(driver).move_to_element(svg_group(root, 0, f"v{index[a]}")).click().perform()
+    wait_for(driver, lambda: step_of(driver, root) == last, f"step {last} after clicking a")
+    snap = snapshot(driver, root)
+    assert f"{len(into_a)} of {len(into_a)} paths arrived" in snap["note"]
+    assert snap["note"] == (f"a: {len(into_a)} of {len(into_a)} paths arrived by step {last}, "
+                            "its gradient is complete")
+    assert snap["nodes"][f"v{index[a]}"]["texts"][-1] == f"grad {_fmt(ref_a.grad, 4)}" \
+        == "grad 7.0000"
+    assert snap["caption"] == trace.caption(last)
+    # a node that is not complete yet reads "k of n" while its paths arrive
+    slide(driver, root, into_a[0].number)
+    assert snapshot(driver, root)["nodes"][f"v{index[a]}"]["texts"][-1] == \
+        f"grad {_fmt(into_a[0].after, 4)} (1 of {len(into_a)})"
+    assert_clean(driver, url)
+
+
+_CLICK_TARGETS = """
+const view = arguments[0].querySelector('.glp-view[data-view="' + arguments[1] + '"]');
+const pattern = new RegExp(arguments[2]), missed = [];
+view.querySelectorAll('g.node[id]').forEach(g => {
+  if (!pattern.test(g.id)) return;
+  g.scrollIntoView({block: 'center', inline: 'center'});
+  g.querySelectorAll('polygon').forEach((p, i) => [0.2, 0.5, 0.8].forEach(f => {
+    const r = p.getBoundingClientRect();
+    const e = document.elementFromPoint(r.left + f * r.width, r.top + r.height / 2);
+    if (!e || e.closest('g.node') !== g) missed.push(g.id + ' polygon ' + i + ' at ' + f);
+  }));
+});
+return missed;
+"""
+
+
+def click_dispatch(driver, element) -> None:
+    driver.execute_script(
+        "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", element)
+
+
+def test_a_click_anywhere_in_a_box_reaches_its_node(driver, readme, network):
+    """The middle of every cell of a value's (and a neuron's) box is the node: a
+    click there jumps, not only a click on the glyphs or the coloured grad cell."""
+    missed = []
+    for (_, path), view, pattern in ((readme, 0, r"^v\d+$"), (network, 1, r"^n\d+$")):
+        url, root = load(driver, path)
+        if view:
+            root.find_element(By.CSS_SELECTOR, f'.glp-views button[data-view="{view}"]').click()
+        missed += driver.execute_script(_CLICK_TARGETS, root, view, pattern)
+        assert_clean(driver, url)
+    assert missed == [], f"{len(missed)} cells do not take a click, e.g. {missed[:6]}"
+
+
+def test_clicking_an_op_a_label_or_the_legend(driver, readme):
+    """An op circle stands for its result, an edge label for the step along its
+    edge; no click writes an element id (o3, l7_1, node22) into the note."""
+    trace, path = readme
+    index = trace._view("scalar").scene.index
+    node = next(v for v in trace.order if not v.is_leaf and v is not trace.root)
+    i = index[node]
+    url, root = load(driver, path)
+    click_dispatch(driver, svg_group(root, 0, f"v{i}"))
+    by_value = snapshot(driver, root)
+    assert by_value["step"] == str(max(s.number for s in trace.steps if s.parent is node))
+    click(driver, root, "first", 0)
+    click_dispatch(driver, svg_group(root, 0, f"o{i}"))
+    wait_for(driver, lambda: step_of(driver, root) == int(by_value["step"]), "the op's step")
+    assert snapshot(driver, root)["note"] == by_value["note"]
+    notes = {f"o{i}": by_value["note"]}
+    for j in range(len(node.parents)):
+        along = next(s.number for s in trace.steps if s.node is node and s.input_index == j)
+        click_dispatch(driver, svg_group(root, 0, f"l{i}_{j}"))
+        wait_for(driver, lambda k=along: step_of(driver, root) == k, f"the step along edge {j}")
+        snap = snapshot(driver, root)
+        assert f"e{i}_{j}" in snap["hot"] and snap["caption"] == trace.caption(along)
+        notes[f"l{i}_{j}"] = snap["note"]
+    legend = driver.execute_script(
+        "return Array.from(arguments[0].querySelectorAll('g.node')).find("
+        "g => g.querySelector('title').textContent === 'legend')", root)
+    assert legend is not None
+    click_dispatch(driver, legend)
+    notes[legend.get_attribute("id")] = snapshot(driver, root)["note"]
+    assert [f"{g}: {n!r}" for g, n in notes.items() if g in n] == []
+    assert_clean(driver, url)
+
+
+def test_neuron_view_input_is_not_said_to_get_no_gradient(driver, network):
+    trace, path = network
+    names = trace.frame_data(view="neuron")["names"]
+    url, root = load(driver, path)
+    root.find_element(By.CSS_SELECTOR, '.glp-views button[data-view="1"]').click()
+    click_dispatch(driver, svg_group(root, 1, "x0"))
+    note = snapshot(driver, root, 1)["note"]
+    x = next(v for v, name in trace.names.items() if name == names["x0"])
+    assert x.is_leaf and x.grad != 0  # backward() did compute its gradient
+    assert "gets no gradient" not in note, note
+    assert_clean(driver, url)
+
+
+# --- 5. a network: the scalar steps and the neurons' deltas ----------------------------------
+
+
+_DRAWN = """
+return Array.from(arguments[0].querySelectorAll('.glp-view')).map(
+  v => Array.from(v.querySelectorAll('g[id]')).map(g => g.id));
+"""
+
+
+def test_network_page_scalar_and_neuron_views(driver, network):
+    trace, path = network
+    assert path.stat().st_size <= MAX_NETWORK_PAGE, f"{path.stat().st_size} bytes"
+    scalar, neuron = trace.frame_data(), trace.frame_data(view="neuron")
+    index = trace._view("scalar").scene.index
+    n_scalar, n_neuron = len(scalar["steps"]), len(neuron["steps"])
+    assert n_scalar == len(trace.steps) and n_neuron == len(trace.neuron_steps)
+    url, root = load(driver, path)
+    assert_clean(driver, url)
+    drawn = set(driver.execute_script(_DRAWN, root)[0])
+
+    # the scalar view: a few steps one by one, then jumps, each the frame Python draws
+    for k in (1, 2, 3):
+        click(driver, root, "next", k)
+        snap = snapshot(driver, root)
+        pid, text = expected_cell(trace, k)
+        assert snap["nodes"][pid]["texts"][-1] == text
+        assert snap["caption"] == trace.caption(k)
+        # (ids the drawing lacks are left out here: test_every_id_in_the_data_is_drawn)
+        assert snap["hot"] == sorted(set(scalar["steps"][k - 1]["hot"]) & drawn)
+    for k in (n_scalar // 2, 17, n_scalar):
+        slide(driver, root, k)
+        snap = snapshot(driver, root)
+        assert grad_texts(snap) == {i: t for i, t in expected_state(trace, k).items()
+                                    if i[0] == "v"}
+        assert cell_fills(snap) == expected_fills(trace, k)
+        assert snap["caption"] == trace.caption(k)
+    scalar_end = grad_texts(snap)
+    assert scalar_end == {f"v{index[v]}": f"grad {_fmt(v.grad, 4)}" for v in trace.order}
+
+    # toggle: the neuron view opens at the last neuron complete by this scalar step,
+    # the scalar view at the step where the neuron's u is complete
+    mid = trace.neuron_steps[4].scalar_step
+    slide(driver, root, mid)
+    last_done = max(s.number for s in trace.neuron_steps if s.scalar_step <= mid)
+    toggle(driver, root, 1, last_done)
+    toggle(driver, root, 0, trace.neuron_steps[last_done - 1].scalar_step)
+    slide(driver, root, n_scalar)
+    toggle(driver, root, 1, n_neuron)
+    snap = snapshot(driver, root, 1)
+    assert not snap["hidden"] and snapshot(driver, root, 0)["hidden"]
+    assert snap["step"] == str(n_neuron) and snap["rows"] == n_neuron
+    assert snap["caption"] == trace.caption(n_neuron, view="neuron")
+
+    names = neuron["names"]
+    by_name = {s.name: s for s in trace.neuron_steps}
+    click(driver, root, "first", 0)
+    assert set(grad_texts(snapshot(driver, root, 1), "n").values()) == {"δ not computed"}
+    for k in (1, 2):
+        click(driver, root, "next", k)
+        assert snapshot(driver, root, 1)["caption"] == trace.caption(k, view="neuron")
+    for k, snap in enumerate(walk(driver, root, 1, range(1, n_neuron + 1)), 1):
+        assert snap["step"] == str(k)
+        s = trace.neuron_steps[k - 1]
+        (nid, text, fill), = neuron["steps"][k - 1]["set"]
+        assert names[nid] == s.name
+        assert text == f"δ = {_fmt(s.u.grad, 4)}"
+        assert snap["nodes"][nid]["texts"][-1] == text
+        assert cell_fills(snap, "n")[nid] == fill
+        assert snap["caption"] == trace.caption(k, view="neuron")
+        assert snap["hot"] == sorted(neuron["steps"][k - 1]["hot"])
+        assert sorted(snap["wl"]) == sorted(t for _, t in neuron["steps"][k - 1]["wl"])
+        assert snap["active"] == k - 1
+    deltas = grad_texts(snap, "n")
+    assert len(deltas) == n_neuron == len(neuron["exact"])
+    for nid, delta in neuron["exact"].items():
+        s = by_name[names[nid]]
+        assert delta == s.u.grad == s.delta
+        assert deltas[nid] == f"δ = {_fmt(delta, 4)}"
+        u_id = f"v{index[next(v for v, name in trace.names.items() if name == s.name + '.u')]}"
+        assert scalar["exact"][u_id] == delta
+        assert scalar_end[u_id] == f"grad {_fmt(delta, 4)}"
+
+    # and back: the scalar view at the step where that neuron's u is complete
+    click(driver, root, "first", 0)
+    click(driver, root, "next", 1)
+    k = trace.neuron_steps[0].scalar_step
+    toggle(driver, root, 0, k)
+    snap = snapshot(driver, root, 0)
+    assert grad_texts(snap) == {i: t for i, t in expected_state(trace, k).items() if i[0] == "v"}
+    assert cell_fills(snap) == expected_fills(trace, k)
+    assert snap["rows"] == n_scalar and snap["caption"] == trace.caption(k)
+    assert_clean(driver, url)
+
+
+def test_every_id_in_the_data_is_drawn(driver, network):
+    """Each step's ``set``, ``hot`` and ``wl`` name elements of the drawing, in both views."""
+    trace, path = network
+    url, root = load(driver, path)
+    drawn = driver.execute_script(_DRAWN, root)
+    missing = {}
+    for view, ids in zip(("scalar", "neuron"), drawn):
+        ids = set(ids)
+        for s in trace.frame_data(view=view)["steps"]:
+            named = [c[0] for c in s["set"]] + s["hot"] + [w[0] for w in s.get("wl", [])]
+            missing.setdefault(view, set()).update(i for i in named if i not in ids)
+    assert missing == {"scalar": set(), "neuron": set()}, \
+        {v: f"{len(m)} ids, e.g. {sorted(m)[:5]}" for v, m in missing.items()}
+    assert_clean(driver, url)
+
+
+# --- 6. the demo's pages ----------------------------------------------------------------------
+
+
+def test_demo_pages_load_and_step(driver, tmp_path):
+    from nn.demo import main
+
+    assert main(["--epochs", "3", "--quiet", "--out", str(tmp_path)]) == 0
+    for name in ("backprop_steps.html", "network_backprop.html"):
+        path = tmp_path / name
+        assert path.exists(), f"gradlab-demo did not write {name}"
+        url, root = load(driver, path)
+        assert_clean(driver, url)
+        before = snapshot(driver, root)
+        n = int(before["count"].split(" / ")[1])
+        assert n > 0
+        click(driver, root, "next", 1)
+        after = snapshot(driver, root)
+        assert after["caption"] != before["caption"] and after["caption"].startswith("step 1/")
+        assert after["hot"] and after["count"] == f"1 / {n}"
+        assert_clean(driver, url)
+
+
+# --- 7. hostile labels --------------------------------------------------------------------------
+
+
+HOSTILE = ["</script><script>window.__pwned=1</script>", '"quoted" \'single\'', "a < b & c > d",
+           "two\nlines", "<img src=x onerror=window.__pwned=2>", "L" * 10_000]
+
+
+def hostile_graph():
+    leaves = [Value(0.3 + 0.1 * i, label=h) for i, h in enumerate(HOSTILE)]
+    acc = leaves[0]
+    for i, leaf in enumerate(leaves[1:], 1):
+        acc = acc * leaf + leaves[i - 1]
+        acc.label = HOSTILE[i - 1]
+    root = acc.tanh()
+    root.label = HOSTILE[-1]
+    return root
+
+
+def _assert_not_injected(driver, root, trace, scripts: int) -> None:
+    with pytest.raises(NoAlertPresentException):
+        driver.switch_to.alert.text  # noqa: B018
+    assert driver.execute_script("return typeof window.__pwned") == "undefined"
+    assert driver.execute_script("return document.querySelectorAll('img').length") == 0
+    assert driver.execute_script("return document.querySelectorAll('script').length") == scripts
+    n = len(trace.steps)
+    for k in (1, 2):
+        click(driver, root, "next", k)  # the player still works
+        assert snapshot(driver, root)["caption"] == trace.caption(k)
+    captions = [snap["caption"] for snap in walk(driver, root, 0, range(1, n + 1))]
+    assert captions == [trace.caption(k) for k in range(1, n + 1)]
+    for label in HOSTILE:
+        assert any(label in c for c in captions), label[:40]
+    cells = driver.execute_script("return Array.from(arguments[0].querySelectorAll("
+                                  "'.glp-table td')).map(td => td.textContent)", root)
+    for label in HOSTILE:
+        assert label in cells, label[:40]
+    assert driver.execute_script("return typeof window.__pwned") == "undefined"
+    assert driver.execute_script("return document.querySelectorAll('img').length") == 0
+
+
+def test_hostile_labels_stay_text_in_the_page(driver, tmp_path):
+    trace = backward_trace(hostile_graph())
+    title = HOSTILE[0] + HOSTILE[4]
+    url, root = load(driver, trace.to_html(tmp_path / "hostile.html", title=title))
+    assert driver.title == title
+    assert driver.find_element(By.TAG_NAME, "h1").text == title
+    _assert_not_injected(driver, root, trace, scripts=2)
+    assert_clean(driver, url)
+
+
+def _fragment_page(path: Path, *fragments: str) -> Path:
+    path.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+                    + "".join(fragments) + "</body></html>", encoding="utf-8")
+    return path
+
+
+def test_hostile_labels_stay_text_in_the_jupyter_output(driver, tmp_path):
+    trace = backward_trace(hostile_graph())
+    url, root = load(driver, _fragment_page(tmp_path / "hostile-fragment.html",
+                                            trace._repr_html_()))
+    _assert_not_injected(driver, root, trace, scripts=1)
+    assert_clean(driver, url)
+
+
+# --- 8. the Jupyter output ----------------------------------------------------------------------
+
+
+def test_jupyter_output_becomes_the_player(driver, readme, tmp_path):
+    trace, _ = readme
+    index = trace._view("scalar").scene.index
+    n = len(trace.steps)
+    html = trace._repr_html_()
+    url, root = load(driver, _fragment_page(tmp_path / "fragment.html", html))
+    assert driver.execute_script("return document.querySelectorAll('.glp-static').length") == 0
+    assert driver.execute_script("return document.querySelectorAll('.glp').length") == 1
+    assert root.get_attribute("id").startswith("glp") and root.get_attribute("id") in html
+    assert root.find_elements(By.CSS_SELECTOR, ".glp-controls")
+    assert len(root.find_elements(By.CSS_SELECTOR, ".glp-view svg")) == 1
+    snap = snapshot(driver, root)
+    assert snap["caption"] == trace.caption(0) and snap["rows"] == n
+    for k in (1, 2):
+        click(driver, root, "next", k)
+        snap = snapshot(driver, root)
+        pid, text = expected_cell(trace, k)
+        assert snap["nodes"][pid]["texts"][-1] == text
+        assert snap["caption"] == trace.caption(k)
+        assert snap["hot"] == sorted(trace.frame_data()["steps"][k - 1]["hot"])
+    slide(driver, root, n)
+    reference = readme_neuron()
+    reference.backward()
+    assert grad_texts(snapshot(driver, root)) == {
+        f"v{index[v]}": f"grad {_fmt(r.grad, 4)}"
+        for v, r in zip(topological_order(trace.root), topological_order(reference))}
+    # keys go to the output that has the focus (not the whole notebook page)
+    button(root, "first").click()
+    wait_for(driver, lambda: step_of(driver, root) == 0, "step 0 after First")
+    ActionChains(driver).send_keys(Keys.ARROW_RIGHT).perform()
+    wait_for(driver, lambda: step_of(driver, root) == 1, "step 1 after → in the output")
+    assert_clean(driver, url)
+
+
+def test_two_jupyter_outputs_on_one_page_are_independent(driver, readme, tmp_path):
+    trace, _ = readme
+    a = Value(3.0, label="a")
+    other = backward_trace(a * a + a)
+    url, _ = load(driver, _fragment_page(tmp_path / "two.html", trace._repr_html_(),
+                                         other._repr_html_()))
+    roots = driver.find_elements(By.CSS_SELECTOR, ".glp")
+    assert len(roots) == 2
+    wait_for(driver, lambda: all(r.get_attribute("data-step") == "0" for r in roots),
+             "both players")
+    click(driver, roots[1], "next", 1)
+    click(driver, roots[1], "next", 2)
+    assert step_of(driver, roots[0]) == 0
+    assert snapshot(driver, roots[1])["caption"] == other.caption(2)
+    assert snapshot(driver, roots[0])["caption"] == trace.caption(0)
+    ActionChains(driver).send_keys(Keys.ARROW_RIGHT).perform()  # focus in the second output
+    wait_for(driver, lambda: step_of(driver, roots[1]) == 3, "step 3 in the second output")
+    assert step_of(driver, roots[0]) == 0
+    assert_clean(driver, url)
