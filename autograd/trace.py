@@ -123,6 +123,12 @@ class BackwardTrace:
 
     def _view(self, view=None, **options):
         view = self._view_name(view)
+        allowed = {"rankdir", "precision"} | ({"edge_labels"} if view == "scalar" else set())
+        unknown = sorted(set(options) - allowed)
+        if unknown:
+            raise TypeError(f"the {view} view's drawing takes {', '.join(sorted(allowed))}; got "
+                            f"{', '.join(unknown)} (module= and collapse= belong to "
+                            "backward_trace(...), view='scalar' or 'neuron' picks the view)")
         key = (view, tuple(sorted(options.items())))
         if key not in self._views:
             if view == "neuron":
@@ -286,7 +292,7 @@ class ScalarView:
                 hot = [pid]
                 captions.append(f"step {s.number}/{len(trace.steps)}: {names[s.parent]}.grad "
                                 f"+= {_fmt(s.upstream, p)} it held before this pass (gradients "
-                                f"accumulate until zero_grad()) -> {_fmt(g, p)}")
+                                f"accumulate until zero_grad()) → {_fmt(g, p)}")
             else:
                 n = arrived[s.parent] = arrived.get(s.parent, 0) + 1
                 suffix = "" if n == paths[s.parent] else f" ({n} of {paths[s.parent]})"
@@ -302,7 +308,7 @@ class ScalarView:
                 captions.append(
                     f"step {s.number}/{len(trace.steps)}: {names[s.parent]}.grad += upstream "
                     f"{_fmt(s.upstream, p)} × local {_fmt(s.local, p)} = "
-                    f"{_fmt(s.contribution, p)} (from {names[s.node]}) -> {_fmt(g, p)}"
+                    f"{_fmt(s.contribution, p)} (from {names[s.node]}) → {_fmt(g, p)}"
                     + (f", {n} of {paths[s.parent]} paths arrived" if paths[s.parent] > 1
                        else ""))
                 done[pid] = [s.number, n, paths[s.parent]]

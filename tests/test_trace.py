@@ -321,6 +321,8 @@ def test_bad_arguments(tmp_path):
         backward_trace(Value(1.0) * 2).table(view="layers")
     with pytest.raises(ValueError, match="module="):
         backward_trace(Value(1.0) * 2).frame(0, view="neuron")
+    with pytest.raises(TypeError, match="edge_labels, precision, rankdir; got module"):
+        backward_trace(Value(1.0) * 2).frame(0, module=None)
     with pytest.raises(TypeError, match="title"):
         backward_trace(Value(1.0) * 2).to_html(tmp_path / "t.html", title=3)
 
