@@ -108,6 +108,7 @@ def run(args) -> dict:
 
     # one live neuron of the first layer on one sample, after backward
     neuron_index, sample, why = _showcase_neuron(model, X)
+    model.zero_grad()  # training leaves the last batch's gradients: show this sample's alone
     neuron = model.layers[0].neurons[neuron_index]
     x = [Value(float(v), label=f"x{i + 1}") for i, v in enumerate(X[sample])]
     for i, w in enumerate(neuron.w):
@@ -157,7 +158,8 @@ def _showcase_neuron(model, X) -> tuple[int, int, str]:
             local = local_gradients(out)[0] if out.parents and len(out.parents) == 1 else 1.0
             if abs(local) > 0.05:
                 return j, sample, (f"neuron {j} of the first layer on sample {sample}: "
-                                   f"its activation passes {local:.3g} of the gradient")
+                                   f"its activation's local gradient is {local:.3g}, so the "
+                                   "gradient flows")
     return 0, 0, ("every first-layer neuron is dead (or saturated) on every sample, so the "
                   "neuron picture shows gradient 0")
 
