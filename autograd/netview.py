@@ -78,7 +78,7 @@ class NeuronView:
         for name, p in trace.module.named_parameters():
             rank[p] = len(rank)
             parts = name.split(".")
-            path = ".".join(parts[:-2] if parts[-1].isdigit() else parts[:-1])
+            path = ".".join(parts[:-2] if parts[-1].isdigit() else parts[:-1]) or "neuron"
             params[p] = path
             if path not in paths:
                 paths.append(path)

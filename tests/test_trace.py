@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from oracles import micrograd_expression
 from test_viz import tanh_neuron
 
-import nn
 from autograd import Value, topological_order
 from autograd.trace import backward_trace
 from autograd.viz import _fmt
@@ -225,52 +224,6 @@ def test_page_size_grows_linearly_with_steps(tmp_path):
 
     small, large = chain(40), chain(80)
     assert large <= 2 * small
-
-
-def test_network_view_shows_the_lectures_deltas():
-    model = nn.MLP(2, [3, 2, 1], activation="tanh", rng=1)
-    out = model([0.4, -0.7])
-    loss = (out - 0.25) ** 2
-    trace = backward_trace(loss, module=model, collapse="neuron")
-    steps = trace.neuron_steps
-    assert len(trace) == len(steps) == 6
-    assert [s.layer for s in steps] == [2, 1, 1, 0, 0, 0]  # from the output back
-    by_name = {s.name: s for s in steps}
-    # output: delta = dE/dy * f'(u) = 2 (y - t) * 1 (linear output)
-    o = by_name["L2N0"]
-    assert o.delta == o.u.grad and o.fprime == 1.0
-    assert o.delta == pytest.approx(2 * (out.data - 0.25), rel=1e-15)
-    # hidden: delta_j = f'(u_j) * sum_k w_kj delta_k, from the weights, independently
-    for layer in (1, 0):
-        above = model.layers[layer + 1]
-        for j in range(len(model.layers[layer].neurons)):
-            s = by_name[f"L{layer}N{j}"]
-            total = sum(n.w[j].data * by_name[f"L{layer + 1}N{k}"].delta
-                        for k, n in enumerate(above.neurons))
-            assert s.fprime == pytest.approx(1 - s.y.data ** 2, rel=1e-14)  # tanh'
-            assert s.delta == pytest.approx(s.fprime * total, rel=1e-13, abs=1e-16)
-            assert s.delta == s.u.grad  # the number shown is backward()'s own
-            for w, x, g in s.weight_grads:  # dE/dw_ij = delta_j y_i, equal to w.grad
-                assert g == s.delta * x.data == w.grad
-            assert s.bias_grad == s.delta == model.layers[layer].neurons[j].b.grad
-    # the scalar step at which each neuron's delta is complete, for the view toggle
-    data = trace.frame_data()
-    assert data["sync"][0] == 0 and all(0 < k <= len(trace.steps) for k in data["sync"][1:])
-    assert "δ = ∂E/∂u" in trace.caption(1) and "from the loss" in trace.caption(1)
-    assert "Σ_k w_k δ_k" in trace.caption(3)
-    assert trace.text().splitlines()[0].split()[:3] == ["step", "neuron", "f'(u)"]
-    assert len(trace.table(view="scalar")) == len(trace.steps)
-
-
-def test_network_view_frames_keep_their_layout():
-    model = nn.MLP(2, [3, 1], rng=0)
-    loss = (1 - model([0.5, 0.5])).relu()
-    trace = backward_trace(loss, module=model)
-    boxes = _node_positions(trace.frame(0, view="neuron").svg())
-    for k in (1, 2, len(trace.neuron_steps)):
-        drawing = trace.frame(k, view="neuron")
-        assert _node_positions(drawing.svg()) == boxes
-    assert "∂E/∂w" in trace.frame(1, view="neuron").source  # weight gradients on the edges
 
 
 def test_jupyter_output_is_the_player_with_a_small_static_fallback():
