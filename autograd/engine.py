@@ -16,9 +16,11 @@ graph of the gradient itself for second derivatives).
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import operator
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -246,10 +248,37 @@ ALL_OPS = (ADD, SUM, SUB, MUL, DIV, POW, MAX, MIN, LOGSUMEXP, NEG, POWC, ABS, EX
 
 # --- recording state ----------------------------------------------------------
 
-_grad_enabled = True
 # Incremented on every assignment to a leaf's .data; each node is stamped with the
 # value current when it was made, so backward() can tell a stale graph.
 _data_version = 0
+
+
+class _Modes(threading.local):
+    """What this thread is doing: recording operations (grad mode) and compiling
+    (a trace). Per thread, as PyTorch keeps grad mode: one thread's ``no_grad()``
+    or trace never changes what another thread records or reads. The class
+    attributes are every new thread's starting values."""
+
+    grad_enabled = True
+    tracing = None  # the _Trace this thread is recording, if any
+
+
+_modes = _Modes()
+# How many threads are in a non-default mode right now (inside no_grad(), or
+# tracing). While both are 0 — training, the usual case — the hot paths skip the
+# per-thread lookup, which costs more than the rest of making a node.
+_threads_without_grad = 0
+_threads_tracing = 0
+_mode_lock = threading.Lock()
+
+
+def _count_mode(kind: str, delta: int) -> None:
+    global _threads_without_grad, _threads_tracing
+    with _mode_lock:
+        if kind == "no_grad":
+            _threads_without_grad += delta
+        else:
+            _threads_tracing += delta
 
 
 class _Trace:
@@ -262,32 +291,36 @@ class _Trace:
         self.start, self.placeholders = _data_version, frozenset(placeholders)
 
 
-_tracing: _Trace | None = None
-
-
 @contextmanager
 def tracing(placeholders: Iterable[Value]) -> Iterator[_Trace]:
     """Record a function on ``placeholders`` for replay over a batch: inside,
     reading the number of a placeholder or of anything computed from one raises
     ``TracingError`` (the number would be the first sample's, baked into the replay)."""
-    global _tracing, _data_version, _grad_enabled
-    if _tracing is not None:
+    global _data_version
+    modes = _modes
+    if modes.tracing is not None:
         raise TracingError("autograd.compile: already tracing (compile calls can't be nested)")
     _data_version += 1
     placeholders = list(placeholders)
     for p in placeholders:
         p._stamp = _data_version
-    _tracing, recording = _Trace(placeholders), _grad_enabled
-    _grad_enabled = True  # a trace records, even when called under no_grad()
+    trace, recording = _Trace(placeholders), modes.grad_enabled
+    modes.tracing, modes.grad_enabled = trace, True  # a trace records, even under no_grad()
+    _count_mode("tracing", +1)
+    if not recording:
+        _count_mode("no_grad", -1)
     try:
-        yield _tracing
+        yield trace
     finally:
-        _tracing, _grad_enabled = None, recording
+        modes.tracing, modes.grad_enabled = None, recording
+        _count_mode("tracing", -1)
+        if not recording:
+            _count_mode("no_grad", +1)
 
 
 def _read(v: Value, how: str) -> float:
-    """``v``'s number, unless a trace is recording and the number is per-sample."""
-    t = _tracing
+    """``v``'s number, unless this thread is tracing and the number is per-sample."""
+    t = _modes.tracing if _threads_tracing else None
     if t is not None and v._stamp >= t.start and (v._parents or v in t.placeholders):
         raise TracingError(
             f"while compiling, the code {how} a Value computed from the inputs "
@@ -300,24 +333,51 @@ def _read(v: Value, how: str) -> float:
 
 
 def is_grad_enabled() -> bool:
-    """Whether new operations are recorded (``torch.is_grad_enabled``)."""
-    return _grad_enabled
+    """Whether this thread records new operations (``torch.is_grad_enabled``)."""
+    return _modes.grad_enabled
 
 
-@contextmanager
-def no_grad() -> Iterator[None]:
-    """Do not record operations inside this block (``torch.no_grad``).
+class no_grad:
+    """Do not record operations in this thread inside this block (``torch.no_grad``).
 
     Values computed inside are leaves: use it for inference, plotting and
-    parameter updates. Usable as ``with no_grad():`` or as a decorator.
+    parameter updates. Usable as ``with no_grad():``, or as a decorator with or
+    without parentheses (``@no_grad()``, ``@no_grad``). Other threads keep
+    recording.
     """
-    global _grad_enabled
-    previous = _grad_enabled
-    _grad_enabled = False
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
+
+    def __new__(cls, func=None):
+        if func is None:
+            return super().__new__(cls)
+        if not callable(func):
+            raise TypeError(f"no_grad takes no arguments (or decorates a function), got "
+                            f"{type(func).__name__}")
+        return cls()(func)  # @no_grad without parentheses
+
+    def __init__(self, func=None):
+        self._previous = []
+
+    def __enter__(self) -> None:
+        previous = _modes.grad_enabled
+        self._previous.append(previous)
+        _modes.grad_enabled = False
+        if previous:
+            _count_mode("no_grad", +1)
+
+    def __exit__(self, *exc) -> bool:
+        previous = self._previous.pop()
+        _modes.grad_enabled = previous
+        if previous:
+            _count_mode("no_grad", -1)
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def without_grad(*args, **kwargs):
+            with no_grad():
+                return func(*args, **kwargs)
+
+        return without_grad
 
 
 def _as_data(x, what: str = "Value") -> float:
@@ -348,11 +408,11 @@ def _node(data: float, parents: tuple, op: Op) -> Value:
     node.grad = 0.0
     node.label = ""
     node._stamp = _data_version
-    if _grad_enabled:
+    if not _threads_without_grad or _modes.grad_enabled:
         node._parents = parents
         node._op = op
     else:
-        if _tracing is not None:
+        if _threads_tracing and _modes.tracing is not None:
             raise TracingError("no_grad() inside a function being compiled: its results would be "
                                "recorded as constants of the first sample. Move it outside.")
         node._parents = ()
@@ -418,7 +478,9 @@ class Value:
     # -- the number, and what made it --------------------------------------------------
     @property
     def data(self) -> float:
-        return self._data if _tracing is None else _read(self, "read .data of")
+        if not _threads_tracing:
+            return self._data
+        return _read(self, "read .data of")
 
     @data.setter
     def data(self, value) -> None:

@@ -14,12 +14,13 @@ from .losses import (
     mse,
     softmax,
 )
-from .modules import MLP, Layer, Module, Neuron
+from .modules import MLP, Layer, Module, Neuron, load
 from .optim import SGD, Adam
 from .train import History, fit
 
 __all__ = [
     "MLP", "Adam", "Adaline", "History", "Layer", "Module", "Neuron", "Perceptron", "SGD",
     "binary_cross_entropy", "cross_entropy", "data", "fit", "half_squared_error", "hinge",
-    "init", "l2_penalty", "log_softmax", "losses", "max_margin", "mse", "optim", "softmax",
+    "init", "l2_penalty", "load", "log_softmax", "losses", "max_margin", "mse", "optim",
+    "softmax",
 ]

@@ -3,6 +3,7 @@ construction, comparisons, no_grad, numerics and error messages."""
 
 import math
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -235,6 +236,136 @@ def test_no_grad_as_decorator_and_nested():
             pass
         assert (x * x).is_leaf
     assert not (x * x).is_leaf
+
+
+def test_no_grad_without_parentheses_and_bad_use():
+    @no_grad
+    def f(v):
+        return v * v
+
+    assert f(Value(3.0)).is_leaf and f.__name__ == "f"
+    assert not (Value(1.0) * 2).is_leaf
+    with pytest.raises(TypeError, match="no_grad takes no arguments"):
+        no_grad(3)
+
+
+# --- modes are per thread (as torch's grad mode) ----------------------------------------
+
+def _in_thread(fn):
+    """Run fn in a real thread and return what it returns (or raise what it raised)."""
+    out = {}
+
+    def run():
+        try:
+            out["value"] = fn()
+        except BaseException as e:  # noqa: BLE001 - handed back to the test
+            out["error"] = e
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(10)
+    assert not t.is_alive()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
+def test_another_threads_no_grad_does_not_stop_this_thread_recording():
+    inside, leave = threading.Event(), threading.Event()
+
+    def inference():
+        with no_grad():
+            inside.set()
+            leave.wait(10)
+            return (Value(1.0) * 2).is_leaf
+
+    t = threading.Thread(target=inference)
+    t.start()
+    inside.wait(10)
+    x = Value(3.0)
+    y = x * x  # this thread records while the other sits in no_grad()
+    y.backward()
+    leave.set()
+    t.join(10)
+    assert x.grad == 6.0 and not y.is_leaf
+    from autograd import is_grad_enabled
+
+    assert is_grad_enabled() and _in_thread(is_grad_enabled)
+
+
+def test_interleaved_no_grad_in_threads_leaves_every_thread_recording():
+    from autograd import is_grad_enabled
+
+    barrier = threading.Barrier(2)
+
+    def worker():
+        ng = no_grad()
+        ng.__enter__()
+        barrier.wait(10)  # both threads inside at once, then leave in either order
+        ng.__exit__(None, None, None)
+        return is_grad_enabled()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert is_grad_enabled()
+    assert not (Value(1.0) * 2).is_leaf
+    assert _in_thread(lambda: not (Value(1.0) * 2).is_leaf)
+
+
+def test_no_training_op_is_lost_beside_an_inference_thread():
+    stop = threading.Event()
+
+    def inference():
+        while not stop.is_set():
+            with no_grad():
+                Value(1.0) * 2
+
+    def training():
+        lost = 0
+        for _ in range(20_000):
+            lost += (Value(1.0) * Value(2.0)).is_leaf
+        return lost
+
+    t = threading.Thread(target=inference)
+    t.start()
+    try:
+        losses = [_in_thread(training), _in_thread(training)]
+    finally:
+        stop.set()
+        t.join(10)
+    assert losses == [0, 0]
+
+
+def test_a_trace_in_one_thread_does_not_block_reading_data_in_another():
+    from autograd import TracingError
+    from autograd.engine import tracing
+
+    inside, leave = threading.Event(), threading.Event()
+    x = Value(2.0)
+
+    def compiling():
+        p = Value(1.0)
+        with tracing([p]):
+            inside.set()
+            leave.wait(10)
+            try:
+                _ = (p * 2).data
+            except TracingError:
+                return "raised"
+        return "not raised"
+
+    result = {}
+    t2 = threading.Thread(target=lambda: result.setdefault("r", compiling()))
+    t2.start()
+    inside.wait(10)
+    y = x * 3  # this thread is not tracing: its numbers read as usual
+    assert y.data == 6.0 and (y > 5) and bool(y)
+    leave.set()
+    t2.join(10)
+    assert result["r"] == "raised"  # the tracing thread still gets its error
 
 
 def test_parameter_update_pattern():

@@ -234,3 +234,14 @@ def test_saved_then_loaded_model_keeps_training(tmp_path):
     loss.backward()
     assert any(p.grad != 0 for p in rebuilt.parameters())
     assert all(isinstance(p, Value) and p.is_leaf for p in rebuilt.parameters())
+
+
+def test_load_is_at_the_top_of_nn(tmp_path):
+    """``nn.load(path)`` as ``torch.load``: no need to know that it lives in nn.modules."""
+    import nn as package
+
+    model = MLP(2, [3, 1], rng=0)
+    model.save(tmp_path / "m.json")
+    again = package.load(tmp_path / "m.json")
+    assert package.load is load
+    assert [p.data for p in again.parameters()] == [p.data for p in model.parameters()]
