@@ -110,12 +110,12 @@ _FORWARD = {
     ("neg", 1): lambda x, a: -x, ("**", 1): _np_powc, ("abs", 1): lambda x, a: np.abs(x),
     ("exp", 1): lambda x, a: np.exp(x), ("log", 1): _np_log, ("sqrt", 1): _np_sqrt,
     ("tanh", 1): lambda x, a: np.tanh(x), ("sigmoid", 1): lambda x, a: _np_sigmoid(x),
-    ("relu", 1): lambda x, a: np.where(x > 0, x, 0.0),
-    ("leaky_relu", 1): lambda x, alpha: np.where(x > 0, x, alpha * x),
+    ("relu", 1): lambda x, a: np.where(x <= 0, 0.0, x),  # NaN passes, as the engine
+    ("leaky_relu", 1): lambda x, alpha: np.where(x <= 0, alpha * x, x),
     ("softplus", 1): lambda x, a: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))),
     ("softsign", 1): lambda x, a: x / (1.0 + np.abs(x)),
     ("hardtanh", 1): lambda x, a: np.clip(x, -1.0, 1.0),
-    ("step", 1): lambda x, a: np.where(x > 0, 1.0, 0.0),
+    ("step", 1): lambda x, a: np.where(x > 0, 1.0, np.where(x <= 0, 0.0, x)),
     ("sign", 1): lambda x, a: np.sign(x),
 }
 # Local-gradient rules that branch on their input, restated for arrays; every other op
@@ -123,8 +123,8 @@ _FORWARD = {
 _LOCAL = {
     ("**", 2): _np_pow_local,
     ("abs", 1): lambda x, out, a: np.sign(x),  # abs'(0) := 0, as the engine
-    ("relu", 1): lambda x, out, a: np.where(x > 0, 1.0, 0.0),
-    ("leaky_relu", 1): lambda x, out, alpha: np.where(x > 0, 1.0, alpha),
+    ("relu", 1): lambda x, out, a: np.where(x <= 0, 0.0, 1.0),
+    ("leaky_relu", 1): lambda x, out, alpha: np.where(x <= 0, alpha, 1.0),
     ("softplus", 1): lambda x, out, a: _np_sigmoid(x),
     ("hardtanh", 1): lambda x, out, a: np.where((x > -1) & (x < 1), 1.0, 0.0),
 }
@@ -357,7 +357,7 @@ class _Segments:
         if self.name == "logsumexp":
             local = np.exp(terms - out)  # the softmax of the terms
         else:  # the gradient goes to the first term equal to the extreme
-            hit = terms == out
+            hit = (terms == out) | (np.isnan(terms) & np.isnan(out))  # a NaN is the extreme
             seen = np.cumsum(hit, axis=0)
             before = np.repeat(np.where(self.starts[:, None] > 0, seen[self.starts - 1], 0),
                                self.counts, axis=0)

@@ -148,10 +148,20 @@ def _rule_pow_log(x, out):
 
 def _first_index_of(xs, target) -> int:
     # max/min send the gradient to the first input that attains the extreme.
+    nan = target != target  # a NaN output came from the first NaN input
     for i, x in enumerate(xs):
-        if x == target:
+        if x == target or (nan and x != x):
             return i
     raise ValueError("max/min: the output is not one of the inputs (was .data changed?)")
+
+
+def _nan_or(pick, xs):
+    """max/min of the inputs, or the first NaN among them (as torch.max): Python's
+    own max([nan, 1]) and max([1, nan]) disagree."""
+    for x in xs:
+        if x != x:
+            return x
+    return pick(xs)
 
 
 def _one_hot_local(xs, out):
@@ -215,31 +225,34 @@ SUB = Op("-", 2, operator.sub, lambda x, y, out: (1.0, -1.0))
 MUL = Op("*", 2, operator.mul, lambda x, y, out: (y, x))
 DIV = Op("/", 2, _div, lambda x, y, out: (1.0 / y, -out / y))
 POW = Op("**", 2, _pow, lambda x, y, out: (y * x ** (y - 1), _rule_pow_log(x, out)))
-MAX = Op("max", 0, max, _one_hot_local)
-MIN = Op("min", 0, min, _one_hot_local)
+MAX = Op("max", 0, lambda xs: _nan_or(max, xs), _one_hot_local)
+MIN = Op("min", 0, lambda xs: _nan_or(min, xs), _one_hot_local)
 LOGSUMEXP = Op("logsumexp", 0, _logsumexp,  # local gradients: the softmax e^{x_i - out}
                lambda xs, out: tuple(_rule_exp(x - out) for x in xs))
 
 NEG = Op("neg", 1, lambda x, a: -x, lambda x, out, a: -1.0)
 POWC = Op("**", 1, _pow, lambda x, out, k: k * x ** (k - 1) if k != 0 else 0.0)
-ABS = Op("abs", 1, lambda x, a: abs(x),
-         lambda x, out, a: 1.0 if x > 0 else (-1.0 if x < 0 else 0.0))  # abs'(0) := 0
+ABS = Op("abs", 1, lambda x, a: abs(x),  # abs'(0) := 0; NaN in, NaN out
+         lambda x, out, a: 1.0 if x > 0 else (-1.0 if x < 0 else (0.0 if x == 0 else x)))
 EXP = Op("exp", 1, lambda x, a: _exp(x), lambda x, out, a: out)
 LOG = Op("log", 1, lambda x, a: _log(x), lambda x, out, a: 1.0 / x)
 SQRT = Op("sqrt", 1, lambda x, a: _sqrt(x), lambda x, out, a: 0.5 / out)
 TANH = Op("tanh", 1, lambda x, a: math.tanh(x), lambda x, out, a: 1.0 - out * out)
 SIGMOID = Op("sigmoid", 1, lambda x, a: _sigmoid(x), lambda x, out, a: out * (1.0 - out))
-RELU = Op("relu", 1, lambda x, a: x if x > 0 else 0.0,
-          lambda x, out, a: 1.0 if x > 0 else 0.0)  # relu'(0) := 0, as PyTorch
-LEAKY_RELU = Op("leaky_relu", 1, lambda x, alpha: x if x > 0 else alpha * x,
-                lambda x, out, alpha: 1.0 if x > 0 else alpha)  # slope alpha at 0
+# The ReLU family tests x <= 0, so a NaN passes through (value NaN, local gradient
+# 1), as in PyTorch: a NaN is never turned into a clean 0.
+RELU = Op("relu", 1, lambda x, a: 0.0 if x <= 0 else x,
+          lambda x, out, a: 0.0 if x <= 0 else 1.0)  # relu'(0) := 0, as PyTorch
+LEAKY_RELU = Op("leaky_relu", 1, lambda x, alpha: alpha * x if x <= 0 else x,
+                lambda x, out, alpha: alpha if x <= 0 else 1.0)  # slope alpha at 0
 SOFTPLUS = Op("softplus", 1, lambda x, a: _softplus(x), lambda x, out, a: _rule_sigmoid(x))
 SOFTSIGN = Op("softsign", 1, lambda x, a: x / (1.0 + abs(x)),
               lambda x, out, a: 1.0 / ((1.0 + abs(x)) * (1.0 + abs(x))))
 HARDTANH = Op("hardtanh", 1, lambda x, a: -1.0 if x < -1 else (1.0 if x > 1 else x),
               lambda x, out, a: 1.0 if -1 < x < 1 else 0.0)  # 0 at the corners
-STEP = Op("step", 1, lambda x, a: 1.0 if x > 0 else 0.0, lambda x, out, a: 0.0)
-SIGN = Op("sign", 1, lambda x, a: 1.0 if x > 0 else (-1.0 if x < 0 else 0.0),
+STEP = Op("step", 1, lambda x, a: 1.0 if x > 0 else (0.0 if x <= 0 else x),  # NaN stays
+          lambda x, out, a: 0.0)
+SIGN = Op("sign", 1, lambda x, a: 1.0 if x > 0 else (-1.0 if x < 0 else (0.0 if x == 0 else x)),
           lambda x, out, a: 0.0)
 
 ALL_OPS = (ADD, SUM, SUB, MUL, DIV, POW, MAX, MIN, LOGSUMEXP, NEG, POWC, ABS, EXP, LOG, SQRT,

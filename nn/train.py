@@ -27,6 +27,16 @@ LOSSES = {
 }
 
 
+def _check_finite(X: np.ndarray, what: str) -> None:
+    """Refuse NaN or infinite inputs: they train to nonsense that no loss reports."""
+    bad = np.argwhere(~np.isfinite(X))
+    if len(bad):
+        row, col = bad[0]
+        raise ValueError(f"fit: {what} has {len(bad)} non-finite value(s), the first "
+                         f"{X[row, col]} in row {row}, column {col}: clean or impute the data "
+                         "first")
+
+
 @dataclass
 class History:
     """Per-epoch records of a ``fit`` run."""
@@ -124,6 +134,7 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
     if X.ndim != 2 or len(X) != len(y) or len(X) == 0:
         raise ValueError(f"fit expects X of shape (n, d) and y of length n, "
                          f"got X {X.shape} and y {y.shape}")
+    _check_finite(X, "X")
     if isinstance(loss, str):
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(LOSSES)} "
@@ -152,6 +163,8 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
         if validation is not None:
             val_targets = _traceable_targets(model, X[0], prepare(np.asarray(validation[1])),
                                              loss_name)
+    if validation is not None:
+        _check_finite(np.asarray(validation[0], dtype=float), "validation X")
     bar = tqdm(range(epochs), disable=not progress, desc="training", unit="epoch")
     diverged = False
     for _ in bar:

@@ -432,3 +432,28 @@ def test_fit_compiled_stops_on_divergence_like_eager():
         h = nn.fit(model, X, y, loss="mse", epochs=50, progress=False, compiled=True,
                    optimizer=nn.SGD(model.parameters(), lr=50.0))
     assert h.loss[-1] == math.inf and h.accuracy[-1] is None
+
+
+def test_nan_propagates_through_the_replay_as_through_the_engine():
+    """A NaN input gives the same NaNs, values and gradients, compiled and eager."""
+    w = Value(0.5, label="w")
+
+    def f(row):
+        x, y = row
+        return (Value.max([x, y]) * w).relu() + (x * w).leaky_relu(0.1) + abs(y).step() \
+            + Value.min([y, x]) * w
+
+    X = np.array([[np.nan, 1.0], [2.0, np.nan], [1.0, 3.0]])
+    program = compile(f)
+    got = program(X)
+    for row, value in zip(X, got):
+        eager = f([Value(row[0]), Value(row[1])]).data
+        assert (math.isnan(eager) and math.isnan(value)) or eager == value
+    w.grad = 0.0
+    loss = program.value_and_grad(X, reduction="sum")
+    compiled_grad = w.grad
+    w.grad = 0.0
+    total = Value.sum([f([Value(a), Value(b)]) for a, b in X])
+    total.backward()
+    assert math.isnan(loss) and math.isnan(total.data)
+    assert math.isnan(compiled_grad) and math.isnan(w.grad)

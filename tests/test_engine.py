@@ -523,3 +523,36 @@ def test_second_backward_doubles_leaves_exactly_on_random_graphs(program, inputs
     assert [v.grad for v in leaves] == [2 * g for g in first]
     assert [v.grad for v in nodes[len(leaves):]] == inner
     assert grad(root, leaves) == first
+
+
+# --- NaN propagates, as in PyTorch -------------------------------------------------------
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize("op,local", [
+    (lambda v: v.relu(), 1.0), (lambda v: v.leaky_relu(0.1), 1.0), (lambda v: abs(v), NAN),
+    (lambda v: v.step(), 0.0), (lambda v: v.sign(), 0.0), (lambda v: v.hardtanh(), 0.0),
+    (lambda v: v.tanh(), NAN), (lambda v: v.sigmoid(), NAN), (lambda v: v.softplus(), NAN),
+])
+def test_nan_in_nan_out(op, local):
+    """No op turns a NaN into a clean number (relu(nan) was 0 with gradient 0). The
+    local gradients are PyTorch's: relu'(nan) = 1, step'(nan) = 0."""
+    x = Value(NAN)
+    y = op(x)
+    assert math.isnan(y.data)
+    y.backward()
+    assert (math.isnan(x.grad) and math.isnan(local)) or x.grad == local
+
+
+def test_max_and_min_of_a_nan_are_nan_whatever_the_order():
+    for build in (lambda a, b: Value.max([a, b]), lambda a, b: Value.min([a, b])):
+        for first_nan in (True, False):
+            a, b = Value(NAN, label="nan"), Value(1.0)
+            out = build(a, b) if first_nan else build(b, a)
+            assert math.isnan(out.data)
+            out.backward()  # no "was .data changed?": the gradient goes to the NaN
+            assert (a.grad, b.grad) == (1.0, 0.0)
+    a, b, c = Value(NAN), Value(NAN), Value(2.0)
+    Value.max([c, a, b]).backward()
+    assert (c.grad, a.grad, b.grad) == (0.0, 1.0, 0.0)  # the first NaN

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+import nn
 from autograd import Value, gradcheck
 from nn import MLP
 from nn.losses import (
@@ -124,3 +125,10 @@ def test_softmax_jacobian_is_h_i_times_delta_minus_h_k():
         for k in range(3):
             expected = h[i].data * ((1.0 if i == k else 0.0) - h[k].data)
             assert row[k] == pytest.approx(expected, abs=1e-15)
+
+
+def test_a_nan_score_is_a_nan_loss_never_a_perfect_one():
+    nan = float("nan")
+    for loss in (nn.max_margin([Value(nan)], [1.0]), nn.hinge([[Value(nan), Value(0.0)]], [1]),
+                 nn.mse([Value(nan)], [1.0]), nn.cross_entropy([[Value(nan), Value(1.0)]], [0])):
+        assert math.isnan(loss.data)

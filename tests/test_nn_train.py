@@ -127,3 +127,32 @@ def test_single_neurons_fail_on_xor_and_an_mlp_does_not():
     assert min(p.fit(X, y, epochs=100)) >= 1  # never a clean epoch
     a.fit(X, y, epochs=200)
     assert np.mean(p.predict(X) == y) <= 0.75 and np.mean(a.predict(X) == y) <= 0.75
+
+
+def test_fit_refuses_non_finite_inputs_naming_where():
+    X, y = nn.data.moons(20, seed=0)
+    model = nn.MLP(2, [3, 1], rng=0)
+    before = [p.data for p in model.parameters()]
+    for bad, what in ((np.nan, "nan"), (np.inf, "inf")):
+        Xb = X.copy()
+        Xb[7, 1] = bad
+        with pytest.raises(ValueError, match=f"first {what} in row 7, column 1"):
+            nn.fit(model, Xb, y, epochs=1, progress=False)
+        with pytest.raises(ValueError, match="validation X"):
+            nn.fit(model, X, y, epochs=1, progress=False, validation=(Xb, y))
+    assert [p.data for p in model.parameters()] == before  # nothing trained
+
+
+def test_a_nan_loss_stops_training_with_the_divergence_warning():
+    X, y = nn.data.moons(20, seed=0)
+    model = nn.MLP(2, [3, 1], rng=0)
+    nan_loss = lambda outputs, targets: nn.mse(outputs, targets) * float("nan")
+    with pytest.warns(RuntimeWarning, match="infinite or nan"):
+        history = nn.fit(model, X, y, loss=nan_loss, epochs=3, progress=False)
+    assert history.epochs == 1
+
+
+def test_predict_on_nan_is_nan():
+    model = nn.MLP(2, [3, 1], rng=0)
+    out = model.predict(np.array([[np.nan, 0.0], [0.5, 0.5]]))
+    assert np.isnan(out[0]).all() and np.isfinite(out[1]).all()
