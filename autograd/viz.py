@@ -12,9 +12,11 @@ from __future__ import annotations
 import html
 import math
 import os
+import re
+import secrets
 import shutil
+import stat
 import subprocess
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -123,21 +125,41 @@ class GraphDrawing:
 
 def _write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path``, then rename it over ``path``:
-    readers see the old file or the new one, never half of one."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    readers see the old file or the new one, never half of one.
+
+    A symlink is followed (its target gets the new contents, the link stays, as
+    ``torch.save`` does); an existing file keeps its permissions, a new one gets
+    the usual ones (0666 less the umask). Temporary files that an earlier crash
+    left beside the file are removed once this write has succeeded."""
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = None
+    prefix = f".{target.name}."
+    tmp = folder / f"{prefix}{secrets.token_hex(8)}.tmp"
+    # O_EXCL: never follow or reuse anything there; 0o666 lets the umask apply, as open() does
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    stray = re.compile(re.escape(prefix) + r"[0-9a-f]{16}\.tmp")
+    for leftover in folder.iterdir():
+        if stray.fullmatch(leftover.name):
+            try:
+                leftover.unlink()
+            except OSError:
+                pass  # another writer's, or gone already
 
 
 def _ancestors(targets: Iterable[Value]) -> set:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -153,9 +154,14 @@ class Module:
         values = []
         for name in names:
             v = state[name]
-            if not _is_number(v) or not math.isfinite(v):
-                raise ValueError(f"parameter {name!r} must be a finite number, got {v!r}")
-            values.append(float(v))
+            try:
+                number = float(v) if _is_number(v) else math.nan
+            except OverflowError:  # an int past float's range, 10**400
+                number = math.inf
+            if not math.isfinite(number):
+                raise ValueError(f"parameter {name!r} must be a finite number, got "
+                                 f"{v!r:.40}")
+            values.append(number)
         for (_, p), v in zip(named, values):
             p.data = v
 
@@ -186,7 +192,10 @@ class Module:
         """Read the parameters of a file written by ``save`` into this model and
         return it. On any error (not JSON, truncated, another shape) the model is
         unchanged. To build the model from the file instead: ``nn.modules.load(path)``."""
-        self.load_state_dict(_read_document(path)["parameters"])
+        try:
+            self.load_state_dict(_read_document(path)["parameters"])
+        except ValueError as e:
+            raise ValueError(e if str(path) in str(e) else f"{path}: {e}") from None
         return self
 
     # -- inference ------------------------------------------------------------------------
@@ -530,20 +539,47 @@ def _finite_floats(values, what: str) -> list[float]:
     return out
 
 
+MAX_FILE_BYTES = 256 * 2**20  # ~10 million parameters; more is no model for this library
+MAX_PARAMETERS = 10_000_000
+
+
+def _parse_int(text: str):
+    # json would build a 5000-digit int (slowly) or refuse past 4300 digits with a
+    # message that names neither the file nor the field; a weight has no such digits
+    if len(text.lstrip("-")) > 30:
+        raise ValueError(f"an integer of {len(text)} digits")
+    return int(text)
+
+
 def _read_document(path) -> dict:
-    """The parsed contents of a model file, checked for format and version."""
+    """The parsed contents of a model file, checked for format, version and size
+    before anything is built from it."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        info = path.stat()
     except FileNotFoundError:
         raise FileNotFoundError(f"no model file at {path}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path} is not a regular file (a device, pipe or folder); a model "
+                         "file is one that save() wrote")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ValueError(f"{path} is {info.st_size} bytes, more than a gradlab model file may "
+                         f"be ({MAX_FILE_BYTES} bytes)")
+    with open(path, "rb") as f:
+        raw = f.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValueError(f"{path} grew past {MAX_FILE_BYTES} bytes while being read")
     try:
-        document = json.loads(raw.decode("utf-8"))
+        document = json.loads(raw.decode("utf-8"), parse_int=_parse_int)
     except UnicodeDecodeError:
         raise ValueError(f"{path} is not a gradlab model file: not UTF-8 text") from None
     except json.JSONDecodeError as e:
         raise ValueError(f"{path} is not a gradlab model file: not valid JSON "
                          f"(truncated or damaged? {e})") from None
+    except RecursionError:
+        raise ValueError(f"{path} is not a gradlab model file: JSON nested too deeply") from None
+    except ValueError as e:
+        raise ValueError(f"{path} is not a gradlab model file: {e}") from None
     if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
         raise ValueError(f"{path} is not a gradlab model file (no 'format': '{FILE_FORMAT}')")
     if document.get("version") != FILE_VERSION:
@@ -552,6 +588,35 @@ def _read_document(path) -> dict:
     if not isinstance(document.get("parameters"), dict):
         raise ValueError(f"{path}: 'parameters' must be an object of name -> number")
     return document
+
+
+def _declared_parameters(config) -> int:
+    """How many parameters an architecture declares, computed before building it."""
+    for key in {"Neuron": ("nin",), "Layer": ("nin", "nout")}.get(config["type"],
+                                                                  ("nin", "sizes")):
+        if key not in config:
+            raise ValueError(f"the architecture has no {key!r}")
+
+    def count(key):
+        v = config.get(key)
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_PARAMETERS:
+            raise ValueError(f"'{key}' must be an int from 1 to {MAX_PARAMETERS}, got {v!r}")
+        return v
+
+    bias = 1 if config.get("bias") else 0
+    if config.get("type") == "Neuron":
+        return count("nin") + bias
+    if config.get("type") == "Layer":
+        return count("nout") * (count("nin") + bias)
+    sizes = config.get("sizes")
+    if not isinstance(sizes, list) or not sizes or len(sizes) > 1000:
+        raise ValueError(f"'sizes' must be a list of 1 to 1000 layer sizes, got {sizes!r:.80}")
+    total, previous = 0, count("nin")
+    for n in sizes:
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_PARAMETERS:
+            raise ValueError(f"'sizes' must hold ints from 1 to {MAX_PARAMETERS}, got {n!r}")
+        total, previous = total + n * (previous + bias), n
+    return total
 
 
 def _from_config(config) -> Module:
@@ -584,11 +649,22 @@ def load(path) -> Module:
     """Build the Neuron, Layer or MLP described by a file written by ``save``,
     with its parameters (PyTorch needs the class first; here the file says it)."""
     document = _read_document(path)
+    config, stored = document.get("architecture"), len(document["parameters"])
     try:
-        model = _from_config(document.get("architecture"))
+        if isinstance(config, dict) and config.get("type") in ("Neuron", "Layer", "MLP"):
+            try:
+                declared = _declared_parameters(config)  # before building anything
+            except ValueError as e:
+                if "has no" in str(e):
+                    raise
+                raise ValueError(f"the architecture {config!r:.200} is not valid: {e}") from None
+            if declared != stored:
+                raise ValueError(f"the architecture declares {declared} parameters but the "
+                                 f"file stores {stored}")
+        model = _from_config(config)
+        model.load_state_dict(document["parameters"])
     except ValueError as e:
         raise ValueError(f"{path}: {e}") from None
-    model.load_state_dict(document["parameters"])
     return model
 
 

@@ -3,7 +3,9 @@ model from the file, atomic writes, and bad files that leave the model untouched
 
 import json
 import os
+import stat
 import struct
+import time
 
 import numpy as np
 import pytest
@@ -245,3 +247,97 @@ def test_load_is_at_the_top_of_nn(tmp_path):
     again = package.load(tmp_path / "m.json")
     assert package.load is load
     assert [p.data for p in again.parameters()] == [p.data for p in model.parameters()]
+
+
+# --- what a file may make load() do, and what save() keeps --------------------------------
+
+def _document(**architecture):
+    return {"format": "gradlab.nn", "version": 1, "architecture": architecture,
+            "parameters": {}}
+
+
+def test_a_file_declaring_a_huge_model_is_refused_before_anything_is_built(tmp_path):
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(_document(type="MLP", nin=1000, sizes=[1000, 1000],
+                                         activations=["relu", "linear"], bias=True)))
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="declares 2002000 parameters but the file stores 0"):
+        load(path)
+    assert time.perf_counter() - start < 1.0  # was 64 s and 639 MB
+    path.write_text(json.dumps(_document(type="MLP", nin=10**9, sizes=[1],
+                                         activations=["linear"], bias=True)))
+    with pytest.raises(ValueError, match="'nin' must be an int from 1 to 10000000"):
+        load(path)
+
+
+def test_devices_folders_and_oversized_files_are_refused(tmp_path, monkeypatch):
+    import nn.modules as modules
+
+    for where in ("/dev/zero", tmp_path):
+        with pytest.raises(ValueError, match="not a regular file"):
+            load(where)
+    path = tmp_path / "m.json"
+    MLP(2, [3, 1], rng=0).save(path)
+    monkeypatch.setattr(modules, "MAX_FILE_BYTES", 100)
+    with pytest.raises(ValueError, match="more than a gradlab model file may be"):
+        load(path)
+
+
+@pytest.mark.parametrize("number,match", [
+    ("1" + "0" * 400, "integer of 401 digits"), ("9" * 5000, "integer of 5000 digits"),
+    ("1e400", "must be a finite number"), ("NaN", "must be a finite number"),
+])
+def test_bad_numbers_name_the_file_and_the_field(tmp_path, number, match):
+    path = tmp_path / "m.json"
+    model = MLP(2, [1], rng=0)
+    model.save(path)
+    text = path.read_text()
+    first = next(iter(model.state_dict()))
+    document = json.loads(text)
+    document["parameters"][first] = "@"
+    path.write_text(json.dumps(document).replace('"@"', number))
+    before = [p.data for p in model.parameters()]
+    for call in (lambda: load(path), lambda: model.load(path)):
+        with pytest.raises(ValueError, match=match) as info:
+            call()
+        assert str(path) in str(info.value)
+        if "finite" in match:
+            assert first in str(info.value)  # the field
+    assert [p.data for p in model.parameters()] == before
+
+
+def test_deeply_nested_json_is_a_clear_error(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ValueError, match="deep.json"):
+        load(path)
+
+
+def test_save_through_a_symlink_writes_its_target_and_keeps_the_link(tmp_path):
+    target = tmp_path / "real.json"
+    link = tmp_path / "link.json"
+    MLP(2, [1], rng=0).save(target)
+    link.symlink_to(target)
+    MLP(2, [1], rng=1).save(link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert load(target).state_dict() == MLP(2, [1], rng=1).state_dict()
+
+
+def test_save_keeps_a_files_mode_and_cleans_up_after_a_crash(tmp_path, monkeypatch):
+    path = tmp_path / "m.json"
+    MLP(2, [1], rng=0).save(path)
+    os.chmod(path, 0o600)
+    MLP(2, [1], rng=1).save(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    real_replace = os.replace
+
+    def crash(src, dst):
+        raise OSError("the machine died")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        MLP(2, [1], rng=2).save(path)
+    monkeypatch.setattr(os, "replace", real_replace)
+    (tmp_path / ".m.json.0123456789abcdef.tmp").write_text("left by a kill -9")
+    MLP(2, [1], rng=3).save(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json"]
