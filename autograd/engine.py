@@ -692,6 +692,9 @@ def backward_pass(root: Value, gradient: float = 1.0) -> Iterator[list]:
     except BaseException:
         for leaf, g in zip(leaves, earlier):
             leaf.grad = g
+        for node in order:  # no half-propagated numbers left on the computed nodes
+            if node._op is not None:
+                node.grad = 0.0
         raise
     for leaf, g in zip(leaves, earlier):
         leaf.grad += g

@@ -464,6 +464,17 @@ def test_infinite_local_gradient_is_a_clear_error():
         y.backward()
 
 
+def test_a_failed_backward_keeps_leaves_and_leaves_no_half_pass():
+    w, x = Value(2.0, label="w"), Value(0.0, label="x")
+    w.grad = 0.25  # accumulated from an earlier pass
+    h = w * 3.0
+    out = h * 5.0 + x.sqrt()  # h's gradient is reached before sqrt'(0) fails
+    with pytest.raises(ZeroDivisionError):
+        out.backward()
+    assert (w.grad, x.grad) == (0.25, 0.0)
+    assert all(v.grad == 0.0 for v in topological_order(out) if not v.is_leaf)
+
+
 def test_negative_base_integer_power_and_exponent_gradient():
     a, k = Value(-2.0), Value(3.0)
     out = a**k
