@@ -21,6 +21,10 @@ once, on the first sample, so ``if v.data > 0``, ``float(v)``, ``max(v.data, ...
 or ``no_grad`` on a per-sample number cannot be replayed; reading such a number
 while tracing raises ``TracingError``. Branch-free ops (``relu``, ``abs``,
 ``step``, ``Value.max``/``min``/``logsumexp``) are fine: they are replayed per sample.
+A parameter's number read in Python (``x * (w.data * 3)``, ``if w.data > 0``) is
+the same for every sample and allowed, but it is baked into the trace, so it is
+tracked: when that parameter changes, the next call traces again (never a stale
+number; ``torch.jit.trace`` only warns).
 
 With ``fuse=True`` (the default), a sum of products ``w_i * h_i`` whose weights
 do not depend on the sample (a neuron) is recognised, and all such sums at one
@@ -692,7 +696,6 @@ class Program:
     def __init__(self, fn: Callable, has_aux: bool = False, fuse: bool = True):
         self.fn, self.has_aux, self.fuse = fn, has_aux, fuse
         self._plans: dict = {}
-        self._aux_is_value = False
 
     def __repr__(self) -> str:
         name = getattr(self.fn, "__name__", type(self.fn).__name__)
@@ -728,9 +731,12 @@ class Program:
 
     def _plan(self, arrays: list, fuse: bool) -> Plan:
         key = (tuple(a.shape[1:] for a in arrays), fuse)
-        if key not in self._plans:
-            self._plans[key] = self._trace(arrays, fuse)
-        return self._plans[key]
+        plan = self._plans.get(key)
+        if plan is None or any(p._stamp != stamp for p, stamp in plan.reads):
+            # first call, or fn read a parameter's number (w.data * 3, if w.data > 0)
+            # and that number has changed since: trace again rather than replay a stale one
+            plan = self._plans[key] = self._trace(arrays, fuse)
+        return plan
 
     def _trace(self, arrays: list, fuse: bool) -> Plan:
         names = _argument_names(self.fn, len(arrays))
@@ -746,8 +752,12 @@ class Program:
                 placeholders.extend(vs)
         with tracing(placeholders) as trace:
             result = self.fn(*args)
-        outputs = self._outputs(result)
-        return Plan(outputs, placeholders, trace.start, fuse)
+        outputs, single, aux_is_value = self._outputs(result)
+        plan = Plan(outputs, placeholders, trace.start, fuse)
+        # what the outputs look like belongs to this trace, not to the last one
+        plan.single, plan.aux_is_value = single, aux_is_value
+        plan.reads = tuple(trace.reads.items())
+        return plan
 
     def _outputs(self, result) -> list:
         def values(x, what):
@@ -758,27 +768,27 @@ class Program:
             raise TypeError(f"compile: the function must return {what}, got "
                             f"{type(x).__name__}: {x!r:.80}")
         if not self.has_aux:
-            out, self._single = values(result, "a Value or a list of Values")
-            return out
+            out, single = values(result, "a Value or a list of Values")
+            return out, single, False
         if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], Value)):
             raise TypeError("compile(has_aux=True): the function must return (loss Value, aux), "
                             f"got {type(result).__name__}")
-        aux, self._aux_is_value = values(result[1], "an aux Value or list of Values")
-        return [result[0], *aux]
+        aux, aux_is_value = values(result[1], "an aux Value or list of Values")
+        return [result[0], *aux], True, aux_is_value
 
     # -- running ------------------------------------------------------------------------
-    def _shape(self, rows: list):
+    def _shape(self, rows: list, plan: Plan):
         if self.has_aux:
             aux = np.stack(rows[1:], axis=1)
-            return rows[0], (aux[:, 0] if self._aux_is_value else aux)
-        return rows[0] if self._single else np.stack(rows, axis=1)
+            return rows[0], (aux[:, 0] if plan.aux_is_value else aux)
+        return rows[0] if plan.single else np.stack(rows, axis=1)
 
     def __call__(self, *arrays):
         """Per-sample outputs: (B,) for a Value, (B, k) for k Values (``(loss, aux)``
         with ``has_aux``). Records nothing and leaves every ``.grad`` alone."""
         arrays = self._arrays(arrays, "Program")
         plan = self._plan(arrays, self.fuse)
-        return self._shape(plan.output_rows(plan.forward(arrays)))
+        return self._shape(plan.output_rows(plan.forward(arrays)), plan)
 
     def value_and_grad(self, *arrays, reduction: str = "mean"):
         """The loss reduced over the batch (``"mean"`` or ``"sum"``), with its gradient
@@ -790,7 +800,7 @@ class Program:
             raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
         arrays = self._arrays(arrays, "Program.value_and_grad")
         plan = self._plan(arrays, self.fuse)
-        if not self.has_aux and not self._single:
+        if not self.has_aux and not plan.single:
             raise ValueError("value_and_grad needs a function that returns one Value per "
                              "sample (a loss); this one returns a list")
         S = plan.forward(arrays)
@@ -802,7 +812,7 @@ class Program:
         for p, g in zip(plan.param_values, grads.tolist()):
             p.grad += g
         if self.has_aux:
-            return loss, self._shape(rows)[1]
+            return loss, self._shape(rows, plan)[1]
         return loss
 
     def draw(self, *arrays, reduction: str = "mean", **options):

@@ -298,10 +298,11 @@ class _Trace:
     """What ``autograd.compile`` is recording: nodes stamped at or after ``start``
     (made during the trace) and the ``placeholders`` stand for a whole batch."""
 
-    __slots__ = ("start", "placeholders")
+    __slots__ = ("start", "placeholders", "reads")
 
     def __init__(self, placeholders):
         self.start, self.placeholders = _data_version, frozenset(placeholders)
+        self.reads = {}  # parameter -> its stamp, for each parameter whose number was read
 
 
 @contextmanager
@@ -334,7 +335,11 @@ def tracing(placeholders: Iterable[Value]) -> Iterator[_Trace]:
 def _read(v: Value, how: str) -> float:
     """``v``'s number, unless this thread is tracing and the number is per-sample."""
     t = _modes.tracing if _threads_tracing else None
-    if t is not None and v._stamp >= t.start and (v._parents or v in t.placeholders):
+    if t is None:
+        return v._data
+    if v._stamp < t.start and not v._parents:
+        t.reads[v] = v._stamp  # a parameter's number went into the trace: replay checks it
+    elif v._parents or v in t.placeholders:
         raise TracingError(
             f"while compiling, the code {how} a Value computed from the inputs "
             f"({v._describe()}: that number is only the first sample's). Python branches "

@@ -356,6 +356,35 @@ def test_parameters_data_can_still_be_read_while_tracing():
     w = Value(2.0)
     program = compile(lambda x: x * w if w.data > 0 else -x)  # w is the same for all samples
     assert program(np.array([1.0, 2.0])).tolist() == [2.0, 4.0]
+    w.data = -3.0  # the branch taken while tracing no longer holds: traced again
+    assert program(np.array([1.0, 2.0])).tolist() == [-1.0, -2.0]  # -x, not x * w
+
+
+def test_a_parameters_number_read_in_python_is_never_stale():
+    w = Value(1.0, label="w")
+    program = compile(lambda x: x * (w.data * 3))  # a float, not a recorded op
+    X = np.array([1.0, 2.0])
+    assert program(X).tolist() == [3.0, 6.0]
+    w.data = 2.0
+    assert program(X).tolist() == [6.0, 12.0]  # was [3, 6]: the traced number
+    w.grad = 1.0
+    nn.SGD([w], lr=0.5).step()  # optimizers' bulk updates count as changes too
+    assert program(X).tolist() == [4.5, 9.0]
+    model = nn.MLP(2, [3, 1], rng=0)  # a model reads no parameter's number: traced once
+    traced = compile(model)
+    traced(np.zeros((2, 2)))
+    plan = next(iter(traced._plans.values()))
+    assert plan.reads == ()
+
+
+def test_output_shape_belongs_to_each_input_signature():
+    program = compile(lambda x: x[0] * 2 if len(x) == 2 else [x[0], x[1] + x[2]])
+    assert program(np.ones((4, 2))).shape == (4,)
+    assert program(np.ones((4, 3))).shape == (4, 2)
+    assert program(np.ones((4, 2))).shape == (4,)  # was (4, 1): the last trace's shape
+    assert program.value_and_grad(np.ones((4, 2))) == 2.0
+    with pytest.raises(ValueError, match="returns a list"):
+        program.value_and_grad(np.ones((4, 3)))
 
 
 @pytest.mark.parametrize("arrays,error,match", [
