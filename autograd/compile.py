@@ -43,7 +43,7 @@ import numpy as np
 from . import engine
 from .engine import TracingError, Value, topological_order, tracing
 
-__all__ = ["compile", "Program", "TracingError"]
+__all__ = ["compile", "Program", "TracingError", "require"]
 
 
 # --- the op table, over arrays -----------------------------------------------------------
@@ -689,6 +689,23 @@ def _argument_names(fn, n: int) -> list[str]:
     return (names + [f"arg{i}" for i in range(len(names), n)])[:n]
 
 
+def require(values, predicate, message: str) -> None:
+    """A condition on per-sample numbers that a traced function may not read
+    (a loss's targets: 0/1, ±1, one-hot). Eagerly it is checked at once; while
+    tracing it is kept with the trace and checked on every batch the program
+    runs, so a compiled loss refuses what the eager one refuses.
+    ``predicate`` takes an array of shape (samples, len(values)); ``message``
+    may hold ``{got}``, the distinct values found."""
+    values = list(values)
+    trace = engine._modes.tracing if engine._threads_tracing else None
+    if trace is None:
+        got = np.array([[v._data for v in values]])
+        if not predicate(got):
+            raise ValueError(message.format(got=np.unique(got)))
+    else:
+        trace.checks.append((values, predicate, message))
+
+
 class Program:
     """A traced function that runs over batches. Call it for the outputs, or
     ``value_and_grad`` for the reduced loss with gradients in the parameters."""
@@ -736,6 +753,12 @@ class Program:
             # first call, or fn read a parameter's number (w.data * 3, if w.data > 0)
             # and that number has changed since: trace again rather than replay a stale one
             plan = self._plans[key] = self._trace(arrays, fuse)
+        if plan.checks:  # what a loss requires of its targets, on every batch
+            columns = np.concatenate([a.reshape(len(a), -1) for a in arrays], axis=1)
+            for positions, predicate, message in plan.checks:
+                got = columns[:, positions]
+                if not predicate(got):
+                    raise ValueError(message.format(got=np.unique(got)))
         return plan
 
     def _trace(self, arrays: list, fuse: bool) -> Plan:
@@ -757,6 +780,10 @@ class Program:
         # what the outputs look like belongs to this trace, not to the last one
         plan.single, plan.aux_is_value = single, aux_is_value
         plan.reads = tuple(trace.reads.items())
+        where = {p: i for i, p in enumerate(placeholders)}
+        plan.checks = [(np.array([where[v] for v in values]), predicate, message)
+                       for values, predicate, message in trace.checks
+                       if all(v in where for v in values)]
         return plan
 
     def _outputs(self, result) -> list:

@@ -298,11 +298,12 @@ class _Trace:
     """What ``autograd.compile`` is recording: nodes stamped at or after ``start``
     (made during the trace) and the ``placeholders`` stand for a whole batch."""
 
-    __slots__ = ("start", "placeholders", "reads")
+    __slots__ = ("start", "placeholders", "reads", "checks")
 
     def __init__(self, placeholders):
         self.start, self.placeholders = _data_version, frozenset(placeholders)
         self.reads = {}  # parameter -> its stamp, for each parameter whose number was read
+        self.checks = []  # (placeholders, predicate, message): conditions on every batch
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from autograd import TracingError, Value
+from autograd.compile import require
 
 __all__ = ["mse", "half_squared_error", "binary_cross_entropy", "softmax", "log_softmax",
            "cross_entropy", "hinge", "max_margin", "l2_penalty"]
@@ -110,6 +111,9 @@ def binary_cross_entropy(outputs, targets) -> Value:
         raise ValueError("binary_cross_entropy expects one logit per sample")
     if not isinstance(t, list) and not np.all((t == 0) | (t == 1)):
         raise ValueError(f"binary_cross_entropy expects targets 0 or 1, got {np.unique(t)}")
+    if isinstance(t, list):  # traced: checked on every batch the program runs
+        require([row[0] for row in t], lambda a: np.all((a == 0) | (a == 1)),
+                "binary_cross_entropy expects targets 0 or 1, got {got}")
     t = _one_per_sample(t)
     return _mean([r[0].softplus() - tk * r[0] for r, tk in zip(rows, t)], len(rows))
 
@@ -190,6 +194,9 @@ def hinge(outputs, targets, margin: float = 1.0) -> Value:
         return _mean(terms, len(rows))
     # traced one-hot targets: s_y = sum_j t_j s_j, and the term of j = y is weighted 0
     t = _one_hot_rows(t, k, "hinge")
+    for row in t:
+        require(row, lambda a: np.all(((a == 0) | (a == 1)) & (a.sum(axis=1, keepdims=True) == 1)),
+                "hinge expects one-hot target rows (nn.data.one_hot), got values {got}")
     terms = []
     for row, tr in zip(rows, t):
         s_y = Value.sum([tj * sj for tj, sj in zip(tr, row)])
@@ -206,6 +213,9 @@ def max_margin(outputs, targets) -> Value:
     if not isinstance(t, list) and not np.all(np.abs(t) == 1):
         raise ValueError(f"max_margin expects targets -1 or +1 (use nn.data.to_pm1), "
                          f"got {np.unique(t)}")
+    if isinstance(t, list):
+        require([row[0] for row in t], lambda a: np.all(np.abs(a) == 1),
+                "max_margin expects targets -1 or +1 (use nn.data.to_pm1), got {got}")
     t = _one_per_sample(t)
     return _mean([(1.0 - y * r[0]).relu() for r, y in zip(rows, t)], len(rows))
 

@@ -486,3 +486,26 @@ def test_nan_propagates_through_the_replay_as_through_the_engine():
     total.backward()
     assert math.isnan(loss) and math.isnan(total.data)
     assert math.isnan(compiled_grad) and math.isnan(w.grad)
+
+
+def test_compiled_losses_check_their_targets_on_every_batch():
+    """What an eager loss refuses, its compiled replay refuses too."""
+    model = nn.MLP(2, [3, 1], rng=0)
+    X = np.random.default_rng(0).normal(size=(4, 2))
+    bce = compile(lambda x, t: nn.binary_cross_entropy([model(x)], [t]))
+    assert math.isfinite(bce.value_and_grad(X, np.array([0.0, 1.0, 1.0, 0.0])))
+    with pytest.raises(ValueError, match=r"targets 0 or 1, got \[0. 1. 2.\]"):
+        bce.value_and_grad(X, np.array([0.0, 1.0, 2.0, 0.0]))  # the trace exists: replayed
+    with pytest.raises(ValueError, match="targets 0 or 1"):
+        bce(X, np.array([0.5, 1.0, 1.0, 0.0]))
+    margin = compile(lambda x, t: nn.max_margin([model(x)], [t]))
+    with pytest.raises(ValueError, match="-1 or \\+1"):
+        margin.value_and_grad(X, np.array([0.0, 1.0, 1.0, 0.0]))  # 0/1 labels: to_pm1 first
+    assert math.isfinite(margin.value_and_grad(X, np.array([-1.0, 1.0, 1.0, -1.0])))
+    model3 = nn.MLP(2, [3, 3], rng=0)
+    hinge = compile(lambda x, t: nn.hinge([model3(x)], [t]))
+    assert math.isfinite(hinge.value_and_grad(X, nn.data.one_hot(np.array([0, 1, 2, 0]), 3)))
+    with pytest.raises(ValueError, match="one-hot target rows"):
+        hinge.value_and_grad(X, np.full((4, 3), 1 / 3))
+    with pytest.raises(ValueError, match="targets 0 or 1"):  # Value targets, not traced
+        nn.binary_cross_entropy([Value(0.3)], [Value(3.0)])
