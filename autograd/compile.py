@@ -103,7 +103,8 @@ def _np_sigmoid(x):
 
 
 def _np_pow_local(x, y, out):
-    d_base = y * np.power(x, y - 1)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        d_base = np.where(y == 0, 0.0, y * np.power(x, y - 1))  # 0 ** 0: 0, as the engine
     d_exp = np.where(x > 0, out * np.log(np.where(x > 0, x, 1.0)), np.where(x == 0, 0.0, np.nan))
     return d_base, d_exp
 
@@ -219,9 +220,10 @@ class _Elementwise:
         for i, (d, scatter) in enumerate(zip(locals_, self.scatters)):
             if scatter is None:
                 continue
-            if self.key in _LOCAL_CAN_BLOW_UP:
-                _domain(np.isinf(np.broadcast_to(d, upstream.shape)),
-                        np.broadcast_to(xs[i], upstream.shape), ZeroDivisionError,
+            if self.key in _LOCAL_CAN_BLOW_UP:  # infinite at 0: the engine raises there;
+                x = np.broadcast_to(xs[0], upstream.shape)  # elsewhere an overflow is inf
+                _domain(np.isinf(np.broadcast_to(d, upstream.shape)) & (x == 0), x,
+                        ZeroDivisionError,
                         f"{self.op.name}: the local gradient is not defined at input {{x!r}}")
             if isinstance(d, float):
                 if d == 0.0:

@@ -118,6 +118,18 @@ def _pow(x: float, k: float) -> float:
 # grad(..., create_graph=True); these dispatch to the right implementation.
 
 
+def _rule_pow(x, k):
+    """x ** k in a local-gradient rule: a number too large for a float is ±inf, as
+    in the forward pass (10.0 ** 399 in the gradient of 10.0 ** 400); 0.0 ** -1
+    still raises: that gradient is not defined."""
+    if isinstance(x, Value) or isinstance(k, Value):
+        return x ** k
+    try:
+        return x ** k
+    except OverflowError:
+        return math.inf if x > 0 or k % 2 == 0 else -math.inf
+
+
 def _rule_log(x):
     return x.log() if isinstance(x, Value) else math.log(x)
 
@@ -224,14 +236,15 @@ SUM = Op("sum", 0, sum, lambda xs, out: (1.0,) * len(xs), fan_out=True)
 SUB = Op("-", 2, operator.sub, lambda x, y, out: (1.0, -1.0))
 MUL = Op("*", 2, operator.mul, lambda x, y, out: (y, x))
 DIV = Op("/", 2, _div, lambda x, y, out: (1.0 / y, -out / y))
-POW = Op("**", 2, _pow, lambda x, y, out: (y * x ** (y - 1), _rule_pow_log(x, out)))
+POW = Op("**", 2, _pow,  # d/dx x**y at y = 0 is 0, also at x = 0 (0 ** 0 = 1, as torch)
+         lambda x, y, out: (0.0 if y == 0 else y * _rule_pow(x, y - 1), _rule_pow_log(x, out)))
 MAX = Op("max", 0, lambda xs: _nan_or(max, xs), _one_hot_local)
 MIN = Op("min", 0, lambda xs: _nan_or(min, xs), _one_hot_local)
 LOGSUMEXP = Op("logsumexp", 0, _logsumexp,  # local gradients: the softmax e^{x_i - out}
                lambda xs, out: tuple(_rule_exp(x - out) for x in xs))
 
 NEG = Op("neg", 1, lambda x, a: -x, lambda x, out, a: -1.0)
-POWC = Op("**", 1, _pow, lambda x, out, k: k * x ** (k - 1) if k != 0 else 0.0)
+POWC = Op("**", 1, _pow, lambda x, out, k: k * _rule_pow(x, k - 1) if k != 0 else 0.0)
 ABS = Op("abs", 1, lambda x, a: abs(x),  # abs'(0) := 0; NaN in, NaN out
          lambda x, out, a: 1.0 if x > 0 else (-1.0 if x < 0 else (0.0 if x == 0 else x)))
 EXP = Op("exp", 1, lambda x, a: _exp(x), lambda x, out, a: out)

@@ -429,6 +429,43 @@ def test_exp_and_pow_overflow_to_inf():
     assert (Value(10.0) ** Value(400.0)).data == math.inf
 
 
+@pytest.mark.parametrize("build,x0,grad", [
+    (lambda x: x ** 400, 10.0, math.inf),            # 400 * 10**399: was OverflowError
+    (lambda x: x ** 401, -10.0, math.inf),           # 401 * (-10)**400 > 0
+    (lambda x: x ** 3, -1e200, math.inf),            # 3 * (1e200)**2
+    (lambda x: x ** -1, 1e-200, -math.inf),          # -1 / 1e-400
+    (lambda x: x ** Value(400.0), 10.0, math.inf),
+    (lambda x: x.exp(), 1000.0, math.inf),
+])
+def test_a_gradient_that_overflows_is_inf_like_the_forward_pass(build, x0, grad):
+    """One rule, eager and compiled (as torch): a number too large for a float is ±inf,
+    in the forward pass and in the gradient; only 0 ** negative has no gradient."""
+    from autograd import compile
+
+    x = Value(x0)
+    build(x).backward()
+    assert x.grad == grad
+    w = Value(1.0)
+    program = compile(lambda row: build(row[0] * w))
+    program.value_and_grad(np.array([[x0]]), reduction="sum")
+    assert w.grad == grad * x0 or (math.isinf(w.grad) and math.copysign(1, w.grad) ==
+                                   math.copysign(1, grad * x0))
+
+
+def test_zero_to_the_power_zero_has_zero_gradients_as_torch():
+    from autograd import compile
+
+    a, b = Value(0.0), Value(0.0)
+    out = a ** b
+    out.backward()
+    assert out.data == 1.0 and (a.grad, b.grad) == (0.0, 0.0)  # was ZeroDivisionError
+    w = Value(1.0)
+    program = compile(lambda row: (row[0] * w) ** row[1])
+    assert program.value_and_grad(np.array([[0.0, 0.0]])) == 1.0 and w.grad == 0.0
+    with pytest.raises(ZeroDivisionError, match="local gradient"):
+        Value(0.0).sqrt().backward()  # a gradient that does not exist still raises
+
+
 def test_sigmoid_and_softplus_are_stable():
     assert Value(-1000.0).sigmoid().data == 0.0
     assert Value(1000.0).sigmoid().data == 1.0
