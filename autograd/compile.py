@@ -727,6 +727,8 @@ class Program:
             raise TypeError(f"{who} expects one batch array per argument of the function")
         out = []
         for i, a in enumerate(arrays):
+            if np.iscomplexobj(a):
+                raise TypeError(f"{who}: argument {i} must hold real numbers, got complex")
             try:
                 a = np.asarray(a, dtype=float)
             except (TypeError, ValueError) as e:

@@ -832,6 +832,11 @@ def assign_data(values: list, numbers: list) -> None:
 
 def zero_grad(values: Iterable[Value]) -> None:
     """Set ``.grad = 0.0`` on each Value (``optimizer.zero_grad``)."""
+    values = list(values)
+    for i, v in enumerate(values):
+        if not isinstance(v, Value):
+            raise TypeError(f"zero_grad expects Values (parameters); item {i} is "
+                            f"{type(v).__name__}: {v!r:.40}")
     for v in values:
         v.grad = 0.0
 
@@ -898,6 +903,8 @@ def local_gradients(node: Value, create_graph: bool = False) -> tuple:
     Values themselves, so the result is part of the graph (differentiable again).
     A leaf has no parents and returns ``()``.
     """
+    if not isinstance(node, Value):
+        raise TypeError(f"local_gradients expects a Value, got {type(node).__name__}")
     op = node._op
     if op is None:
         return ()

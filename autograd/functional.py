@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import numbers
+from collections.abc import Callable, Iterable, Sequence
 
+from . import _args
 from .engine import (
     Value,
     _as_data,
@@ -77,13 +79,19 @@ def gradcheck(
     """
     if not callable(f):
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
-    if isinstance(inputs, (Value, int, float)):
+    if isinstance(inputs, (Value, numbers.Real)) and not isinstance(inputs, bool):
         inputs = [inputs]
+    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Iterable):
+        raise TypeError(f"gradcheck: inputs must be a number or a list of numbers, got "
+                        f"{type(inputs).__name__}: {inputs!r:.40}")
     xs = [v.data if isinstance(v, Value) else _as_data(v, "gradcheck input") for v in inputs]
+    for i, x in enumerate(xs):  # central differences need numbers to step around
+        _args.real(x, f"gradcheck: input {i}")
     if not xs:
         raise ValueError("gradcheck: expected at least one input, got none")
-    if not eps > 0:
-        raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
+    eps = _args.real(eps, "gradcheck: eps", above=0)
+    atol = _args.real(atol, "gradcheck: atol", minimum=0)
+    rtol = _args.real(rtol, "gradcheck: rtol", minimum=0)
 
     leaves = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
     out = f(*leaves)

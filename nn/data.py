@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from autograd import _args
+
 __all__ = ["logic_gate", "moons", "circles", "blobs", "spirals", "xor_quadrants",
            "regression_1d", "train_test_split", "minibatches", "to_pm1", "one_hot", "load_digits",
            "DATASETS", "make"]
@@ -31,6 +33,13 @@ def _count(n, who: str, minimum: int = 2) -> int:
     return int(n)
 
 
+def _rng(seed) -> np.random.Generator:
+    """The generator of a data set: from an int seed >= 0, or a numpy Generator."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(_args.integer(seed, "seed", minimum=0))
+
+
 def _noise(noise, who: str) -> float:
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or noise < 0:
         raise ValueError(f"{who}: noise must be a number >= 0, got {noise!r}")
@@ -49,7 +58,7 @@ def logic_gate(name: str):
 def moons(n: int = 100, noise: float = 0.1, seed: int = 0):
     """Two interleaving half circles (as scikit-learn's ``make_moons``)."""
     n, noise = _count(n, "moons"), _noise(noise, "moons")
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     n_top = n - n // 2
     t_top = np.linspace(0, np.pi, n_top)
     t_bottom = np.linspace(0, np.pi, n // 2)
@@ -66,7 +75,7 @@ def circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 
     n, noise = _count(n, "circles"), _noise(noise, "circles")
     if not 0 < factor < 1:
         raise ValueError(f"circles: factor must be in (0, 1), got {factor!r}")
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     n_out = n - n // 2
     t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
     t_in = np.linspace(0, 2 * np.pi, n // 2, endpoint=False)
@@ -82,7 +91,8 @@ def blobs(n: int = 100, centers=2, std: float = 0.5, seed: int = 0):
     """Gaussian blobs: ``centers`` is a number of classes (centres drawn in
     [-3, 3]^2) or an array of centres, one class each."""
     n = _count(n, "blobs")
-    rng = np.random.default_rng(seed)
+    std = _args.real(std, "blobs: std", minimum=0)
+    rng = _rng(seed)
     if isinstance(centers, (int, np.integer)) and not isinstance(centers, bool):
         if centers < 2:
             raise ValueError(f"blobs: need at least 2 centers, got {centers}")
@@ -103,7 +113,7 @@ def spirals(n: int = 100, arms: int = 2, noise: float = 0.1, turns: float = 1.0,
     n, noise = _count(n, "spirals"), _noise(noise, "spirals")
     if isinstance(arms, bool) or not isinstance(arms, int) or arms < 2:
         raise ValueError(f"spirals: arms must be an int >= 2, got {arms!r}")
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     y = np.arange(n) % arms
     r = np.repeat(np.linspace(0.05, 1.0, -(-n // arms)), arms)[:n]
     t = 2 * np.pi * turns * r + 2 * np.pi * y / arms
@@ -115,7 +125,7 @@ def spirals(n: int = 100, arms: int = 2, noise: float = 0.1, turns: float = 1.0,
 def xor_quadrants(n: int = 100, noise: float = 0.0, seed: int = 0):
     """Points in [-1, 1]^2; class 1 where x1 and x2 have different signs."""
     n, noise = _count(n, "xor_quadrants"), _noise(noise, "xor_quadrants")
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     X = rng.uniform(-1, 1, size=(n, 2))
     X = X + 0.05 * np.sign(X)  # keep points off the axes, where the class flips
     y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(int)
@@ -126,7 +136,7 @@ def xor_quadrants(n: int = 100, noise: float = 0.0, seed: int = 0):
 def regression_1d(n: int = 50, noise: float = 0.1, seed: int = 0, fn=np.sin):
     """x uniform in [-3, 3] and y = fn(x) + noise: X (n, 1), y (n,) float."""
     n, noise = _count(n, "regression_1d"), _noise(noise, "regression_1d")
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     x = np.sort(rng.uniform(-3, 3, size=n))
     return x[:, None], fn(x) + rng.normal(0.0, noise, size=n)
 
@@ -160,8 +170,12 @@ def load_digits(classes=None):
 def one_hot(y, k: int | None = None) -> np.ndarray:
     """Class labels 0..k-1 as one-hot rows (n, k) of floats."""
     y = np.asarray(y)
-    if y.ndim != 1 or not np.all((y == np.round(y)) & (y >= 0)):
+    if y.ndim != 1 or y.dtype.kind not in "biuf" or not np.all((y == np.round(y)) & (y >= 0)):
         raise ValueError(f"one_hot expects a 1-D array of class labels 0, 1, ..., got {y!r:.80}")
+    if k is not None:
+        k = _args.integer(k, "one_hot: k (the number of classes)", minimum=1)
+    if len(y) == 0 and k is None:
+        raise ValueError("one_hot: no labels, and no k to say how many classes")
     y = y.astype(int)
     k = int(y.max()) + 1 if k is None else k
     if len(y) and y.max() >= k:
@@ -180,7 +194,7 @@ def make(name: str, n: int = 100, noise: float | None = None, seed: int = 0):
     if noise is None:
         return DATASETS[name](n=n, seed=seed)
     if name == "blobs":
-        return blobs(n=n, std=max(noise, 1e-3), seed=seed)
+        return blobs(n=n, std=max(_noise(noise, "make('blobs')"), 1e-3), seed=seed)
     return DATASETS[name](n=n, noise=noise, seed=seed)
 
 
@@ -194,7 +208,7 @@ def train_test_split(X, y, test_fraction: float = 0.25, seed: int = 0):
     n_test = max(1, int(round(len(X) * test_fraction)))
     if n_test >= len(X):
         raise ValueError(f"train_test_split: {len(X)} samples are too few to split")
-    order = np.random.default_rng(seed).permutation(len(X))
+    order = _rng(seed).permutation(len(X))
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
 

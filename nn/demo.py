@@ -11,6 +11,7 @@ the whole network's backward pass on one sample with the lecture's deltas (HTML)
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import webbrowser
 from pathlib import Path
@@ -56,8 +57,13 @@ def run(args) -> dict:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    if args.epochs < 1 or args.samples < 4 or not args.lr > 0 or args.l2 < 0:
-        raise ValueError("--epochs must be >= 1, --samples >= 4, --lr > 0 and --l2 >= 0")
+    checks = [("--epochs", args.epochs, args.epochs >= 1, ">= 1"),
+              ("--samples", args.samples, args.samples >= 4, ">= 4"),
+              ("--lr", args.lr, math.isfinite(args.lr) and args.lr > 0, "a finite number > 0"),
+              ("--l2", args.l2, math.isfinite(args.l2) and args.l2 >= 0, "a finite number >= 0")]
+    for option, value, ok, rule in checks:  # the first that fails, by name
+        if not ok:
+            raise ValueError(f"{option} must be {rule}, got {value}")
     if any(h < 1 for h in args.hidden):
         raise ValueError(f"--hidden sizes must be >= 1, got {args.hidden}")
     X, y = data.make(args.data, n=args.samples, noise=args.noise, seed=args.seed)

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from autograd import TracingError, Value
+from autograd import TracingError, Value, _args
 from autograd.compile import require
 
 __all__ = ["mse", "half_squared_error", "binary_cross_entropy", "softmax", "log_softmax",
@@ -70,6 +70,15 @@ def _rows(outputs, targets, who: str):
             raise TypeError(f"{who}: output {i} must be a Value or a list of Values")
         rows.append(row)
     return rows, targets
+
+
+def _same_width(rows: list, who: str) -> int:
+    """The number of scores per sample, the same for every sample."""
+    widths = sorted({len(r) for r in rows})
+    if len(widths) > 1:
+        raise ValueError(f"{who}: every sample needs the same number of scores, got "
+                         f"{widths[0]} to {widths[-1]}")
+    return widths[0]
 
 
 def _mean(terms: list, n: int) -> Value:
@@ -146,6 +155,9 @@ def softmax(logits: Sequence[Value]) -> list[Value]:
 
 def _class_targets(t: np.ndarray, k: int, who: str) -> np.ndarray:
     """One-hot rows (n, k) from class indices (n,) or from one-hot rows."""
+    if t.ndim > 2:
+        raise ValueError(f"{who}: targets must be class indices (n,) or one-hot rows (n, k), "
+                         f"got shape {t.shape}")
     if t.ndim == 1:
         if not np.all((t == np.round(t)) & (t >= 0) & (t < k)):
             raise ValueError(f"{who}: class targets must be integers in [0, {k}), got {t}")
@@ -160,7 +172,7 @@ def cross_entropy(outputs, targets) -> Value:
     targets as class indices or one-hot rows (``F.cross_entropy``). Its gradient
     at the logits is softmax(z) - t."""
     rows, t = _rows(outputs, targets, "cross_entropy")
-    k = len(rows[0])
+    k = _same_width(rows, "cross_entropy")
     t = _one_hot_rows(t, k, "cross_entropy")
     terms = []
     for row, tr in zip(rows, t):
@@ -184,7 +196,7 @@ def hinge(outputs, targets, margin: float = 1.0) -> Value:
     """Multiclass SVM loss: L_i = sum_{j != y_i} max(0, s_j - s_{y_i} + margin)
     (``F.multi_margin_loss`` up to its 1/k factor)."""
     rows, t = _rows(outputs, targets, "hinge")
-    k = len(rows[0])
+    k = _same_width(rows, "hinge")
     if not isinstance(t, list):
         if t.ndim != 1:
             raise ValueError("hinge expects class-index targets")
@@ -223,6 +235,8 @@ def max_margin(outputs, targets) -> Value:
 def l2_penalty(module, weights_only: bool = True) -> Value:
     """1/2 sum of squared weights: multiply by lambda for weight decay lambda/2 ||w||^2.
     Biases (parameters named ``...b``) are left out unless ``weights_only=False``."""
+    _args.has_methods(module, "l2_penalty: module", ("named_parameters",),
+                      "a model (nn.Neuron, nn.Layer or nn.MLP)")
     params = [p for name, p in module.named_parameters()
               if not (weights_only and name.rsplit(".", 1)[-1] == "b")]
     if not params:

@@ -67,7 +67,11 @@ def _activation_name(activation) -> str:
 def _rng(rng) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"rng must be a seed >= 0 (or a numpy Generator), got {rng}")
         return np.random.default_rng(rng)
     raise TypeError(f"rng must be None, an int seed or a numpy Generator, got {type(rng).__name__}")
 
@@ -230,6 +234,8 @@ class Module:
 
     def _check_batch(self, X) -> np.ndarray:
         nin = getattr(self, "nin", None)
+        if np.iscomplexobj(X):
+            raise TypeError(f"{type(self).__name__}.predict expects real numbers, got complex")
         try:
             X = np.asarray(X, dtype=float)
         except (TypeError, ValueError) as e:
@@ -408,6 +414,7 @@ class MLP(Module):
                                  f"hidden activations {activation!r}")
         else:
             hidden = [activation] * n_hidden
+            activation_function(activation)  # checked even when there is no hidden layer
         rng = _rng(rng)
         dims = [self.nin] + sizes
         acts = hidden + [output_activation]

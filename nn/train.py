@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograd import Value, compile, no_grad  # noqa: A004
+from autograd import Value, _args, compile, no_grad  # noqa: A004
 
 from . import losses
 from .data import minibatches, to_pm1
@@ -129,9 +129,13 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
     orders of magnitude faster. A custom loss is then called on one sample at a
     time and must be a mean over samples.
     """
+    if y is None:
+        raise ValueError("fit expects labels y (one per row of X), got None")
+    if np.iscomplexobj(X):
+        raise TypeError("fit expects X of real numbers, got complex")
     X = np.asarray(X, dtype=float)
     y = np.asarray(y)
-    if X.ndim != 2 or len(X) != len(y) or len(X) == 0:
+    if y.ndim == 0 or X.ndim != 2 or len(X) != len(y) or len(X) == 0:
         raise ValueError(f"fit expects X of shape (n, d) and y of length n, "
                          f"got X {X.shape} and y {y.shape}")
     _check_finite(X, "X")
@@ -145,8 +149,23 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
         loss_name, loss_fn, prepare = "custom", loss, (lambda t: t)
     else:
         raise TypeError(f"loss must be a name or a callable, got {type(loss).__name__}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
+    epochs = _args.integer(epochs, "fit: epochs", minimum=1)
+    l2 = _args.real(l2, "fit: l2", minimum=0)
+    if batch_size is not None:
+        batch_size = _args.integer(batch_size, "fit: batch_size", minimum=1)
+    if loss_name in ("max_margin", "bce", "binary_cross_entropy", "hinge") and y.ndim != 1:
+        raise ValueError(f"fit: y must hold one label per sample, shape ({len(y)},), got "
+                         f"{y.shape} (y.ravel() makes a column flat)")
+    if optimizer is not None:
+        _args.has_methods(optimizer, "fit: optimizer", ("step", "zero_grad"),
+                          "an optimizer such as nn.SGD(model.parameters(), lr=0.1)")
+    if schedule is not None:
+        _args.has_methods(schedule, "fit: schedule", ("step",),
+                          "a schedule such as nn.optim.StepLR(optimizer, ...)")
+    if validation is not None and not (isinstance(validation, (tuple, list))
+                                       and len(validation) == 2):
+        raise TypeError(f"fit: validation must be a pair (X_val, y_val), got "
+                        f"{type(validation).__name__}")
     targets = prepare(y)
     if optimizer is None:
         optimizer = SGD(model.parameters(), lr=0.1)

@@ -46,8 +46,9 @@ def test_demo_multiclass(tmp_path):
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--lr", "-1"], "--lr > 0"),
-    (["--samples", "2"], "--samples >= 4"),
+    (["--lr", "-1"], "--lr must be a finite number > 0, got -1.0"),
+    (["--l2", "nan"], "--l2 must be a finite number >= 0, got nan"),
+    (["--samples", "2"], "--samples must be >= 4, got 2"),
     (["--hidden", "0"], "--hidden"),
 ])
 def test_bad_options_give_one_line(argv, message, tmp_path, capsys):
