@@ -176,40 +176,32 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
 
     if record_grad_norms and not hasattr(model, "layers"):
         raise TypeError("record_grad_norms needs a model with .layers (an MLP)")
-    if compiled:
-        train_program, val_program = _compiled_losses(model, loss_fn, l2)
-        compiled_targets = _traceable_targets(model, X[0], targets, loss_name)
-        if validation is not None:
-            val_targets = _traceable_targets(model, X[0], prepare(np.asarray(validation[1])),
-                                             loss_name)
     if validation is not None:
-        _check_finite(np.asarray(validation[0], dtype=float), "validation X")
+        Xv = np.asarray(validation[0], dtype=float)
+        _check_finite(Xv, "validation X")
+        yv = np.asarray(validation[1])
+    # the step is chosen once: eager graphs, or the compiled replay of one sample's loss
+    if compiled:
+        train_batch, validate = _compiled_steps(model, X, targets, loss_fn, loss_name, l2,
+                                                optimizer, validation and (Xv, prepare(yv)))
+    else:
+        train_batch, validate = _eager_steps(model, targets, loss_fn, l2, optimizer,
+                                             validation and (Xv, prepare(yv)))
     bar = tqdm(range(epochs), disable=not progress, desc="training", unit="epoch")
     diverged = False
     for _ in bar:
         history.lr.append(optimizer.lr)
         total, outputs_seen, labels_seen, norms = 0.0, [], [], []
         for Xb, tb in minibatches(X, np.arange(len(X)), batch_size, rng, shuffle):
-            if compiled:
-                optimizer.zero_grad()
-                loss_value, outputs = train_program.value_and_grad(Xb, compiled_targets[tb])
-                outputs = list(outputs)
-            else:
-                outputs = [model(x) for x in Xb]
-                batch_loss = loss_fn(outputs, targets[tb])
-                if l2:
-                    batch_loss = batch_loss + l2 * losses.l2_penalty(model)
-                loss_value = batch_loss.data
+            loss_value, scores, backward = train_batch(Xb, tb)
             if not math.isfinite(loss_value):
                 diverged = True
                 total = math.inf
                 break
-            if not compiled:
-                optimizer.zero_grad()
-                batch_loss.backward()
+            backward()
             optimizer.step()
             total += loss_value * len(Xb)
-            outputs_seen += outputs
+            outputs_seen.append(scores)
             labels_seen += list(y[tb])
             if record_grad_norms:
                 norms.append([math.sqrt(sum(p.grad**2 for p in layer.parameters()))
@@ -221,24 +213,62 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
                           RuntimeWarning, stacklevel=2)
             history.accuracy.append(None)
             break
-        seen = np.array(outputs_seen) if compiled else outputs_seen
-        history.accuracy.append(accuracy(seen, labels_seen, loss_name))
+        history.accuracy.append(accuracy(np.concatenate(outputs_seen), labels_seen, loss_name))
         if record_grad_norms:
             history.grad_norms.append(list(np.mean(norms, axis=0)))
         if validation is not None:
-            Xv, yv = validation
-            Xv = np.asarray(Xv, dtype=float)
-            if compiled:
-                per_sample, out_v = val_program(Xv, val_targets)
-                history.val_loss.append(float(np.sum(per_sample) * (1.0 / len(Xv))))
-            else:
-                with no_grad():
-                    out_v = [model(x) for x in Xv]
-                    history.val_loss.append(loss_fn(out_v, prepare(np.asarray(yv))).data)
-            history.val_accuracy.append(accuracy(out_v, yv, loss_name))
+            val_loss, val_scores = validate()
+            history.val_loss.append(val_loss)
+            history.val_accuracy.append(accuracy(val_scores, yv, loss_name))
         if schedule is not None:
             schedule.step(history.loss[-1])
         acc = history.accuracy[-1]
         bar.set_postfix(loss=f"{history.loss[-1]:.4f}",
                         **({} if acc is None else {"acc": f"{acc:.3f}"}))
     return history
+
+
+def _scores(outputs) -> np.ndarray:
+    """The model's outputs as numbers, (N,) or (N, k), for accuracy."""
+    return np.array([o.data if isinstance(o, Value) else [v.data for v in o] for o in outputs])
+
+
+def _eager_steps(model, targets, loss_fn, l2, optimizer, validation):
+    """One batch and one validation pass on the eager graph (backward() per batch)."""
+    def train_batch(Xb, tb):
+        outputs = [model(x) for x in Xb]
+        batch_loss = loss_fn(outputs, targets[tb])
+        if l2:
+            batch_loss = batch_loss + l2 * losses.l2_penalty(model)
+
+        def backward():
+            optimizer.zero_grad()
+            batch_loss.backward()
+        return batch_loss.data, _scores(outputs), backward
+
+    def validate():
+        Xv, tv = validation
+        with no_grad():
+            out = [model(x) for x in Xv]
+            return loss_fn(out, tv).data, _scores(out)
+    return train_batch, validate
+
+
+def _compiled_steps(model, X, targets, loss_fn, loss_name, l2, optimizer, validation):
+    """The same two, replayed over numpy batches (``autograd.compile``): the
+    gradients come with the loss, so there is nothing left to do backward."""
+    train_program, val_program = _compiled_losses(model, loss_fn, l2)
+    train_targets = _traceable_targets(model, X[0], targets, loss_name)
+
+    def train_batch(Xb, tb):
+        optimizer.zero_grad()
+        loss_value, outputs = train_program.value_and_grad(Xb, train_targets[tb])
+        return loss_value, np.asarray(outputs), lambda: None
+
+    def validate():
+        Xv, tv = validation
+        per_sample, out = val_program(Xv, val_targets)
+        return float(np.sum(per_sample) * (1.0 / len(Xv))), out
+    if validation is not None:
+        val_targets = _traceable_targets(model, X[0], validation[1], loss_name)
+    return train_batch, validate
