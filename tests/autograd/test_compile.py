@@ -14,7 +14,7 @@ from oracles import BINARY, UNARY
 
 import nn
 from autograd import TracingError, Value, compile, no_grad
-from autograd.engine import ALL_OPS
+from autograd.ops import ALL_OPS
 from autograd.viz import GraphDrawing
 
 
