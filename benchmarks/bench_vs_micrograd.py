@@ -167,7 +167,8 @@ def chain(V, n):
 
 
 def bytes_per_node(V, n_nodes=100_000):
-    """tracemalloc bytes per node of a graph of n_nodes (alternating * and relu)."""
+    """tracemalloc bytes per node of a graph of n_nodes (alternating * and relu):
+    after the forward pass, and after backward() (None when backward fails)."""
     gc.collect()
     w = V(1.0)
     tracemalloc.start()
@@ -176,8 +177,14 @@ def bytes_per_node(V, n_nodes=100_000):
     for _ in range(n_nodes // 2):
         y = (y * w).relu()
     forward = tracemalloc.get_traced_memory()[0] - base
+    try:
+        y.backward()
+        gc.collect()  # the pass's own temporaries (its topological order) are gone
+        after = (tracemalloc.get_traced_memory()[0] - base) / n_nodes
+    except RecursionError:
+        after = None
     tracemalloc.stop()
-    return forward / n_nodes
+    return forward / n_nodes, after
 
 
 # --- timing -------------------------------------------------------------------------------
@@ -250,9 +257,14 @@ def main(argv=None):
     rows.append({"workload": "4. chain of 1e6 ops", "gradlab": f"{ours_chain:.2f} s",
                  "micrograd": theirs_chain, "ratio": "-"})
 
-    ours_b, theirs_b = bytes_per_node(Value), bytes_per_node(MicroValue)
+    (ours_b, ours_after), (theirs_b, theirs_after) = bytes_per_node(Value), \
+        bytes_per_node(MicroValue)
     rows.append({"workload": "5. bytes per node (100k nodes)", "gradlab": f"{ours_b:.0f} B",
                  "micrograd": f"{theirs_b:.0f} B", "ratio": f"{theirs_b / ours_b:.1f}x smaller"})
+    theirs = "RecursionError" if theirs_after is None else f"{theirs_after:.0f} B"
+    ratio = "-" if theirs_after is None else f"{theirs_after / ours_after:.1f}x smaller"
+    rows.append({"workload": "5b. bytes per node after backward()",
+                 "gradlab": f"{ours_after:.0f} B", "micrograd": theirs, "ratio": ratio})
 
     print(f"Python {sys.version.split()[0]}, medians of {repeat} alternating runs, "
           "gc enabled, garbage reclaimed inside each run\n")
