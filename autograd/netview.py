@@ -16,6 +16,7 @@ as in ``draw_graph(..., module=)``.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -209,7 +210,9 @@ class NeuronView:
                  "delta": s.delta, "dE/db": s.bias_grad if s.bias_grad is not None else math.nan}
                 for s in self.neuron_steps]
 
+    @functools.cached_property
     def data(self) -> dict:
+        """The frames as data (built once: the page, frame_data and the fallback read it)."""
         p = self.p
         steps = [dict(st, cap=c, row=[str(s.number), s.name, _fmt(s.fprime, p),
                                       _fmt(s.upstream, p), _fmt(s.delta, p),

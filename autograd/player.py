@@ -1,11 +1,11 @@
 """The step-through player: one drawing, and the steps as data applied to it.
 
-``page(views, title)`` is a whole offline HTML file; ``fragment(views, trace)``
+``page(views, title)`` is a whole offline HTML file; ``fragment(views)``
 the same player for a Jupyter output, with a static fallback (first and last
 frames and the step table) where scripts do not run (GitHub, nbviewer).
 
 A view is what ``trace.py``/``netview.py`` build: ``.svg()`` (its first frame,
-laid out once) and ``.data()`` (per step: ``set`` = [element id, text, fill],
+laid out once) and ``.data`` (per step: ``set`` = [element id, text, fill],
 ``hot`` = ids to highlight, ``wl`` = [edge id, text] labels to float on edges,
 ``cap`` = caption, ``row`` = table cells). Every text goes into the page as
 JSON inside a ``<script type="application/json">`` with ``<``, ``>`` and ``&``
@@ -38,7 +38,7 @@ def _svg(view, number: int = 0, k: int = 0) -> str:
     """The view's frame ``k`` as inline SVG: hovering a box shows its name."""
     svg = render(view.dot_at(k), "svg").decode()
     svg = svg[svg.find("<svg"):].replace('<g id="graph0"', f'<g id="glp-graph{number}"', 1)
-    names = view.data()["names"]
+    names = view.data["names"]
     lines = []
     for line in svg.splitlines():
         if line.startswith("<!--") and line.endswith("-->"):
@@ -56,14 +56,14 @@ def _svg(view, number: int = 0, k: int = 0) -> str:
 def _data(views, title) -> dict:
     out = []
     for view in views:
-        d = dict(view.data())
+        d = dict(view.data)
         d.pop("exact", None)  # for Python callers; the page shows the formatted texts
         out.append(d)
     return {"title": title, "views": out}
 
 
 def _body(views, svgs) -> str:
-    n = len(views[0].data()["steps"])
+    n = len(views[0].data["steps"])
     on = ' class="on"'
     toggles = "".join(
         f'<button type="button" data-view="{i}"{on if i == 0 else ""}>'
@@ -105,20 +105,20 @@ def page(views, title: str) -> str:
             "document.getElementById('glp-data').textContent), true);\n</script>\n</body></html>\n")
 
 
-def fragment(views, trace, max_static_svg: int = 400_000) -> str:
+def fragment(views, max_static_svg: int = 400_000) -> str:
     """The player as a Jupyter output. What shows before the script runs (or
     where it never runs) is the static fallback: first and last frames, table."""
     svgs = [_svg(v, i) for i, v in enumerate(views)]
     data = _data(views, "")
     first = views[0]
-    last_svg = _svg(first, len(views), k=len(first.data()["steps"]))
+    last_svg = _svg(first, len(views), k=len(first.data["steps"]))
     if len(svgs[0]) + len(last_svg) <= max_static_svg:
         frames = (f"<p><b>{html.escape(first.captions()[0])}</b></p>{svgs[0]}"
                   f"<p><b>after the last step</b></p>{last_svg}")
     else:
         frames = "<p>(the drawing is too large for the static view: run the cell)</p>"
-    rows = first.data()["steps"]
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in first.data()["head"])
+    rows = first.data["steps"]
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in first.data["head"])
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in s["row"]) + "</tr>"
                    for s in rows[:200])
     more = f"<p>({len(rows) - 200} more steps)</p>" if len(rows) > 200 else ""

@@ -17,12 +17,21 @@ page's player, ``frame(k)`` and ``table()`` all read.
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass
 from pathlib import Path
 
 from .engine import Value, _as_data, backward_pass, local_gradients, topological_order
-from .viz import GraphDrawing, _check_module, _fmt, _Scene, _text_width, _write_atomically
+from .viz import (
+    GraphDrawing,
+    _check_module,
+    _fmt,
+    _Scene,
+    _text_width,
+    _write_atomically,
+    node_names,
+)
 
 __all__ = ["backward_trace", "BackwardTrace", "Step"]
 
@@ -100,8 +109,6 @@ class BackwardTrace:
     def names(self) -> dict:
         """Every node's name as drawings and tables show it (``viz.node_names``)."""
         if self._names is None:
-            from .viz import node_names
-
             self._names = node_names(self.order, self.module)
         return self._names
 
@@ -183,7 +190,7 @@ class BackwardTrace:
         """The frames as data, as the player reads them: the first frame's picture
         is drawn once, then each step lists the texts and colours it changes
         (``set``), what it highlights (``hot``), its caption and table row."""
-        return self._view(view, **options).data()
+        return dict(self._view(view, **options).data)
 
     # --- the player ------------------------------------------------------------------
 
@@ -215,7 +222,7 @@ class BackwardTrace:
         from .player import fragment
 
         try:
-            return fragment(self._player_views(), self)
+            return fragment(self._player_views())
         except Exception as e:  # a repr must never raise
             return f"<pre>{html.escape(self.text())}\n({html.escape(str(e))})</pre>"
 
@@ -350,7 +357,7 @@ class ScalarView:
                     labels[el] = text
         return cells, labels
 
-    def dot_at(self, k: int, extra_lines=()) -> str:
+    def dot_at(self, k: int) -> str:
         cells, labels = self.state_at(k)
         order, index = self.trace.order, self.scene.index
         cells = {v: cells[f"v{index[v]}"] for v in order}
@@ -362,7 +369,7 @@ class ScalarView:
             highlight = (s.parent,) if s.node is None else (s.node, s.parent)
             edges = () if s.node is None else ((s.node, s.input_index),)
         return self.scene.dot(cells, labels, highlight=highlight, highlight_edges=edges,
-                              widths=self._widths, extra_lines=extra_lines)
+                              widths=self._widths)
 
     def table(self) -> list[dict]:
         names = self.trace.names
@@ -371,7 +378,9 @@ class ScalarView:
                  "contribution": s.contribution, "before": s.before, "after": s.after}
                 for s in self.trace.steps]
 
+    @functools.cached_property
     def data(self) -> dict:
+        """The frames as data (built once: the page, frame_data and the fallback read it)."""
         p = self.p
         rows = [[str(r["step"]), r["node"], r["input"], _fmt(r["upstream"], p),
                  _fmt(r["local"], p), _fmt(r["contribution"], p), _fmt(r["before"], p),

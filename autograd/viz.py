@@ -412,7 +412,7 @@ class _Scene:
     # --- DOT -------------------------------------------------------------------------
 
     def dot(self, cells: dict, labels: dict, *, highlight=(), highlight_edges=(),
-            widths: dict | None = None, extra_lines=()) -> str:
+            widths: dict | None = None) -> str:
         """DOT text: ``cells[v] = (grad text, fill)``, ``labels[(v, i)]`` the text on
         input ``i`` of ``v``; ``widths`` fixes the size (points) of the grad cells and
         label nodes named in it, so texts can change without moving anything."""
@@ -461,7 +461,6 @@ class _Scene:
             edges += self._collapsed_neuron(path, body, cells)
         lines += _nest_clusters(body)
         lines += edges
-        lines += list(extra_lines)
         if self.show_grad:
             lines.append('  legend [shape=plaintext, label=<<TABLE BORDER="0" CELLSPACING="2">'
                          '<TR><TD BGCOLOR="#7373ff">grad &gt; 0</TD><TD BGCOLOR="#ff7373">grad '

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograd import Value, backward_trace, draw_graph, local_gradients
+from autograd import Value, backward_trace, draw_graph, local_gradients, no_grad
 
 from . import data
 from .modules import ACTIVATIONS, MLP
@@ -135,8 +135,8 @@ def run(args) -> dict:
     # the whole network on the sample it finds hardest: every scalar step and every delta
     loss_fn, prepare = LOSSES[args.loss]
     targets = prepare(y)
-    outputs = [model(row) for row in X.tolist()]
-    per_sample = [loss_fn([o], [t]).data for o, t in zip(outputs, targets)]
+    with no_grad():  # numbers only: no graph per sample
+        per_sample = [loss_fn([model(row)], [t]).data for row, t in zip(X.tolist(), targets)]
     hardest = int(np.argmax(per_sample))
     loss = loss_fn([model(X[hardest].tolist())], [targets[hardest]])
     network = backward_trace(loss, module=model)
