@@ -254,17 +254,15 @@ class ScalarView:
             raise ValueError(f"edge_labels must be 'auto', None, 'flow' or 'local', got "
                              f"{edge_labels!r}")
         self.trace, self.p = trace, precision
-        nodes = len(trace.order) + sum(1 for v in trace.order if not v.is_leaf)
-        if nodes > MAX_LAYOUT_NODES:
+        self.scene = _Scene(trace.root, order=trace.order, rankdir=rankdir,
+                            edge_labels=edge_labels, precision=precision, max_nodes=None,
+                            module=trace.module, names=trace.names)
+        if self.scene.n_nodes > MAX_LAYOUT_NODES:  # the one limit: one layout must finish
             raise ValueError(
-                f"this graph has {nodes} nodes, too many to lay out (more than "
+                f"this graph has {self.scene.n_nodes} nodes, too many to lay out (more than "
                 f"{MAX_LAYOUT_NODES}): step through the network instead, "
                 "backward_trace(loss, module=model, collapse='neuron'), or trace a part of it "
                 "(draw_graph(..., focus=value) shows a part)")
-        self.scene = _Scene(trace.root, order=trace.order, rankdir=rankdir,
-                            edge_labels=edge_labels, precision=precision,
-                            max_nodes=10 * MAX_LAYOUT_NODES, module=trace.module,
-                            names=trace.names)
         self.edge_labels = edge_labels
         self._build()
 

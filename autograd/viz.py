@@ -346,7 +346,8 @@ class _Scene:
         if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision \
                 <= 12:
             raise ValueError(f"precision must be an int from 0 to 12, got {precision!r}")
-        if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        if max_nodes is not None and (isinstance(max_nodes, bool) or
+                                      not isinstance(max_nodes, int) or max_nodes < 1):
             raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
         self.root, self.rankdir, self.show_grad = root, rankdir, show_grad
         self.edge_labels, self.precision = edge_labels, precision
@@ -367,7 +368,7 @@ class _Scene:
         labelled = sum(len(v.parents) for v in self.drawn) if edge_labels else 0
         self.n_nodes = (len(self.drawn) + sum(1 for v in self.drawn if not v.is_leaf)
                         + len(set(self.collapsed.values())) + labelled)
-        if self.n_nodes > max_nodes:
+        if max_nodes is not None and self.n_nodes > max_nodes:
             raise ValueError(
                 f"the drawing would have {self.n_nodes} nodes, more than max_nodes={max_nodes}: "
                 "pass module=model, collapse='neuron' to draw neurons as single nodes, "
@@ -533,7 +534,7 @@ def draw_graph(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
       ``model.named_parameters()``); ``collapse="neuron"`` draws each neuron as
       one node; ``focus=value or [values]`` draws only what those depend on;
     - over ``max_nodes`` drawn nodes it refuses (layout would take long) and
-      says how to shrink the drawing.
+      says how to shrink the drawing; ``max_nodes=None`` draws any size.
     ``grads={value: number or None}`` draws other gradients than ``.grad`` (as
     ``Program.draw`` does). The same graph always gives byte-identical DOT: node
     names come from the topological order, never from ``id()``. (PyTorch users
