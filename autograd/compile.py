@@ -72,7 +72,7 @@ class Plan:
         self.nodes, self.index, self.output_nodes = order, index, outputs
         is_input = set(inputs)
         n = len(order)
-        parents = [[index[p] for p in v._parents] for v in order]
+        parents = [[index[p] for p in v.parents] for v in order]
         variant, needs = [False] * n, [False] * n
         self.params, self.constants = [], []
         for i, v in enumerate(order):
@@ -482,8 +482,10 @@ class Program:
             grad = float(np.sum(G[space][row])) if plan.needs_grad[i] else None
             if i in params:
                 copy = v  # drawn as itself, so module= clusters still find it
-            elif v._parents:
-                copy = engine._node(mean, tuple(copies[p] for p in v._parents), v._op)
+            elif v._op is not None:
+                inputs = [copies[p] for p in v.parents]
+                copy = engine._node(mean, v._op, tuple(inputs)) if v._op.arity == 0 else \
+                    engine._node(mean, v._op, *inputs)
                 copy.label = v.label
             else:
                 copy = Value(mean, label=v.label)

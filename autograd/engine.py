@@ -160,9 +160,9 @@ def _read(v: Value, how: str) -> float:
     t = _modes.tracing if _threads_tracing else None
     if t is None:
         return v._data
-    if v._stamp < t.start and not v._parents:
+    if v._stamp < t.start and v._op is None:
         t.reads[v] = v._stamp  # a parameter's number went into the trace: replay checks it
-    elif v._parents or v in t.placeholders:
+    elif v._op is not None or v in t.placeholders:
         raise TracingError(
             f"while compiling, the code {how} a Value computed from the inputs "
             f"({v._describe()}: that number is only the first sample's). Python branches "
@@ -242,22 +242,21 @@ def _as_data(x, what: str = "Value") -> float:
 _new = object.__new__
 
 
-def _node(data: float, parents: tuple, op: Op) -> Value:
-    """Make the output node of an operation (bypasses ``Value.__init__``'s checks)."""
+def _node(data: float, op: Op, x, y=None) -> Value:
+    """Make the output node of ``op`` on input ``x`` (and ``y``; for an n-ary op ``x``
+    is the tuple of inputs). Bypasses ``Value.__init__``'s checks."""
     node = _new(Value)
     node._data = data
     node.grad = 0.0
     node.label = ""
     node._stamp = _data_version
     if not _threads_without_grad or _modes.grad_enabled:
-        node._parents = parents
-        node._op = op
+        node._op, node._x, node._y = op, x, y
     else:
         if _threads_tracing and _modes.tracing is not None:
             raise TracingError("no_grad() inside a function being compiled: its results would be "
                                "recorded as constants of the first sample. Move it outside.")
-        node._parents = ()
-        node._op = None
+        node._op = node._x = node._y = None
     return node
 
 
@@ -281,7 +280,7 @@ def _binary_method(op: Op, formula: str, reflected: bool = False):
             if other is NotImplemented:
                 return other
         x, y = (other, self) if reflected else (self, other)
-        return _node(forward(x._data, y._data), (x, y), op)
+        return _node(forward(x._data, y._data), op, x, y)
 
     method.__doc__ = f"{formula} (op {op.name!r}), where self is x"
     return method
@@ -305,15 +304,16 @@ class Value:
       ``backward()`` instead of mixing old and new numbers.
     """
 
-    __slots__ = ("_data", "grad", "label", "_parents", "_op", "_stamp")
+    # The inputs live in _x and _y (one or two; an n-ary op keeps its tuple in _x),
+    # not in a tuple per node: a node then costs about 110 bytes, not 150.
+    __slots__ = ("_data", "grad", "label", "_op", "_x", "_y", "_stamp")
     __array_ufunc__ = None  # numpy scalars defer to our reflected operators
 
     def __init__(self, data, label: str = ""):
         self._data = _as_data(data)
         self.grad = 0.0
         self.label = str(label)
-        self._parents = ()
-        self._op = None
+        self._op = self._x = self._y = None
         self._stamp = _data_version
 
     # -- the number, and what made it --------------------------------------------------
@@ -326,7 +326,7 @@ class Value:
     @data.setter
     def data(self, value) -> None:
         global _data_version
-        if self._parents:
+        if self._op is not None:
             raise AttributeError(
                 f"can't assign .data of a computed Value ({self._describe()}): it must stay "
                 "equal to its operation's result. Assign to a leaf (an input or parameter) "
@@ -341,7 +341,12 @@ class Value:
         """The inputs of the operation that made this Value, in order.
 
         PyTorch keeps them in ``grad_fn.next_functions``."""
-        return self._parents
+        op = self._op
+        if op is None:
+            return ()
+        if op.arity == 0:
+            return self._x
+        return (self._x,) if op.arity == 1 else (self._x, self._y)
 
     @property
     def op(self) -> str:
@@ -356,7 +361,7 @@ class Value:
     @property
     def is_leaf(self) -> bool:
         """True for Values made directly by the user (``Tensor.is_leaf``)."""
-        return not self._parents
+        return self._op is None
 
     def detach(self) -> Value:
         """A new leaf with the same number (``Tensor.detach``)."""
@@ -369,7 +374,7 @@ class Value:
 
     # -- applying operations (the methods are made from the table by _binary_method) --
     def _unary(self, op: Op) -> Value:
-        return _node(op.forward(self._data, op.arg), (self,), op)
+        return _node(op.forward(self._data, op.arg), op, self)
 
     __add__, __radd__ = _binary_method(ADD, "x + y"), _binary_method(ADD, "y + x", reflected=True)
     __sub__, __rsub__ = _binary_method(SUB, "x - y"), _binary_method(SUB, "y - x", reflected=True)
@@ -529,26 +534,35 @@ def backward_pass(root: Value, gradient: float = 1.0) -> Iterator[list]:
 
 
 def _propagate(order: list) -> None:
-    """The chain rule, outputs before inputs: parent.grad += upstream * local gradient."""
+    """The chain rule, outputs before inputs: parent.grad += upstream * local gradient.
+
+    Where the local gradient is 1 (``+``, ``sum``, the open side of ``relu``) and
+    the parent has no gradient yet, the parent receives the upstream float itself:
+    the same number, not a copy (a product's terms all share their sum's gradient).
+    """
     for node in reversed(order):
         op = node._op
         if op is None:  # a leaf: nothing to pass on
             continue
         upstream = node.grad
         try:
-            if op.fan_out:
-                for p in node._parents:
-                    p.grad += upstream
+            if op.fan_out:  # + and sum: local gradient 1 to every input
+                for p in (node._x, node._y) if op.arity == 2 else node._x:
+                    p.grad = p.grad + upstream if p.grad else upstream
             elif op.arity == 2:
-                x, y = node._parents
+                x, y = node._x, node._y
                 dx, dy = op.local(x._data, y._data, node._data)
                 x.grad += upstream * dx
                 y.grad += upstream * dy
             elif op.arity == 1:
-                (x,) = node._parents
-                x.grad += upstream * op.local(x._data, node._data, op.arg)
+                x = node._x
+                d = op.local(x._data, node._data, op.arg)
+                if d == 1.0 and not x.grad:
+                    x.grad = upstream
+                else:
+                    x.grad += upstream * d
             else:
-                parents = node._parents
+                parents = node._x
                 for p, d in zip(parents, op.local([p._data for p in parents], node._data)):
                     p.grad += upstream * d
         except (ZeroDivisionError, OverflowError, ValueError) as e:
@@ -572,7 +586,7 @@ def _check_not_stale(order: list) -> None:
             oldest = node._stamp
     if newest_leaf > oldest >= 0:
         for node in order:
-            for parent in node._parents:
+            for parent in node.parents:
                 if parent._stamp > node._stamp:
                     raise StaleGraphError(
                         f"the input {parent._describe()} had its .data assigned after "
@@ -582,7 +596,7 @@ def _check_not_stale(order: list) -> None:
 
 
 def _local_gradient_error(node: Value, error: Exception) -> Exception:
-    inputs = ", ".join(repr(p._data) for p in node._parents)
+    inputs = ", ".join(repr(p._data) for p in node.parents)
     return type(error)(
         f"{node._op.name}: the local gradient is not defined at input(s) {inputs} "
         f"(output {node._data!r}): {error}"
@@ -604,7 +618,7 @@ def _nary(op: Op, values: Iterable, what: str) -> Value:
         data = [v._data for v in values]
     if not values:
         raise ValueError(f"{what}: expected at least one value, got none")
-    return _node(op.forward(data), values, op)
+    return _node(op.forward(data), op, values)
 
 
 def vsum(values: Iterable) -> Value:
@@ -630,7 +644,7 @@ def assign_data(values: list, numbers: list) -> None:
     if len(values) != len(numbers):
         raise ValueError(f"assign_data: {len(values)} values but {len(numbers)} numbers")
     for v in values:
-        if v._parents:
+        if v._op is not None:
             raise AttributeError(f"can't assign .data of a computed Value ({v._describe()})")
     _data_version += 1
     stamp = _data_version
@@ -680,9 +694,10 @@ def _walk(root: Value, prepare_backward: bool = False) -> tuple:
         mark_visited(node)
         push(node)
         push(_FINISH)
+        op = node._op
         if prepare_backward:
             stamp = node._stamp
-            if node._op is None:
+            if op is None:
                 leaves.append(node)
                 earlier.append(node.grad)
                 if stamp > newest_leaf:
@@ -690,9 +705,17 @@ def _walk(root: Value, prepare_backward: bool = False) -> tuple:
             elif stamp < oldest:
                 oldest = stamp
             node.grad = 0.0
-        for parent in node._parents:
-            if parent not in visited:
-                push(parent)
+        if op is None:
+            continue
+        if op.arity == 0:  # n-ary: the inputs are the tuple in _x
+            for parent in node._x:
+                if parent not in visited:
+                    push(parent)
+        else:
+            if node._x not in visited:
+                push(node._x)
+            if op.arity == 2 and node._y not in visited:
+                push(node._y)
     return order, leaves, earlier, newest_leaf > oldest
 
 
@@ -700,7 +723,7 @@ def topological_order(root: Value) -> list:
     """All nodes ``root`` depends on, inputs first and ``root`` last.
 
     Deterministic: the same graph always gives the same order (the walk follows
-    each node's tuple of parents; no sets or ids decide anything).
+    each node's parents in order; no sets or ids decide anything).
     """
     return _walk(root)[0]
 
@@ -718,9 +741,9 @@ def local_gradients(node: Value, create_graph: bool = False) -> tuple:
     if op is None:
         return ()
     if create_graph:
-        args, out = node._parents, node
+        args, out = node.parents, node
     else:
-        args, out = [p._data for p in node._parents], node._data
+        args, out = [p._data for p in node.parents], node._data
     try:
         if op.arity == 2:
             return tuple(op.local(args[0], args[1], out))

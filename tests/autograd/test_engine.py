@@ -1,9 +1,11 @@
 """The engine's behaviour beyond single ops: the classic traps, backward semantics,
 construction, comparisons, no_grad, numerics and error messages."""
 
+import gc
 import math
 import sys
 import threading
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -50,6 +52,45 @@ def test_a_plus_a_has_two_parents_and_gradient_two():
     assert b.parents == (a, a)
     b.backward()
     assert a.grad == 2.0
+
+
+def test_parents_of_each_arity_in_order():
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    assert a.parents == () and a.is_leaf
+    assert a.tanh().parents == (a,)
+    assert (b - a).parents == (b, a)
+    assert Value.sum([c, a, b, a]).parents == (c, a, b, a)
+
+
+def test_a_node_costs_at_most_150_bytes_after_backward():
+    """The memory budget (issue 12): tracemalloc counts allocations, not time, so
+    this is exact on a given Python. A chain of products and relus, as in
+    benchmarks/bench_vs_micrograd.py workload 5b."""
+    w, n = Value(1.0), 20_000
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        y = Value(1.0)
+        for _ in range(n // 2):
+            y = (y * w).relu()
+        y.backward()
+        gc.collect()
+        per_node = (tracemalloc.get_traced_memory()[0] - base) / n
+    finally:
+        tracemalloc.stop()
+    assert w.grad == n // 2 and per_node <= 150, per_node
+
+
+def test_passed_through_gradients_are_right_where_terms_share_one_sum():
+    """+, sum and relu's open side hand the upstream float on as it is: every term
+    still gets its own correct gradient, and later additions don't leak into others."""
+    x, w1, w2 = Value(2.0), Value(3.0), Value(-1.0)
+    s = Value.sum([x * w1, x * w2, x])  # x reached three ways
+    y = s.relu() * 5.0 + s
+    y.backward()
+    assert s.grad == 6.0 and x.grad == 6.0 * (3.0 - 1.0 + 1.0)
+    assert w1.grad == 12.0 and w2.grad == 12.0
 
 
 def test_x_times_x():
