@@ -347,6 +347,12 @@ class Neuron(Module):
         numbers, f = _layer_numbers([self]), self._f
         return lambda x: _float_layer(numbers, f, x)[0]
 
+    def to_torch(self):
+        """``torch.nn.Sequential(Linear(nin, 1), activation)`` in float64 with these
+        numbers (``nn.pytorch.to_torch``; needs ``pip install -e ".[torch]"``)."""
+        from .pytorch import to_torch
+        return to_torch(self)
+
     def __repr__(self) -> str:
         extra = "" if self.b is not None else ", bias=False"
         return f"Neuron({self.nin}, {_activation_name(self.activation)}{extra})"
@@ -392,6 +398,12 @@ class Layer(Module):
 
     def _n_outputs(self) -> int:
         return self.nout
+
+    def to_torch(self):
+        """``torch.nn.Sequential(Linear(nin, nout), activation)`` in float64 with these
+        numbers (``nn.pytorch.to_torch``; needs ``pip install -e ".[torch]"``)."""
+        from .pytorch import to_torch
+        return to_torch(self)
 
     def __repr__(self) -> str:
         extra = "" if self.neurons[0].b is not None else ", bias=False"
@@ -487,6 +499,20 @@ class MLP(Module):
             for neuron, bj in zip(layer.neurons, b):
                 neuron.b.data = bj
         return model
+
+    def to_torch(self):
+        """The equivalent ``torch.nn.Sequential`` of ``Linear`` + activation modules in
+        float64, with copies of these weights (``nn.pytorch.to_torch``; needs
+        ``pip install -e ".[torch]"``)."""
+        from .pytorch import to_torch
+        return to_torch(self)
+
+    @classmethod
+    def from_torch(cls, seq) -> MLP:
+        """An MLP with the weights, biases and activations of a ``torch.nn.Sequential``
+        of ``Linear`` and activation modules (``nn.pytorch.from_torch``)."""
+        from .pytorch import from_torch
+        return from_torch(seq, cls)
 
     def __call__(self, x):
         h = _as_values(x, self.nin, "MLP")
