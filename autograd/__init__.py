@@ -7,11 +7,13 @@
 """
 
 from .compile import Program, compile  # noqa: A004 (as torch.compile)
+from .custom import OpDefinitionError, UserOp, check_op, op
 from .engine import (
     Op,
     StaleGraphError,
     TracingError,
     Value,
+    apply,
     is_grad_enabled,
     local_gradients,
     no_grad,
@@ -33,6 +35,11 @@ __all__ = [
     "GraphvizNotFoundError",
     "draw_graph",
     "Op",
+    "OpDefinitionError",
+    "UserOp",
+    "apply",
+    "check_op",
+    "op",
     "StaleGraphError",
     "TracingError",
     "Program",

@@ -132,9 +132,9 @@ class Plan:
                 key = (level[i], "linear")
             elif op.name in _NARY and op.arity == 0:
                 key = (level[i], op.name, variant[i])
-            else:
-                key = (level[i], op.name, op.arity, op.arg, variant[i],
-                       tuple(variant[p] for p in parents[i]))
+            else:  # (an op defined with autograd.op is told apart by itself, not its name)
+                key = (level[i], op.name if op.__class__ is engine.Op else op, op.arity,
+                       op.arg, variant[i], tuple(variant[p] for p in parents[i]))
             groups.setdefault(key, []).append(i)
         schedule = sorted(groups.values(), key=lambda g: (level[g[0]], g[0]))
 

@@ -53,6 +53,7 @@ from .ops import (  # the operation table
 __all__ = [
     "Value",
     "Op",
+    "apply",
     "StaleGraphError",
     "TracingError",
     "topological_order",
@@ -619,6 +620,30 @@ def _nary(op: Op, values: Iterable, what: str) -> Value:
     if not values:
         raise ValueError(f"{what}: expected at least one value, got none")
     return _node(op.forward(data), op, values)
+
+
+def apply(op: Op, *inputs) -> Value:
+    """``op`` applied to ``inputs`` (Values or numbers) as one recorded node: a
+    built-in from the table or an op made with ``autograd.op``. An n-ary op takes
+    its inputs as one list, or as separate arguments."""
+    if not isinstance(op, Op):
+        raise TypeError(f"apply: expected an op (autograd.op or the table's), got "
+                        f"{type(op).__name__}")
+    if op.arity == 0:
+        values = inputs[0] if len(inputs) == 1 and isinstance(inputs[0], (list, tuple)) \
+            else inputs
+        return _nary(op, values, op.name)
+    if len(inputs) != op.arity:
+        raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(inputs)}")
+    xs = [v if isinstance(v, Value) else Value(_as_data(v, op.name)) for v in inputs]
+    if op.arity == 1:
+        x = xs[0]
+        return _node(op.forward(x._data, op.arg), op, x)
+    x, y = xs
+    return _node(op.forward(x._data, y._data), op, x, y)
+
+
+Value.apply = staticmethod(apply)  # Value.apply(op, *inputs), as Function.apply in torch
 
 
 def vsum(values: Iterable) -> Value:

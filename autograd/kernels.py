@@ -108,12 +108,15 @@ _NARY = ("sum", "max", "min", "logsumexp")
 _LOCAL_CAN_BLOW_UP = {("sqrt", 1), ("**", 1), ("**", 2)}
 
 
-def array_rules(op: engine.Op) -> tuple[Callable, Callable]:
-    """The (forward, local) pair that runs ``op`` over arrays."""
+def array_rules(op: engine.Op) -> tuple[Callable, Callable, str]:
+    """The (forward, local, how) that runs ``op`` over arrays: the table's, or those
+    of an op defined with ``autograd.op`` (``how`` says which, for the summary)."""
+    if hasattr(op, "array_rules"):  # autograd.op: its array rules or np.vectorize
+        return op.array_rules()
     key = (op.name, op.arity)
     if key not in _FORWARD:
         raise NotImplementedError(f"compile: no array rule for op {op.name!r}")
-    return _FORWARD[key], _LOCAL.get(key, op.local)
+    return _FORWARD[key], _LOCAL.get(key, op.local), ""
 
 
 # --- moving rows in and out of the value and gradient arrays ----------------------------
@@ -161,7 +164,7 @@ class _Elementwise:
 
     def __init__(self, op, space, slots, parent_specs, needs):
         self.op, self.space, self.out = op, space, _rows(slots)
-        self.forward_fn, self.local_fn = array_rules(op)
+        self.forward_fn, self.local_fn, self.how = array_rules(op)
         self.parents = [(s, _rows(idx)) for s, idx in parent_specs]
         self.scatters = [_ScatterAdd(idx) if need else None
                          for (_, idx), need in zip(parent_specs, needs)]
@@ -170,7 +173,8 @@ class _Elementwise:
 
     def __repr__(self) -> str:
         name = self.op.name if self.op.arg is None else f"{self.op.name} {self.op.arg:g}"
-        return f"{name} of {_count(self.out)}"
+        how = f" ({self.how})" if self.how else ""
+        return f"{name} of {_count(self.out)}{how}"
 
     def _inputs(self, S):
         return [S[s][rows] for s, rows in self.parents]
@@ -303,6 +307,10 @@ class _Segments:
                 need = pos[needs[pos]]
                 scatter = _ScatterAdd(slots_[need]) if len(need) else None
                 self.parts.append((s, pos, _rows(slots_[pos]), need, scatter))
+        if op.name not in ("max", "min", "logsumexp"):
+            raise NotImplementedError(
+                f"compile: the n-ary op {op.name!r} has no batched form (only sum, max, min "
+                "and logsumexp do); write it from unary/binary ops, or run it eagerly")
         self.reduce = {"max": np.maximum, "min": np.minimum, "logsumexp": np.maximum}[op.name]
 
     def __repr__(self) -> str:

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from autograd import TracingError, Value, compile, no_grad  # noqa: A004
+from autograd.custom import UserOp, user_op
 from autograd.viz import _write_atomically
 
 from . import init as initializers
@@ -49,15 +50,29 @@ FILE_VERSION = 1
 
 def activation_function(activation) -> Callable[[Value], Value] | None:
     """The function for an activation name in ``ACTIVATIONS`` (``None`` for
-    ``"linear"``), or the callable Value -> Value itself."""
+    ``"linear"``) or of a unary op defined with ``autograd.op``, or the callable
+    Value -> Value itself."""
     if callable(activation):
         return activation
     if isinstance(activation, str) and activation in ACTIVATIONS:
         return ACTIVATIONS[activation]
+    defined = user_op(activation) if isinstance(activation, str) else None
+    if defined is not None and defined.arity == 1:
+        return defined
     raise ValueError(
-        f"unknown activation {activation!r}; expected one of {', '.join(ACTIVATIONS)} "
-        "or a callable Value -> Value"
+        f"unknown activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}, "
+        "the name of a unary op defined with autograd.op (run its definition before "
+        "loading a model that uses it), or a callable Value -> Value"
     )
+
+
+def _named(activation):
+    """A unary op defined with ``autograd.op`` is kept by its name, so a model that
+    uses it can be saved (and loaded where the op is defined again)."""
+    if isinstance(activation, UserOp) and user_op(activation.name) is activation \
+            and activation.arity == 1:
+        return activation.name
+    return activation
 
 
 def _activation_name(activation) -> str:
@@ -284,7 +299,7 @@ class Neuron(Module):
     def __init__(self, nin: int, activation="relu", init="auto", bias: bool = True, rng=None,
                  _weights=None):
         self.nin = _count(nin, "Neuron: nin (the number of inputs)")
-        self.activation = activation
+        self.activation = activation = _named(activation)
         self._f = activation_function(activation)
         if _weights is None:
             _weights = _initial_weights(init, activation, self.nin, 1, _rng(rng))[0]
@@ -345,7 +360,7 @@ class Layer(Module):
                  rng=None, _weights=None):
         self.nin = _count(nin, "Layer: nin (the number of inputs)")
         self.nout = _count(nout, "Layer: nout (the number of neurons)")
-        self.activation = activation
+        self.activation = activation = _named(activation)
         activation_function(activation)  # fail here, once, on an unknown name
         if _weights is None:
             _weights = _initial_weights(init, activation, self.nin, self.nout, _rng(rng))

@@ -102,3 +102,14 @@ def test_readme_compile_example_trains_on_digits():
         exec(compile(code, "README.md", "exec"), {})
     accuracy = float(out.getvalue().split()[-1])
     assert accuracy >= 0.95
+
+
+def test_readme_own_op_example_prints_what_its_comments_say():
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    code = next(b for b in blocks if "@autograd.op" in b)
+    shown = [line.split("#", 1)[1].strip() for line in code.splitlines()
+             if line.startswith("print(")]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec"), {})
+    assert out.getvalue().splitlines() == shown

@@ -1,0 +1,314 @@
+"""Your own operations: a forward function and its local gradient(s), checked.
+
+``@op`` turns a forward function on floats and a local-gradient rule into an
+operation that behaves like a built-in: ``backward()``, ``grad(create_graph=True)``
+(when the rule uses Value-friendly arithmetic), ``draw_graph`` (its name on the op
+node), ``backward_trace``, ``autograd.compile`` and saving a model that uses it as
+an activation (by name). PyTorch calls this ``torch.autograd.Function`` (with
+``forward`` and ``backward``); JAX ``custom_vjp``::
+
+    @autograd.op(local=lambda x, out: out + (1 - out) / (1 + math.exp(x)))  # d out/dx
+    def swish(x):
+        return x / (1 + math.exp(-x))
+
+    y = swish(Value(0.5))        # a Value whose op is 'swish'
+    autograd.check_op(swish)     # the rule against central differences
+
+The rule's signature follows the op's arity (the number of inputs of ``forward``):
+
+- unary ``forward(x)``: ``local(x, out) -> d``
+- binary ``forward(x, y)``: ``local(x, y, out) -> (dx, dy)``
+- n-ary (``arity="n"``) ``forward(xs)`` on a list: ``local(xs, out) -> [d0, d1, ...]``
+
+The built-in table (``ops.py``) is made of the same ``Op`` objects, and
+``Value.apply(op, *inputs)`` applies either kind.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from . import ops
+from .engine import Value, apply, no_grad
+from .functional import GradcheckError
+
+__all__ = ["op", "UserOp", "OpDefinitionError", "check_op", "user_op"]
+
+# Every built-in op's name: a user op may not take one (drawings, compile and saved
+# models find an op by its name).
+BUILTIN_NAMES = frozenset(o.name for o in vars(ops).values() if isinstance(o, ops.Op))
+_USER_OPS: dict[str, UserOp] = {}
+
+
+class OpDefinitionError(TypeError):
+    """A user op's forward or rule returned the wrong thing (not a number, or the
+    wrong number of local gradients)."""
+
+
+def _real(x, name: str, what: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        if type(x).__module__ == "numpy" and getattr(x, "shape", None) == () and \
+                x.dtype.kind in "biuf":
+            return float(x)
+        raise OpDefinitionError(f"op {name!r}: {what} must return a real number, got "
+                                f"{type(x).__name__}: {x!r:.60}")
+    return float(x)
+
+
+def _gradient(d, name: str, floats: bool):
+    """One local gradient: a number during backward(), a Value or number with
+    create_graph=True."""
+    if not floats and isinstance(d, Value):
+        return d
+    return _real(d, name, "local")
+
+
+class UserOp(ops.Op):
+    """An operation defined with ``autograd.op``; calling it applies it to Values or
+    numbers (``swish(x)`` is ``Value.apply(swish, x)``)."""
+
+    __slots__ = ("user_forward", "user_local", "array_forward", "array_local")
+
+    def __init__(self, name, arity, forward, local, array_forward=None, array_local=None):
+        self.user_forward, self.user_local = forward, local
+        self.array_forward, self.array_local = array_forward, array_local
+        checked_forward, checked_local = _checked_rules(name, arity, forward, local)
+        super().__init__(name, arity, checked_forward, checked_local)
+
+    @property
+    def __name__(self) -> str:  # noqa: A003 - as a function's, for activations and reprs
+        return self.name
+
+    def __call__(self, *inputs) -> Value:
+        return apply(self, *inputs)
+
+    def __repr__(self) -> str:
+        return f"UserOp({self.name!r}, arity={'n' if self.arity == 0 else self.arity})"
+
+    def array_rules(self) -> tuple[Callable, Callable, str]:
+        """(forward, local, how) over (k, B) arrays for ``autograd.compile``: the
+        array rules given to ``op``, else ``np.vectorize`` of the float rules."""
+        how = []
+        if self.array_forward is not None:
+            f = self.array_forward
+            forward = (lambda x, a: f(x)) if self.arity == 1 else f
+        else:
+            vf = np.vectorize(self.user_forward, otypes=[float])
+            forward = (lambda x, a: vf(x)) if self.arity == 1 else vf
+            how.append("forward")
+        if self.array_local is not None:
+            g = self.array_local
+            local = (lambda x, out, a: g(x, out)) if self.arity == 1 else g
+        else:
+            if self.arity == 1:
+                vg = np.vectorize(lambda x, out: self.local(x, out, None), otypes=[float])
+                local = lambda x, out, a: vg(x, out)  # noqa: E731
+            else:
+                local = np.vectorize(lambda x, y, out: tuple(self.local(x, y, out)),
+                                     otypes=[float, float])
+            how.append("local gradient")
+        note = f"np.vectorize of the float {' and '.join(how)}" if how else "array rules"
+        return forward, local, note
+
+
+def _checked_rules(name: str, arity: int, forward: Callable, local: Callable):
+    """The engine-facing forward and local of a user op: the table's signatures,
+    with the result checked (a number; one local gradient per input)."""
+
+    def run_forward(*args):
+        try:
+            out = forward(*args)
+        except (ValueError, ZeroDivisionError, OverflowError) as e:
+            shown = ", ".join(repr(a) for a in args)
+            raise type(e)(f"{name}: forward is not defined at input(s) {shown}: {e}") from e
+        return _real(out, name, "forward")
+
+    def count(ds, n: int, floats: bool):
+        if isinstance(ds, (str, bytes)) or not isinstance(ds, Sequence):
+            raise OpDefinitionError(f"op {name!r}: local must return {n} local gradients "
+                                    f"(one per input) as a tuple or list, got "
+                                    f"{type(ds).__name__}: {ds!r:.60}")
+        if len(ds) != n:
+            raise OpDefinitionError(f"op {name!r}: local returned {len(ds)} local gradient(s) "
+                                    f"for {n} input(s)")
+        return tuple(_gradient(d, name, floats) for d in ds)
+
+    if arity == 1:
+        def f1(x, arg):
+            return run_forward(x)
+
+        def l1(x, out, arg):
+            d = local(x, out)
+            if isinstance(d, (tuple, list)):
+                raise OpDefinitionError(f"op {name!r}: a unary op's local returns one local "
+                                        f"gradient, got a {type(d).__name__} of {len(d)}")
+            return _gradient(d, name, not isinstance(x, Value))
+        return f1, l1
+    if arity == 2:
+        def l2(x, y, out):
+            return count(local(x, y, out), 2, not isinstance(x, Value))
+        return run_forward, l2
+
+    def fn(xs):
+        return run_forward(list(xs))
+
+    def ln(xs, out):
+        floats = not any(isinstance(x, Value) for x in xs)
+        return count(local(list(xs), out), len(xs), floats)
+    return fn, ln
+
+
+def _arity_of(forward: Callable, arity) -> int:
+    if arity is not None:
+        if arity in ("n", 0):
+            return 0
+        if arity in (1, 2) and not isinstance(arity, bool):
+            return arity
+        raise ValueError(f"op: arity must be 1, 2 or 'n', got {arity!r}")
+    try:
+        params = list(inspect.signature(forward).parameters.values())
+    except (TypeError, ValueError):
+        return 1  # a builtin such as math.erf: one input
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                  and p.default is p.empty]
+    if any(p.kind == p.VAR_POSITIONAL for p in params) or len(positional) not in (1, 2):
+        raise ValueError(f"op: forward takes {len(positional)} input(s); an op has 1 or 2, or "
+                         "give arity='n' for forward(xs) on a list")
+    return len(positional)
+
+
+def op(fn: Callable | str | None = None, /, *, forward: Callable | None = None,
+       local: Callable | None = None, name: str | None = None, arity=None,
+       array_forward: Callable | None = None, array_local: Callable | None = None):
+    """Define an operation from its forward function and local gradient(s).
+
+    ``@op(local=rule)`` on the forward function, or ``op("name", forward=f,
+    local=rule)``. ``forward`` runs on floats; ``local`` gets the inputs and the
+    output (floats in ``backward()``, Values with ``grad(create_graph=True)``) and
+    returns ``d out / d input`` for each input (see the module docstring for the
+    signatures). ``array_forward``/``array_local`` are optional numpy versions
+    that ``autograd.compile`` runs over whole batches (without them it runs
+    ``np.vectorize`` of the float rules, and ``plan.summary()`` says so).
+    Defining an op again under the same name replaces it; a built-in's name is
+    refused. (PyTorch: ``torch.autograd.Function``.)
+    """
+    if isinstance(fn, str):  # op("name", forward=..., local=...)
+        if name is not None:
+            raise TypeError("op: the name was given twice")
+        name, fn = fn, None
+    if fn is not None and forward is not None:
+        raise TypeError("op: the forward function was given twice")
+    forward = fn if forward is None else forward
+    if forward is None:  # @op(local=...): the decorated function is the forward
+        def decorate(f):
+            return op(f, local=local, name=name, arity=arity, array_forward=array_forward,
+                      array_local=array_local)
+        return decorate
+    if not callable(forward):
+        raise TypeError(f"op: forward must be a function, got {type(forward).__name__}")
+    if local is None or not callable(local):
+        raise TypeError("op: local must be the local-gradient rule, a function "
+                        f"(x, out) -> d out/dx; got {type(local).__name__}")
+    for what, f in (("array_forward", array_forward), ("array_local", array_local)):
+        if f is not None and not callable(f):
+            raise TypeError(f"op: {what} must be a function, got {type(f).__name__}")
+    name = getattr(forward, "__name__", None) if name is None else name
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"op: the name must be an identifier such as 'swish', got {name!r}")
+    if name in BUILTIN_NAMES:
+        raise ValueError(f"op: {name!r} is a built-in op (Value.{name}); give yours another "
+                         f"name, e.g. 'my_{name}'")
+    defined = UserOp(name, _arity_of(forward, arity), forward, local, array_forward,
+                     array_local)
+    _USER_OPS[name] = defined
+    return defined
+
+
+def user_op(name: str) -> UserOp | None:
+    """The op defined under ``name`` with ``autograd.op`` (None if there is none)."""
+    return _USER_OPS.get(name)
+
+
+# --- checking a rule ------------------------------------------------------------------
+
+_POINTS_1 = (-2.3, -1.1, -0.45, 0.35, 0.8, 1.7, 2.9)
+_POINTS_2 = ((0.7, 1.3), (-1.2, 0.6), (2.1, -0.8), (-0.55, -1.9), (1.6, 2.4))
+_POINTS_N = ((0.3, -1.2, 0.8), (1.5, 0.2, -0.4, 2.2), (-0.7, -2.1))
+
+
+def check_op(user: ops.Op, points=None, *, eps: float = 1e-6, atol: float = 1e-6,
+             rtol: float = 1e-4, raise_exception: bool = True) -> bool:
+    """Test an op's local-gradient rule against central differences of its forward.
+
+    At each sample point (``points``: numbers for a unary op, tuples for others;
+    by default a spread of values) where the forward is defined and smooth (the
+    left and right slopes agree: no kink), compare the rule's ``d out / d x_i``
+    with ``(f(x + eps) - f(x - eps)) / (2 eps)``. Returns True when all agree;
+    otherwise raises ``GradcheckError`` listing, per input, the analytic and
+    numeric values where they differ (or returns False with
+    ``raise_exception=False``). (PyTorch: ``torch.autograd.gradcheck`` on a Function.)
+    """
+    if not isinstance(user, ops.Op):
+        raise TypeError(f"check_op expects an op (made with autograd.op), got "
+                        f"{type(user).__name__}")
+    for what, x in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if isinstance(x, bool) or not isinstance(x, numbers.Real) or not x >= 0 or \
+                (what == "eps" and x == 0):
+            raise ValueError(f"check_op: {what} must be a number > 0, got {x!r}")
+    if points is None:
+        points = {1: _POINTS_1, 2: _POINTS_2, 0: _POINTS_N}[user.arity]
+    points = [(p,) if isinstance(p, numbers.Real) else tuple(p) for p in points]
+    for p in points:
+        if user.arity and len(p) != user.arity:
+            raise ValueError(f"check_op: {user.name!r} takes {user.arity} input(s); the point "
+                             f"{p!r} has {len(p)}")
+
+    def f(xs):
+        with no_grad():
+            return (apply(user, list(xs)) if user.arity == 0 else apply(user, *xs)).data
+
+    rows, checked = [], 0
+    for p in points:
+        xs = [float(x) for x in p]
+        try:
+            f(xs)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            continue  # outside the op's domain
+        leaves = [Value(x) for x in xs]
+        out = apply(user, leaves) if user.arity == 0 else apply(user, *leaves)
+        out.backward()
+        for i, x in enumerate(xs):
+            plus, minus = list(xs), list(xs)
+            plus[i], minus[i] = x + eps, x - eps
+            try:
+                fp, fm, f0 = f(plus), f(minus), f(xs)
+            except (ValueError, ZeroDivisionError, OverflowError):
+                continue
+            numeric = (fp - fm) / (2 * eps)
+            one_sided = ((fp - f0) / eps, (f0 - fm) / eps)
+            if abs(one_sided[0] - one_sided[1]) > 1e-3 * (1 + abs(numeric)):
+                continue  # a kink: no derivative to compare with
+            checked += 1
+            analytic = leaves[i].grad
+            error = abs(analytic - numeric)
+            if not (error <= atol + rtol * abs(numeric)) or math.isnan(error):
+                rows.append((p, i, analytic, numeric, error))
+    if checked == 0:
+        raise ValueError(f"check_op: {user.name!r} is not defined (or not smooth) at any "
+                         "sample point; pass points=[...] inside its domain")
+    if not rows:
+        return True
+    if not raise_exception:
+        return False
+    lines = [f"check_op({user.name!r}): the local gradient differs from central differences "
+             f"at {len(rows)} of {checked} checks (eps={eps}, atol={atol}, rtol={rtol}):",
+             f"{'at':>22} {'input':>6} {'analytic':>14} {'numeric':>14} {'error':>10}"]
+    for p, i, a, n, e in rows:
+        where = ", ".join(f"{x:g}" for x in p)
+        lines.append(f"{'(' + where + ')':>22} {i:>6} {a:>14.8g} {n:>14.8g} {e:>10.2e}")
+    raise GradcheckError("\n".join(lines))
