@@ -119,10 +119,11 @@ def _tol(tol, who: str) -> float:
     return _args.real(tol, f"{who}: tol", above=0)
 
 
-def _not_done(answer, name: str, who: str, how: str) -> None:
+def _not_done(answer, who: str, what: str) -> None:
     """Raise NotDoneYet if ``answer`` (or anything in it) is the placeholder ``...``."""
     if answer is TODO or (isinstance(answer, (list, tuple)) and any(a is TODO for a in answer)):
-        raise NotDoneYet(f"{who}: not done yet: {name} is still the placeholder `...`. {how}")
+        raise NotDoneYet(f"{who}: not done yet: {what} is still the placeholder `...` "
+                         "(write it in your cell above, run that cell, then this one)")
 
 
 def _answer_number(x, name: str) -> float:
@@ -289,7 +290,9 @@ def check_local_gradient(op: str, rule: Callable, tol: float = DEFAULT_TOL) -> P
     if name not in _BUILTIN:
         raise ValueError(f"{who}: unknown op {op!r}; expected one of {', '.join(_BUILTIN)} "
                          "(or + - * / **)")
-    _not_done(rule, "rule", who, "Write the rule as a function in the cell above.")
+    form = "def rule(x): return d out/dx" if len(_BUILTIN[name][1][0]) == 1 \
+        else "def rule(x, y): return (d out/dx, d out/dy)"
+    _not_done(rule, who, f"your local-gradient rule for {name} ({form})")
     if not callable(rule):
         raise TypeError(f"{who}: rule must be a function, got {type(rule).__name__}: "
                         f"{rule!r:.40}")
@@ -301,7 +304,7 @@ def check_local_gradient(op: str, rule: Callable, tol: float = DEFAULT_TOL) -> P
     answers, expected = [], []
     for p in points:
         got = rule(*p)
-        _not_done(got, "what the rule returns", who, "Write the rule in the cell above.")
+        _not_done(got, who, f"what your rule for {name} returns")
         if arity == 1:
             got = (_answer_number(got, f"{who}: what rule({_g(p[0])}) returns"),)
         else:
@@ -488,7 +491,7 @@ def check_deltas(model, x, target, layer: int, deltas, loss="half_squared_error"
     loss_fn, loss_name = _loss_function(loss, who)
     tol = _tol(tol, who)
     neurons = model.layers[layer].neurons
-    _not_done(deltas, "deltas", who, f"Compute the {len(neurons)} deltas of layer {layer}.")
+    _not_done(deltas, who, f"your list of the {len(neurons)} δ of layer {layer}")
     got = _numbers(deltas, f"{who}: deltas", len(neurons))
 
     out = model([Value(v) for v in xs])
@@ -574,9 +577,9 @@ def check_sgd_step(params, grads, new_params, *, lr: float, momentum: float = 0.
     if gamma > 0 and new_velocity is None:
         raise ValueError(f"{who}: with momentum, give new_velocity too (v after the step)")
     tol = _tol(tol, who)
-    _not_done(new_params, "new_params", who, "Compute θ after the step.")
     if gamma > 0:
-        _not_done(new_velocity, "new_velocity", who, "Compute v after the step.")
+        _not_done(new_velocity, who, "your new velocity v (new_velocity)")
+    _not_done(new_params, who, "your new parameters θ (new_params)")
     got_theta = _numbers(new_params, f"{who}: new_params", n)
     got_v = _numbers(new_velocity, f"{who}: new_velocity", n) if gamma > 0 else None
 
@@ -648,9 +651,9 @@ def check_cross_entropy(logits, target, loss, gradient, tol: float = DEFAULT_TOL
         if sorted(t) != [0.0] * (k - 1) + [1.0]:
             raise ValueError(f"{who}: target must be a class index or a one-hot list, got {t}")
     tol = _tol(tol, who)
-    _not_done(loss, "loss", who, "Compute the loss −log p_target.")
+    _not_done(loss, who, "your loss E = −log p_target")
     got_loss = _answer_number(loss, f"{who}: loss")
-    _not_done(gradient, "gradient", who, "Compute ∂E/∂z for every logit.")
+    _not_done(gradient, who, "your gradient ∂E/∂z (one number per logit)")
     got_grad = _numbers(gradient, f"{who}: gradient", k)
 
     zs = [Value(v) for v in z]
@@ -696,28 +699,40 @@ def _swish_prime(x):
     return s + x * s * (1 - s)
 
 
-# name: (forward, derivative, formula, sample points away from kinks)
+_POINTS = (-2.5, -0.8, 0.3, 1.2, 3.0)  # away from 0, where elu and softsign have kinks
+
+# name: (forward, derivative, formula, ((a wrong derivative, what it means), ...))
 REFERENCE_OPS = {
-    "swish": (_swish, _swish_prime, "swish(x) = x σ(x), swish'(x) = σ(x) + x σ(x)(1 − σ(x))",
-              (-2.5, -0.8, 0.3, 1.2, 3.0)),
+    "swish": (_swish, _swish_prime, "swish(x) = x σ(x), swish'(x) = σ(x) + x σ(x)(1 − σ(x))", (
+        (_sigmoid, "Yours is σ(x): swish = x · σ(x) is a product, so by the product rule "
+                   "swish' = σ(x) + x σ'(x)"),
+        (lambda x: x * _sigmoid(x) * (1 - _sigmoid(x)),
+         "Yours is x σ'(x) only: the product rule adds σ(x) · 1"),
+    )),
     "softsign": (lambda x: x / (1 + abs(x)), lambda x: 1 / (1 + abs(x)) ** 2,
-                 "softsign(x) = x / (1 + |x|), softsign'(x) = 1 / (1 + |x|)²",
-                 (-2.5, -0.8, 0.3, 1.2, 3.0)),
+                 "softsign(x) = x / (1 + |x|), softsign'(x) = 1 / (1 + |x|)²", (
+        (lambda x: 1 / (1 + abs(x)), "The square is missing: 1 / (1 + |x|)²"),
+    )),
     "elu": (lambda x: x if x > 0 else math.expm1(x), lambda x: 1.0 if x > 0 else math.exp(x),
-            "elu(x) = x for x > 0, e^x − 1 otherwise; elu'(x) = 1 for x > 0, e^x otherwise",
-            (-2.5, -0.8, 0.3, 1.2, 3.0)),
+            "elu(x) = x for x > 0, e^x − 1 otherwise; elu'(x) = 1 for x > 0, e^x otherwise", (
+        (lambda x: 1.0 if x > 0 else math.expm1(x),
+         "For x < 0 the derivative of e^x − 1 is e^x (the −1 is a constant)"),
+    )),
 }
 
 
 def check_custom_op(op, reference: str | tuple = "swish", tol: float = DEFAULT_TOL) -> Passed:
-    """Check an op made with ``autograd.op`` against a reference: first
-    ``autograd.check_op(op)`` (its local gradient against central differences of
-    its own forward), then its forward value and local gradient against the
-    reference formulas at a few points. The message says which part is wrong:
-    the forward function or the local gradient. ``reference`` is a name in
-    ``REFERENCE_OPS`` (``"swish"``, ``"softsign"``, ``"elu"``) or a pair of
-    functions ``(forward, derivative)`` on floats."""
+    """Check a unary op made with ``autograd.op`` against a reference and say which
+    part is wrong, the forward function or the local gradient: first its forward
+    against the reference formula at a few points; then ``autograd.check_op(op)``
+    (its local gradient against central differences of its own forward); then its
+    local gradient against the reference derivative. ``reference`` is a name in
+    ``REFERENCE_OPS`` (``"swish"``, ``"softsign"``, ``"elu"``; the op itself may be
+    called anything not built in, e.g. ``my_softsign``) or a pair of functions
+    ``(forward, derivative)`` on floats. (PyTorch: ``gradcheck`` on a
+    ``torch.autograd.Function``.)"""
     import autograd
+    from autograd.ops import Op
 
     who = "check_custom_op"
     if isinstance(reference, str):
@@ -725,49 +740,56 @@ def check_custom_op(op, reference: str | tuple = "swish", tol: float = DEFAULT_T
             raise ValueError(f"{who}: unknown reference {reference!r}; expected one of "
                              f"{', '.join(REFERENCE_OPS)} or a pair (forward, derivative)")
         name = reference
-        forward, derivative, formula, points = REFERENCE_OPS[reference]
+        forward, derivative, formula, mistakes = REFERENCE_OPS[reference]
     elif (isinstance(reference, tuple) and len(reference) == 2
           and all(callable(f) for f in reference)):
-        name, (forward, derivative) = "your op", reference
-        formula, points = "the reference", (-2.5, -0.8, 0.3, 1.2, 3.0)
+        (forward, derivative), formula, mistakes = reference, "", ()
+        name = None
     else:
-        raise TypeError(f"{who}: reference must be an op name or a pair of functions "
-                        f"(forward, derivative), got {reference!r:.60}")
-    _not_done(op, "op", who, "Define the op with autograd.op in the cell above.")
-    if not callable(op):
+        raise TypeError(f"{who}: reference must be an op name ({', '.join(REFERENCE_OPS)}) "
+                        f"or a pair of functions (forward, derivative), got {reference!r:.60}")
+    _not_done(op, who, "your op (define it with @autograd.op(local=...))")
+    if not isinstance(op, Op):
+        made = " (a plain function: decorate it with @autograd.op(local=...))" \
+            if callable(op) else ""
         raise TypeError(f"{who}: op must be an op made with autograd.op, got "
-                        f"{type(op).__name__}: {op!r:.40}")
+                        f"{type(op).__name__}{made}")
+    if op.arity != 1:
+        raise ValueError(f"{who}: op must be unary (one input x), {op.name!r} takes "
+                         f"{'n' if op.arity == 0 else op.arity}")
     tol = _tol(tol, who)
+    name = name or op.name
+    formula = formula or f"{name}: the reference forward and derivative"
 
-    outs = []
-    for x in points:
-        out = op(Value(x))
-        if not isinstance(out, Value) or out.is_leaf:
-            raise TypeError(f"{who}: op(Value({x})) must return a recorded Value (an op made "
-                            f"with autograd.op), got {type(out).__name__}: {out!r:.40}")
-        outs.append(out)
-    for x, out in zip(points, outs):
+    outs = [op(Value(x)) for x in _POINTS]
+    for x, out in zip(_POINTS, outs):
         if not _close(out.data, forward(x), tol):
-            raise WrongAnswer(f"{name}: the forward function", f"at x = {_g(x)}", forward(x),
-                              out.data, f"{formula}. Fix the forward first: the local gradient "
-                              "is checked against it.")
+            raise WrongAnswer(f"{op.name}: the forward function", f"at x = {_g(x)}",
+                              forward(x), out.data, f"{formula}. Fix the forward first; the "
+                              "local gradient is checked against it next.")
+    local = [local_gradients(out)[0] for out in outs]
+    wrong = [i for i, x in enumerate(_POINTS) if not _close(local[i], derivative(x), tol)]
     try:
-        autograd.check_op(op)
+        autograd.check_op(op, points=_POINTS)
+        numeric = "autograd.check_op passes"
     except autograd.GradcheckError as e:
-        x = next(x for x in points if not _close(local_gradients(outs[points.index(x)])[0],
-                                                 derivative(x), tol))
-        out = outs[points.index(x)]
-        raise WrongAnswer(f"{name}: the local gradient", f"at x = {_g(x)} (the forward is "
-                          "right)", derivative(x), local_gradients(out)[0],
-                          f"{formula}. autograd.check_op compared your local gradient with "
-                          f"central differences of your forward:\n{e}") from None
-    for x, out in zip(points, outs):
-        d = local_gradients(out)[0]
-        if not _close(d, derivative(x), tol):
-            raise WrongAnswer(f"{name}: the local gradient", f"at x = {_g(x)} (the forward is "
-                              "right)", derivative(x), d, formula + ".")
-    return _passed(f"{name}: forward and local gradient right at x = "
-                   f"{', '.join(_g(x) for x in points)}, and autograd.check_op passes")
+        numeric = f"autograd.check_op compared it with central differences of your forward:\n{e}"
+        if not wrong:  # right at the reference points, wrong where check_op looked
+            raise WrongAnswer(f"{op.name}: the local gradient", "near the sample points (the "
+                              "forward is right)", "the numeric slope (in the table)",
+                              "your local gradient (in the table)", numeric) from None
+    if wrong:
+        i = wrong[0]
+        hint = formula + "."
+        for mistake, meaning in mistakes:
+            if _matches_everywhere(mistake, [(x,) for x in _POINTS], [(d,) for d in local], tol):
+                hint += " " + meaning + "."
+                break
+        raise WrongAnswer(f"{op.name}: the local gradient",
+                          f"at x = {_g(_POINTS[i])} (the forward is right)",
+                          derivative(_POINTS[i]), local[i], f"{hint}\n{numeric}")
+    return _passed(f"{op.name}: forward and local gradient right at x = "
+                   f"{', '.join(_g(x) for x in _POINTS)}; {numeric}")
 
 
 # --- the student version of a notebook ---------------------------------------------------------
