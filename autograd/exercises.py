@@ -8,6 +8,8 @@ version's placeholder ``...`` raises ``NotDoneYet``. Both are ``AssertionError``
 (a failed check, as in nbgrader's autograded cells and ``torch.autograd.gradcheck``)
 and show in Jupyter as their message alone, without a traceback. Bad arguments
 (wrong types, wrong lengths) raise ``TypeError``/``ValueError`` naming the argument.
+Numbers agree when they differ by at most ``tol`` (1e-6; 1e-9 for an SGD step)
+times max(1, |expected|).
 
 =================================================  ==========================================
 ``check_local_gradient("tanh", rule)``             a built-in op's local gradient
@@ -795,7 +797,8 @@ def check_custom_op(op, reference: str | tuple = "swish", tol: float = DEFAULT_T
 # --- the student version of a notebook ---------------------------------------------------------
 
 SOLUTION_MARK = "# SOLUTION"
-_TARGET = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+_MARK = re.compile(r"\s*# SOLUTION\s*(:|$)")  # "# SOLUTION: names" (not "# SOLUTIONS ...")
+_TARGET = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")  # a name or name.attribute
 
 
 def _source(cell) -> str:
@@ -808,7 +811,7 @@ def _solution_answers(cell, index: int) -> list[str] | None:
     if cell.get("cell_type") != "code":
         return None
     lines = [ln for ln in _source(cell).splitlines() if ln.strip()]
-    if not lines or not lines[0].lstrip().startswith(SOLUTION_MARK):
+    if not lines or not _MARK.match(lines[0]):
         return None
     rest = lines[0].lstrip()[len(SOLUTION_MARK):].strip()
     names = [n.strip() for n in rest[1:].split(",")] if rest.startswith(":") else []

@@ -596,6 +596,43 @@ def test_strip_bad_input_gives_a_clear_error(tmp_path, capsys, content, words):
     assert "error:" in err and words in err and not out.exists()
 
 
+def test_strip_solutions_marks_and_placeholders():
+    def cell(source, kind="code"):
+        extra = {"outputs": [{"output_type": "stream", "name": "stdout", "text": "42"}],
+                 "execution_count": 3} if kind == "code" else {}
+        return {"cell_type": kind, "metadata": {}, "source": source, **extra}
+
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        cell("\n# SOLUTION: rule, L.grad\ndef rule(x):\n    return 2 * x\nL.grad = 1.0"),
+        cell(["# SOLUTIONS are discussed below\n", "x = 1"]),  # not the mark
+        cell("# SOLUTION: rule", kind="markdown"),  # only code cells hold solutions
+        cell("exercises.check_local_gradient('exp', rule)"),
+    ]}
+    student, count = exercises.strip_solutions(nb)
+    assert count == 1 and nb["cells"][0]["outputs"]  # the input dict is not changed
+    first = "".join(student["cells"][0]["source"])
+    assert first.startswith("# your code here") and first.endswith("rule = ...\nL.grad = ...")
+    assert "return 2 * x" not in first
+    assert student["cells"][1]["source"] == nb["cells"][1]["source"]
+    assert student["cells"][2] == nb["cells"][2]
+    assert all(c["outputs"] == [] and c["execution_count"] is None
+               for c in student["cells"] if c["cell_type"] == "code")
+    namespace = {"L": Value(1.0) * 2}  # made by an earlier cell, as in the notebook
+    exec(first, namespace)  # the placeholder runs: no NameError before the check
+    assert namespace["rule"] is exercises.TODO and namespace["L"].grad is exercises.TODO
+    with pytest.raises(ValueError, match="cell 0 .* does not name its answers"):
+        exercises.strip_solutions({**nb, "cells": [cell("# SOLUTION: 2x\nx = 1")]})
+    with pytest.raises(ValueError, match="not a Jupyter notebook"):
+        exercises.strip_solutions({"nbformat": 3, "cells": []})
+
+
+def test_strip_warns_when_there_is_nothing_to_strip(tmp_path, capsys):
+    src = tmp_path / "plain.ipynb"
+    src.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}))
+    assert exercises.main(["--strip", str(src), "-o", str(tmp_path / "out.ipynb")]) == 0
+    assert "no solution cells" in capsys.readouterr().err
+
+
 def test_strip_output_folder_must_exist(tmp_path, capsys):
     assert exercises.main(["--strip", str(NOTEBOOK), "-o", str(tmp_path / "no" / "x.ipynb")]) == 1
     assert "no such folder" in capsys.readouterr().err
