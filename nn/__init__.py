@@ -24,3 +24,12 @@ __all__ = [
     "init", "l2_penalty", "load", "log_softmax", "losses", "max_margin", "mse", "optim",
     "softmax",
 ]
+
+
+def __getattr__(name):
+    """``nn.plot`` is imported on first use, so ``import nn`` needs no matplotlib."""
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
