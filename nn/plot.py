@@ -272,10 +272,21 @@ def _check_history(history, who: str, needs: str = "loss"):
     return history
 
 
+def _log_scale_if_wide(ax, values) -> bool:
+    """A log y axis when every finite value is > 0 and they span more than 10x."""
+    values = np.asarray(values, dtype=float)
+    finite = values[np.isfinite(values)]
+    wide = bool(len(finite)) and finite.min() > 0 and finite.max() > 10 * finite.min()
+    if wide:
+        ax.set_yscale("log")
+    return wide
+
+
 def loss_curves(history, ax=None, *, label: str | None = None):
     """The training loss per epoch (the mean over that epoch's batches, as ``fit``
     computed it while training) and, when ``fit`` had ``validation=``, the
-    validation loss after each epoch. Log scale when every loss is > 0. ``label``
+    validation loss after each epoch. Log scale when the losses are > 0 and span
+    more than 10x. ``label``
     prefixes the legend entries (several runs on one Axes). Returns the Axes
     (Keras: plotting ``history.history["loss"]``)."""
     who = "loss_curves"
@@ -290,10 +301,7 @@ def loss_curves(history, ax=None, *, label: str | None = None):
     if history.val_loss:
         ax.plot(np.arange(1, len(history.val_loss) + 1), history.val_loss, "--",
                 label=f"{prefix}validation")
-    values = np.array([v for line in ax.get_lines() for v in line.get_ydata()], dtype=float)
-    finite = values[np.isfinite(values)]
-    if len(finite) and finite.min() > 0:
-        ax.set_yscale("log")
+    _log_scale_if_wide(ax, [v for line in ax.get_lines() for v in line.get_ydata()])
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax.legend(fontsize=8)
@@ -303,8 +311,8 @@ def loss_curves(history, ax=None, *, label: str | None = None):
 def gradient_norms(history, ax=None):
     """Each layer's gradient norm per epoch (``fit(..., record_grad_norms=True)``:
     the mean over the epoch's batches of ||dJ/dθ|| over that layer's parameters),
-    log scale: layers near the input far below those near the output is the
-    vanishing gradient. Returns the Axes."""
+    on a log scale when they span more than 10x. Layers near the input far below
+    those near the output: the vanishing gradient. Returns the Axes."""
     who = "gradient_norms"
     _matplotlib()
     _check_history(history, who, "grad_norms")
@@ -319,8 +327,7 @@ def gradient_norms(history, ax=None):
     for i in range(n_layers):
         name = f"layer {i + 1}" + (" (output)" if i == n_layers - 1 else "")
         ax.plot(epochs, norms[:, i], color=cmap(i / max(n_layers - 1, 1)), label=name)
-    if np.all(norms[np.isfinite(norms)] > 0):
-        ax.set_yscale("log")
+    _log_scale_if_wide(ax, norms.ravel())
     ax.set_xlabel("epoch")
     ax.set_ylabel("gradient norm")
     ax.legend(fontsize=7, ncol=2 if n_layers > 4 else 1)
@@ -464,8 +471,6 @@ def training_animation(model, history, X, y, path=None, features=None, *,
     boundary_ax, loss_ax = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
     loss = np.asarray(history.loss, dtype=float)
     epochs = np.arange(1, len(loss) + 1)
-    finite = loss[np.isfinite(loss)]
-    log = len(finite) and finite.min() > 0
 
     def draw(k):
         epoch, xs, ys, Z, acc = frames[k]
@@ -478,8 +483,7 @@ def training_animation(model, history, X, y, path=None, features=None, *,
         loss_ax.plot(epochs[:epoch], loss[:epoch], color="tab:blue", label="train loss")
         if epoch:
             loss_ax.plot(epoch, loss[epoch - 1], "o", color="tab:blue")
-        if log:
-            loss_ax.set_yscale("log")
+        _log_scale_if_wide(loss_ax, loss)
         loss_ax.set_xlabel("epoch")
         loss_ax.set_ylabel("loss (mean over the epoch's batches)")
         loss_ax.set_title(f"loss {loss[epoch - 1]:.4g}" if epoch else "before training",
