@@ -25,15 +25,15 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from autograd import _args, compile  # noqa: A004
+from autograd.viz import _write_atomically  # the one atomic writer: temp file, os.replace
 
 __all__ = ["boundary_grid", "decision_boundary", "loss_curves", "neuron_maps",
-           "gradient_norms", "training_animation"]
+           "gradient_norms", "training_animation", "save"]
 
 _INSTALL = ('nn.plot draws with matplotlib: pip install -e ".[plot]" from a gradlab '
             "checkout (or pip install matplotlib)")
@@ -225,9 +225,9 @@ def decision_boundary(model, X, y, ax=None, *, X_test=None, y_test=None, feature
 
 
 def _title(title, facts, n_train, n_test) -> str:
-    line = f"train accuracy {facts[0]:.2f} ({n_train} points)"
+    line = f"train accuracy {facts[0]:.2f} (n={n_train})"
     if n_test is not None:
-        line += f", test accuracy {facts[1]:.2f} ({n_test} points)"
+        line += f", test accuracy {facts[1]:.2f} (n={n_test})"
     return line if not title else f"{title}\n{line}"
 
 
@@ -371,7 +371,7 @@ def neuron_maps(model, X, y=None, features=None, resolution: int = 40, fig=None)
     drawn on top (coloured by ``y`` when given). Computed by one compiled pass
     over the ``resolution`` x ``resolution`` grid. Returns the Figure."""
     who = "neuron_maps"
-    mpl = _matplotlib()
+    _matplotlib()
     _check_model(model, who)
     layers = _hidden_layers(model, who)
     X = _check_points(X, who)
@@ -379,7 +379,9 @@ def neuron_maps(model, X, y=None, features=None, resolution: int = 40, fig=None)
         y = _check_labels(y, len(X), who)
     features = _check_features(features, who)
     resolution = _args.integer(resolution, f"{who}: resolution", minimum=2)
-    if fig is not None and not isinstance(fig, mpl.figure.Figure):
+    from matplotlib.figure import Figure
+
+    if fig is not None and not isinstance(fig, Figure):
         raise TypeError(f"{who}: fig must be a matplotlib Figure (or None for a new one), got "
                         f"{type(fig).__name__}")
     lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
@@ -467,7 +469,7 @@ def training_animation(model, history, X, y, path=None, features=None, *,
     from matplotlib.animation import FuncAnimation
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(9, 4))
+    fig = Figure(figsize=(9, 4), dpi=80)
     boundary_ax, loss_ax = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
     loss = np.asarray(history.loss, dtype=float)
     epochs = np.arange(1, len(loss) + 1)
@@ -486,8 +488,8 @@ def training_animation(model, history, X, y, path=None, features=None, *,
         _log_scale_if_wide(loss_ax, loss)
         loss_ax.set_xlabel("epoch")
         loss_ax.set_ylabel("loss (mean over the epoch's batches)")
-        loss_ax.set_title(f"loss {loss[epoch - 1]:.4g}" if epoch else "before training",
-                          fontsize=10)
+        loss_ax.set_title(f"epoch {epoch}: loss {loss[epoch - 1]:.4g}" if epoch
+                          else "before training", fontsize=10)
         fig.tight_layout()
         return []
 
@@ -498,14 +500,14 @@ def training_animation(model, history, X, y, path=None, features=None, *,
             "<title>gradlab: training, frame by frame</title></head>\n<body>\n"
             f"{body}\n</body></html>\n")
     if path is not None:
-        _write_atomically(Path(path), html)
+        _write_atomically(Path(path), html.encode("utf-8"))
     return html
 
 
 # to_jshtml's buttons are Font Awesome icons from a CDN: offline they would be blank
-_ICONS = {"fa-minus": "\u2212", "fa-fast-backward": "\u23ee", "fa-step-backward": "|\u25c0",
+_ICONS = {"fa-minus": "\u2212", "fa-fast-backward": "|\u25c0\u25c0", "fa-step-backward": "|\u25c0",
           "fa-play fa-flip-horizontal": "\u25c0", "fa-pause": "\u275a\u275a",
-          "fa-play": "\u25b6", "fa-step-forward": "\u25b6|", "fa-fast-forward": "\u23ed",
+          "fa-play": "\u25b6", "fa-step-forward": "\u25b6|", "fa-fast-forward": "\u25b6\u25b6|",
           "fa-plus": "+"}
 
 
@@ -523,15 +525,26 @@ def _offline(html: str) -> str:
     return html
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write a temp file beside ``path``, then rename it over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def save(figure, path, dpi: int = 110) -> Path:
+    """``figure.savefig(path)`` (a Figure, or an Axes' figure), written atomically:
+    a temp file beside ``path``, then renamed over it. The format is the suffix's
+    (.png, .svg, .pdf). Returns the path."""
+    from io import BytesIO
 
+    _matplotlib()
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    if isinstance(figure, Axes):
+        figure = figure.figure
+    if not isinstance(figure, Figure):
+        raise TypeError(f"save: figure must be a matplotlib Figure or Axes, got "
+                        f"{type(figure).__name__}")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"save: path must be a file path (str or Path), got {type(path).__name__}")
+    dpi = _args.integer(dpi, "save: dpi", minimum=1)
+    path = Path(path)
+    buffer = BytesIO()
+    figure.savefig(buffer, format=path.suffix[1:] or "png", dpi=dpi)
+    _write_atomically(path, buffer.getvalue())
+    return path

@@ -150,7 +150,7 @@ def test_the_title_states_the_drawn_models_accuracy(trained):
     train, test = (float(v) for v in re.findall(r"accuracy (\d\.\d\d)", title))
     assert train == round(eager_accuracy(model, X, y), 2)
     assert test == round(eager_accuracy(model, Xv, yv), 2)
-    assert title.startswith("moons\n") and "(60 points)" in title and "(30 points)" in title
+    assert title.startswith("moons\n") and "(n=60)" in title and "(n=30)" in title
     # the running mean fit recorded is another number: the title is not that
     assert round(history.accuracy[-1], 2) != train
 
