@@ -16,13 +16,14 @@ from .losses import (
 )
 from .modules import MLP, Layer, Module, Neuron, load
 from .optim import SGD, Adam
+from .playground import Playground, playground
 from .train import History, fit
 
 __all__ = [
     "MLP", "Adam", "Adaline", "History", "Layer", "Module", "Neuron", "Perceptron", "SGD",
     "binary_cross_entropy", "cross_entropy", "data", "fit", "half_squared_error", "hinge",
     "init", "l2_penalty", "load", "log_softmax", "losses", "max_margin", "mse", "optim",
-    "softmax",
+    "softmax", "Playground", "playground",
 ]
 
 
