@@ -23,6 +23,7 @@ TensorFlow Playground's neuron pictures.)
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 from pathlib import Path
@@ -273,12 +274,24 @@ def _check_history(history, who: str, needs: str = "loss"):
 
 
 def _log_scale_if_wide(ax, values) -> bool:
-    """A log y axis when every finite value is > 0 and they span more than 10x."""
+    """A log y axis when every finite value is > 0 and they span more than 10x; the
+    y limits from the finite values (set here: matplotlib's own margins overflow on
+    a diverging run's 1e300 losses). Non-finite values are not drawn."""
     values = np.asarray(values, dtype=float)
     finite = values[np.isfinite(values)]
-    wide = bool(len(finite)) and finite.min() > 0 and finite.max() > 10 * finite.min()
-    if wide:
+    if not len(finite):
+        return False
+    lo, hi = float(finite.min()), float(finite.max())
+    wide = lo > 0 and hi > 10 * lo
+    if wide:  # limits first (autoscale off), then the scale: no margins computed past 1e308
+        lo10, hi10 = math.log10(lo), math.log10(hi)
+        pad = 0.05 * (hi10 - lo10)
+        # losses past 1e250 leave the chart: matplotlib's log ticks overflow for views to 1e280
+        ax.set_ylim(10 ** (lo10 - pad), 10 ** min(hi10 + pad, 250.0))
         ax.set_yscale("log")
+    elif hi > lo:
+        pad = 0.1 * (hi / 2 - lo / 2)  # 5% of the span, halved first: no overflow
+        ax.set_ylim(max(lo - pad, -1.7e308), min(hi + pad, 1.7e308))
     return wide
 
 

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -194,6 +195,18 @@ def test_loss_curves_without_validation_draw_one_line():
     history = fit(MLP(2, [3, 1], rng=0), X, y, epochs=2, progress=False)
     ax = nn.plot.loss_curves(history, label="lr 0.1")
     assert len(ax.get_lines()) == 1 and ax.get_lines()[0].get_label() == "lr 0.1: train"
+
+
+def test_a_diverging_run_draws_without_overflow(tmp_path):
+    """A loss that grows to 1e300 and then inf (lr too large): drawn as recorded, the
+    inf left out, and the figure renders (matplotlib's own margins overflowed)."""
+    history = nn.History(loss=[10.0 ** (20 * k) for k in range(16)] + [float("inf")])
+    ax = nn.plot.loss_curves(history)
+    assert list(ax.get_lines()[0].get_ydata()) == history.loss
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nn.plot.save(ax, tmp_path / "diverging.png")
+    assert ax.get_yscale() == "log" and ax.get_ylim()[0] < 1.0
 
 
 def test_gradient_norms_are_the_historys_per_layer_norms(trained):
