@@ -503,8 +503,12 @@ def training_animation(model, history, X, y, path=None, features=None, *,
         loss_ax.set_ylabel("loss (mean over the epoch's batches)")
         loss_ax.set_title(f"epoch {epoch}: loss {loss[epoch - 1]:.4g}" if epoch
                           else "before training", fontsize=10)
-        fig.tight_layout()
+        if not laid_out:  # one layout for every frame: nothing jumps, and half the time
+            fig.tight_layout()
+            laid_out.append(True)
         return []
+
+    laid_out = []
 
     animation = FuncAnimation(fig, draw, frames=len(frames), interval=400, blit=False)
     with mpl.rc_context({"animation.embed_limit": 200.0}):
