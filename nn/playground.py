@@ -364,11 +364,9 @@ class Playground:
             rebuild = set()
             if changed & _DATA_KNOBS:
                 rebuild.add("data")
-            if changed & (_NETWORK_KNOBS | {"seed"}):
-                rebuild.add("network")
+            if changed & (_NETWORK_KNOBS | _DATA_KNOBS):
+                rebuild.add("network")  # new data or network: new weights from the seed
             state = self._build(new, rebuild=rebuild, old=self._s)
-            if not rebuild and "optimizer" not in changed and self._epoch is not None:
-                pass  # lr, l2, batch size: the epoch under way goes on
             self._install(new, state, keep_history=not rebuild)
             if not rebuild:
                 self._order = None if "batch_size" in changed else self._order

@@ -38,6 +38,12 @@ def test_knobs_rebuild_the_network_and_keep_or_restart_history():
     assert pg.model.nin == 4 and [la.nout for la in pg.model.layers] == [3, 1]
     assert pg.model.layers[0].activation == "relu" and pg.history.epochs == 0
     assert pg.transform(np.array([[2.0, -3.0]])).tolist() == [[2.0, -3.0, 4.0, 9.0]]
+    pg.play(epochs=1)
+    pg.set(data="xor")                            # a data knob: new points and new weights
+    fresh = small(data="xor", features=["x1", "x2", "x1^2", "x2^2"], layers=[3],
+                  activation="relu")
+    assert pg.model.state_dict() == fresh.model.state_dict() and pg.history.epochs == 0
+    assert np.array_equal(pg.X_train, fresh.X_train)
 
 
 @pytest.mark.parametrize("knob, value, error, words", [
