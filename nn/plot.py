@@ -426,7 +426,8 @@ def neuron_maps(model, X, y=None, features=None, resolution: int = 40, fig=None)
             ax.scatter(X[:, 0], X[:, 1], s=4, c="k" if y is None else np.where(y == 1, "w", "k"),
                        edgecolors="k", linewidths=0.3)
             ax.set_title(f"L{row}N{j}", fontsize=7, pad=2)
-            ax.set_xlabel(f"{lo_z:.2g} .. {hi_z:.2g}", fontsize=6, labelpad=1)
+            ax.set_xlabel("0 everywhere (dead)" if lo_z == hi_z == 0 else
+                          f"{lo_z:.2g} .. {hi_z:.2g}", fontsize=6, labelpad=1)
         axes[row, 0].set_ylabel(f"layer {row + 1}", fontsize=8)
         start += widths[row]
     fig.suptitle("each hidden neuron's output over the plane (red > 0, white 0, blue < 0)"
