@@ -869,6 +869,12 @@ def _draw_deltas(ax, pg, selected) -> None:
         return
     names = [n for n, _, _ in _neuron_names(pg.model)]
     flat = np.concatenate(deltas)
+    if not np.any(flat):
+        ax.text(0.5, 0.5, "every δ is 0 on this batch: the loss of each of its\npoints is "
+                "flat there (max_margin: past the margin)", ha="center", va="center",
+                fontsize=8, transform=ax.transAxes)
+        ax.set_axis_off()
+        return
     colours = [_HOT if selected == (i, j) else (_POSITIVE if d >= 0 else _NEGATIVE)
                for (_, i, j), d in zip(_neuron_names(pg.model), flat)]
     ax.bar(range(len(flat)), np.abs(flat), color=colours)
@@ -902,12 +908,14 @@ def _static_figure(pg, neuron=None, edges="weights"):
         ax.set_title("loss: train (over the epoch's batches), test", fontsize=9)
     else:
         ax.text(0.5, 0.5, "no epoch yet", ha="center", transform=ax.transAxes)
+        ax.set_axis_off()
     ax = fig.add_subplot(grid[1, 1])
     if pg.history.grad_norms:
         plot.gradient_norms(pg.history, ax)
         ax.set_title("gradient norm per layer (mean over each epoch's batches)", fontsize=9)
     else:
         ax.text(0.5, 0.5, "no epoch yet", ha="center", transform=ax.transAxes)
+        ax.set_axis_off()
     _draw_deltas(fig.add_subplot(grid[1, 2]), pg, neuron)
     fig.suptitle(f"{pg!r}".replace(": epoch", "\nepoch"), fontsize=9)
     return fig
