@@ -28,8 +28,8 @@ _OP_SYMBOLS = {"*": "×", "/": "÷", "neg": "−x", "sum": "Σ", "**": "^", "-":
 _INSTALL_HELP = (
     "no Graphviz renderer found: install the Graphviz programs (Debian/Ubuntu: "
     "'apt-get install graphviz', macOS: 'brew install graphviz', conda: 'conda install "
-    "graphviz') or the in-process renderer with 'pip install pygraphviz' "
-    "(pip install \"gradlab[viz]\"); the DOT text is still available as .source"
+    "graphviz') or the in-process renderer with 'pip install pygraphviz'; the DOT "
+    "text is still available as .source"
 )
 
 

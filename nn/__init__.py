@@ -16,11 +16,21 @@ from .losses import (
 )
 from .modules import MLP, Layer, Module, Neuron, load
 from .optim import SGD, Adam
+from .playground import Playground, playground
 from .train import History, fit
 
 __all__ = [
     "MLP", "Adam", "Adaline", "History", "Layer", "Module", "Neuron", "Perceptron", "SGD",
     "binary_cross_entropy", "cross_entropy", "data", "fit", "half_squared_error", "hinge",
     "init", "l2_penalty", "load", "log_softmax", "losses", "max_margin", "mse", "optim",
-    "softmax",
+    "softmax", "Playground", "playground",
 ]
+
+
+def __getattr__(name):
+    """``nn.plot`` is imported on first use, so ``import nn`` needs no matplotlib."""
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

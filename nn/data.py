@@ -143,14 +143,14 @@ def regression_1d(n: int = 50, noise: float = 0.1, seed: int = 0, fn=np.sin):
 
 def load_digits(classes=None):
     """The 8x8 handwritten digits that ship inside scikit-learn (1797 images, no
-    download; ``pip install "gradlab[digits]"``): X (n, 64) with pixels scaled from
+    download; ``pip install -e ".[digits]"`` in a checkout): X (n, 64) with pixels scaled from
     0..16 to [0, 1], y (n,) the digit. ``classes=(0, 1, 2)`` keeps those digits and
     relabels them 0, 1, 2 in that order (the lectures' 64-2-3 network)."""
     try:
         from sklearn.datasets import load_digits as sklearn_digits
     except ImportError:
-        raise ImportError('nn.data.load_digits needs scikit-learn: pip install "gradlab[digits]" '
-                          "(or pip install scikit-learn)") from None
+        raise ImportError('nn.data.load_digits needs scikit-learn: pip install -e ".[digits]" '
+                          "from a gradlab checkout (or pip install scikit-learn)") from None
     bunch = sklearn_digits()
     X, y = bunch.data.astype(float) / 16.0, bunch.target.astype(int)
     if X.shape[1] != 64 or not np.all((0 <= X) & (X <= 1)):

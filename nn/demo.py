@@ -3,15 +3,18 @@
     gradlab-demo                      # or: python -m nn.demo
     gradlab-demo --data spirals --hidden 16 16 --activation tanh --epochs 200
 
-writes to ./gradlab-out/: the decision boundary and the loss curve (PNG), the
-graph of one live neuron after backward (SVG), its backward pass step by step, and
-the whole network's backward pass on one sample with the lecture's deltas (HTML).
+writes to ./gradlab-out/: the decision boundary and the loss curve (PNG), a movie of
+training (the boundary and the loss, epoch by epoch: training.html), the graph of one
+live neuron after backward (SVG), its backward pass step by step, and the whole
+network's backward pass on one sample with the lecture's deltas (HTML); then prints
+one line: the final loss, train and test accuracy, and the files written.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import webbrowser
 from pathlib import Path
@@ -23,50 +26,99 @@ from autograd import Value, backward_trace, draw_graph, local_gradients, no_grad
 from . import data
 from .modules import ACTIVATIONS, MLP
 from .optim import SGD, Adam
-from .train import LOSSES, fit
+from .train import LOSSES, accuracy, fit
+
+
+def _integer(minimum: int):
+    """An argparse ``type=`` for an int >= ``minimum`` (argparse names the option:
+    "argument --epochs: must be >= 1, got 0")."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an int, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+    parse.__name__ = "int"
+    return parse
+
+
+def _real(minimum: float | None = None, above: float | None = None):
+    """An argparse ``type=`` for a finite number (>= ``minimum`` or > ``above``)."""
+    rule = "a finite number" + ("" if minimum is None else f" >= {minimum:g}") \
+        + ("" if above is None else f" > {above:g}")
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {rule}, got {text!r}") from None
+        if not math.isfinite(value) or (minimum is not None and value < minimum) \
+                or (above is not None and value <= above):
+            raise argparse.ArgumentTypeError(f"must be {rule}, got {value}")
+        return value
+    parse.__name__ = "float"
+    return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line (no usage block): the option, the rule
+    and the value that broke it."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gradlab-demo", description=__doc__.split("\n\n")[0])
-    p.add_argument("--data", choices=sorted(data.DATASETS), default="moons")
-    p.add_argument("--samples", type=int, default=100, help="number of points (default 100)")
-    p.add_argument("--noise", type=float, default=None, help="noise of the data set")
-    p.add_argument("--hidden", type=int, nargs="+", default=[16, 16], metavar="N",
-                   help="hidden layer sizes (default 16 16)")
+    p = _Parser(
+        prog="gradlab-demo", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        epilog="example: gradlab-demo --data spirals --loss cross_entropy --hidden 16 16 "
+               "--activation tanh --epochs 200")
+    p.add_argument("--data", choices=sorted(data.DATASETS), default="moons",
+                   help="the 2-D data set (nn.data)")
+    p.add_argument("--samples", type=_integer(4), default=100,
+                   help="number of training points; a test set of as many is drawn with "
+                        "seed + 1")
+    p.add_argument("--noise", type=_real(minimum=0), default=None,
+                   help="noise of the data set (default: %(default)s, each data set's own)")
+    p.add_argument("--hidden", type=_integer(1), nargs="+", default=[16, 16],
+                   metavar="N", help="hidden layer sizes")
     p.add_argument("--activation", choices=[a for a in ACTIVATIONS if a != "linear"],
-                   default="relu")
+                   default="relu", help="activation of the hidden layers")
     p.add_argument("--loss", choices=["max_margin", "bce", "mse", "cross_entropy", "hinge"],
-                   default="max_margin")
-    p.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], default="momentum")
-    p.add_argument("--lr", type=float, default=0.1)
-    p.add_argument("--l2", type=float, default=1e-4)
-    p.add_argument("--epochs", type=int, default=60)
-    p.add_argument("--seed", type=int, default=0)
+                   default="max_margin", help="training loss (cross_entropy or hinge for "
+                   "more than 2 classes)")
+    p.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], default="momentum",
+                   help="sgd, SGD with momentum 0.9, or Adam")
+    p.add_argument("--lr", type=_real(above=0), default=0.1, help="learning rate")
+    p.add_argument("--l2", type=_real(minimum=0), default=1e-4,
+                   help="L2 penalty on the weights (added to the training loss)")
+    p.add_argument("--epochs", type=_integer(1), default=60,
+                   help="passes over the training points")
+    p.add_argument("--frames", type=_integer(2), default=16,
+                   help="frames of training.html (at most --epochs)")
+    p.add_argument("--seed", type=_integer(0), default=0,
+                   help="seed of the data, the initial weights and the shuffling")
     p.add_argument("--out", type=Path, default=Path("gradlab-out"), help="output directory")
     p.add_argument("--open", action="store_true", help="open the step-through in a browser")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 
-def run(args) -> dict:
+def run(args) -> tuple[dict, dict]:
     """Train and write the pictures; returns the paths written and a summary."""
     try:
-        import matplotlib
+        from . import plot
+        plot._matplotlib()
     except ImportError:
-        raise OSError("the demo draws with matplotlib: pip install 'gradlab[plot]'") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+        raise OSError('the demo draws with matplotlib: pip install -e ".[plot]" from a '
+                      "gradlab checkout") from None
+    from matplotlib.figure import Figure
 
-    checks = [("--epochs", args.epochs, args.epochs >= 1, ">= 1"),
-              ("--samples", args.samples, args.samples >= 4, ">= 4"),
-              ("--lr", args.lr, math.isfinite(args.lr) and args.lr > 0, "a finite number > 0"),
-              ("--l2", args.l2, math.isfinite(args.l2) and args.l2 >= 0, "a finite number >= 0")]
-    for option, value, ok, rule in checks:  # the first that fails, by name
-        if not ok:
-            raise ValueError(f"{option} must be {rule}, got {value}")
-    if any(h < 1 for h in args.hidden):
-        raise ValueError(f"--hidden sizes must be >= 1, got {args.hidden}")
     X, y = data.make(args.data, n=args.samples, noise=args.noise, seed=args.seed)
+    X_test, y_test = data.make(args.data, n=args.samples, noise=args.noise, seed=args.seed + 1)
     n_classes = int(y.max()) + 1
     multi = args.loss in ("cross_entropy", "hinge")
     if n_classes > 2 and not multi:
@@ -79,38 +131,37 @@ def run(args) -> dict:
                  "momentum": lambda: SGD(params, lr=args.lr, momentum=0.9),
                  "adam": lambda: Adam(params, lr=args.lr)}[args.optimizer]()
     history = fit(model, X, y, loss=args.loss, optimizer=optimizer, epochs=args.epochs,
-                  l2=args.l2, seed=args.seed, progress=not args.quiet)
+                  l2=args.l2, seed=args.seed, progress=not args.quiet,
+                  validation=(X_test, y_test), snapshots=min(args.frames, args.epochs)
+                  if args.epochs >= 2 else None)
     args.out.mkdir(parents=True, exist_ok=True)
     paths = {}
-
-    # decision boundary
-    lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
-    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 70), np.linspace(lo[1], hi[1], 70))
-    scores = model.predict(np.c_[gx.ravel(), gy.ravel()])
-    zone = np.argmax(scores, axis=1) if multi else (scores > (0.5 if args.loss == "mse" else 0))
-    fig, ax = plt.subplots(figsize=(5, 4.5))
-    ax.contourf(gx, gy, zone.reshape(gx.shape), alpha=0.3, cmap="coolwarm", levels=n_classes - 1
-                if n_classes > 2 else 1)
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=22)
-    accuracy = history.accuracy[-1]
+    threshold = 0.5 if args.loss == "mse" else 0.0  # mse fits the 0/1 labels themselves
     sizes = [2, *args.hidden, n_classes if multi else 1]
-    ax.set_title(f"{args.data}: MLP {sizes}, {args.activation}, "
-                 f"train accuracy {accuracy:.2f}" if accuracy is not None else args.data)
-    fig.tight_layout()
-    paths["decision boundary"] = args.out / "decision_boundary.png"
-    fig.savefig(paths["decision boundary"], dpi=110)
-    plt.close(fig)
 
-    # loss curve
-    fig, ax = plt.subplots(figsize=(5, 3.2))
-    ax.plot(range(1, history.epochs + 1), history.loss)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(f"{args.loss} loss (+ L2)")
-    ax.set_yscale("log")
+    # decision boundary: the title is the drawn model's accuracy, computed from it now
+    fig = Figure(figsize=(5, 4.5))
+    ax = plot.decision_boundary(model, X, y, fig.add_subplot(), X_test=X_test, y_test=y_test,
+                                threshold=threshold,
+                                title=f"{args.data}: MLP {sizes}, {args.activation}")
     fig.tight_layout()
-    paths["loss curve"] = args.out / "loss_curve.png"
-    fig.savefig(paths["loss curve"], dpi=110)
-    plt.close(fig)
+    paths["decision boundary"] = plot.save(fig, args.out / "decision_boundary.png")
+
+    # loss curve: train (with L2, the mean over each epoch's batches) and test
+    fig = Figure(figsize=(5, 3.2))
+    ax = plot.loss_curves(history, fig.add_subplot())
+    ax.get_lines()[1].set_label("test (after each epoch)")
+    ax.get_lines()[0].set_label("train (+ L2, mean over the epoch)")
+    ax.legend(fontsize=8)
+    ax.set_ylabel(f"{args.loss} loss")
+    fig.tight_layout()
+    paths["loss curve"] = plot.save(fig, args.out / "loss_curve.png")
+
+    # the movie: the boundary and the loss at evenly spaced epochs
+    if history.snapshots:
+        paths["training movie"] = args.out / "training.html"
+        plot.training_animation(model, history, X, y, path=paths["training movie"],
+                                threshold=threshold)
 
     # one live neuron of the first layer on one sample, after backward
     neuron_index, sample, why = _showcase_neuron(model, X)
@@ -145,7 +196,10 @@ def run(args) -> dict:
         title=f"MLP {sizes} on sample {hardest} (its {args.loss} loss "
               f"{loss.data:.4g}, without L2): every scalar step, and the deltas")
     model.zero_grad()
-    summary = {"accuracy": accuracy, "showcase": why,
+    summary = {"model": model, "loss": history.loss[-1],
+               "train accuracy": accuracy(model.predict(X), y, args.loss),
+               "test accuracy": accuracy(model.predict(X_test), y_test, args.loss),
+               "showcase": why,
                "network": f"sample {hardest}, loss {loss.data:.4g}"
                + ("" if loss.data else ": every sample is beyond the margin, so every gradient "
                   "is 0 (train fewer --epochs to see them flow)")}
@@ -170,6 +224,14 @@ def _showcase_neuron(model, X) -> tuple[int, int, str]:
                   "neuron picture shows gradient 0")
 
 
+def _summary_line(summary: dict, paths: dict, out: Path) -> str:
+    """One line: the final loss, the model's train and test accuracy now, the files."""
+    acc = lambda a: "n/a" if a is None else f"{a:.2f}"
+    return (f"final loss {summary['loss']:.4g} (train, + L2), train accuracy "
+            f"{acc(summary['train accuracy'])}, test accuracy {acc(summary['test accuracy'])}; "
+            f"wrote {len(paths)} files to {out}{os.sep}")
+
+
 def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -182,6 +244,7 @@ def main(argv=None) -> int:
         print(f"  {what:24} {path}")
     print(f"showcase: {summary['showcase']}")
     print(f"network step-through: {summary['network']}")
+    print(_summary_line(summary, paths, args.out))
     if args.open:
         webbrowser.open(paths["backward step-through"].resolve().as_uri())
     return 0

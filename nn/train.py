@@ -47,6 +47,7 @@ class History:
     val_loss: list = field(default_factory=list)
     val_accuracy: list = field(default_factory=list)
     grad_norms: list = field(default_factory=list)  # per epoch: one norm per layer
+    snapshots: list = field(default_factory=list)  # fit(snapshots=k): (epoch, state_dict)
 
     @property
     def epochs(self) -> int:
@@ -109,7 +110,7 @@ def _traceable_targets(model, x0, targets, loss_name: str) -> np.ndarray:
 def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epochs: int = 100,
         batch_size: int | None = None, schedule=None, l2: float = 0.0, shuffle: bool = True,
         seed: int = 0, progress: bool = True, record_grad_norms: bool = False,
-        validation=None, compiled: bool = False) -> History:
+        validation=None, compiled: bool = False, snapshots: int | None = None) -> History:
     """Train ``model`` on (X, y) with minibatch gradient descent.
 
     ``loss`` is a name in ``LOSSES`` (targets are converted for it: 0/1 labels
@@ -128,6 +129,11 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
     runs each batch with numpy: the same numbers (to rounding), one to three
     orders of magnitude faster. A custom loss is then called on one sample at a
     time and must be a mean over samples.
+
+    ``snapshots=k`` (2 <= k <= epochs) keeps k copies of ``model.state_dict()`` in
+    ``history.snapshots`` as ``(epoch, state)`` pairs, at evenly spaced epochs from
+    0 (before training) to the last: the frames of ``nn.plot.training_animation``
+    (Keras: a ``ModelCheckpoint`` callback). A run that diverges keeps those it reached.
     """
     if y is None:
         raise ValueError("fit expects labels y (one per row of X), got None")
@@ -153,6 +159,14 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
     l2 = _args.real(l2, "fit: l2", minimum=0)
     if batch_size is not None:
         batch_size = _args.integer(batch_size, "fit: batch_size", minimum=1)
+    snapshot_epochs = ()
+    if snapshots is not None:
+        snapshots = _args.integer(snapshots, "fit: snapshots", minimum=2)
+        if snapshots > epochs:
+            raise ValueError(f"fit: snapshots must be <= epochs ({epochs}), got {snapshots}")
+        _args.has_methods(model, "fit: model", ("state_dict",),
+                          "a model with state_dict() to take snapshots of")
+        snapshot_epochs = {int(e) for e in np.round(np.linspace(0, epochs, snapshots))}
     if loss_name in ("max_margin", "bce", "binary_cross_entropy", "hinge") and y.ndim != 1:
         raise ValueError(f"fit: y must hold one label per sample, shape ({len(y)},), got "
                          f"{y.shape} (y.ravel() makes a column flat)")
@@ -189,6 +203,8 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
                                              validation and (Xv, prepare(yv)))
     bar = tqdm(range(epochs), disable=not progress, desc="training", unit="epoch")
     diverged = False
+    if 0 in snapshot_epochs:
+        history.snapshots.append((0, model.state_dict()))
     for _ in bar:
         history.lr.append(optimizer.lr)
         total, outputs_seen, labels_seen, norms = 0.0, [], [], []
@@ -220,6 +236,8 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
             val_loss, val_scores = validate()
             history.val_loss.append(val_loss)
             history.val_accuracy.append(accuracy(val_scores, yv, loss_name))
+        if history.epochs in snapshot_epochs:
+            history.snapshots.append((history.epochs, model.state_dict()))
         if schedule is not None:
             schedule.step(history.loss[-1])
         acc = history.accuracy[-1]

@@ -1,5 +1,7 @@
 """Data sets: shapes, labels, seeds, splits, minibatches, bad arguments."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -127,5 +129,5 @@ def test_one_hot():
 def test_load_digits_without_scikit_learn_says_what_to_install(monkeypatch):
     import sys
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)  # import fails
-    with pytest.raises(ImportError, match=r'pip install "gradlab\[digits\]"'):
+    with pytest.raises(ImportError, match=re.escape('pip install -e ".[digits]"')):
         data.load_digits()

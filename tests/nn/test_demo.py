@@ -5,9 +5,11 @@ import re
 import struct
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 
-from nn.demo import main
+from nn import data
+from nn.demo import _parser, _summary_line, main, run
 
 
 def test_demo_writes_its_outputs(tmp_path, capsys):
@@ -15,7 +17,7 @@ def test_demo_writes_its_outputs(tmp_path, capsys):
     assert main(["--epochs", "3", "--quiet", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     for name in ("decision_boundary.png", "loss_curve.png", "neuron_graph.svg",
-                 "backprop_steps.html", "network_backprop.html"):
+                 "backprop_steps.html", "network_backprop.html", "training.html"):
         assert name in printed and (out / name).stat().st_size > 1000
     assert "showcase: neuron" in printed and "network step-through: sample" in printed
     for png in ("decision_boundary.png", "loss_curve.png"):
@@ -24,10 +26,14 @@ def test_demo_writes_its_outputs(tmp_path, capsys):
         width, height = struct.unpack(">II", data[16:24])
         assert width >= 400 and height >= 300
     assert ET.parse(out / "neuron_graph.svg").getroot().tag.endswith("svg")
-    for name in ("backprop_steps.html", "network_backprop.html"):
+    for name in ("backprop_steps.html", "network_backprop.html", "training.html"):
         page = (out / name).read_text()
-        assert "glPlayer" in page and not re.search(r"(src|href)=[\"']?(https?:)?//", page)
+        assert not re.search(r"(src|href)=[\"']?(https?:)?//", page)
         assert "<link" not in page and "fetch(" not in page and "XMLHttpRequest" not in page
+        assert name == "training.html" or "glPlayer" in page
+    movie = (out / "training.html").read_text()
+    assert re.findall(r'frames\[(\d+)\] = "data:image/png', movie) == ["0", "1", "2"]  # 3 epochs
+    assert printed.strip().splitlines()[-1].startswith("final loss ")
     assert 'data-view="1"' in (out / "network_backprop.html").read_text()  # the neuron view
 
 
@@ -45,11 +51,46 @@ def test_demo_multiclass(tmp_path):
                  "--epochs", "2", "--quiet", "--out", str(tmp_path)]) == 0
 
 
+def test_demo_summary_states_the_models_accuracy_now(tmp_path):
+    """The summary's (and the boundary title's) accuracy is the trained model's on
+    the points, recomputed here by eager Values: not fit's running mean."""
+    args = _parser().parse_args(["--epochs", "2", "--samples", "40", "--quiet",
+                                 "--out", str(tmp_path)])
+    paths, summary = run(args)
+    X, y = data.make("moons", n=40, seed=0)
+    X_test, y_test = data.make("moons", n=40, seed=1)
+    model = summary["model"]
+    hits = lambda X, y: float(np.mean([(model(list(x)).data > 0) == t for x, t in zip(X, y)]))
+    assert summary["train accuracy"] == hits(X, y)
+    assert summary["test accuracy"] == hits(X_test, y_test)
+    line = _summary_line(summary, paths, tmp_path)
+    assert f"train accuracy {hits(X, y):.2f}, test accuracy {hits(X_test, y_test):.2f}" in line
+    assert f"wrote {len(paths)} files" in line and "\n" not in line
+
+
+def test_help_gives_every_option_a_text_and_its_default(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    options = [a for a in _parser()._actions if a.option_strings != ["-h", "--help"]]
+    for action in options:
+        assert action.help, action.option_strings
+        shown = "%(default)s" in action.help or f"(default: {action.default})" in text
+        assert shown, action.option_strings
+    assert text.count("(default: ") == len(options)
+
+
 @pytest.mark.parametrize("argv,message", [
-    (["--lr", "-1"], "--lr must be a finite number > 0, got -1.0"),
-    (["--l2", "nan"], "--l2 must be a finite number >= 0, got nan"),
-    (["--samples", "2"], "--samples must be >= 4, got 2"),
-    (["--hidden", "0"], "--hidden"),
+    (["--lr", "-1"], "argument --lr: must be a finite number > 0, got -1.0"),
+    (["--lr", "fast"], "argument --lr: must be a finite number > 0, got 'fast'"),
+    (["--l2", "nan"], "argument --l2: must be a finite number >= 0, got nan"),
+    (["--epochs", "0"], "argument --epochs: must be >= 1, got 0"),
+    (["--samples", "2"], "argument --samples: must be >= 4, got 2"),
+    (["--hidden", "8", "0"], "argument --hidden: must be >= 1, got 0"),
+    (["--frames", "1"], "argument --frames: must be >= 2, got 1"),
+    (["--seed", "-1"], "argument --seed: must be >= 0, got -1"),
+    (["--noise", "-0.1"], "argument --noise: must be a finite number >= 0, got -0.1"),
 ])
 def test_bad_options_give_one_line(argv, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as info:

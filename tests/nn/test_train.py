@@ -156,3 +156,33 @@ def test_predict_on_nan_is_nan():
     model = nn.MLP(2, [3, 1], rng=0)
     out = model.predict(np.array([[np.nan, 0.0], [0.5, 0.5]]))
     assert np.isnan(out[0]).all() and np.isfinite(out[1]).all()
+
+
+def test_snapshots_are_the_state_at_evenly_spaced_epochs():
+    X, y = data.moons(30, seed=0)
+
+    def run(epochs, snapshots=None):
+        model = MLP(2, [4, 1], rng=0)
+        start = model.state_dict()
+        history = fit(model, X, y, epochs=epochs, progress=False, snapshots=snapshots,
+                      optimizer=SGD(model.parameters(), lr=0.1, momentum=0.9))
+        return model, start, history
+    model, start, history = run(8, snapshots=3)
+    assert [epoch for epoch, _ in history.snapshots] == [0, 4, 8]
+    assert history.snapshots[0][1] == start
+    assert history.snapshots[1][1] == run(4)[0].state_dict()  # a run stopped at epoch 4
+    assert history.snapshots[2][1] == model.state_dict()
+    assert start != model.state_dict()  # copies: training did not change the first one
+    assert len(run(5, snapshots=5)[2].snapshots) == 5 and run(3)[2].snapshots == []
+
+
+@pytest.mark.parametrize("snapshots,error,message", [
+    (1, ValueError, "fit: snapshots must be an int >= 2, got 1"),
+    (9, ValueError, r"fit: snapshots must be <= epochs \(8\), got 9"),
+    (2.5, TypeError, "fit: snapshots must be an int, got float"),
+    (True, TypeError, "fit: snapshots must be an int, got bool"),
+])
+def test_bad_snapshots_are_refused(snapshots, error, message):
+    X, y = data.moons(10, seed=0)
+    with pytest.raises(error, match=message):
+        fit(MLP(2, [2, 1], rng=0), X, y, epochs=8, progress=False, snapshots=snapshots)
