@@ -121,3 +121,11 @@ def test_readme_own_op_example_prints_what_its_comments_say():
 
 def test_readme_pytorch_example_prints_what_its_comments_say():
     _prints_what_its_comments_say("to_torch()")
+
+
+def test_readme_plots_example_draws_the_model_it_names(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _prints_what_its_comments_say("nn.plot.decision_boundary")
+    for name in ("moons.png", "neurons.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "training.html").read_text().count("<img") >= 1
