@@ -902,20 +902,17 @@ def _static_figure(pg, neuron=None, edges="weights"):
                            y_test=pg.y_test, features=pg.transform, threshold=pg.threshold,
                            title=f"epoch {pg.epoch}, {pg.steps} steps")
     ax.title.set_fontsize(8.5)
-    ax = fig.add_subplot(grid[1, 0])
-    if pg.history.loss:
-        plot.loss_curves(pg.history, ax)
-        ax.set_title("loss: train (over the epoch's batches), test", fontsize=9)
-    else:
-        ax.text(0.5, 0.5, "no epoch yet", ha="center", transform=ax.transAxes)
-        ax.set_axis_off()
-    ax = fig.add_subplot(grid[1, 1])
-    if pg.history.grad_norms:
-        plot.gradient_norms(pg.history, ax)
-        ax.set_title("gradient norm per layer (mean over each epoch's batches)", fontsize=9)
-    else:
-        ax.text(0.5, 0.5, "no epoch yet", ha="center", transform=ax.transAxes)
-        ax.set_axis_off()
+    for ax, records, draw, title in (
+            (fig.add_subplot(grid[1, 0]), pg.history.loss, plot.loss_curves,
+             "loss: train (over the epoch's batches), test"),
+            (fig.add_subplot(grid[1, 1]), pg.history.grad_norms, plot.gradient_norms,
+             "gradient norm per layer (mean over each epoch's batches)")):
+        if records:
+            draw(pg.history, ax)
+            ax.set_title(title, fontsize=9)
+        else:
+            ax.text(0.5, 0.5, "no epoch yet", ha="center", transform=ax.transAxes)
+            ax.set_axis_off()
     _draw_deltas(fig.add_subplot(grid[1, 2]), pg, neuron)
     fig.suptitle(f"{pg!r}".replace(": epoch", "\nepoch"), fontsize=9)
     return fig
