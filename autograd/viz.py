@@ -187,6 +187,7 @@ def _clusters(order: list, module) -> dict:
             parts = parts[:-1]
         owner[p] = ".".join(parts[:-1]) or "neuron"  # drop w / b: the neuron's path
         params.add(p)
+    with_output = set()  # neurons whose activation is placed: what follows is not theirs
     for node in order:
         if node in owner or node.is_leaf:
             continue
@@ -196,8 +197,27 @@ def _clusters(order: list, module) -> dict:
             continue
         found = {owner.get(p) for p in node.parents}
         if len(found) == 1 and None not in found:  # all of its inputs are the neuron's
-            owner[node] = found.pop()
+            path = found.pop()
+            activation = _activation_of(module, path)
+            if isinstance(activation, str):  # a named activation is one op, or none
+                if activation == "linear" or path in with_output:
+                    continue  # the loss's op on a linear output is not the neuron's
+                with_output.add(path)
+            owner[node] = path
     return owner
+
+
+def _activation_of(module, path: str):
+    """The ``activation`` of the neuron at ``path`` (layers.1.neurons.0) in ``module``,
+    or None where the module does not say."""
+    sub = module
+    if path != "neuron":
+        for part in path.split("."):
+            try:
+                sub = sub[int(part)] if part.isdigit() else getattr(sub, part)
+            except (AttributeError, IndexError, KeyError, TypeError):
+                return None
+    return getattr(sub, "activation", None)
 
 
 _OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}

@@ -43,6 +43,22 @@ def test_network_view_shows_the_lectures_deltas():
     assert len(trace.table(view="scalar")) == len(trace.steps)
 
 
+@pytest.mark.parametrize("loss_of", [lambda s: s.softplus() - 1.0 * s,   # bce on a logit
+                                     lambda s: (1 - s).relu()],        # max_margin
+                         ids=["bce", "max_margin"])
+def test_a_loss_op_on_a_linear_output_is_not_the_neurons_activation(loss_of):
+    """The output neuron is linear: the loss's softplus or relu applied to its u
+    belongs to the loss, not to the neuron (it showed as "L1N0 softplus")."""
+    model = nn.MLP(2, [3, 1], activation="tanh", rng=0)
+    out = model([0.5, -1.0])
+    trace = backward_trace(loss_of(out), module=model, collapse="neuron")
+    by_name = {s.name: s for s in trace.neuron_steps}
+    output = by_name["L1N0"]
+    assert output.y is output.u is out and output.fprime == 1.0
+    assert output.delta == out.grad
+    assert all(by_name[f"L0N{j}"].y.op == "tanh" for j in range(3))
+
+
 def test_network_view_frames_keep_their_layout():
     model = nn.MLP(2, [3, 1], rng=0)
     loss = (1 - model([0.5, 0.5])).relu()
