@@ -79,7 +79,7 @@ DATASETS = {
     "moons": (lambda n, noise, seed: datasets.moons(n, noise=noise, seed=seed), 0.1),
 }
 _ALIASES = {"circles": "circle", "blobs": "gauss", "spirals": "spiral", "xor_quadrants": "xor"}
-PLAYGROUND_LOSSES = ("max_margin", "bce", "mse")  # one output, labels 0/1
+PLAYGROUND_LOSSES = ("bce", "max_margin", "mse")  # one output, labels 0/1
 OPTIMIZERS = ("sgd", "momentum", "adam")           # momentum: SGD with momentum 0.9
 MAX_LAYERS, MAX_NEURONS = 6, 8
 
@@ -87,7 +87,7 @@ MAX_LAYERS, MAX_NEURONS = 6, 8
 KNOBS = {
     "data": "circle", "n_samples": 500, "noise": None, "test_fraction": 0.5, "seed": 0,
     "features": ("x1", "x2"), "layers": (4,), "activation": "tanh",
-    "loss": "max_margin", "optimizer": "sgd", "lr": 0.03, "l2": 0.0, "batch_size": 10,
+    "loss": "bce", "optimizer": "sgd", "lr": 0.03, "l2": 0.0, "batch_size": 10,
     "epochs_per_update": 1,
 }
 _DATA_KNOBS = {"data", "n_samples", "noise", "test_fraction", "seed"}
@@ -236,7 +236,9 @@ class Playground:
       (0-1, None for the data set's default), ``test_fraction`` (0.1-0.9), ``seed``;
     - network: ``features`` (names from ``FEATURES``; the model's n_in is their
       number), ``layers`` (0 to 6 hidden layers of 1 to 8 neurons), ``activation``
-      (any of ``nn.modules.ACTIVATIONS``), ``loss`` (max_margin, bce, mse);
+      (any of ``nn.modules.ACTIVATIONS``), ``loss`` (bce, the default: its gradient
+      never vanishes on a right answer, so the δ and gradient views keep moving;
+      max_margin, whose gradient is exactly 0 past the margin; mse);
     - training: ``optimizer`` (sgd, momentum = SGD with momentum 0.9, adam), ``lr``
       (0-10], ``l2`` (0-10), ``batch_size``; ``epochs_per_update`` (the live view).
 
@@ -1114,7 +1116,7 @@ class _LiveView:
         for name, c in self.controls.items():
             c.observe(self._knob_handler(name), names="value")
         self.feature_toggles = {f: w.ToggleButton(value=f in k["features"], description=f,
-                                                  layout=lay(width="64px"))
+                                                  layout=lay(width="74px"))
                                 for f in FEATURES}
         for t in self.feature_toggles.values():
             t.observe(self._on_features, names="value")
@@ -1130,7 +1132,7 @@ class _LiveView:
         for s in self.layer_sizes:
             s.observe(self._on_layers, names="value")
         self.picker = w.ToggleButtons(options=[], description="neuron", style={
-            "button_width": "52px", "description_width": "50px"})
+            "button_width": "64px", "description_width": "50px"})
         self.picker.observe(self._on_pick, names="value")
         self.edge_toggle = w.ToggleButtons(options=[("weights", "weights"), ("∂E/∂w", "grads")],
                                            value="weights", description="edges",
@@ -1138,8 +1140,9 @@ class _LiveView:
                                                   "description_width": "50px"})
         self.edge_toggle.observe(self._on_edges, names="value")
         self.status = w.HTML()
-        self.images = {name: w.Image(format="png") for name in ("network", "boundary",
-                                                                "curves", "neuron")}
+        # pictures scale down to the notebook's width (never a sideways scroll bar)
+        self.images = {name: w.Image(format="png", layout=lay(max_width="100%", height="auto"))
+                       for name in ("network", "boundary", "curves", "neuron")}
         self.neuron_caption = w.HTML()
         controls = w.VBox([
             w.HTML("<b>data</b>"), *(self.controls[n] for n in
@@ -1152,13 +1155,14 @@ class _LiveView:
             w.HTML("<b>training</b>"),
             *(self.controls[n] for n in ("optimizer", "lr", "l2", "batch_size",
                                          "epochs_per_update")),
-        ], layout=lay(width="330px"))
+        ], layout=lay(width="320px", flex="0 0 320px"))
+        wrap = lay(display="flex", flex_flow="row wrap", align_items="flex-start")
         pictures = w.VBox([
-            w.HBox([self.images["network"], self.images["boundary"]]),
+            w.Box([self.images["network"], self.images["boundary"]], layout=wrap),
             self.images["curves"],
             w.HBox([self.picker]), w.HBox([self.edge_toggle]),
             self.neuron_caption, self.images["neuron"],
-        ])
+        ], layout=lay(flex="1 1 0%", min_width="0"))
         self.widget = w.VBox([w.HBox(list(self.buttons.values()) + [self.status]),
                               w.HBox([controls, pictures])])
         self._sync_layers()

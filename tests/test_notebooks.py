@@ -37,6 +37,9 @@ def test_committed_outputs_are_reproducible(path):
     text = path.read_text()
     assert not re.search(r" at 0x[0-9a-f]{6,}", text), "a memory address in an output"
     assert '"execution": {' not in text, "cell timings in the metadata"
+    # a live widget's output without its saved state shows "model not found" in Jupyter:
+    # commit the picture beside it instead (the playground's still PNG)
+    assert "application/vnd.jupyter.widget-view+json" not in text, "a widget view in the outputs"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

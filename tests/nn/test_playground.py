@@ -115,7 +115,7 @@ def test_the_learners_model_and_data():
     X = rng.normal(size=(60, 2))
     y = (X[:, 0] * X[:, 1] > 0).astype(int)
     model = nn.MLP(3, [5, 1], activation="tanh", rng=0)
-    pg = playground(model=model, data=(X, y), features=["x1", "x2", "x1*x2"], lr=0.1)
+    pg = playground(model=model, data=(X, y), features=["x1", "x2", "x1*x2"], lr=0.3)
     assert pg.model is model and pg.knobs["layers"] == (5,)
     assert len(pg.X_train) + len(pg.X_test) == 60
     pg.play(epochs=30)
@@ -153,8 +153,10 @@ def eager_batch(pg, weights, idx):
             u = [Value.sum([w * hi for w, hi in zip(row, h)] + [b]) for row, b in zip(Wl, bl)]
             sample_u.append(u)
             h = u if layer == len(leaves) - 1 else [f(v) for v in u]
-        t = 2.0 * label - 1.0                               # max_margin on -1/+1
-        total = total + (1 - t * h[0]).relu()
+        if pg.knobs["loss"] == "max_margin":
+            total = total + (1 - (2.0 * label - 1.0) * h[0]).relu()   # on -1/+1
+        else:                                                         # bce on the logit
+            total = total + (h[0].softplus() - float(label) * h[0])
         us.append(sample_u)
     loss = total * (1.0 / len(idx))
     l2 = pg.knobs["l2"]
@@ -164,9 +166,10 @@ def eager_batch(pg, weights, idx):
     return loss, us, leaves
 
 
+@pytest.mark.parametrize("loss", ["bce", "max_margin"])
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
-def test_deltas_and_weight_gradients_equal_backward_on_the_eager_graph(activation):
-    pg = small(activation=activation, l2=0.01)
+def test_deltas_and_weight_gradients_equal_backward_on_the_eager_graph(activation, loss):
+    pg = small(activation=activation, l2=0.01, loss=loss)
     pg.play(epochs=1)
     before = pg.weights()
     loss = pg.step()
