@@ -1082,7 +1082,7 @@ class _LiveView:
         }
         for name, b in self.buttons.items():
             b.on_click(getattr(self, f"_on_{name}"))
-        style = {"description_width": "90px"}
+        style = {"description_width": "104px"}
         data_name = k["data"] if isinstance(k["data"], str) else "yours"
         options = list(DATASETS) + ([] if isinstance(k["data"], str) else ["yours"])
         self.controls = {
@@ -1136,7 +1136,7 @@ class _LiveView:
         self.picker.observe(self._on_pick, names="value")
         self.edge_toggle = w.ToggleButtons(options=[("weights", "weights"), ("∂E/∂w", "grads")],
                                            value="weights", description="edges",
-                                           style={"button_width": "70px",
+                                           style={"button_width": "80px",
                                                   "description_width": "50px"})
         self.edge_toggle.observe(self._on_edges, names="value")
         self.status = w.HTML()

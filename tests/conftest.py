@@ -1,15 +1,58 @@
 """Shared test settings: a hypothesis profile with no deadline (shared, noisy CI
 machines); the checkout's own packages first on the path, so that tests/autograd and
-tests/nn (laid out like the packages) can never stand in for autograd and nn."""
+tests/nn (laid out like the packages) can never stand in for autograd and nn; and the
+real browser (Debian's chromium + chromium-driver via selenium) that the page and
+JupyterLab tests drive: without it they fail, they never skip."""
 
 import os
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 settings.register_profile("ci", deadline=None, max_examples=60, derandomize=True)
 settings.register_profile("dev", deadline=None, max_examples=60)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+def _chromium(*extra):
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
+    if missing:
+        pytest.fail(f"{' and '.join(missing)} not found: the page and JupyterLab tests "
+                    "drive a real browser. .ci/run installs chromium and chromium-driver "
+                    "(Debian: apt-get install chromium chromium-driver)", pytrace=False)
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for a in ["--headless=new", "--no-sandbox", "--disable-gpu",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+              "--no-first-run", "--disable-quic", "--window-size=1400,1000", *extra]:
+        opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    drv.set_page_load_timeout(30)
+    return drv
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    """Headless Chromium for file:// pages, with a profile of its own."""
+    drv = _chromium(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    yield drv
+    drv.quit()
+
+
+@pytest.fixture(scope="module")
+def lab_driver():
+    """Headless Chromium for a JupyterLab server, in chromedriver's own temporary
+    profile (with --user-data-dir the kernel's websocket never connected)."""
+    drv = _chromium()
+    yield drv
+    drv.quit()

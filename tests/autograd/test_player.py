@@ -11,13 +11,10 @@ without them these tests fail, they never skip.
 """
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException, TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -27,33 +24,10 @@ import nn
 from autograd import Value, backward_trace, topological_order
 from autograd.viz import _fmt
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 MAX_NETWORK_PAGE = 3 * 1024 * 1024
 
 
 # --- the browser ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def driver(tmp_path_factory):
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
-    if missing:
-        pytest.fail(f"{' and '.join(missing)} not found: the player tests drive a real browser. "
-                    ".ci/run installs chromium and chromium-driver (Debian: apt-get install "
-                    "chromium chromium-driver)", pytrace=False)
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for a in ["--headless=new", "--no-sandbox", "--disable-gpu",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-              "--no-first-run", "--disable-quic", "--window-size=1400,1000",
-              f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"]:
-        opts.add_argument(a)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    drv.set_page_load_timeout(30)
-    yield drv
-    drv.quit()
 
 
 def _drain(driver) -> None:

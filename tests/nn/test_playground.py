@@ -3,11 +3,17 @@ against independent computations, and the widget tree's handlers called directly
 
 import asyncio
 import math
+import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 
 import nn
 from autograd import Value
@@ -332,3 +338,110 @@ def test_the_still_figure_renders(tmp_path):
     assert png[:4] == b"\x89PNG" and len(png) > 10_000
     assert set(FEATURES) == {"x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"}
     assert isinstance(pg, Playground) and "epoch 2" in repr(pg)
+
+
+# --- the live view in a real JupyterLab -------------------------------------------------------
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory):
+    """A JupyterLab server (the notebooks extra's) on a free port, serving a notebook
+    whose one cell shows a playground; its kernels import this checkout."""
+    import nbformat
+
+    root = tmp_path_factory.mktemp("lab")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(
+        'import nn\npg = nn.playground(data="circle", layers=[4, 2], lr=0.1, seed=0)\npg')]
+    nbformat.write(nb, root / "live.ipynb")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(CHECKOUT), os.environ.get(
+        "PYTHONPATH", "")]), JUPYTER_CONFIG_DIR=str(root / "config"),
+        JUPYTER_RUNTIME_DIR=str(root / "runtime"),
+        JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"))
+    log = open(root / "server.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
+         "--ServerApp.ip=127.0.0.1", "--ServerApp.token=", "--ServerApp.password=",
+         f"--ServerApp.root_dir={root}"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/status", timeout=2):
+                break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"JupyterLab did not start: {(root / 'server.log').read_text()}",
+                            pytrace=False)
+            time.sleep(0.3)
+    yield url
+    server.terminate()
+    try:
+        server.wait(15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    log.close()
+
+
+def test_the_live_view_plays_and_pauses_in_a_real_jupyterlab(lab_driver, jupyterlab):
+    """The whole front end in JupyterLab, in headless Chromium: the cell runs, Play
+    trains on the kernel's event loop while the page keeps answering, the pictures
+    change, Pause stops the training, and no cell output is an error."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = lab_driver
+
+    def wait(what, condition, timeout=90):
+        try:
+            return WebDriverWait(driver, timeout, poll_frequency=0.1, ignored_exceptions=(
+                StaleElementReferenceException,)).until(lambda d: condition())
+        except TimeoutException:
+            outputs = [o.text for o in driver.find_elements(By.CSS_SELECTOR, ".jp-OutputArea")]
+            raise AssertionError(f"timed out waiting for {what}; the outputs: {outputs}") from None
+
+    def click(element):
+        driver.execute_script("arguments[0].click()", element)  # past JupyterLab's popups
+
+    def output_buttons():
+        return {b.text: b for b in driver.find_elements(By.CSS_SELECTOR, ".jp-OutputArea button")}
+
+    def status():
+        return driver.find_element(By.CSS_SELECTOR, ".jp-OutputArea .widget-html").text
+
+    def epoch():
+        return int(status().split()[1].rstrip(","))
+
+    driver.get(f"{jupyterlab}/lab/workspaces/test/tree/live.ipynb?reset")
+    wait("the notebook's cell", lambda: driver.find_elements(By.CSS_SELECTOR, ".jp-CodeCell"))
+    wait("the kernel", lambda: "| Idle" in driver.find_element(By.ID, "jp-main-statusbar").text)
+    click(driver.find_element(By.CSS_SELECTOR, ".jp-CodeCell .jp-InputArea-editor"))
+    ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT).perform()
+    wait("the live view's Play button", lambda: "▶ Play" in output_buttons())
+    assert "press Play or Step" in status() and epoch() == 0
+    boundary = lambda: driver.find_elements(By.CSS_SELECTOR, ".jp-OutputArea img")[1] \
+        .get_attribute("src")  # noqa: E731
+    first = boundary()
+
+    click(output_buttons()["▶ Play"])
+    wait("three epochs played", lambda: "(playing)" in status() and epoch() >= 3, timeout=60)
+    assert boundary() != first  # the picture follows the training
+    click(output_buttons()["❚❚ Pause"])
+    wait("the pause", lambda: "(playing)" not in status(), timeout=30)
+    paused_at = epoch()
+    time.sleep(1.0)
+    assert epoch() == paused_at  # Pause stopped the training
+    assert "train loss" in status()
+    errors = driver.find_elements(By.CSS_SELECTOR,
+                                  ".jp-OutputArea-output[data-mime-type*='error']")
+    assert errors == []
