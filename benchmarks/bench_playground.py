@@ -4,7 +4,7 @@
     python benchmarks/bench_playground.py --quick    # fewer repetitions
 
 The workload is the lectures' playground network: 2 inputs (x1, x2), hidden layers
-4 + 2 (tanh), one output, max_margin loss, SGD lr 0.03, batches of 10, on 500
+4 + 2 (tanh), one output, bce loss (the default), SGD lr 0.03, batches of 10, on 500
 training points of the circle (``nn.playground(n_samples=1000, test_fraction=0.5)``).
 Measured, each as the median over repeats:
 
@@ -53,7 +53,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     repeats = 5 if args.quick else 25
     knobs = dict(data="circle", n_samples=1000, test_fraction=0.5, layers=[4, 2],
-                 activation="tanh", lr=0.03, batch_size=10)
+                 activation="tanh", loss="bce", lr=0.03, batch_size=10)
     pg = nn.playground(**knobs)
     assert len(pg.X_train) == 500
     pg.play(epochs=1)  # traced once
@@ -63,7 +63,7 @@ def main(argv=None) -> None:
     eager_model = nn.MLP(2, [4, 2, 1], activation="tanh", rng=0)
 
     def eager_epoch():
-        nn.fit(eager_model, pg.X_train, pg.y_train, loss="max_margin", epochs=1, batch_size=10,
+        nn.fit(eager_model, pg.X_train, pg.y_train, loss="bce", epochs=1, batch_size=10,
                optimizer=nn.SGD(eager_model.parameters(), lr=0.03), progress=False)
     eager = median_time(eager_epoch, max(3, repeats // 5))
 
