@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import matplotlib  # the test extra installs it; without it these tests fail
 import numpy as np
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
@@ -19,7 +20,6 @@ import nn
 from autograd import Value
 from nn.playground import FEATURES, Playground, playground
 
-matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
 
@@ -239,8 +239,7 @@ def test_the_boundary_and_neuron_maps_are_the_models_outputs():
 
 @pytest.fixture
 def view():
-    pytest.importorskip("ipywidgets")
-    pg = small()
+    pg = small()  # the live view needs ipywidgets: the test extra installs it
     pg.show()
     return pg, pg._front
 
