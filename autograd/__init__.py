@@ -6,7 +6,6 @@
 >>> c.backward()
 """
 
-from .compile import Program, compile  # noqa: A004 (as torch.compile)
 from .custom import OpDefinitionError, UserOp, check_op, op
 from .engine import (
     Op,
@@ -24,8 +23,8 @@ from .engine import (
     zero_grad,
 )
 from .functional import GradcheckError, grad, gradcheck
-from .trace import BackwardTrace, backward_trace
-from .viz import GraphDrawing, GraphvizNotFoundError, draw_graph
+from .replay import Program, compile  # noqa: A004 (as torch.compile)
+from .viz import BackwardTrace, GraphDrawing, GraphvizNotFoundError, backward_trace, draw_graph
 
 __all__ = [
     "BackwardTrace",

@@ -156,6 +156,11 @@ def tracing(placeholders: Iterable[Value]) -> Iterator[_Trace]:
             _count_mode("no_grad", +1)
 
 
+def current_trace() -> _Trace | None:
+    """The trace this thread is recording for ``autograd.compile``, or None."""
+    return _modes.tracing if _threads_tracing else None
+
+
 def _read(v: Value, how: str) -> float:
     """``v``'s number, unless this thread is tracing and the number is per-sample."""
     t = _modes.tracing if _threads_tracing else None
@@ -222,7 +227,7 @@ class no_grad:
         return without_grad
 
 
-def _as_data(x, what: str = "Value") -> float:
+def as_number(x, what: str = "Value") -> float:
     """Turn an int, float, bool or numpy scalar into a float; reject the rest."""
     cls = x.__class__
     if cls is float:
@@ -243,7 +248,7 @@ def _as_data(x, what: str = "Value") -> float:
 _new = object.__new__
 
 
-def _node(data: float, op: Op, x, y=None) -> Value:
+def make_node(data: float, op: Op, x, y=None) -> Value:
     """Make the output node of ``op`` on input ``x`` (and ``y``; for an n-ary op ``x``
     is the tuple of inputs). Bypasses ``Value.__init__``'s checks."""
     node = _new(Value)
@@ -281,7 +286,7 @@ def _binary_method(op: Op, formula: str, reflected: bool = False):
             if other is NotImplemented:
                 return other
         x, y = (other, self) if reflected else (self, other)
-        return _node(forward(x._data, y._data), op, x, y)
+        return make_node(forward(x._data, y._data), op, x, y)
 
     method.__doc__ = f"{formula} (op {op.name!r}), where self is x"
     return method
@@ -311,7 +316,7 @@ class Value:
     __array_ufunc__ = None  # numpy scalars defer to our reflected operators
 
     def __init__(self, data, label: str = ""):
-        self._data = _as_data(data)
+        self._data = as_number(data)
         self.grad = 0.0
         self.label = str(label)
         self._op = self._x = self._y = None
@@ -333,7 +338,7 @@ class Value:
                 "equal to its operation's result. Assign to a leaf (an input or parameter) "
                 "and run the forward pass again, or start a new leaf with Value(v.data)."
             )
-        self._data = _as_data(value, "Value.data")
+        self._data = as_number(value, "Value.data")
         _data_version += 1
         self._stamp = _data_version
 
@@ -375,7 +380,7 @@ class Value:
 
     # -- applying operations (the methods are made from the table by _binary_method) --
     def _unary(self, op: Op) -> Value:
-        return _node(op.forward(self._data, op.arg), op, self)
+        return make_node(op.forward(self._data, op.arg), op, self)
 
     __add__, __radd__ = _binary_method(ADD, "x + y"), _binary_method(ADD, "y + x", reflected=True)
     __sub__, __rsub__ = _binary_method(SUB, "x - y"), _binary_method(SUB, "y - x", reflected=True)
@@ -391,7 +396,7 @@ class Value:
         if isinstance(exponent, Value):
             return self._pow_value(exponent)
         try:
-            k = _as_data(exponent, "pow")
+            k = as_number(exponent, "pow")
         except TypeError:
             return NotImplemented
         return self._unary(POWC.with_arg(k))
@@ -425,7 +430,7 @@ class Value:
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         """x for x > 0, alpha*x otherwise (derivative alpha at 0)."""
-        return self._unary(LEAKY_RELU.with_arg(_as_data(alpha, "leaky_relu alpha")))
+        return self._unary(LEAKY_RELU.with_arg(as_number(alpha, "leaky_relu alpha")))
 
     def softplus(self) -> Value:
         """ln(1 + e^x), stable for large |x|; its derivative is the sigmoid."""
@@ -502,7 +507,7 @@ class Value:
         intermediate nodes are reset and hold this call's gradient afterwards.
         """
         with backward_pass(self, gradient) as order:
-            _propagate(order)
+            propagate(order)
 
 
 @contextmanager
@@ -516,11 +521,11 @@ def backward_pass(root: Value, gradient: float = 1.0) -> Iterator[list]:
     second backward() doubles it exactly, as PyTorch's AccumulateGrad does). If
     anything fails, the leaves' earlier gradients are restored.
     """
-    seed = _as_data(gradient, "backward gradient")
+    seed = as_number(gradient, "backward gradient")
     order, leaves, earlier, stale_possible = _walk(root, prepare_backward=True)
     try:
         if stale_possible:  # a leaf changed after some node was made: look closer
-            _check_not_stale(order)
+            check_not_stale(order)
         root.grad = seed
         yield order
     except BaseException:
@@ -534,12 +539,16 @@ def backward_pass(root: Value, gradient: float = 1.0) -> Iterator[list]:
         leaf.grad += g
 
 
-def _propagate(order: list) -> None:
-    """The chain rule, outputs before inputs: parent.grad += upstream * local gradient.
+def propagate(order: list, record=None) -> None:
+    """The chain rule, outputs before inputs: parent.grad += upstream × local gradient.
 
-    Where the local gradient is 1 (``+``, ``sum``, the open side of ``relu``) and
-    the parent has no gradient yet, the parent receives the upstream float itself:
-    the same number, not a copy (a product's terms all share their sum's gradient).
+    This is the one loop every backward pass runs. Where the local gradient is 1
+    (``+``, ``sum``, the open side of ``relu``) and the parent has no gradient yet, the
+    parent receives the upstream float itself: the same number, not a copy (a
+    product's terms all share their sum's gradient). With ``record``, it is called
+    after each edge as ``record(node, parent, upstream, local, contribution, before)``,
+    each node's parents in order: the step-through (``backward_trace``) watches this
+    loop run instead of running one of its own, so the two cannot disagree.
     """
     for node in reversed(order):
         op = node._op
@@ -549,28 +558,45 @@ def _propagate(order: list) -> None:
         try:
             if op.fan_out:  # + and sum: local gradient 1 to every input
                 for p in (node._x, node._y) if op.arity == 2 else node._x:
-                    p.grad = p.grad + upstream if p.grad else upstream
-            elif op.arity == 2:
-                x, y = node._x, node._y
-                dx, dy = op.local(x._data, y._data, node._data)
-                x.grad += upstream * dx
-                y.grad += upstream * dy
+                    before = p.grad
+                    p.grad = before + upstream if before else upstream
+                    if record is not None:
+                        record(node, p, upstream, 1.0, upstream, before)
             elif op.arity == 1:
                 x = node._x
                 d = op.local(x._data, node._data, op.arg)
-                if d == 1.0 and not x.grad:
-                    x.grad = upstream
+                before = x.grad
+                if d == 1.0 and not before:
+                    x.grad = contribution = upstream
                 else:
-                    x.grad += upstream * d
+                    contribution = upstream * d
+                    x.grad = before + contribution
+                if record is not None:
+                    record(node, x, upstream, d, contribution, before)
+            elif op.arity == 2:
+                x, y = node._x, node._y
+                dx, dy = op.local(x._data, y._data, node._data)
+                contribution, before = upstream * dx, x.grad
+                x.grad = before + contribution
+                if record is not None:
+                    record(node, x, upstream, dx, contribution, before)
+                contribution, before = upstream * dy, y.grad  # after x's: x * x adds twice
+                y.grad = before + contribution
+                if record is not None:
+                    record(node, y, upstream, dy, contribution, before)
             else:
                 parents = node._x
                 for p, d in zip(parents, op.local([p._data for p in parents], node._data)):
-                    p.grad += upstream * d
+                    contribution = upstream * d
+                    before = p.grad
+                    p.grad = before + contribution
+                    if record is not None:
+                        record(node, p, upstream, d, contribution, before)
         except (ZeroDivisionError, OverflowError, ValueError) as e:
             raise _local_gradient_error(node, e) from e
 
 
-def _check_not_stale(order: list) -> None:
+def check_not_stale(order: list) -> None:
     """Raise StaleGraphError if a leaf's .data was assigned after a node used it.
 
     Every node carries the data version current when it was made, and a leaf
@@ -607,7 +633,7 @@ def _local_gradient_error(node: Value, error: Exception) -> Exception:
 def _compare_data(other) -> float:
     if isinstance(other, Value):
         return _read(other, "compared")
-    return _as_data(other, "comparison")
+    return as_number(other, "comparison")
 
 
 def _nary(op: Op, values: Iterable, what: str) -> Value:
@@ -615,11 +641,11 @@ def _nary(op: Op, values: Iterable, what: str) -> Value:
     try:
         data = [v._data for v in values]
     except AttributeError:  # plain numbers among the Values become constant leaves
-        values = tuple(v if isinstance(v, Value) else Value(_as_data(v, what)) for v in values)
+        values = tuple(v if isinstance(v, Value) else Value(as_number(v, what)) for v in values)
         data = [v._data for v in values]
     if not values:
         raise ValueError(f"{what}: expected at least one value, got none")
-    return _node(op.forward(data), op, values)
+    return make_node(op.forward(data), op, values)
 
 
 def apply(op: Op, *inputs) -> Value:
@@ -635,12 +661,12 @@ def apply(op: Op, *inputs) -> Value:
         return _nary(op, values, op.name)
     if len(inputs) != op.arity:
         raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(inputs)}")
-    xs = [v if isinstance(v, Value) else Value(_as_data(v, op.name)) for v in inputs]
+    xs = [v if isinstance(v, Value) else Value(as_number(v, op.name)) for v in inputs]
     if op.arity == 1:
         x = xs[0]
-        return _node(op.forward(x._data, op.arg), op, x)
+        return make_node(op.forward(x._data, op.arg), op, x)
     x, y = xs
-    return _node(op.forward(x._data, y._data), op, x, y)
+    return make_node(op.forward(x._data, y._data), op, x, y)
 
 
 Value.apply = staticmethod(apply)  # Value.apply(op, *inputs), as Function.apply in torch

@@ -6,11 +6,11 @@ import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
 
-from . import _args
+from . import _internal
 from .engine import (
     Value,
-    _as_data,
-    _check_not_stale,
+    as_number,
+    check_not_stale,
     local_gradients,
     no_grad,
     topological_order,
@@ -40,7 +40,7 @@ def grad(output: Value, inputs, create_graph: bool = False):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(v).__name__}")
 
     order = topological_order(output)
-    _check_not_stale(order)
+    check_not_stale(order)
     grads = {output: Value(1.0) if create_graph else 1.0}
     for node in reversed(order):
         upstream = grads.get(node)
@@ -84,14 +84,14 @@ def gradcheck(
     if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Iterable):
         raise TypeError(f"gradcheck: inputs must be a number or a list of numbers, got "
                         f"{type(inputs).__name__}: {inputs!r:.40}")
-    xs = [v.data if isinstance(v, Value) else _as_data(v, "gradcheck input") for v in inputs]
+    xs = [v.data if isinstance(v, Value) else as_number(v, "gradcheck input") for v in inputs]
     for i, x in enumerate(xs):  # central differences need numbers to step around
-        _args.real(x, f"gradcheck: input {i}")
+        _internal.real(x, f"gradcheck: input {i}")
     if not xs:
         raise ValueError("gradcheck: expected at least one input, got none")
-    eps = _args.real(eps, "gradcheck: eps", above=0)
-    atol = _args.real(atol, "gradcheck: atol", minimum=0)
-    rtol = _args.real(rtol, "gradcheck: rtol", minimum=0)
+    eps = _internal.real(eps, "gradcheck: eps", above=0)
+    atol = _internal.real(atol, "gradcheck: atol", minimum=0)
+    rtol = _internal.real(rtol, "gradcheck: rtol", minimum=0)
 
     leaves = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
     out = f(*leaves)

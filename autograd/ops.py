@@ -28,7 +28,7 @@ def _exp(x: float) -> float:
         return math.inf
 
 
-def _sigmoid(x: float) -> float:
+def sigmoid_number(x: float) -> float:
     # Two branches so that exp never overflows: for x >= 0 use 1/(1+e^-x),
     # for x < 0 use e^x/(1+e^x). Both are exact rewrites of 1/(1+e^-x).
     if x >= 0:
@@ -98,7 +98,7 @@ def _rule_log(x):
 
 
 def _rule_sigmoid(x):
-    return _sigmoid(x) if _is_number(x) else x.sigmoid()
+    return sigmoid_number(x) if _is_number(x) else x.sigmoid()
 
 
 def _rule_exp(x):
@@ -158,18 +158,22 @@ class Op:
     - n-ary:  ``forward(xs) -> out``,     ``local(xs, out) -> (d0, d1, ...)``
 
     ``arg`` is a constant of the operation (the exponent of ``x ** 3``, the slope
-    of ``leaky_relu``); it is ``None`` for the others. ``fan_out`` marks the sums,
+    of ``leaky_relu``); it is ``None`` for the others, and ``row`` is the table's op it
+    was bound from (itself for the table's own): every other table that says something
+    about an op (the array rules of ``autograd.compile``, ``nn``'s activations) is keyed
+    by that object. ``fan_out`` marks the sums,
     whose local gradients are all 1 ("sum forward, fan-out backward"): backward()
     then copies the upstream gradient to every input without calling ``local``.
     This table plays the role of PyTorch's ``derivatives.yaml`` or of JAX's rule
     registries.
     """
 
-    __slots__ = ("name", "arity", "forward", "local", "arg", "fan_out")
+    __slots__ = ("name", "arity", "forward", "local", "arg", "fan_out", "row")
 
-    def __init__(self, name, arity, forward, local, arg=None, fan_out=False):
+    def __init__(self, name, arity, forward, local, arg=None, fan_out=False, row=None):
         self.name, self.arity, self.forward, self.local = name, arity, forward, local
         self.arg, self.fan_out = arg, fan_out
+        self.row = self if row is None else row
 
     def with_arg(self, arg) -> Op:
         """The same operation with a constant bound (``pow`` with exponent 3)."""
@@ -186,7 +190,7 @@ def _op_with_arg(op: Op, arg) -> Op:
     key = (op.name, arg)
     bound = _OPS_WITH_ARG.get(key)
     if bound is None:
-        bound = Op(op.name, op.arity, op.forward, op.local, arg, op.fan_out)
+        bound = Op(op.name, op.arity, op.forward, op.local, arg, op.fan_out, op.row)
         if len(_OPS_WITH_ARG) < 4096:  # a few distinct constants are shared, not one per node
             _OPS_WITH_ARG[key] = bound
     return bound
@@ -213,7 +217,7 @@ EXP = Op("exp", 1, lambda x, a: _exp(x), lambda x, out, a: out)
 LOG = Op("log", 1, lambda x, a: _log(x), lambda x, out, a: 1.0 / x)
 SQRT = Op("sqrt", 1, lambda x, a: _sqrt(x), lambda x, out, a: 0.5 / out)
 TANH = Op("tanh", 1, lambda x, a: math.tanh(x), lambda x, out, a: 1.0 - out * out)
-SIGMOID = Op("sigmoid", 1, lambda x, a: _sigmoid(x), lambda x, out, a: out * (1.0 - out))
+SIGMOID = Op("sigmoid", 1, lambda x, a: sigmoid_number(x), lambda x, out, a: out * (1.0 - out))
 # The ReLU family tests x <= 0, so a NaN passes through (value NaN, local gradient
 # 1), as in PyTorch: a NaN is never turned into a clean 0.
 RELU = Op("relu", 1, lambda x, a: 0.0 if x <= 0 else x,
@@ -232,3 +236,6 @@ SIGN = Op("sign", 1, lambda x, a: 1.0 if x > 0 else (-1.0 if x < 0 else (0.0 if 
 
 ALL_OPS = (ADD, SUM, SUB, MUL, DIV, POW, MAX, MIN, LOGSUMEXP, NEG, POWC, ABS, EXP, LOG, SQRT,
            TANH, SIGMOID, RELU, LEAKY_RELU, SOFTPLUS, SOFTSIGN, HARDTANH, STEP, SIGN)
+# The unary ops a neuron may use as its activation (``nn``'s ACTIVATIONS and its PyTorch
+# maps are made from this list): each is also a method of Value, ``Value.relu`` ...
+ACTIVATION_OPS = (RELU, TANH, SIGMOID, LEAKY_RELU, SOFTPLUS, SOFTSIGN, HARDTANH, STEP, SIGN)

@@ -1,7 +1,7 @@
 """gradlab.nn: neurons, layers, MLPs, losses, optimizers, data sets and training,
 built on ``autograd.Value``."""
 
-from . import data, init, losses, optim
+from . import data, exercises, init, losses, optim
 from .classic import Adaline, Perceptron
 from .losses import (
     binary_cross_entropy,
@@ -22,7 +22,7 @@ from .train import History, fit
 __all__ = [
     "MLP", "Adam", "Adaline", "History", "Layer", "Module", "Neuron", "Perceptron", "SGD",
     "binary_cross_entropy", "cross_entropy", "data", "fit", "half_squared_error", "hinge",
-    "init", "l2_penalty", "load", "log_softmax", "losses", "max_margin", "mse", "optim",
+    "exercises", "init", "l2_penalty", "load", "log_softmax", "losses", "max_margin", "mse", "optim",
     "softmax", "Playground", "playground",
 ]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd import Value, _args
+from autograd import Value, _internal
 
 from .data import to_pm1
 from .modules import Neuron
@@ -33,7 +33,7 @@ class Perceptron:
 
     def __init__(self, nin: int, lr: float = 1.0):
         self.neuron = Neuron.from_weights([0.0] * nin, bias=0.0, activation="step")
-        self.lr = _args.real(lr, f"{type(self).__name__}: lr", above=0)
+        self.lr = _internal.real(lr, f"{type(self).__name__}: lr", above=0)
 
     def __call__(self, x) -> Value:
         return self.neuron(x)
@@ -66,7 +66,7 @@ class Adaline:
 
     def __init__(self, nin: int, lr: float = 0.05):
         self.neuron = Neuron.from_weights([0.0] * nin, bias=0.0, activation="linear")
-        self.lr = _args.real(lr, f"{type(self).__name__}: lr", above=0)
+        self.lr = _internal.real(lr, f"{type(self).__name__}: lr", above=0)
 
     def __call__(self, x) -> Value:
         return self.neuron(x)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from autograd import _args
+from autograd import _internal
 
 __all__ = ["logic_gate", "moons", "circles", "blobs", "spirals", "xor_quadrants",
            "regression_1d", "train_test_split", "minibatches", "to_pm1", "one_hot", "load_digits",
@@ -37,7 +37,7 @@ def _rng(seed) -> np.random.Generator:
     """The generator of a data set: from an int seed >= 0, or a numpy Generator."""
     if isinstance(seed, np.random.Generator):
         return seed
-    return np.random.default_rng(_args.integer(seed, "seed", minimum=0))
+    return np.random.default_rng(_internal.integer(seed, "seed", minimum=0))
 
 
 def _noise(noise, who: str) -> float:
@@ -91,7 +91,7 @@ def blobs(n: int = 100, centers=2, std: float = 0.5, seed: int = 0):
     """Gaussian blobs: ``centers`` is a number of classes (centres drawn in
     [-3, 3]^2) or an array of centres, one class each."""
     n = _count(n, "blobs")
-    std = _args.real(std, "blobs: std", minimum=0)
+    std = _internal.real(std, "blobs: std", minimum=0)
     rng = _rng(seed)
     if isinstance(centers, (int, np.integer)) and not isinstance(centers, bool):
         if centers < 2:
@@ -173,7 +173,7 @@ def one_hot(y, k: int | None = None) -> np.ndarray:
     if y.ndim != 1 or y.dtype.kind not in "biuf" or not np.all((y == np.round(y)) & (y >= 0)):
         raise ValueError(f"one_hot expects a 1-D array of class labels 0, 1, ..., got {y!r:.80}")
     if k is not None:
-        k = _args.integer(k, "one_hot: k (the number of classes)", minimum=1)
+        k = _internal.integer(k, "one_hot: k (the number of classes)", minimum=1)
     if len(y) == 0 and k is None:
         raise ValueError("one_hot: no labels, and no k to say how many classes")
     y = y.astype(int)

@@ -111,7 +111,9 @@ def run(args) -> tuple[dict, dict]:
     """Train and write the pictures; returns the paths written and a summary."""
     try:
         from . import plot
-        plot._matplotlib()
+        from .plot.figures import require_matplotlib
+
+        require_matplotlib()
     except ImportError:
         raise OSError('the demo draws with matplotlib: pip install -e ".[plot]" from a '
                       "gradlab checkout") from None

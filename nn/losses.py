@@ -21,8 +21,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from autograd import TracingError, Value, _args
-from autograd.compile import require
+from autograd import TracingError, Value, _internal
+from autograd.replay import require
 
 __all__ = ["mse", "half_squared_error", "binary_cross_entropy", "softmax", "log_softmax",
            "cross_entropy", "hinge", "max_margin", "l2_penalty"]
@@ -235,7 +235,7 @@ def max_margin(outputs, targets) -> Value:
 def l2_penalty(module, weights_only: bool = True) -> Value:
     """1/2 sum of squared weights: multiply by lambda for weight decay lambda/2 ||w||^2.
     Biases (parameters named ``...b``) are left out unless ``weights_only=False``."""
-    _args.has_methods(module, "l2_penalty: module", ("named_parameters",),
+    _internal.has_methods(module, "l2_penalty: module", ("named_parameters",),
                       "a model (nn.Neuron, nn.Layer or nn.MLP)")
     params = [p for name, p in module.named_parameters()
               if not (weights_only and name.rsplit(".", 1)[-1] == "b")]

@@ -15,69 +15,20 @@ model; ``load(path)`` (this module's function) builds the model the file describ
 
 from __future__ import annotations
 
-import json
 import math
-import stat
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 
 import numpy as np
 
 from autograd import TracingError, Value, compile, no_grad  # noqa: A004
-from autograd.custom import UserOp, user_op
-from autograd.viz import _write_atomically
+from autograd.viz.model import GraphParts, generic_parts
 
+from . import graph, serialization
 from . import init as initializers
+from .activations import ACTIVATIONS, activation_function, activation_name, named
+from .serialization import MAX_PARAMETERS
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "activation_function", "load"]
-
-ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
-    "relu": Value.relu,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "leaky_relu": Value.leaky_relu,  # slope 0.01; for another: lambda v: v.leaky_relu(0.2)
-    "softplus": Value.softplus,
-    "softsign": Value.softsign,
-    "hardtanh": Value.hardtanh,
-    "step": Value.step,
-    "sign": Value.sign,
-    "linear": None,  # identity: no node at all
-}
-
-FILE_FORMAT = "gradlab.nn"
-FILE_VERSION = 1
-
-
-def activation_function(activation) -> Callable[[Value], Value] | None:
-    """The function for an activation name in ``ACTIVATIONS`` (``None`` for
-    ``"linear"``) or of a unary op defined with ``autograd.op``, or the callable
-    Value -> Value itself."""
-    if callable(activation):
-        return activation
-    if isinstance(activation, str) and activation in ACTIVATIONS:
-        return ACTIVATIONS[activation]
-    defined = user_op(activation) if isinstance(activation, str) else None
-    if defined is not None and defined.arity == 1:
-        return defined
-    raise ValueError(
-        f"unknown activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}, "
-        "the name of a unary op defined with autograd.op (run its definition before "
-        "loading a model that uses it), or a callable Value -> Value"
-    )
-
-
-def _named(activation):
-    """A unary op defined with ``autograd.op`` is kept by its name, so a model that
-    uses it can be saved (and loaded where the op is defined again)."""
-    if isinstance(activation, UserOp) and user_op(activation.name) is activation \
-            and activation.arity == 1:
-        return activation.name
-    return activation
-
-
-def _activation_name(activation) -> str:
-    return activation if isinstance(activation, str) else getattr(activation, "__name__", "custom")
-
 
 def _rng(rng) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
@@ -148,6 +99,30 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
 
+    # -- what drawings and the step-through learn from the model (autograd.viz.model) ------
+    def linear_layers(self) -> list[tuple[str, np.ndarray, np.ndarray | None, object]]:
+        """The model as ``(where, W, b, activation)`` per layer (W of shape (n_out, n_in),
+        b None without biases): what ``to_torch`` builds its ``Linear`` layers from."""
+        raise TypeError(f"{type(self).__name__} is not made of layers of neurons")
+
+    def neuron_paths(self) -> list[tuple[str, str, int, Neuron]]:
+        """``(path, name, layer, neuron)`` for every neuron, in order:
+        ``("layers.0.neurons.3", "L0N3", 0, neuron)``; none for a module without neurons."""
+        return []
+
+    def graph_parts(self, order: list) -> GraphParts:
+        """The names and boxes of this model's values in the graph ``order`` (the
+        protocol of ``draw_graph(module=)`` and ``backward_trace(module=)``)."""
+        if not self.neuron_paths():
+            return generic_parts(self, order)
+        return graph.graph_parts(self, order)
+
+    def trace_views(self) -> dict:
+        """The step-through's views this model adds: the neuron view of the deltas."""
+        from .plot.neuron_view import NeuronView
+
+        return {"neuron": NeuronView} if self.neuron_paths() else {}
+
     # -- state, saving and loading -----------------------------------------------------
     def state_dict(self) -> dict[str, float]:
         """Parameter values by name (``Module.state_dict``); plain floats."""
@@ -198,21 +173,14 @@ class Module:
         if bad:
             raise ValueError(f"cannot save: parameter {bad[0]!r} is {state[bad[0]]!r} "
                              f"({len(bad)} non-finite parameters; did training diverge?)")
-        document = {
-            "format": FILE_FORMAT,
-            "version": FILE_VERSION,
-            "model": repr(self),
-            "architecture": self.config(),
-            "parameters": state,
-        }
-        _write_atomically(Path(path), json.dumps(document, indent=1).encode())
+        serialization.write(path, repr(self), self.config(), state)
 
     def load(self, path) -> Module:
         """Read the parameters of a file written by ``save`` into this model and
         return it. On any error (not JSON, truncated, another shape) the model is
         unchanged. To build the model from the file instead: ``nn.modules.load(path)``."""
         try:
-            self.load_state_dict(_read_document(path)["parameters"])
+            self.load_state_dict(serialization.read(path)["parameters"])
         except ValueError as e:
             raise ValueError(e if str(path) in str(e) else f"{path}: {e}") from None
         return self
@@ -299,7 +267,7 @@ class Neuron(Module):
     def __init__(self, nin: int, activation="relu", init="auto", bias: bool = True, rng=None,
                  _weights=None):
         self.nin = _count(nin, "Neuron: nin (the number of inputs)")
-        self.activation = activation = _named(activation)
+        self.activation = activation = named(activation)
         self._f = activation_function(activation)
         if _weights is None:
             _weights = _initial_weights(init, activation, self.nin, 1, _rng(rng))[0]
@@ -337,6 +305,12 @@ class Neuron(Module):
             named.append(("b", self.b))
         return named
 
+    def neuron_paths(self) -> list:
+        return [("neuron", "neuron", 0, self)]
+
+    def linear_layers(self) -> list:
+        return [("the neuron", *_matrices([self]), self.activation)]
+
     def config(self) -> dict | None:
         if not isinstance(self.activation, str):
             return None
@@ -355,7 +329,7 @@ class Neuron(Module):
 
     def __repr__(self) -> str:
         extra = "" if self.b is not None else ", bias=False"
-        return f"Neuron({self.nin}, {_activation_name(self.activation)}{extra})"
+        return f"Neuron({self.nin}, {activation_name(self.activation)}{extra})"
 
 
 class Layer(Module):
@@ -366,7 +340,7 @@ class Layer(Module):
                  rng=None, _weights=None):
         self.nin = _count(nin, "Layer: nin (the number of inputs)")
         self.nout = _count(nout, "Layer: nout (the number of neurons)")
-        self.activation = activation = _named(activation)
+        self.activation = activation = named(activation)
         activation_function(activation)  # fail here, once, on an unknown name
         if _weights is None:
             _weights = _initial_weights(init, activation, self.nin, self.nout, _rng(rng))
@@ -382,6 +356,12 @@ class Layer(Module):
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"neurons.{j}.{name}", p) for j, n in enumerate(self.neurons)
                 for name, p in n.named_parameters()]
+
+    def neuron_paths(self) -> list:
+        return [(f"neurons.{j}", f"N{j}", 0, n) for j, n in enumerate(self.neurons)]
+
+    def linear_layers(self) -> list:
+        return [("the layer", *_matrices(self.neurons), self.activation)]
 
     def config(self) -> dict | None:
         if not isinstance(self.activation, str):
@@ -407,7 +387,7 @@ class Layer(Module):
 
     def __repr__(self) -> str:
         extra = "" if self.neurons[0].b is not None else ", bias=False"
-        return f"Layer({self.nin} -> {self.nout}, {_activation_name(self.activation)}{extra})"
+        return f"Layer({self.nin} -> {self.nout}, {activation_name(self.activation)}{extra})"
 
 
 class MLP(Module):
@@ -510,9 +490,9 @@ class MLP(Module):
     @classmethod
     def from_torch(cls, seq) -> MLP:
         """An MLP with the weights, biases and activations of a ``torch.nn.Sequential``
-        of ``Linear`` and activation modules (``nn.pytorch.from_torch``)."""
-        from .pytorch import from_torch
-        return from_torch(seq, cls)
+        of ``Linear`` and activation modules (``nn.pytorch.read_sequential``)."""
+        from .pytorch import read_sequential
+        return cls.from_weights(*read_sequential(seq))
 
     def __call__(self, x):
         h = _as_values(x, self.nin, "MLP")
@@ -525,6 +505,14 @@ class MLP(Module):
             self._named = [(f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers)
                            for name, p in layer.named_parameters()]
         return list(self._named)
+
+    def neuron_paths(self) -> list:
+        return [(f"layers.{i}.neurons.{j}", f"L{i}N{j}", i, n)
+                for i, layer in enumerate(self.layers) for j, n in enumerate(layer.neurons)]
+
+    def linear_layers(self) -> list:
+        return [(f"layer {k}", *_matrices(layer.neurons), layer.activation)
+                for k, layer in enumerate(self.layers)]
 
     def config(self) -> dict | None:
         acts = [layer.activation for layer in self.layers]
@@ -551,6 +539,13 @@ class MLP(Module):
     def __repr__(self) -> str:
         lines = [f"  (layers.{i}): {layer!r}" for i, layer in enumerate(self.layers)]
         return "MLP(\n" + "\n".join(lines) + f"\n)  # {self.num_parameters} parameters"
+
+
+def _matrices(neurons: list) -> tuple:
+    """The weights (n_out, n_in) and biases (None without) of a layer's neurons."""
+    W = np.array([[w.data for w in n.w] for n in neurons], dtype=np.float64)
+    b = None if neurons[0].b is None else np.array([n.b.data for n in neurons])
+    return W, b
 
 
 # --- predict without building a graph -----------------------------------------------------------
@@ -585,57 +580,6 @@ def _finite_floats(values, what: str) -> list[float]:
             raise ValueError(f"{what} must be finite numbers, got {v!r}")
         out.append(float(v))
     return out
-
-
-MAX_FILE_BYTES = 256 * 2**20  # ~10 million parameters; more is no model for this library
-MAX_PARAMETERS = 10_000_000
-
-
-def _parse_int(text: str):
-    # json would build a 5000-digit int (slowly) or refuse past 4300 digits with a
-    # message that names neither the file nor the field; a weight has no such digits
-    if len(text.lstrip("-")) > 30:
-        raise ValueError(f"an integer of {len(text)} digits")
-    return int(text)
-
-
-def _read_document(path) -> dict:
-    """The parsed contents of a model file, checked for format, version and size
-    before anything is built from it."""
-    path = Path(path)
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"no model file at {path}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise ValueError(f"{path} is not a regular file (a device, pipe or folder); a model "
-                         "file is one that save() wrote")
-    if info.st_size > MAX_FILE_BYTES:
-        raise ValueError(f"{path} is {info.st_size} bytes, more than a gradlab model file may "
-                         f"be ({MAX_FILE_BYTES} bytes)")
-    with open(path, "rb") as f:
-        raw = f.read(MAX_FILE_BYTES + 1)
-    if len(raw) > MAX_FILE_BYTES:
-        raise ValueError(f"{path} grew past {MAX_FILE_BYTES} bytes while being read")
-    try:
-        document = json.loads(raw.decode("utf-8"), parse_int=_parse_int)
-    except UnicodeDecodeError:
-        raise ValueError(f"{path} is not a gradlab model file: not UTF-8 text") from None
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path} is not a gradlab model file: not valid JSON "
-                         f"(truncated or damaged? {e})") from None
-    except RecursionError:
-        raise ValueError(f"{path} is not a gradlab model file: JSON nested too deeply") from None
-    except ValueError as e:
-        raise ValueError(f"{path} is not a gradlab model file: {e}") from None
-    if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
-        raise ValueError(f"{path} is not a gradlab model file (no 'format': '{FILE_FORMAT}')")
-    if document.get("version") != FILE_VERSION:
-        raise ValueError(f"{path}: unsupported gradlab model file version "
-                         f"{document.get('version')!r}, this gradlab reads {FILE_VERSION}")
-    if not isinstance(document.get("parameters"), dict):
-        raise ValueError(f"{path}: 'parameters' must be an object of name -> number")
-    return document
 
 
 def _declared_parameters(config) -> int:
@@ -696,7 +640,7 @@ def _from_config(config) -> Module:
 def load(path) -> Module:
     """Build the Neuron, Layer or MLP described by a file written by ``save``,
     with its parameters (PyTorch needs the class first; here the file says it)."""
-    document = _read_document(path)
+    document = serialization.read(path)
     config, stored = document.get("architecture"), len(document["parameters"])
     try:
         if isinstance(config, dict) and config.get("type") in ("Neuron", "Layer", "MLP"):

@@ -43,13 +43,13 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from autograd import _args, backward_trace, draw_graph, no_grad
+from autograd import _internal, backward_trace, draw_graph, no_grad
 from autograd.engine import assign_data
 
 from . import data as datasets
 from .modules import ACTIVATIONS, MLP
 from .optim import SGD, Adam
-from .train import LOSSES, History, _compiled_losses, accuracy
+from .train import LOSSES, History, accuracy, compiled_losses
 
 __all__ = ["Playground", "playground", "FEATURES", "DATASETS", "KNOBS"]
 
@@ -162,7 +162,7 @@ def _check_layers(value) -> tuple:
 
 
 def _in_range(value, knob: str, lo: float, hi: float, integer: bool = False):
-    check = _args.integer if integer else _args.real
+    check = _internal.integer if integer else _internal.real
     value = check(value, f"playground: {knob}")
     if not lo <= value <= hi:
         raise ValueError(f"playground: {knob} must be in [{lo:g}, {hi:g}], got {value:g}")
@@ -186,7 +186,7 @@ def _check(knob: str, value):
     if knob == "noise":
         return None if value is None else _in_range(value, "noise", 0.0, 1.0)
     if knob == "lr":
-        value = _args.real(value, "playground: lr")
+        value = _internal.real(value, "playground: lr")
         if not 0 < value <= 10:
             raise ValueError(f"playground: lr must be in (0, 10], got {value:g}")
         return value
@@ -301,7 +301,7 @@ class Playground:
         loss_fn, prepare = LOSSES[k["loss"]]
         s["F_train"], s["F_test"] = s["transform"](s["X_train"]), s["transform"](s["X_test"])
         s["T_train"], s["T_test"] = prepare(s["y_train"]), prepare(s["y_test"])
-        s["train_program"], s["test_program"] = _compiled_losses(s["model"], loss_fn, k["l2"])
+        s["train_program"], s["test_program"] = compiled_losses(s["model"], loss_fn, k["l2"])
         s["loss_fn"] = loss_fn
         s["optimizer"] = _optimizer(k["optimizer"], s["model"].parameters(), k["lr"])
         return s
@@ -503,13 +503,13 @@ class Playground:
         """``(xs, ys, maps)``: every hidden neuron's output y = f(u) over the
         boundary's plane, ``maps[l]`` of shape (neurons of layer l, resolution,
         resolution); one compiled pass over the grid."""
-        from .plot import _hidden_outputs
+        from .plot.figures import hidden_outputs
 
         xs, ys, points = self._grid(resolution)
         hidden = self.model.layers[:-1]
         if not hidden:
             return xs, ys, []
-        out = _hidden_outputs(self.model, self.transform(points))
+        out = hidden_outputs(self.model, self.transform(points))
         maps, start = [], 0
         for layer in hidden:
             block = out[:, start:start + layer.nout].T
@@ -711,7 +711,7 @@ _NOTEBOOKS = ('the playground\'s live view needs ipywidgets and matplotlib: pip 
 _POSITIVE, _NEGATIVE, _HOT = "#4a6cd4", "#d44a4a", "#e6a700"  # as the network player draws
 
 
-def _matplotlib():
+def require_matplotlib():
     try:
         import matplotlib
         from matplotlib.figure import Figure  # noqa: F401
@@ -724,10 +724,10 @@ def _matplotlib():
 def _class_cmap():
     from matplotlib.colors import LinearSegmentedColormap
 
-    from .plot import _CLASS_COLOURS
+    from .plot.figures import CLASS_COLOURS
 
-    return LinearSegmentedColormap.from_list("playground", [_CLASS_COLOURS[0], "#ffffff",
-                                                            _CLASS_COLOURS[1]])
+    return LinearSegmentedColormap.from_list("playground", [CLASS_COLOURS[0], "#ffffff",
+                                                            CLASS_COLOURS[1]])
 
 
 def _score_norm(pg):
@@ -887,7 +887,7 @@ def _draw_deltas(ax, pg, selected) -> None:
 
 
 def _static_figure(pg, neuron=None, edges="weights"):
-    _matplotlib()
+    require_matplotlib()
     from matplotlib.figure import Figure
 
     from . import plot
@@ -926,7 +926,7 @@ class _Panels:
     curves are drawn again. ``drawn`` keeps the numbers of the last drawing."""
 
     def __init__(self, pg, resolution: int = 100):
-        _matplotlib()
+        require_matplotlib()
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
@@ -961,14 +961,14 @@ class _Panels:
         xs, ys, Z = pg.boundary(self.resolution)
         fig = self.figures["boundary"]
         if self._boundary_artists is None:
-            from .plot import _CLASS_COLOURS
+            from .plot.figures import CLASS_COLOURS
 
             fig.clear()
             ax = fig.add_axes([0.12, 0.1, 0.84, 0.8])
             extent = (xs[0], xs[-1], ys[0], ys[-1])
             image = ax.imshow(Z, origin="lower", extent=extent, cmap=_class_cmap(),
                               norm=_score_norm(pg), interpolation="bilinear", aspect="auto")
-            colours = np.array(_CLASS_COLOURS[:2])
+            colours = np.array(CLASS_COLOURS[:2])
             ax.scatter(pg.X_train[:, 0], pg.X_train[:, 1], c=colours[pg.y_train], s=14,
                        edgecolors="k", linewidths=0.4, label="train")
             ax.scatter(pg.X_test[:, 0], pg.X_test[:, 1], c=colours[pg.y_test], s=18,
@@ -1008,7 +1008,7 @@ class _Panels:
 
             loss_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
             loss_ax.yaxis.set_minor_formatter(NullFormatter())
-            cmap = _matplotlib().colormaps["viridis"]
+            cmap = require_matplotlib().colormaps["viridis"]
             lines = [norm_ax.plot([], [], color=cmap(i / max(n_layers - 1, 1)), lw=0.9,
                                   label=f"layer {i + 1}" + (" (output)" if i == n_layers - 1
                                                              else ""))[0]
@@ -1060,7 +1060,7 @@ class _LiveView:
             raise ImportError(_NOTEBOOKS) from None
         if w is None:  # sys.modules["ipywidgets"] = None also means: not installed
             raise ImportError(_NOTEBOOKS)
-        _matplotlib()
+        require_matplotlib()
         self.pg, self.w = pg, w
         self.panels = _Panels(pg)
         self.selected = None

@@ -39,7 +39,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["INSTALL_HINT", "to_torch", "from_torch", "torch_loss", "TORCH_LOSSES"]
+from .activations import ACTIVATIONS
+
+__all__ = ["INSTALL_HINT", "to_torch", "read_sequential", "torch_loss", "TORCH_LOSSES"]
 
 INSTALL_HINT = 'pip install -e ".[torch]"'
 
@@ -86,8 +88,6 @@ NO_COUNTERPART = {
 def _activation_name(activation, where: str) -> str:
     """The ACTIVATIONS name of a layer's activation (a name, or one of the functions
     in ACTIVATIONS such as ``Value.tanh``), or a ValueError saying why not."""
-    from .modules import ACTIVATIONS
-
     name = activation
     if not isinstance(activation, str):
         name = next((n for n, f in ACTIVATIONS.items() if f is not None and f is activation),
@@ -121,26 +121,17 @@ def to_torch(module):
     """The ``torch.nn.Sequential`` (float64) computing what ``module`` computes, with
     copies of its parameters: ``Linear`` + activation for each layer (a Neuron is a
     Linear with one output). Changing one model afterwards leaves the other alone.
-    Called as ``model.to_torch()``."""
-    from .modules import MLP, Layer, Neuron
-
-    if isinstance(module, MLP):
-        layers = [(f"layer {k}", layer.neurons, layer.activation)
-                  for k, layer in enumerate(module.layers)]
-    elif isinstance(module, Layer):
-        layers = [("the layer", module.neurons, module.activation)]
-    elif isinstance(module, Neuron):
-        layers = [("the neuron", [module], module.activation)]
-    else:
+    Called as ``model.to_torch()``; ``module.linear_layers()`` gives the layers."""
+    layers = getattr(module, "linear_layers", None)
+    if not callable(layers):
         raise TypeError(f"to_torch expects an nn.MLP, nn.Layer or nn.Neuron, got "
                         f"{type(module).__name__}")
-    names = [_activation_name(a, where) for where, _, a in layers]  # check before torch
+    layers = layers()
+    names = [_activation_name(a, where) for where, _, _, a in layers]  # check before torch
     torch = _torch()
     makers = _activation_modules(torch)
     parts = []
-    for (_, neurons, _), name in zip(layers, names):
-        W = np.array([[w.data for w in n.w] for n in neurons], dtype=np.float64)
-        b = None if neurons[0].b is None else np.array([n.b.data for n in neurons])
+    for (_, W, b, _), name in zip(layers, names):
         parts.append(_linear(torch, W, b))
         if makers[name] is not None:
             parts.append(makers[name]())
@@ -204,8 +195,9 @@ def _first_of(items: list) -> str:
     return items[0] + (f" and {more} other tensor{'s' * (more > 1)} are" if more else " is")
 
 
-def from_torch(seq, cls=None):
-    """An ``nn.MLP`` with the weights, biases and activations of a
+def read_sequential(seq) -> tuple[list, list | None, list]:
+    """``(weights, biases, activations)`` of an MLP (``MLP.from_weights``) with the
+    weights, biases and activations of a
     ``torch.nn.Sequential`` of ``Linear`` layers, each followed by at most one
     activation module (see the module docstring; ``Identity`` is skipped). Called as
     ``nn.MLP.from_torch(seq)``.
@@ -221,8 +213,6 @@ def from_torch(seq, cls=None):
     from the float32 torch model's by float32 rounding (``seq.double()`` makes the two
     agree)."""
     torch = _torch()
-    if cls is None:
-        from .modules import MLP as cls
     if not isinstance(seq, torch.nn.Sequential):
         hint = (" (wrap it: torch.nn.Sequential(linear))"
                 if isinstance(seq, torch.nn.Module) else "")
@@ -283,8 +273,7 @@ def from_torch(seq, cls=None):
             "exactly, but gradlab computes in float64, so "
             "its outputs differ from this torch model's by float32 rounding "
             "(seq.double() makes both float64)", UserWarning, stacklevel=3)
-    no_bias = biases[0] is None
-    return cls.from_weights(weights, None if no_bias else biases, activations)
+    return weights, None if biases[0] is None else biases, activations
 
 
 # --- losses -------------------------------------------------------------------------------

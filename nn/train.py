@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograd import Value, _args, compile, no_grad  # noqa: A004
+from autograd import Value, _internal, compile, no_grad  # noqa: A004
 
 from . import losses
 from .data import minibatches, to_pm1
@@ -80,7 +80,7 @@ def accuracy(outputs, y, loss: str) -> float | None:
     return float(np.mean(np.argmax(scores, axis=1) == labels))
 
 
-def _compiled_losses(model, loss_fn, l2: float) -> tuple:
+def compiled_losses(model, loss_fn, l2: float) -> tuple:
     """The per-sample training loss (with the L2 term) and validation loss (without),
     compiled, each returning (loss, the model's outputs)."""
     def per_sample(with_l2):
@@ -155,26 +155,26 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
         loss_name, loss_fn, prepare = "custom", loss, (lambda t: t)
     else:
         raise TypeError(f"loss must be a name or a callable, got {type(loss).__name__}")
-    epochs = _args.integer(epochs, "fit: epochs", minimum=1)
-    l2 = _args.real(l2, "fit: l2", minimum=0)
+    epochs = _internal.integer(epochs, "fit: epochs", minimum=1)
+    l2 = _internal.real(l2, "fit: l2", minimum=0)
     if batch_size is not None:
-        batch_size = _args.integer(batch_size, "fit: batch_size", minimum=1)
+        batch_size = _internal.integer(batch_size, "fit: batch_size", minimum=1)
     snapshot_epochs = ()
     if snapshots is not None:
-        snapshots = _args.integer(snapshots, "fit: snapshots", minimum=2)
+        snapshots = _internal.integer(snapshots, "fit: snapshots", minimum=2)
         if snapshots > epochs:
             raise ValueError(f"fit: snapshots must be <= epochs ({epochs}), got {snapshots}")
-        _args.has_methods(model, "fit: model", ("state_dict",),
+        _internal.has_methods(model, "fit: model", ("state_dict",),
                           "a model with state_dict() to take snapshots of")
         snapshot_epochs = {int(e) for e in np.round(np.linspace(0, epochs, snapshots))}
     if loss_name in ("max_margin", "bce", "binary_cross_entropy", "hinge") and y.ndim != 1:
         raise ValueError(f"fit: y must hold one label per sample, shape ({len(y)},), got "
                          f"{y.shape} (y.ravel() makes a column flat)")
     if optimizer is not None:
-        _args.has_methods(optimizer, "fit: optimizer", ("step", "zero_grad"),
+        _internal.has_methods(optimizer, "fit: optimizer", ("step", "zero_grad"),
                           "an optimizer such as nn.SGD(model.parameters(), lr=0.1)")
     if schedule is not None:
-        _args.has_methods(schedule, "fit: schedule", ("step",),
+        _internal.has_methods(schedule, "fit: schedule", ("step",),
                           "a schedule such as nn.optim.StepLR(optimizer, ...)")
     if validation is not None and not (isinstance(validation, (tuple, list))
                                        and len(validation) == 2):
@@ -275,7 +275,7 @@ def _eager_steps(model, targets, loss_fn, l2, optimizer, validation):
 def _compiled_steps(model, X, targets, loss_fn, loss_name, l2, optimizer, validation):
     """The same two, replayed over numpy batches (``autograd.compile``): the
     gradients come with the loss, so there is nothing left to do backward."""
-    train_program, val_program = _compiled_losses(model, loss_fn, l2)
+    train_program, val_program = compiled_losses(model, loss_fn, l2)
     train_targets = _traceable_targets(model, X[0], targets, loss_name)
 
     def train_batch(Xb, tb):

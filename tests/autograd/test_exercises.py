@@ -259,9 +259,9 @@ def tanh_net():
 
 def test_deltas_pass_for_the_recursion_written_in_numpy():
     model, x, t, delta_out, delta_hidden, _ = tanh_net()
-    assert exercises.check_deltas(model, x, t, layer=1, deltas=delta_out).startswith("✓")
-    assert exercises.check_deltas(model, x, t, layer=-1, deltas=list(delta_out))
-    assert exercises.check_deltas(model, x, t, layer=0, deltas=delta_hidden)
+    assert nn.exercises.check_deltas(model, x, t, layer=1, deltas=delta_out).startswith("✓")
+    assert nn.exercises.check_deltas(model, x, t, layer=-1, deltas=list(delta_out))
+    assert nn.exercises.check_deltas(model, x, t, layer=0, deltas=delta_hidden)
 
 
 def test_deltas_of_a_deeper_sigmoid_net_with_cross_entropy():
@@ -277,13 +277,13 @@ def test_deltas_of_a_deeper_sigmoid_net_with_cross_entropy():
     d2 = (W3.T @ d3) * y2 * (1 - y2)
     d1 = (W2.T @ d2) * y1 * (1 - y1)
     for layer, d in enumerate([d1, d2, d3]):
-        assert exercises.check_deltas(model, x, label, layer, d, loss="cross_entropy")
+        assert nn.exercises.check_deltas(model, x, label, layer, d, loss="cross_entropy")
 
 
 def test_deltas_forgetting_f_prime_is_recognised():
     model, x, t, _, delta_hidden, dE_dy = tanh_net()
     with pytest.raises(WrongAnswer) as info:
-        exercises.check_deltas(model, x, t, layer=0, deltas=dE_dy)
+        nn.exercises.check_deltas(model, x, t, layer=0, deltas=dE_dy)
     e = info.value
     assert "layer 0, neuron 0 (L0N0)" in str(e) and e.expected == pytest.approx(delta_hidden[0])
     assert "δ_j = f'(u_j) · Σ_k w_kj δ_k" in str(e) and "You have ∂E/∂y" in str(e)
@@ -295,29 +295,29 @@ def test_deltas_one_wrong_neuron_and_a_sign():
     planted = delta_hidden.copy()
     planted[2] += 0.01
     with pytest.raises(WrongAnswer, match=r"neuron 2 \(L0N2\)") as info:
-        exercises.check_deltas(model, x, t, layer=0, deltas=planted)
+        nn.exercises.check_deltas(model, x, t, layer=0, deltas=planted)
     assert info.value.got == planted[2]
     with pytest.raises(WrongAnswer, match="opposite sign") as info:
-        exercises.check_deltas(model, x, t, layer=1, deltas=-delta_out)
+        nn.exercises.check_deltas(model, x, t, layer=1, deltas=-delta_out)
     assert "y − t for E = ½‖y − t‖²" in str(info.value)
 
 
 def test_deltas_bad_arguments():
     model, x, t, delta_out, delta_hidden, _ = tanh_net()
     with pytest.raises(TypeError, match="model must be an nn.MLP"):
-        exercises.check_deltas(model.layers[0], x, t, 0, delta_hidden)
+        nn.exercises.check_deltas(model.layers[0], x, t, 0, delta_hidden)
     with pytest.raises(ValueError, match="layer must be in 0..1"):
-        exercises.check_deltas(model, x, t, 2, delta_hidden)
+        nn.exercises.check_deltas(model, x, t, 2, delta_hidden)
     with pytest.raises(ValueError, match="deltas must have 3 numbers, got 2"):
-        exercises.check_deltas(model, x, t, 0, delta_hidden[:2])
+        nn.exercises.check_deltas(model, x, t, 0, delta_hidden[:2])
     with pytest.raises(ValueError, match="x must have 2 numbers, got 3"):
-        exercises.check_deltas(model, [1.0, 2.0, 3.0], t, 0, delta_hidden)
+        nn.exercises.check_deltas(model, [1.0, 2.0, 3.0], t, 0, delta_hidden)
     with pytest.raises(ValueError, match="loss must be one of"):
-        exercises.check_deltas(model, x, t, 0, delta_hidden, loss="l1")
+        nn.exercises.check_deltas(model, x, t, 0, delta_hidden, loss="l1")
     with pytest.raises(TypeError, match="layer must be an int"):
-        exercises.check_deltas(model, x, t, "0", delta_hidden)
+        nn.exercises.check_deltas(model, x, t, "0", delta_hidden)
     with pytest.raises(NotDoneYet, match="3 δ of layer 0"):
-        exercises.check_deltas(model, x, t, 0, ...)
+        nn.exercises.check_deltas(model, x, t, 0, ...)
 
 
 # --- check_sgd_step ---------------------------------------------------------------------------
@@ -328,18 +328,18 @@ NEW_THETA = [t + v for t, v in zip(THETA, NEW_V)]        # theta <- theta + v
 
 
 def momentum(new_theta, new_v, **kw):
-    return exercises.check_sgd_step(THETA, G, new_theta, lr=LR, momentum=GAMMA, velocity=V,
+    return nn.exercises.check_sgd_step(THETA, G, new_theta, lr=LR, momentum=GAMMA, velocity=V,
                                     new_velocity=new_v, **kw)
 
 
 def test_sgd_steps_pass():
     assert momentum(NEW_THETA, NEW_V).startswith("✓ momentum step")
     plain = [t - LR * g for t, g in zip(THETA, G)]
-    assert exercises.check_sgd_step(THETA, G, plain, lr=LR).startswith("✓ SGD step")
+    assert nn.exercises.check_sgd_step(THETA, G, plain, lr=LR).startswith("✓ SGD step")
     decayed = [t - LR * (g + 0.01 * t) for t, g in zip(THETA, G)]
-    assert exercises.check_sgd_step(THETA, G, np.array(decayed), lr=LR, weight_decay=0.01)
+    assert nn.exercises.check_sgd_step(THETA, G, np.array(decayed), lr=LR, weight_decay=0.01)
     from_rest = [t - LR * g for t, g in zip(THETA, G)]  # velocity omitted: starts at 0
-    assert exercises.check_sgd_step(THETA, G, from_rest, lr=LR, momentum=GAMMA,
+    assert nn.exercises.check_sgd_step(THETA, G, from_rest, lr=LR, momentum=GAMMA,
                                     new_velocity=[-LR * g for g in G])
 
 
@@ -365,24 +365,24 @@ def test_momentum_wrong_parameters(new_theta, words):
 
 def test_sgd_uphill():
     with pytest.raises(WrongAnswer, match="stepped uphill"):
-        exercises.check_sgd_step(THETA, G, [t + LR * g for t, g in zip(THETA, G)], lr=LR)
+        nn.exercises.check_sgd_step(THETA, G, [t + LR * g for t, g in zip(THETA, G)], lr=LR)
 
 
 def test_sgd_bad_arguments_and_not_done():
     with pytest.raises(ValueError, match="grads must have 2 numbers, got 1"):
-        exercises.check_sgd_step(THETA, [0.1], NEW_THETA, lr=LR)
+        nn.exercises.check_sgd_step(THETA, [0.1], NEW_THETA, lr=LR)
     with pytest.raises(ValueError, match="lr must be > 0"):
-        exercises.check_sgd_step(THETA, G, NEW_THETA, lr=-1)
+        nn.exercises.check_sgd_step(THETA, G, NEW_THETA, lr=-1)
     with pytest.raises(ValueError, match="momentum must be in"):
-        exercises.check_sgd_step(THETA, G, NEW_THETA, lr=LR, momentum=2, new_velocity=NEW_V)
+        nn.exercises.check_sgd_step(THETA, G, NEW_THETA, lr=LR, momentum=2, new_velocity=NEW_V)
     with pytest.raises(ValueError, match="give new_velocity"):
-        exercises.check_sgd_step(THETA, G, NEW_THETA, lr=LR, momentum=GAMMA)
+        nn.exercises.check_sgd_step(THETA, G, NEW_THETA, lr=LR, momentum=GAMMA)
     with pytest.raises(ValueError, match="for momentum > 0"):
-        exercises.check_sgd_step(THETA, G, NEW_THETA, lr=LR, velocity=V)
+        nn.exercises.check_sgd_step(THETA, G, NEW_THETA, lr=LR, velocity=V)
     with pytest.raises(TypeError, match="params must be a list of numbers, got float"):
-        exercises.check_sgd_step(1.0, G, NEW_THETA, lr=LR)
+        nn.exercises.check_sgd_step(1.0, G, NEW_THETA, lr=LR)
     with pytest.raises(TypeError, match=r"new_params\[1\] must be a number"):
-        exercises.check_sgd_step(THETA, G, [1.0, "x"], lr=LR)
+        nn.exercises.check_sgd_step(THETA, G, [1.0, "x"], lr=LR)
     with pytest.raises(NotDoneYet, match="new velocity"):
         momentum(NEW_THETA, ...)
     with pytest.raises(NotDoneYet, match="new parameters"):
@@ -403,11 +403,11 @@ CAT = [3.2, 5.1, -1.7]
 
 def test_cross_entropy_passes():
     p = softmax(CAT)
-    assert exercises.check_cross_entropy(CAT, 0, -math.log(p[0]), p - [1, 0, 0]).startswith("✓")
-    assert exercises.check_cross_entropy(CAT, [0, 1, 0], -math.log(p[1]), p - [0, 1, 0])
+    assert nn.exercises.check_cross_entropy(CAT, 0, -math.log(p[0]), p - [1, 0, 0]).startswith("✓")
+    assert nn.exercises.check_cross_entropy(CAT, [0, 1, 0], -math.log(p[1]), p - [0, 1, 0])
     big = [1000.0, 999.0, -1000.0]  # stable: no overflow in the checker
     pb = softmax(big)
-    assert exercises.check_cross_entropy(big, 2, 2000 + math.log1p(math.exp(-1)), pb - [0, 0, 1])
+    assert nn.exercises.check_cross_entropy(big, 2, 2000 + math.log1p(math.exp(-1)), pb - [0, 0, 1])
 
 
 @pytest.mark.parametrize("loss_of_p, grad_of_p, words", [
@@ -420,7 +420,7 @@ def test_cross_entropy_passes():
 def test_cross_entropy_mistakes(loss_of_p, grad_of_p, words):
     p = softmax(CAT)
     with pytest.raises(WrongAnswer) as info:
-        exercises.check_cross_entropy(CAT, 0, loss_of_p(p), grad_of_p(p))
+        nn.exercises.check_cross_entropy(CAT, 0, loss_of_p(p), grad_of_p(p))
     assert words in str(info.value)
 
 
@@ -429,24 +429,24 @@ def test_cross_entropy_names_the_wrong_class():
     planted = p - [1, 0, 0]
     planted[2] = 0.5
     with pytest.raises(WrongAnswer, match=r"gradient\[2\] \(class 2\)") as info:
-        exercises.check_cross_entropy(CAT, 0, -math.log(p[0]), planted)
+        nn.exercises.check_cross_entropy(CAT, 0, -math.log(p[0]), planted)
     assert info.value.expected == pytest.approx(p[2])
 
 
 def test_cross_entropy_bad_arguments_and_not_done():
     p = softmax(CAT)
     with pytest.raises(ValueError, match="class index in 0..2, got 3"):
-        exercises.check_cross_entropy(CAT, 3, 1.0, p)
+        nn.exercises.check_cross_entropy(CAT, 3, 1.0, p)
     with pytest.raises(ValueError, match="one-hot"):
-        exercises.check_cross_entropy(CAT, [0.5, 0.5, 0], 1.0, p)
+        nn.exercises.check_cross_entropy(CAT, [0.5, 0.5, 0], 1.0, p)
     with pytest.raises(ValueError, match="gradient must have 3 numbers"):
-        exercises.check_cross_entropy(CAT, 0, 1.0, p[:2])
+        nn.exercises.check_cross_entropy(CAT, 0, 1.0, p[:2])
     with pytest.raises(ValueError, match="at least 2 classes"):
-        exercises.check_cross_entropy([1.0], 0, 0.0, [0.0])
+        nn.exercises.check_cross_entropy([1.0], 0, 0.0, [0.0])
     with pytest.raises(NotDoneYet, match="your loss"):
-        exercises.check_cross_entropy(CAT, 0, ..., ...)
+        nn.exercises.check_cross_entropy(CAT, 0, ..., ...)
     with pytest.raises(NotDoneYet, match="your gradient"):
-        exercises.check_cross_entropy(CAT, 0, -math.log(p[0]), ...)
+        nn.exercises.check_cross_entropy(CAT, 0, -math.log(p[0]), ...)
 
 
 # --- check_custom_op --------------------------------------------------------------------------

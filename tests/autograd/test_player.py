@@ -22,7 +22,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 import nn
 from autograd import Value, backward_trace, topological_order
-from autograd.viz import _fmt
+from autograd.viz.style import fmt as _fmt
 
 MAX_NETWORK_PAGE = 3 * 1024 * 1024
 
@@ -172,7 +172,7 @@ def readme_neuron():
 def expected_cell(trace, k: int) -> tuple:
     """(element id, grad text) of step k's parent, from the trace's steps alone."""
     s = trace.steps[k - 1]
-    index = trace._view("scalar").scene.index
+    index = trace.view("scalar").scene.index
     total = sum(1 for t in trace.steps if t.parent is s.parent and t.node is not None)
     so_far = sum(1 for t in trace.steps[:k] if t.parent is s.parent and t.node is not None)
     suffix = "" if s.node is None or so_far == total else f" ({so_far} of {total})"
@@ -181,7 +181,7 @@ def expected_cell(trace, k: int) -> tuple:
 
 def expected_state(trace, k: int) -> dict:
     """Every node's last text after step k, as trace.frame(k) draws it."""
-    cells, labels = trace._view("scalar").state_at(k)
+    cells, labels = trace.view("scalar").state_at(k)
     out = {i: c[0] for i, c in cells.items()}
     out.update(labels)
     return out
@@ -189,7 +189,7 @@ def expected_state(trace, k: int) -> dict:
 
 def expected_fills(trace, k: int) -> dict:
     """Every value's gradient-cell colour after step k."""
-    return {i: c[1] for i, c in trace._view("scalar").state_at(k)[0].items()}
+    return {i: c[1] for i, c in trace.view("scalar").state_at(k)[0].items()}
 
 
 def cell_fills(snap: dict, prefix: str = "v") -> dict:
@@ -251,7 +251,7 @@ def test_readme_neuron_page_steps_like_backward(driver, readme):
     trace, path = readme
     data = trace.frame_data()
     steps, n = data["steps"], len(trace.steps)
-    index = trace._view("scalar").scene.index
+    index = trace.view("scalar").scene.index
     assert [index[v] for v in trace.order] == list(range(len(trace.order)))
     url, root = load(driver, path)
     assert_clean(driver, url)
@@ -390,7 +390,7 @@ def test_clicking_a_node_jumps_to_its_complete_gradient(driver, tmp_path):
     trace = backward_trace(out)
     ref_a = Value(3.0, label="a")
     (ref_a * ref_a + ref_a).backward()
-    index = trace._view("scalar").scene.index
+    index = trace.view("scalar").scene.index
     into_a = [s for s in trace.steps if s.parent is a]
     last = into_a[-1].number
     url, root = load(driver, trace.to_html(tmp_path / "fan-out.html"))
@@ -450,7 +450,7 @@ def test_clicking_an_op_a_label_or_the_legend(driver, readme):
     """An op circle stands for its result, an edge label for the step along its
     edge; no click writes an element id (o3, l7_1, node22) into the note."""
     trace, path = readme
-    index = trace._view("scalar").scene.index
+    index = trace.view("scalar").scene.index
     node = next(v for v in trace.order if not v.is_leaf and v is not trace.root)
     i = index[node]
     url, root = load(driver, path)
@@ -505,7 +505,7 @@ def test_network_page_scalar_and_neuron_views(driver, network):
     trace, path = network
     assert path.stat().st_size <= MAX_NETWORK_PAGE, f"{path.stat().st_size} bytes"
     scalar, neuron = trace.frame_data(), trace.frame_data(view="neuron")
-    index = trace._view("scalar").scene.index
+    index = trace.view("scalar").scene.index
     n_scalar, n_neuron = len(scalar["steps"]), len(neuron["steps"])
     assert n_scalar == len(trace.steps) and n_neuron == len(trace.neuron_steps)
     url, root = load(driver, path)
@@ -693,7 +693,7 @@ def test_hostile_labels_stay_text_in_the_jupyter_output(driver, tmp_path):
 
 def test_jupyter_output_becomes_the_player(driver, readme, tmp_path):
     trace, _ = readme
-    index = trace._view("scalar").scene.index
+    index = trace.view("scalar").scene.index
     n = len(trace.steps)
     html = trace._repr_html_()
     url, root = load(driver, _fragment_page(tmp_path / "fragment.html", html))

@@ -13,8 +13,8 @@ from oracles import micrograd_expression
 from test_viz import tanh_neuron
 
 from autograd import Value, topological_order
-from autograd.trace import backward_trace
-from autograd.viz import _fmt
+from autograd.viz.style import fmt as _fmt
+from autograd.viz.trace import backward_trace
 
 
 def _leaves_and_nodes(root):

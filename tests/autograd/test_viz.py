@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from oracles import micrograd_expression
 
-import autograd.viz as viz
+import autograd.viz.dot as viz
 import nn
 from autograd import Value
 from autograd.viz import GraphvizNotFoundError, draw_graph
@@ -219,7 +219,7 @@ def test_each_label_sits_on_its_own_edge_in_the_layout(edge_labels):
     """The README neuron: every label is a box on its own edge's path (Graphviz's
     laid-out coordinates), its text that edge's numbers."""
     from autograd import local_gradients, topological_order
-    from autograd.viz import _fmt
+    from autograd.viz.style import fmt as _fmt
 
     root = tanh_neuron()
     root.backward()
@@ -249,7 +249,7 @@ def test_each_label_sits_on_its_own_edge_in_the_layout(edge_labels):
 
 
 def test_numbers_have_no_negative_zero_and_small_ones_are_not_zero():
-    from autograd.viz import _fmt
+    from autograd.viz.style import fmt as _fmt
 
     assert _fmt(-0.0) == _fmt(0.0) == "0.0000"
     assert _fmt(-3e-7) == "-3.000e-07" and _fmt(2.5e-5) == "2.500e-05"
@@ -275,7 +275,8 @@ def test_unlabelled_nodes_get_readable_names():
     assert "<I>tanh1</I>" in src and "<B>a</B>" in src
     model = nn.MLP(2, [2, 1], rng=0)
     loss = (1 - model([0.5, -1.0])).relu()
-    names = node_names(topological_order(loss), model)
+    order = topological_order(loss)
+    names = node_names(order, model.graph_parts(order))
     assert {"x1", "x2", "L0N0.u", "L0N0.y", "L1N0.u", "L0N1.w2", "L1N0.b", "leaf1", "sub1",
             "relu1"} <= set(names.values())
     assert names[loss] == "relu1"  # the loss is not the output neuron's

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import nn
 from autograd import Value, compile
 from nn import MLP, Layer, Neuron
-from nn.pytorch import INSTALL_HINT, from_torch, to_torch, torch_loss
+from nn.pytorch import INSTALL_HINT, read_sequential, to_torch, torch_loss
 
 TOL = 1e-12
 MAPPABLE = ["relu", "tanh", "sigmoid", "leaky_relu", "softplus", "softsign", "hardtanh",
@@ -494,6 +494,8 @@ def test_import_nn_does_not_need_torch():
     assert done.stdout.strip() == "(1,)"
 
 
-def test_from_torch_function_and_method_agree():
-    seq = MLP(2, [2, 1], rng=4).to_torch()
-    assert from_torch(seq).state_dict() == MLP.from_torch(seq).state_dict()
+def test_read_sequential_gives_what_from_torch_builds():
+    model = MLP(2, [2, 1], activation="tanh", rng=4)
+    weights, biases, activations = read_sequential(model.to_torch())
+    assert activations == ["tanh", "linear"]
+    assert MLP.from_weights(weights, biases, activations).state_dict() == model.state_dict()

@@ -271,14 +271,14 @@ def test_a_file_declaring_a_huge_model_is_refused_before_anything_is_built(tmp_p
 
 
 def test_devices_folders_and_oversized_files_are_refused(tmp_path, monkeypatch):
-    import nn.modules as modules
+    import nn.serialization as serialization
 
     for where in ("/dev/zero", tmp_path):
         with pytest.raises(ValueError, match="not a regular file"):
             load(where)
     path = tmp_path / "m.json"
     MLP(2, [3, 1], rng=0).save(path)
-    monkeypatch.setattr(modules, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(serialization, "MAX_FILE_BYTES", 100)
     with pytest.raises(ValueError, match="more than a gradlab model file may be"):
         load(path)
 

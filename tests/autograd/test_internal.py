@@ -1,4 +1,4 @@
-"""Bad arguments get a specific error at the public boundary (autograd/_args.py):
+"""Bad arguments get a specific error at the public boundary (autograd/_internal.py):
 the cases an adversarial probe found, and hypothesis feeding junk to every public
 function, accepting only TypeError and ValueError with a message."""
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn
-from autograd import Value, _args, draw_graph, gradcheck, local_gradients, zero_grad
+from autograd import Value, _internal, draw_graph, gradcheck, local_gradients, zero_grad
 
 X, Y = nn.data.moons(12, seed=0)
 
@@ -77,14 +77,15 @@ def test_each_bad_argument_gets_a_specific_error(what, call, exc, words):
 def test_numpy_integers_are_ints_everywhere():
     history = _fit(epochs=np.int64(2), batch_size=np.int64(4))
     assert history.epochs == 2
-    assert _args.integer(np.int32(3), "n") == 3 and type(_args.integer(np.int8(1), "n")) is int
+    assert _internal.integer(np.int32(3), "n") == 3
+    assert type(_internal.integer(np.int8(1), "n")) is int
     for bad, exc in ((True, TypeError), (2.0, TypeError), (-1, ValueError)):
         with pytest.raises(exc, match="n must be an int"):
-            _args.integer(bad, "n", minimum=0)
+            _internal.integer(bad, "n", minimum=0)
     for bad, exc in ((1j, TypeError), (Decimal(1), TypeError), (float("nan"), ValueError),
                      (float("inf"), ValueError), (False, TypeError)):
         with pytest.raises(exc, match="x must be"):
-            _args.real(bad, "x")
+            _internal.real(bad, "x")
 
 
 JUNK = st.sampled_from([None, "x", "", b"1", 1j, Decimal("1.5"), float("nan"), float("inf"),

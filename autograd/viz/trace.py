@@ -22,16 +22,13 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from .engine import Value, _as_data, backward_pass, local_gradients, topological_order
-from .viz import (
-    GraphDrawing,
-    _check_module,
-    _fmt,
-    _Scene,
-    _text_width,
-    _write_atomically,
-    node_names,
-)
+from .. import _internal
+from ..engine import Value, as_number, backward_pass, local_gradients, propagate, topological_order
+from .dot import GraphDrawing
+from .model import check_module, graph_parts, trace_views
+from .names import node_names
+from .scene import Scene
+from .style import fmt, text_width
 
 __all__ = ["backward_trace", "BackwardTrace", "Step"]
 
@@ -63,30 +60,33 @@ def backward_trace(root: Value, gradient: float = 1.0, *, module=None,
     """Run ``root.backward(gradient)`` and record each step: a real backward pass,
     so afterwards every ``.grad`` is exactly what ``backward()`` gives.
 
-    ``module=model`` names nodes after the model's parameters (``L0N3.w1``,
-    ``L0N3.u``) and adds the network view: one step per neuron, from the output
-    layer back, showing the lecture's local sensitivity δ = ∂E/∂u with its formula
-    filled in and ∂E/∂w = δ·y on the neuron's incoming edges.
+    ``module=model`` names nodes as the model does and adds the views it offers
+    (``model.trace_views()``; see ``viz.model``). An ``nn`` model names its values
+    ``L0N3.w1``, ``L0N3.u`` and offers the neuron view: one step per neuron, from the
+    output layer back, showing the lecture's local sensitivity δ = ∂E/∂u with its
+    formula filled in and ∂E/∂w = δ·y on the neuron's incoming edges.
     ``collapse="neuron"`` makes that view the trace's default (``len``,
     ``table()``, ``frame(k)``, the page's first view)."""
     if not isinstance(root, Value):
         raise TypeError(f"backward_trace expects a Value, got {type(root).__name__}")
-    _check_module(module, collapse)
-    seed = _as_data(gradient, "backward gradient")
+    check_module(module, collapse)
+    if collapse is not None and collapse not in trace_views(module):
+        raise ValueError(f"collapse={collapse!r}: the model offers no such step-through view "
+                         f"(its views: {', '.join(trace_views(module)) or 'none'})")
+    seed = as_number(gradient, "backward gradient")
     earlier = {v: v.grad for v in topological_order(root) if v.is_leaf and v.grad != 0}
-    steps = []
+    steps, edge = [], [None, 0]  # the node whose edges are being recorded, and which edge
+
+    def record(node, parent, upstream, local, contribution, before):
+        if node is edge[0]:
+            edge[1] += 1
+        else:
+            edge[0], edge[1] = node, 0
+        steps.append(Step(len(steps) + 1, node, edge[1], parent, upstream, local,
+                          contribution, before, parent.grad))
+
     with backward_pass(root, seed) as order:
-        for node in reversed(order):
-            if node.is_leaf:
-                continue
-            upstream = node.grad
-            fan_out = node._op.fan_out
-            for i, (parent, local) in enumerate(zip(node.parents, local_gradients(node))):
-                contribution = upstream if fan_out else upstream * local
-                before = parent.grad
-                parent.grad = before + contribution  # backward(): parent.grad += ...
-                steps.append(Step(len(steps) + 1, node, i, parent, upstream, local,
-                                  contribution, before, parent.grad))
+        propagate(order, record)  # the one chain-rule loop, watched edge by edge
     for leaf, g in earlier.items():  # backward_pass has added them back: show it
         steps.append(Step(len(steps) + 1, None, -1, leaf, g, 1.0, g, leaf.grad - g, leaf.grad))
     return BackwardTrace(root, order, steps, seed, module=module, collapse=collapse)
@@ -109,48 +109,58 @@ class BackwardTrace:
     def names(self) -> dict:
         """Every node's name as drawings and tables show it (``viz.node_names``)."""
         if self._names is None:
-            self._names = node_names(self.order, self.module)
+            self._names = node_names(self.order, graph_parts(self.module, self.order))
         return self._names
 
-    @property
-    def neuron_steps(self) -> list:
-        """One step per neuron, output layer first (needs ``module=``)."""
-        return self._view("neuron").neuron_steps
+    def __getattr__(self, attr: str):
+        """``trace.neuron_steps``: the steps of the model's ``"neuron"`` view (one per
+        neuron, output layer first); any view the model offers, as ``<view>_steps``."""
+        if attr.endswith("_steps") and not attr.startswith("_") and \
+                attr[:-len("_steps")] in trace_views(self.__dict__.get("module")):
+            return getattr(self.view(attr[:-len("_steps")]), attr)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
 
     def __len__(self) -> int:
-        return len(self.neuron_steps) if self.collapse else len(self.steps)
+        return len(self.view().steps_data()) if self.collapse else len(self.steps)
 
-    def _view_name(self, view) -> str:
-        view = view or ("neuron" if self.collapse else "scalar")
-        if view not in ("scalar", "neuron"):
-            raise ValueError(f"view must be 'scalar' or 'neuron', got {view!r}")
-        if view == "neuron" and self.module is None:
-            raise ValueError("the neuron view needs backward_trace(..., module=model)")
-        return view
+    def view_names(self) -> list[str]:
+        """The views of this trace: ``"scalar"`` (every scalar step) and those the
+        model offers (``module=``: ``"neuron"`` for an ``nn`` model); the default first."""
+        offered = list(trace_views(self.module))
+        names = ["scalar", *offered]
+        if self.collapse:
+            names.remove(self.collapse)
+            names.insert(0, self.collapse)
+        return names
 
-    def _view(self, view=None, **options):
-        view = self._view_name(view)
+    def view(self, view: str | None = None, **options):
+        """The view object that draws and tabulates the steps (``"scalar"`` or a view the
+        model offers; by default ``collapse=`` or ``"scalar"``)."""
+        names = self.view_names()
+        view = names[0] if view is None else view
+        if view not in names:
+            hint = "" if self.module is not None else \
+                " (a model's views, such as 'neuron', need backward_trace(..., module=model))"
+            raise ValueError(f"view must be one of {', '.join(map(repr, names))}, got "
+                             f"{view!r}{hint}")
         allowed = {"rankdir", "precision"} | ({"edge_labels"} if view == "scalar" else set())
         unknown = sorted(set(options) - allowed)
         if unknown:
             raise TypeError(f"the {view} view's drawing takes {', '.join(sorted(allowed))}; got "
                             f"{', '.join(unknown)} (module= and collapse= belong to "
-                            "backward_trace(...), view='scalar' or 'neuron' picks the view)")
+                            "backward_trace(...), view= picks the view)")
         key = (view, tuple(sorted(options.items())))
         if key not in self._views:
-            if view == "neuron":
-                from .netview import NeuronView
-
-                self._views[key] = NeuronView(self, **options)
-            else:
-                self._views[key] = ScalarView(self, **options)
+            make = ScalarView if view == "scalar" else trace_views(self.module)[view]
+            self._views[key] = make(self, **options)
         return self._views[key]
+
 
     def table(self, view: str | None = None) -> list[dict]:
         """The steps as rows. Scalar view: node, input, upstream, local,
         contribution, grad before and after. Neuron view: neuron, f'(u), the sum
         it receives, δ and ∂E/∂b."""
-        return self._view(view).table()
+        return self.view(view).table()
 
     def text(self, precision: int = 4, view: str | None = None) -> str:
         """The table as aligned text."""
@@ -159,7 +169,7 @@ class BackwardTrace:
             return "(no steps)"
         heads = list(rows[0])
         cells = [[r[h] if isinstance(r[h], str) else
-                  (str(r[h]) if isinstance(r[h], int) else _fmt(r[h], precision))
+                  (str(r[h]) if isinstance(r[h], int) else fmt(r[h], precision))
                   for h in heads] for r in rows]
         widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
         line = lambda cs: "  ".join(c.rjust(w) for c, w in zip(cs, widths)).rstrip()
@@ -167,7 +177,7 @@ class BackwardTrace:
 
     def caption(self, k: int, view: str | None = None) -> str:
         """What happens at step ``k`` (0: before the first step)."""
-        v = self._view(view)
+        v = self.view(view)
         return v.captions()[self._check_k(k, v)]
 
     def frame(self, k: int, view: str | None = None, **options) -> GraphDrawing:
@@ -176,7 +186,7 @@ class BackwardTrace:
         same layout (boxes are sized for every number they will show), so nodes
         and edges stay where they are. ``options`` are draw options (``rankdir``,
         ``precision``, ``edge_labels``), applied to the layout itself."""
-        v = self._view(view, **options)
+        v = self.view(view, **options)
         return GraphDrawing(v.dot_at(self._check_k(k, v)))
 
     @staticmethod
@@ -190,16 +200,12 @@ class BackwardTrace:
         """The frames as data, as the player reads them: the first frame's picture
         is drawn once, then each step lists the texts and colours it changes
         (``set``), what it highlights (``hot``), its caption and table row."""
-        return dict(self._view(view, **options).data)
+        return dict(self.view(view, **options).data)
 
     # --- the player ------------------------------------------------------------------
 
     def _player_views(self, **options) -> list:
-        names = ["neuron", "scalar"] if self.collapse else ["scalar"]
-        if self.module is not None and not self.collapse:
-            names.append("neuron")
-        views = [self._view(n, **(options if n == "scalar" else {})) for n in names]
-        return views
+        return [self.view(n, **(options if n == "scalar" else {})) for n in self.view_names()]
 
     def to_html(self, path, title: str = "Backpropagation, step by step", **options) -> Path:
         """One self-contained HTML file (no network, works from ``file://``): the
@@ -213,7 +219,7 @@ class BackwardTrace:
         if not isinstance(title, str):
             raise TypeError(f"title must be a str, got {type(title).__name__}")
         text = page(self._player_views(**options), title)
-        _write_atomically(path, text.encode())
+        _internal.write_atomically(path, text.encode())
         return path
 
     def _repr_html_(self) -> str:
@@ -238,7 +244,7 @@ class BackwardTrace:
         return HTML(self._repr_html_())
 
     def __repr__(self) -> str:
-        kind = "neuron steps" if self.collapse else "steps"
+        kind = f"{self.collapse} steps" if self.collapse else "steps"
         return f"BackwardTrace({len(self)} {kind} from {self.names[self.root]!r})"
 
 
@@ -254,7 +260,7 @@ class ScalarView:
             raise ValueError(f"edge_labels must be 'auto', None, 'flow' or 'local', got "
                              f"{edge_labels!r}")
         self.trace, self.p = trace, precision
-        self.scene = _Scene(trace.root, order=trace.order, rankdir=rankdir,
+        self.scene = Scene(trace.root, order=trace.order, rankdir=rankdir,
                             edge_labels=edge_labels, precision=precision, max_nodes=None,
                             module=trace.module, names=trace.names)
         if self.scene.n_nodes > MAX_LAYOUT_NODES:  # the one limit: one layout must finish
@@ -296,8 +302,8 @@ class ScalarView:
                 change = [[pid, cell[0], cell[1]]]
                 hot = [pid]
                 captions.append(f"step {s.number}/{len(trace.steps)}: {names[s.parent]}.grad "
-                                f"+= {_fmt(s.upstream, p)} it held before this pass (gradients "
-                                f"accumulate until zero_grad()) → {_fmt(g, p)}")
+                                f"+= {fmt(s.upstream, p)} it held before this pass (gradients "
+                                f"accumulate until zero_grad()) → {fmt(g, p)}")
             else:
                 n = arrived[s.parent] = arrived.get(s.parent, 0) + 1
                 suffix = "" if n == paths[s.parent] else f" ({n} of {paths[s.parent]})"
@@ -312,8 +318,8 @@ class ScalarView:
                     ([f"f{ci}_{j}"] if self.edge_labels else []) + [pid]
                 captions.append(
                     f"step {s.number}/{len(trace.steps)}: {names[s.parent]}.grad += upstream "
-                    f"{_fmt(s.upstream, p)} × local {_fmt(s.local, p)} = "
-                    f"{_fmt(s.contribution, p)} (from {names[s.node]}) → {_fmt(g, p)}"
+                    f"{fmt(s.upstream, p)} × local {fmt(s.local, p)} = "
+                    f"{fmt(s.contribution, p)} (from {names[s.node]}) → {fmt(g, p)}"
                     + (f", {n} of {paths[s.parent]} paths arrived" if paths[s.parent] > 1
                        else ""))
                 done[pid] = [s.number, n, paths[s.parent]]
@@ -325,12 +331,12 @@ class ScalarView:
         self._captions = captions
         self._done = done
         self._done[f"v{index[trace.root]}"] = [0, 0, 0]
-        self._widths = {k: max(_text_width(t, 9 if k[0] == "l" else 11) for t in ts) + 10
+        self._widths = {k: max(text_width(t, 9 if k[0] == "l" else 11) for t in ts) + 10
                         for k, ts in texts.items()}
 
     def _start_caption(self) -> str:
         name = self.trace.names[self.trace.root]
-        return (f"start: ∂{name}/∂{name} = {_fmt(self.trace.seed, self.p)}; "
+        return (f"start: ∂{name}/∂{name} = {fmt(self.trace.seed, self.p)}; "
                 "every other gradient is not computed yet")
 
     # the same data, read three ways: page, frame(k), table
@@ -380,9 +386,9 @@ class ScalarView:
     def data(self) -> dict:
         """The frames as data (built once: the page, frame_data and the fallback read it)."""
         p = self.p
-        rows = [[str(r["step"]), r["node"], r["input"], _fmt(r["upstream"], p),
-                 _fmt(r["local"], p), _fmt(r["contribution"], p), _fmt(r["before"], p),
-                 _fmt(r["after"], p)] for r in self.table()]
+        rows = [[str(r["step"]), r["node"], r["input"], fmt(r["upstream"], p),
+                 fmt(r["local"], p), fmt(r["contribution"], p), fmt(r["before"], p),
+                 fmt(r["after"], p)] for r in self.table()]
         steps = [dict(s, cap=c, row=r) for s, c, r in zip(self._steps, self._captions[1:], rows)]
         return {"name": self.name, "title": self.title, "start": self._captions[0],
                 "head": ["step", "node", "input", "upstream", "local", "contribution",

@@ -10,8 +10,9 @@ trace group into one step per neuron, from the output layer back:
 
 Every number shown is read off the real backward pass (δ_j is ``u_j.grad``,
 ∂E/∂w the step that added to ``w.grad``), so it equals the scalar trace and
-``backward()``. Neurons are found by the names of ``module.named_parameters()``,
-as in ``draw_graph(..., module=)``.
+``backward()``. Neurons are found in the graph by ``nn.graph.find_neurons``; the view
+is one of the model's ``trace_views()``, the step-through's protocol for more views
+(``autograd.viz.model``), drawn by autograd's player.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import functools
 import math
 from dataclasses import dataclass
 
-from .engine import Value, local_gradients
-from .functional import grad
-from .viz import _clusters, _escape, _fmt, _grad_colour, _short_path, _text_width
+from autograd import Value, grad, local_gradients
+from autograd.viz.style import escape, fmt, grad_colour, text_width
+
+from ..graph import find_neurons
 
 __all__ = ["NeuronStep", "NeuronView"]
 
@@ -73,37 +75,11 @@ class NeuronView:
 
     def _find_neurons(self) -> None:
         trace = self.trace
-        order, names = trace.order, trace.names
-        owner = _clusters(order, trace.module)
-        paths, params, rank = [], {}, {}
-        for name, p in trace.module.named_parameters():
-            rank[p] = len(rank)
-            parts = name.split(".")
-            path = ".".join(parts[:-2] if parts[-1].isdigit() else parts[:-1]) or "neuron"
-            params[p] = path
-            if path not in paths:
-                paths.append(path)
-        members = {}
-        for v in order:
-            if not v.is_leaf and v in owner:
-                members.setdefault(owner[v], []).append(v)
-        self.neurons = []  # dicts: path, name, layer, u, y, inputs [(w, x, product)], b
-        y_of = {}
-        for path in paths:
-            ms = members.get(path)
-            sums = [m for m in (ms or []) if m.op == "sum"]
-            if not sums:
-                continue  # this neuron takes no part in the graph
-            u, y = sums[0], ms[-1]
-            inputs = [(m.parents[0], m.parents[1], m) for m in ms
-                      if m.op == "*" and params.get(m.parents[0]) == path]
-            inputs.sort(key=lambda t: rank[t[0]])  # w1, w2, ... as the neuron numbers them
-            bias = next((p for p in u.parents if params.get(p) == path and p.is_leaf), None)
-            parts = path.split(".")
-            layer = int(parts[1]) if len(parts) > 1 and parts[0] == "layers" else 0
-            self.neurons.append({"path": path, "name": _short_path(path) or "neuron",
-                                 "layer": layer, "u": u, "y": y, "inputs": inputs, "b": bias})
-            y_of[y] = len(self.neurons) - 1
+        names = trace.names
+        self.neurons = [{"path": n.key, "name": n.name, "layer": n.layer, "u": n.u, "y": n.y,
+                         "inputs": list(n.inputs), "b": n.b}
+                        for n in find_neurons(trace.module, trace.order)]
+        y_of = {n["y"]: j for j, n in enumerate(self.neurons)}
         if not self.neurons:
             raise ValueError("the neuron view found no neurons of module= in this graph: pass "
                              "the model that computed the traced value")
@@ -153,48 +129,48 @@ class NeuronView:
             step = NeuronStep(number, n["name"], n["layer"], u, y, fprime, upstream, delta,
                               terms, wgrads, bias_grad, complete.get(u, 0))
             self.neuron_steps.append(step)
-            fill = _grad_colour(delta, scale)
+            fill = grad_colour(delta, scale)
             outgoing = [f"w{k}_{i}" for k, _ in consumers[j]
                         for i, (_, x, _) in enumerate(self.neurons[k]["inputs"]) if x is y]
             if not consumers[j] and not self.root_is_neuron:
                 outgoing.append(f"out{j}")
             self._steps.append({
-                "set": [[f"n{j}", f"δ = {_fmt(delta, p)}", fill]],
+                "set": [[f"n{j}", f"δ = {fmt(delta, p)}", fill]],
                 "hot": [f"n{j}"] + [f"w{j}_{i}" for i in range(len(n["inputs"]))] + outgoing,
-                "wl": [[f"w{j}_{i}", f"∂E/∂w = {_fmt(wgrads[i][2], p)}"]
+                "wl": [[f"w{j}_{i}", f"∂E/∂w = {fmt(wgrads[i][2], p)}"]
                        for i in _labelled_edges(wgrads)],
             })
             self._captions.append(self._formula(step, len(walk)))
             self._done[f"n{j}"] = [number, 0, 0]
         self.sync = [0] + [s.scalar_step for s in self.neuron_steps]
         self._scale = scale
-        self._widths = {f"n{j}": 10 + max(_text_width("δ not computed", 11),
-                                          _text_width(f"δ = {_fmt(deltas[j], p)}", 11))
+        self._widths = {f"n{j}": 10 + max(text_width("δ not computed", 11),
+                                          text_width(f"δ = {fmt(deltas[j], p)}", 11))
                         for j in walk}
 
     def _start_caption(self) -> str:
         root = self.trace.root
-        return (f"start: the loss E = {self.names[root]} = {_fmt(root.data, self.p)}, "
-                f"∂E/∂E = {_fmt(self.trace.seed, self.p)}; next: each neuron's δ = ∂E/∂u, "
+        return (f"start: the loss E = {self.names[root]} = {fmt(root.data, self.p)}, "
+                f"∂E/∂E = {fmt(self.trace.seed, self.p)}; next: each neuron's δ = ∂E/∂u, "
                 "from the output layer back")
 
     def _formula(self, s: NeuronStep, total: int) -> str:
         p = self.p
         head = f"step {s.number}/{total}: {s.name}: δ = ∂E/∂u"
         if not s.terms:
-            body = (f" = ∂E/∂y · f'(u) = {_fmt(s.upstream, p)} × {_fmt(s.fprime, p)} = "
-                    f"{_fmt(s.delta, p)}   (∂E/∂y from the loss)")
+            body = (f" = ∂E/∂y · f'(u) = {fmt(s.upstream, p)} × {fmt(s.fprime, p)} = "
+                    f"{fmt(s.delta, p)}   (∂E/∂y from the loss)")
         else:
-            shown = " + ".join(f"{_fmt(w, p)}×{_fmt(d, p)}" for w, d in s.terms[:3])
+            shown = " + ".join(f"{fmt(w, p)}×{fmt(d, p)}" for w, d in s.terms[:3])
             more = f" + … ({len(s.terms)} terms)" if len(s.terms) > 3 else ""
-            body = (f" = f'(u) · Σ_k w_k δ_k = {_fmt(s.fprime, p)} × ({shown}{more}) = "
-                    f"{_fmt(s.fprime, p)} × {_fmt(s.upstream, p)} = {_fmt(s.delta, p)}")
+            body = (f" = f'(u) · Σ_k w_k δ_k = {fmt(s.fprime, p)} × ({shown}{more}) = "
+                    f"{fmt(s.fprime, p)} × {fmt(s.upstream, p)} = {fmt(s.delta, p)}")
         shown = len(_labelled_edges(s.weight_grads))
         where = "the incoming edges" if shown == len(s.weight_grads) else \
             f"the {shown} incoming edges with the largest (of {len(s.weight_grads)})"
         tail = f"; ∂E/∂w = δ · y_in on {where}"
         if s.bias_grad is not None:
-            tail += f", ∂E/∂b = δ = {_fmt(s.bias_grad, p)}"
+            tail += f", ∂E/∂b = δ = {fmt(s.bias_grad, p)}"
         return head + body + tail
 
     # --- what the player, frame(k) and table() read ------------------------------------
@@ -214,9 +190,9 @@ class NeuronView:
     def data(self) -> dict:
         """The frames as data (built once: the page, frame_data and the fallback read it)."""
         p = self.p
-        steps = [dict(st, cap=c, row=[str(s.number), s.name, _fmt(s.fprime, p),
-                                      _fmt(s.upstream, p), _fmt(s.delta, p),
-                                      "" if s.bias_grad is None else _fmt(s.bias_grad, p)])
+        steps = [dict(st, cap=c, row=[str(s.number), s.name, fmt(s.fprime, p),
+                                      fmt(s.upstream, p), fmt(s.delta, p),
+                                      "" if s.bias_grad is None else fmt(s.bias_grad, p)])
                  for st, c, s in zip(self._steps, self._captions[1:], self.neuron_steps)]
         names = {f"n{j}": n["name"] for j, n in enumerate(self.neurons)}
         names["E"] = self.names[self.trace.root]
@@ -248,7 +224,7 @@ class NeuronView:
         lines.append("  subgraph inputs {")
         for i, x in enumerate(self.inputs):
             lines.append(f'    x{i} [id="x{i}", shape=box, style=rounded, label=<<B>'
-                         f'{_escape(self.names[x])}</B> {_escape(_fmt(x.data, p))}>];')
+                         f'{escape(self.names[x])}</B> {escape(fmt(x.data, p))}>];')
         lines.append("  }")
         layers = sorted({n["layer"] for n in self.neurons})
         for layer in layers:
@@ -269,16 +245,16 @@ class NeuronView:
                 eid = f"w{j}_{i}"
                 colour = "#e6a700" if eid in hot else ("#4a6cd4" if w.data >= 0 else "#d44a4a")
                 width = 3.0 if eid in hot else 0.4 + 2.0 * abs(w.data) / wmax
-                label = f', xlabel=<{_escape(wl[eid])}>, fontcolor="#8a5a00"' if eid in wl else ""
+                label = f', xlabel=<{escape(wl[eid])}>, fontcolor="#8a5a00"' if eid in wl else ""
                 lines.append(f'  {src} -> n{j} [id="{eid}", color="{colour}", '
                              f'penwidth={width:.2f}{label}];')
         if not self.root_is_neuron:
             root = self.trace.root
             lines.append(f'  E [id="E", shape=plaintext, label=<<TABLE BORDER="1" CELLBORDER="0" '
                          f'CELLSPACING="0" CELLPADDING="4"><TR><TD><B>E = '
-                         f"{_escape(self.names[root])}</B></TD></TR><TR><TD>"
-                         f"{_escape(_fmt(root.data, p))}</TD></TR><TR><TD BGCOLOR=\"#8989ff\">"
-                         f"∂E/∂E = {_escape(_fmt(self.trace.seed, p))}</TD></TR></TABLE>>];")
+                         f"{escape(self.names[root])}</B></TD></TR><TR><TD>"
+                         f"{escape(fmt(root.data, p))}</TD></TR><TR><TD BGCOLOR=\"#8989ff\">"
+                         f"∂E/∂E = {escape(fmt(self.trace.seed, p))}</TD></TR></TABLE>>];")
             for j, n in enumerate(self.neurons):
                 if not any(x is n["y"] for m in self.neurons for _, x, _ in m["inputs"]):
                     colour = ', color="#e6a700", penwidth=3' if f"out{j}" in hot else ""
@@ -293,7 +269,7 @@ class NeuronView:
         border = ' COLOR="#e6a700"' if hot else ""
         return (f'    n{j} [id="n{j}", shape=plaintext, label=<<TABLE BORDER="1" '
                 f'CELLBORDER="0" CELLSPACING="0" CELLPADDING="3"{border}><TR><TD><B>'
-                f"{_escape(n['name'])}</B> {_escape(act)}</TD></TR><TR><TD>u "
-                f"{_escape(_fmt(n['u'].data, p))}  y {_escape(_fmt(n['y'].data, p))}</TD></TR>"
+                f"{escape(n['name'])}</B> {escape(act)}</TD></TR><TR><TD>u "
+                f"{escape(fmt(n['u'].data, p))}  y {escape(fmt(n['y'].data, p))}</TD></TR>"
                 f'<TR><TD BGCOLOR="{fill}" WIDTH="{self._widths.get(f"n{j}", 80):.0f}" '
-                f'HEIGHT="20" FIXEDSIZE="TRUE">{_escape(text)}</TD></TR></TABLE>>];')
+                f'HEIGHT="20" FIXEDSIZE="TRUE">{escape(text)}</TD></TR></TABLE>>];')

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import engine
+from .. import ops
 
 # --- the op table, over arrays -----------------------------------------------------------
 # Forward functions for (k, B) arrays, with the engine's domain errors. Local-gradient
@@ -79,44 +79,50 @@ def _np_pow_local(x, y, out):
     return d_base, d_exp
 
 
-_FORWARD = {
-    ("+", 2): operator.add, ("-", 2): operator.sub, ("*", 2): operator.mul,
-    ("/", 2): _np_div, ("**", 2): _np_pow,
-    ("neg", 1): lambda x, a: -x, ("**", 1): _np_powc, ("abs", 1): lambda x, a: np.abs(x),
-    ("exp", 1): lambda x, a: np.exp(x), ("log", 1): _np_log, ("sqrt", 1): _np_sqrt,
-    ("tanh", 1): lambda x, a: np.tanh(x), ("sigmoid", 1): lambda x, a: _np_sigmoid(x),
-    ("relu", 1): lambda x, a: np.where(x <= 0, 0.0, x),  # NaN passes, as the engine
-    ("leaky_relu", 1): lambda x, alpha: np.where(x <= 0, alpha * x, x),
-    ("softplus", 1): lambda x, a: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))),
-    ("softsign", 1): lambda x, a: x / (1.0 + np.abs(x)),
-    ("hardtanh", 1): lambda x, a: np.clip(x, -1.0, 1.0),
-    ("step", 1): lambda x, a: np.where(x > 0, 1.0, np.where(x <= 0, 0.0, x)),
-    ("sign", 1): lambda x, a: np.sign(x),
+# Each op of the engine's table over (k, B) arrays: op -> (array forward, array local).
+# The forward functions keep the engine's domain errors. Where the local is None the
+# engine's own rule runs unchanged (it is plain arithmetic, valid on arrays too); the
+# rules that branch on their input (relu, abs, ...) are restated with np.where. The
+# n-ary ops run as steps of their own (Sum, Segments below). Keyed by the op itself
+# (autodidax's rule tables), and a test fails when an op of the table lacks its row.
+ARRAY_RULES = {
+    ops.ADD: (operator.add, None), ops.SUB: (operator.sub, None),
+    ops.MUL: (operator.mul, None), ops.DIV: (_np_div, None), ops.POW: (_np_pow, _np_pow_local),
+    ops.NEG: (lambda x, a: -x, None), ops.POWC: (_np_powc, None),
+    ops.ABS: (lambda x, a: np.abs(x), lambda x, out, a: np.sign(x)),  # abs'(0) := 0
+    ops.EXP: (lambda x, a: np.exp(x), None), ops.LOG: (_np_log, None),
+    ops.SQRT: (_np_sqrt, None), ops.TANH: (lambda x, a: np.tanh(x), None),
+    ops.SIGMOID: (lambda x, a: _np_sigmoid(x), None),
+    ops.RELU: (lambda x, a: np.where(x <= 0, 0.0, x),  # NaN passes, as the engine
+               lambda x, out, a: np.where(x <= 0, 0.0, 1.0)),
+    ops.LEAKY_RELU: (lambda x, alpha: np.where(x <= 0, alpha * x, x),
+                     lambda x, out, alpha: np.where(x <= 0, alpha, 1.0)),
+    ops.SOFTPLUS: (lambda x, a: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))),
+                   lambda x, out, a: _np_sigmoid(x)),
+    ops.SOFTSIGN: (lambda x, a: x / (1.0 + np.abs(x)), None),
+    ops.HARDTANH: (lambda x, a: np.clip(x, -1.0, 1.0),
+                   lambda x, out, a: np.where((x > -1) & (x < 1), 1.0, 0.0)),
+    ops.STEP: (lambda x, a: np.where(x > 0, 1.0, np.where(x <= 0, 0.0, x)), None),
+    ops.SIGN: (lambda x, a: np.sign(x), None),
 }
-# Local-gradient rules that branch on their input, restated for arrays; every other op
-# uses the engine's rule unchanged (it is plain arithmetic, valid on arrays too).
-_LOCAL = {
-    ("**", 2): _np_pow_local,
-    ("abs", 1): lambda x, out, a: np.sign(x),  # abs'(0) := 0, as the engine
-    ("relu", 1): lambda x, out, a: np.where(x <= 0, 0.0, 1.0),
-    ("leaky_relu", 1): lambda x, out, alpha: np.where(x <= 0, alpha, 1.0),
-    ("softplus", 1): lambda x, out, a: _np_sigmoid(x),
-    ("hardtanh", 1): lambda x, out, a: np.where((x > -1) & (x < 1), 1.0, 0.0),
-}
-_NARY = ("sum", "max", "min", "logsumexp")
+# The n-ary ops, each run by a step of its own: the sum as row sums, the others as
+# segment reductions (np.maximum.reduceat ...).
+NARY_REDUCTIONS = {ops.SUM: None, ops.MAX: np.maximum, ops.MIN: np.minimum,
+                   ops.LOGSUMEXP: np.maximum}
 # Ops whose local gradient can be infinite where the engine's raises (sqrt at 0, ...).
-_LOCAL_CAN_BLOW_UP = {("sqrt", 1), ("**", 1), ("**", 2)}
+_LOCAL_CAN_BLOW_UP = {ops.SQRT, ops.POWC, ops.POW}
 
 
-def array_rules(op: engine.Op) -> tuple[Callable, Callable, str]:
+def array_rules(op: ops.Op) -> tuple[Callable, Callable, str]:
     """The (forward, local, how) that runs ``op`` over arrays: the table's, or those
     of an op defined with ``autograd.op`` (``how`` says which, for the summary)."""
     if hasattr(op, "array_rules"):  # autograd.op: its array rules or np.vectorize
         return op.array_rules()
-    key = (op.name, op.arity)
-    if key not in _FORWARD:
+    rules = ARRAY_RULES.get(op.row)
+    if rules is None:
         raise NotImplementedError(f"compile: no array rule for op {op.name!r}")
-    return _FORWARD[key], _LOCAL.get(key, op.local), ""
+    forward, local = rules
+    return forward, op.local if local is None else local, ""
 
 
 # --- moving rows in and out of the value and gradient arrays ----------------------------
@@ -159,7 +165,7 @@ class _ScatterAdd:
 VARIANT, INVARIANT = 0, 1
 
 
-class _Elementwise:
+class Elementwise:
     """One unary or binary op applied to k nodes at once."""
 
     def __init__(self, op, space, slots, parent_specs, needs):
@@ -169,7 +175,6 @@ class _Elementwise:
         self.scatters = [_ScatterAdd(idx) if need else None
                          for (_, idx), need in zip(parent_specs, needs)]
         self.sum_over_batch = [s == INVARIANT and space == VARIANT for s, _ in parent_specs]
-        self.key = (op.name, op.arity)
 
     def __repr__(self) -> str:
         name = self.op.name if self.op.arg is None else f"{self.op.name} {self.op.arg:g}"
@@ -194,7 +199,7 @@ class _Elementwise:
         for i, (d, scatter) in enumerate(zip(locals_, self.scatters)):
             if scatter is None:
                 continue
-            if self.key in _LOCAL_CAN_BLOW_UP:  # infinite at 0: the engine raises there;
+            if self.op.row in _LOCAL_CAN_BLOW_UP:  # infinite at 0: the engine raises there;
                 x = np.broadcast_to(xs[0], upstream.shape)  # elsewhere an overflow is inf
                 _domain(np.isinf(np.broadcast_to(d, upstream.shape)) & (x == 0), x,
                         ZeroDivisionError,
@@ -268,7 +273,7 @@ class _RowSum:
                 minlength=len(self.inv_grad_slots))
 
 
-class _Sum:
+class Sum:
     """k n-ary sum nodes: local gradient 1 to every term ("fan-out backward")."""
 
     def __init__(self, space, slots, terms_per_node, needs_of):
@@ -288,7 +293,7 @@ class _Sum:
         self.terms.backward(G, G[self.space][self.out])
 
 
-class _Segments:
+class Segments:
     """k n-ary max, min or logsumexp nodes: all terms gathered into one (T, B) array
     and reduced segment by segment."""
 
@@ -307,11 +312,12 @@ class _Segments:
                 need = pos[needs[pos]]
                 scatter = _ScatterAdd(slots_[need]) if len(need) else None
                 self.parts.append((s, pos, _rows(slots_[pos]), need, scatter))
-        if op.name not in ("max", "min", "logsumexp"):
+        self.reduce = NARY_REDUCTIONS.get(op.row)
+        if self.reduce is None:
             raise NotImplementedError(
                 f"compile: the n-ary op {op.name!r} has no batched form (only sum, max, min "
                 "and logsumexp do); write it from unary/binary ops, or run it eagerly")
-        self.reduce = {"max": np.maximum, "min": np.minimum, "logsumexp": np.maximum}[op.name]
+        self.logsumexp = op.row is ops.LOGSUMEXP
 
     def __repr__(self) -> str:
         return f"{self.name} of {_count(self.out)}"
@@ -329,7 +335,7 @@ class _Segments:
     def forward(self, S) -> None:
         terms = self._terms(S)
         m = self.reduce.reduceat(terms, self.starts, axis=0)
-        if self.name == "logsumexp":
+        if self.logsumexp:
             shifted = terms - np.repeat(m, self.counts, axis=0)
             total = np.add.reduceat(np.exp(shifted), self.starts, axis=0)
             m = np.where(np.isinf(m), m, m + np.log(total))
@@ -338,7 +344,7 @@ class _Segments:
     def backward(self, S, G) -> None:
         terms = self._terms(S)
         out = np.repeat(S[self.space][self.out], self.counts, axis=0)
-        if self.name == "logsumexp":
+        if self.logsumexp:
             local = np.exp(terms - out)  # the softmax of the terms
         else:  # the gradient goes to the first term equal to the extreme
             hit = (terms == out) | (np.isnan(terms) & np.isnan(out))  # a NaN is the extreme
@@ -355,7 +361,7 @@ class _Segments:
                 scatter(G[s], part)
 
 
-class _Linear:
+class Linear:
     """k neurons of one layer as a matrix product: row r computes
     ``sum_j W[r, j] * Q[j] + (other terms)``, where the weights are invariant nodes
     (parameters) and Q the per-sample inputs. PyTorch's ``nn.Linear``."""

@@ -1,24 +1,6 @@
-"""Plots of what a model computes and how it trained: one place for the lectures' pictures.
-
-    import nn
-    ax = nn.plot.decision_boundary(model, X, y, X_test=X_test, y_test=y_test)
-    nn.plot.loss_curves(history)
-    nn.plot.neuron_maps(model, X, y)          # every hidden neuron over the plane
-    nn.plot.gradient_norms(history)           # fit(..., record_grad_norms=True)
-    nn.plot.training_animation(model, history, X, y, path="training.html")  # fit(snapshots=k)
-
-Everything drawn is computed here from the model and the history, at the moment of
-drawing: a decision boundary's title states the accuracy of the model drawn, on the
-points drawn (``model.predict`` now, not a number remembered from training).
-``boundary_grid`` is the one definition of the grid a boundary is drawn from.
-
-Needs matplotlib (the ``plot`` extra). Each function draws on the ``ax`` (or ``fig``)
-you pass; without one it makes a new pyplot figure, so it shows in Jupyter (close it
-with ``plt.close(ax.figure)`` in a script). Nothing here changes pyplot's state
-otherwise; ``training_animation`` uses a figure of its own and never pyplot.
-(The peers: scikit-learn's ``DecisionBoundaryDisplay``, Keras' ``History`` plots,
-TensorFlow Playground's neuron pictures.)
-"""
+"""The matplotlib figures of ``nn.plot`` (see the package's docstring): decision
+boundaries, loss and gradient-norm curves, every hidden neuron's map, the training
+animation, and saving a figure atomically."""
 
 from __future__ import annotations
 
@@ -30,19 +12,22 @@ from pathlib import Path
 
 import numpy as np
 
-from autograd import _args, compile  # noqa: A004
-from autograd.viz import _write_atomically  # the one atomic writer: temp file, os.replace
+from autograd import (
+    _internal,
+    compile,  # noqa: A004
+)
 
 __all__ = ["boundary_grid", "decision_boundary", "loss_curves", "neuron_maps",
-           "gradient_norms", "training_animation", "save"]
+           "gradient_norms", "training_animation", "save", "hidden_outputs", "CLASS_COLOURS",
+           "require_matplotlib"]
 
 _INSTALL = ('nn.plot draws with matplotlib: pip install -e ".[plot]" from a gradlab '
             "checkout (or pip install matplotlib)")
-_CLASS_COLOURS = ["#3b6fb6", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f",
+CLASS_COLOURS = ["#3b6fb6", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f",
                   "#6c757d", "#2e4057", "#f28482", "#84a59d"]
 
 
-def _matplotlib():
+def require_matplotlib():
     """matplotlib, imported on first use (``import nn`` stays free of it)."""
     try:
         import matplotlib
@@ -53,7 +38,7 @@ def _matplotlib():
 
 
 def _new_axes(figsize):
-    _matplotlib()
+    require_matplotlib()
     import matplotlib.pyplot as plt  # a pyplot figure so that Jupyter shows it
 
     return plt.figure(figsize=figsize).add_subplot()
@@ -74,7 +59,7 @@ def _check_axes(ax, who: str):
 
 
 def _check_model(model, who: str):
-    _args.has_methods(model, f"{who}: model", ("predict",),
+    _internal.has_methods(model, f"{who}: model", ("predict",),
                       "a model with .predict(X), such as nn.MLP(2, [8, 1])")
     return model
 
@@ -165,8 +150,8 @@ def boundary_grid(model, X, resolution: int = 100, margin: float = 0.5, features
     who = "boundary_grid"
     _check_model(model, who)
     X = _check_points(X, who)
-    resolution = _args.integer(resolution, f"{who}: resolution", minimum=2)
-    margin = _args.real(margin, f"{who}: margin", minimum=0)
+    resolution = _internal.integer(resolution, f"{who}: resolution", minimum=2)
+    margin = _internal.real(margin, f"{who}: margin", minimum=0)
     features = _check_features(features, who)
     return _grid(model, X, resolution, margin, features, who)
 
@@ -198,7 +183,7 @@ def decision_boundary(model, X, y, ax=None, *, X_test=None, y_test=None, feature
     -1/+1) for one output, class indices (or one-hot rows) for several.
     Returns the Axes (scikit-learn: ``DecisionBoundaryDisplay.from_estimator``)."""
     who = "decision_boundary"
-    _matplotlib()
+    require_matplotlib()
     _check_model(model, who)
     X = _check_points(X, who)
     y = _check_labels(y, len(X), who)
@@ -209,8 +194,8 @@ def decision_boundary(model, X, y, ax=None, *, X_test=None, y_test=None, feature
         X_test = _check_points(X_test, who, "X_test")
         y_test = _check_labels(y_test, len(X_test), who, "y_test")
     features = _check_features(features, who)
-    resolution = _args.integer(resolution, f"{who}: resolution", minimum=2)
-    threshold = _args.real(threshold, f"{who}: threshold")
+    resolution = _internal.integer(resolution, f"{who}: resolution", minimum=2)
+    threshold = _internal.real(threshold, f"{who}: threshold")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"{who}: title must be a str or None, got {type(title).__name__}")
     ax = _check_axes(ax, who) or _new_axes((5, 4.5))
@@ -238,7 +223,7 @@ def _draw_boundary(ax, xs, ys, Z, threshold, X, y, X_test=None, y_test=None):
     several = Z.dtype.kind in "iu"
     regions = _classes(Z, several, threshold)
     k = max(int(regions.max()), int(y.max()), 1 if y_test is None else int(y_test.max())) + 1
-    cmap = ListedColormap([_CLASS_COLOURS[i % len(_CLASS_COLOURS)] for i in range(k)])
+    cmap = ListedColormap([CLASS_COLOURS[i % len(CLASS_COLOURS)] for i in range(k)])
     levels = np.arange(k + 1) - 0.5
     ax.contourf(xs, ys, regions, levels=levels, cmap=cmap, alpha=0.25)
     if several or (Z.min() < threshold < Z.max()):
@@ -303,7 +288,7 @@ def loss_curves(history, ax=None, *, label: str | None = None):
     prefixes the legend entries (several runs on one Axes). Returns the Axes
     (Keras: plotting ``history.history["loss"]``)."""
     who = "loss_curves"
-    _matplotlib()
+    require_matplotlib()
     _check_history(history, who)
     if label is not None and not isinstance(label, str):
         raise TypeError(f"{who}: label must be a str or None, got {type(label).__name__}")
@@ -327,7 +312,7 @@ def gradient_norms(history, ax=None):
     on a log scale when they span more than 10x. Layers near the input far below
     those near the output: the vanishing gradient. Returns the Axes."""
     who = "gradient_norms"
-    _matplotlib()
+    require_matplotlib()
     _check_history(history, who, "grad_norms")
     ax = _check_axes(ax, who) or _new_axes((5, 3.2))
     norms = np.asarray(history.grad_norms, dtype=float)  # (epochs, layers)
@@ -336,7 +321,7 @@ def gradient_norms(history, ax=None):
                          f"per epoch, got shape {norms.shape}")
     epochs = np.arange(1, len(norms) + 1)
     n_layers = norms.shape[1]
-    cmap = _matplotlib().colormaps["viridis"]
+    cmap = require_matplotlib().colormaps["viridis"]
     for i in range(n_layers):
         name = f"layer {i + 1}" + (" (output)" if i == n_layers - 1 else "")
         ax.plot(epochs, norms[:, i], color=cmap(i / max(n_layers - 1, 1)), label=name)
@@ -361,7 +346,7 @@ def _hidden_layers(model, who: str) -> list:
     return layers[:-1]
 
 
-def _hidden_outputs(model, inputs: np.ndarray) -> np.ndarray:
+def hidden_outputs(model, inputs: np.ndarray) -> np.ndarray:
     """Every hidden neuron's output on every row of ``inputs``, (n, neurons): one
     traced pass (``autograd.compile``) replayed over all rows with numpy."""
     hidden = model.layers[:-1]
@@ -384,14 +369,14 @@ def neuron_maps(model, X, y=None, features=None, resolution: int = 40, fig=None)
     drawn on top (coloured by ``y`` when given). Computed by one compiled pass
     over the ``resolution`` x ``resolution`` grid. Returns the Figure."""
     who = "neuron_maps"
-    _matplotlib()
+    require_matplotlib()
     _check_model(model, who)
     layers = _hidden_layers(model, who)
     X = _check_points(X, who)
     if y is not None:
         y = _check_labels(y, len(X), who)
     features = _check_features(features, who)
-    resolution = _args.integer(resolution, f"{who}: resolution", minimum=2)
+    resolution = _internal.integer(resolution, f"{who}: resolution", minimum=2)
     from matplotlib.figure import Figure
 
     if fig is not None and not isinstance(fig, Figure):
@@ -401,7 +386,7 @@ def neuron_maps(model, X, y=None, features=None, resolution: int = 40, fig=None)
     xs, ys = np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
     gx, gy = np.meshgrid(xs, ys)
     points = np.column_stack([gx.ravel(), gy.ravel()])
-    outputs = _hidden_outputs(model, _model_inputs(points, features, who))
+    outputs = hidden_outputs(model, _model_inputs(points, features, who))
     widths = [len(layer.neurons) for layer in layers]
     cols = max(widths)
     if fig is None:
@@ -454,9 +439,9 @@ def training_animation(model, history, X, y, path=None, features=None, *,
     Written atomically to ``path`` when given; returns the HTML (matplotlib's
     ``FuncAnimation.to_jshtml``: frames as inline PNGs, no network)."""
     who = "training_animation"
-    mpl = _matplotlib()
+    mpl = require_matplotlib()
     _check_model(model, who)
-    _args.has_methods(model, f"{who}: model", ("state_dict", "load_state_dict"),
+    _internal.has_methods(model, f"{who}: model", ("state_dict", "load_state_dict"),
                       "an nn model (state_dict, load_state_dict, predict)")
     _check_history(history, who)
     if not getattr(history, "snapshots", None):
@@ -465,8 +450,8 @@ def training_animation(model, history, X, y, path=None, features=None, *,
     X = _check_points(X, who)
     y = _check_labels(y, len(X), who)
     features = _check_features(features, who)
-    resolution = _args.integer(resolution, f"{who}: resolution", minimum=2)
-    threshold = _args.real(threshold, f"{who}: threshold")
+    resolution = _internal.integer(resolution, f"{who}: resolution", minimum=2)
+    threshold = _internal.real(threshold, f"{who}: threshold")
     if path is not None and not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{who}: path must be a file path (str or Path) or None, got "
                         f"{type(path).__name__}")
@@ -518,7 +503,7 @@ def training_animation(model, history, X, y, path=None, features=None, *,
             "<title>gradlab: training, frame by frame</title></head>\n<body>\n"
             f"{body}\n</body></html>\n")
     if path is not None:
-        _write_atomically(Path(path), html.encode("utf-8"))
+        _internal.write_atomically(Path(path), html.encode("utf-8"))
     return html
 
 
@@ -549,7 +534,7 @@ def save(figure, path, dpi: int = 110) -> Path:
     (.png, .svg, .pdf). Returns the path."""
     from io import BytesIO
 
-    _matplotlib()
+    require_matplotlib()
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -560,9 +545,9 @@ def save(figure, path, dpi: int = 110) -> Path:
                         f"{type(figure).__name__}")
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"save: path must be a file path (str or Path), got {type(path).__name__}")
-    dpi = _args.integer(dpi, "save: dpi", minimum=1)
+    dpi = _internal.integer(dpi, "save: dpi", minimum=1)
     path = Path(path)
     buffer = BytesIO()
     figure.savefig(buffer, format=path.suffix[1:] or "png", dpi=dpi)
-    _write_atomically(path, buffer.getvalue())
+    _internal.write_atomically(path, buffer.getvalue())
     return path

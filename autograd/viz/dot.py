@@ -1,0 +1,81 @@
+"""Graphviz: DOT text laid out and rendered, with the ``dot`` program when it is on PATH,
+otherwise in-process with pygraphviz (whose wheels carry the Graphviz libraries).
+``GraphDrawing`` is what ``draw_graph`` and ``trace.frame(k)`` return."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from .. import _internal
+
+__all__ = ["render", "GraphDrawing", "GraphvizNotFoundError"]
+
+_INSTALL_HELP = (
+    "no Graphviz renderer found: install the Graphviz programs (Debian/Ubuntu: "
+    "'apt-get install graphviz', macOS: 'brew install graphviz', conda: 'conda install "
+    "graphviz') or the in-process renderer with 'pip install pygraphviz'; the DOT "
+    "text is still available as .source"
+)
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Neither the ``dot`` program nor pygraphviz is available to lay out a graph."""
+
+
+def render(source: str, fmt: str = "svg") -> bytes:
+    """Lay out and render DOT text: with ``dot`` if on PATH, else with pygraphviz.
+
+    ``fmt`` is svg, png, pdf, dot (the layout as DOT, with positions) or json0
+    (the layout as JSON: every node's position and size, every edge's path).
+    """
+    if fmt not in ("svg", "png", "pdf", "dot", "json0"):
+        raise ValueError(f"render: format must be svg, png, pdf, dot or json0, got {fmt!r}")
+    dot = shutil.which("dot")
+    if dot:
+        done = subprocess.run([dot, f"-T{fmt}"], input=source.encode(), capture_output=True,
+                              timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
+        return done.stdout
+    try:
+        import pygraphviz
+    except ImportError:
+        raise GraphvizNotFoundError(_INSTALL_HELP) from None
+    return pygraphviz.AGraph(string=source).draw(format=fmt, prog="dot")
+
+
+class GraphDrawing:
+    """A drawn graph: DOT ``source``, and renders on demand."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def svg(self) -> str:
+        return render(self.source, "svg").decode()
+
+    def png(self) -> bytes:
+        return render(self.source, "png")
+
+    def save(self, path) -> Path:
+        """Write ``.svg``, ``.png``, ``.pdf`` or ``.dot`` by the file's extension, atomically."""
+        path = Path(path)
+        fmt = path.suffix.lower().lstrip(".")
+        if fmt not in ("svg", "png", "pdf", "dot", "gv"):
+            raise ValueError(f"save: use a .svg, .png, .pdf or .dot file name, got {path.name!r}")
+        data = self.source.encode() if fmt in ("dot", "gv") else render(self.source, fmt)
+        _internal.write_atomically(path, data)
+        return path
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        try:
+            return {"image/svg+xml": self.svg(), "text/plain": self._text()}
+        except Exception as e:  # a repr must never raise: fall back to text
+            return {"text/plain": f"{self._text()}\n({e})"}
+
+    def _text(self) -> str:
+        return f"GraphDrawing({self.source.count('->')} edges; .svg(), .png(), .save(path))"
+
+    def __repr__(self) -> str:
+        return self._text()

@@ -1,0 +1,68 @@
+"""A readable name for every node of a graph, the same in drawings, captions, tables
+and pages: a node's own label, else the model's name for it (``module=``), else its
+operation and a count in reading order (``mul1``, ``tanh1``) or ``leaf1``."""
+
+from __future__ import annotations
+
+from .model import GraphParts
+
+__all__ = ["node_names", "reading_order"]
+
+OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
+
+
+def node_names(order: list, parts: GraphParts | None = None) -> dict:
+    """A name for every node of ``order``.
+
+    A node's own ``label`` wins. Then the model's names (``parts.names``: with an
+    ``nn`` model its parameters ``L0N3.w1``, each neuron's weighted sum ``L0N3.u`` and
+    output ``L0N3.y``, its inputs ``x1, x2, ...``). Other computed nodes are named by
+    their operation and a count in reading order (``mul1``, ``tanh1``; inside a box of
+    the model, after its prefix: ``L0N3.mul1``); other unlabelled leaves ``leaf1, ...``.
+    """
+    parts = GraphParts() if parts is None else parts
+    names, counts = {}, {}
+    for v in reading_order(order):
+        if v.label:
+            names[v] = v.label
+        elif v in parts.names:
+            names[v] = parts.names[v]
+        elif v.is_leaf:
+            counts["leaf"] = counts.get("leaf", 0) + 1
+            names[v] = f"leaf{counts['leaf']}"
+        elif v in parts.groups:
+            box = parts.groups[v][-1]
+            key = (box, v.op)
+            counts[key] = counts.get(key, 0) + 1
+            names[v] = f"{parts.prefixes.get(box, box)}.{OP_WORDS.get(v.op, v.op)}{counts[key]}"
+        else:
+            word = OP_WORDS.get(v.op, v.op)
+            counts[word] = counts.get(word, 0) + 1
+            names[v] = f"{word}{counts[word]}"
+    return names
+
+
+def reading_order(order: list) -> list:
+    """The nodes of ``order`` inputs first, each node's inputs in their written
+    order (``a * b + c``: a, b, a*b, c, +), so automatic names count the way the
+    expression reads."""
+    members, seen, out = set(order), set(), []
+    for top in reversed(order):  # the root first: its walk reaches everything
+        if top in seen:
+            continue
+        stack = [(top, 0)]
+        while stack:
+            v, i = stack.pop()
+            if i == 0:
+                if v in seen:
+                    continue
+                seen.add(v)
+            parents = v.parents
+            while i < len(parents) and (parents[i] in seen or parents[i] not in members):
+                i += 1
+            if i < len(parents):
+                stack.append((v, i + 1))
+                stack.append((parents[i], 0))
+            else:
+                out.append(v)
+    return out

@@ -1,0 +1,141 @@
+"""The step-through player: one drawing, and the steps as data applied to it.
+
+``page(views, title)`` is a whole offline HTML file; ``fragment(views)``
+the same player for a Jupyter output, with a static fallback (first and last
+frames and the step table) where scripts do not run (GitHub, nbviewer).
+
+A view is what ``trace.py`` builds (the scalar view) or a model offers
+(``model.trace_views()``: ``nn``'s neuron view): ``.title``, ``.dot_at(k)`` (the DOT
+of frame ``k``; frame 0 is laid out once and every step changes only texts and
+colours), ``.captions()``, ``.steps_data()``, ``.table()`` and ``.data`` (``names``:
+element id -> name; ``done``: element id -> [step, arrived, paths]; per step: ``set``
+= [element id, text, fill], ``hot`` = ids to highlight, ``wl`` = [edge id, text] labels
+to float on edges, ``cap`` = caption, ``row`` = table cells). Every text goes into the page as
+JSON inside a ``<script type="application/json">`` with ``<``, ``>`` and ``&``
+escaped, and reaches the page only through ``textContent``: a label cannot
+become markup or script.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import itertools
+import json
+from importlib import resources
+
+from .dot import render
+
+__all__ = ["page", "fragment"]
+
+# The player's styles and script are package files, read once (linted as CSS and JS).
+_CSS = resources.files(__package__).joinpath("player.css").read_text(encoding="utf-8")
+_JS = resources.files(__package__).joinpath("player.js").read_text(encoding="utf-8")
+
+_counter = itertools.count(1)
+
+
+def _json(value) -> str:
+    """JSON safe inside a <script> element: no '<', '>' or '&' (so no '</script>'
+    and no '<!--'), ASCII only (so no U+2028 surprises)."""
+    return (json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def _svg(view, number: int = 0, k: int = 0) -> str:
+    """The view's frame ``k`` as inline SVG: hovering a box shows its name."""
+    svg = render(view.dot_at(k), "svg").decode()
+    svg = svg[svg.find("<svg"):].replace('<g id="graph0"', f'<g id="glp-graph{number}"', 1)
+    names = view.data["names"]
+    lines = []
+    for line in svg.splitlines():
+        if line.startswith("<!--") and line.endswith("-->"):
+            continue  # Graphviz's comment before every element: dead weight in a big page
+        if line.startswith("<title>") and line.endswith("</title>"):
+            name = names.get(line[7:-8])
+            if name is not None:
+                line = f"<title>{html.escape(name)}</title>"
+            elif "&#45;&gt;" in line:
+                continue  # an edge's "v3->o5": no tooltip rather than ids
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _data(views, title) -> dict:
+    out = []
+    for view in views:
+        d = dict(view.data)
+        d.pop("exact", None)  # for Python callers; the page shows the formatted texts
+        out.append(d)
+    return {"title": title, "views": out}
+
+
+def _body(views, svgs) -> str:
+    n = len(views[0].data["steps"])
+    on = ' class="on"'
+    toggles = "".join(
+        f'<button type="button" data-view="{i}"{on if i == 0 else ""}>'
+        f"{html.escape(v.title)}</button>" for i, v in enumerate(views)) if len(views) > 1 else ""
+    panes = "".join(f'<div class="glp-view" data-view="{i}"{" hidden" if i else ""}>{svg}</div>'
+                    for i, svg in enumerate(svgs))
+    return (
+        '<div class="glp-controls">'
+        '<button type="button" data-act="first" title="first step">|&#9664;</button>'
+        '<button type="button" data-act="prev" title="previous step (&#8592;)">&#9664; Prev'
+        '</button><button type="button" data-act="play" title="play / pause (space)">'
+        '&#9654; Play</button><button type="button" data-act="next" title="next step (&#8594;)">'
+        'Next &#9654;</button>'
+        f'<input type="range" class="glp-slider" min="0" max="{n}" value="0" '
+        'aria-label="step">'
+        f'<span class="glp-count">0 / {n}</span>'
+        '<label>speed <select class="glp-speed"><option value="2000">slow</option>'
+        '<option value="900" selected>normal</option><option value="300">fast</option>'
+        '<option value="40">fastest</option></select></label>'
+        '<label>zoom <select class="glp-zoom"><option value="fit">fit</option>'
+        '<option value="1">100%</option></select></label>'
+        f'<span class="glp-views">{toggles}</span></div>'
+        '<div class="glp-caption" aria-live="polite"></div>'
+        '<div class="glp-note"></div>'
+        f"{panes}"
+        '<div class="glp-tablewrap"><table class="glp-table"><thead></thead><tbody></tbody>'
+        "</table></div>")
+
+
+def page(views, title: str) -> str:
+    """The whole offline page: one drawing per view, the steps as data, the player."""
+    svgs = [_svg(v, i) for i, v in enumerate(views)]
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style></head>\n<body>\n"
+            f"<h1>{html.escape(title)}</h1>\n"
+            f'<div class="glp" id="glp" tabindex="0">{_body(views, svgs)}</div>\n'
+            f'<script type="application/json" id="glp-data">{_json(_data(views, title))}'
+            f"</script>\n<script>{_JS}\nglPlayer(document.getElementById('glp'), JSON.parse("
+            "document.getElementById('glp-data').textContent), true);\n</script>\n</body></html>\n")
+
+
+def fragment(views, max_static_svg: int = 400_000) -> str:
+    """The player as a Jupyter output. What shows before the script runs (or
+    where it never runs) is the static fallback: first and last frames, table."""
+    svgs = [_svg(v, i) for i, v in enumerate(views)]
+    data = _data(views, "")
+    first = views[0]
+    last_svg = _svg(first, len(views), k=len(first.data["steps"]))
+    if len(svgs[0]) + len(last_svg) <= max_static_svg:
+        frames = (f"<p><b>{html.escape(first.captions()[0])}</b></p>{svgs[0]}"
+                  f"<p><b>after the last step</b></p>{last_svg}")
+    else:
+        frames = "<p>(the drawing is too large for the static view: run the cell)</p>"
+    rows = first.data["steps"]
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in first.data["head"])
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in s["row"]) + "</tr>"
+                   for s in rows[:200])
+    more = f"<p>({len(rows) - 200} more steps)</p>" if len(rows) > 200 else ""
+    digest = hashlib.sha1(_json(data).encode()).hexdigest()[:10]
+    uid = f"glp{next(_counter)}-{digest}"
+    static = (f'<div id="{uid}" class="glp-static">{frames}<table>'
+              f"<tr>{head}</tr>{body}</table>{more}</div>")
+    script = (f"<script>(function(){{var el=document.getElementById({_json(uid)});"
+              f"if(!el)return;{_JS}\nel.className='glp';el.tabIndex=0;"
+              f"el.innerHTML={_json(_body(views, svgs))};"
+              f"glPlayer(el,JSON.parse({_json(_json(data))}),false);}})();</script>")
+    return f"<style>{_CSS}</style>{static}{script}"

@@ -1,0 +1,54 @@
+"""How drawings, captions, tables and pages show numbers and texts: one format for a
+number, one colour scale for gradients, escaping for Graphviz's HTML labels, and an
+estimate of text widths (so that a box can be sized for every number it will show).
+Public: a view built outside autograd (``nn``'s neuron view) uses the same."""
+
+from __future__ import annotations
+
+import html
+import math
+
+__all__ = ["fmt", "grad_colour", "escape", "text_width"]
+
+
+def fmt(x: float, precision: int = 4) -> str:
+    """A number as drawings, captions and tables show it: ``precision`` decimals,
+    no negative zero, and small or large magnitudes in e-notation rather than
+    a misleading ``0.0000``."""
+    if math.isnan(x) or math.isinf(x):
+        return str(x)
+    if x == 0:
+        return f"{0.0:.{precision}f}"
+    if abs(x) < 10 ** -precision or abs(x) >= 10 ** 6:
+        return f"{x:.{max(precision - 1, 1)}e}"
+    text = f"{x:.{precision}f}"
+    return text
+
+
+def grad_colour(g: float | None, scale: float) -> str:
+    """Blue for positive, red for negative, stronger for larger |g|; grey when unknown."""
+    if g is None:
+        return "#eeeeee"
+    if g == 0 or scale == 0 or math.isnan(g):
+        return "#ffffff"
+    t = min(1.0, abs(g) / scale) ** 0.5
+    light = int(235 - 120 * t)
+    return f"#{light:02x}{light:02x}ff" if g > 0 else f"#ff{light:02x}{light:02x}"
+
+
+def escape(text: str) -> str:
+    return html.escape(str(text), quote=True).replace("\n", "<BR/>").replace("\\", "&#92;")
+
+
+# Helvetica's advance widths (per 1000 em) for what the cells show; others count 0.6 em.
+_WIDTHS = dict.fromkeys("0123456789", 556) | {
+    ".": 278, "-": 333, "+": 584, " ": 278, "(": 333, ")": 333, "/": 278, "×": 584, "=": 584,
+    "e": 556, "a": 556, "d": 556, "g": 556, "o": 556, "n": 556, "u": 556, "p": 556, "c": 500,
+    "r": 333, "t": 278, "m": 833, "i": 222, "l": 222, "f": 278, "δ": 556, "·": 278, "∂": 556,
+    "E": 667, "w": 722, "y": 500, "b": 556, "s": 500, "h": 556, "k": 500, "x": 500}
+
+
+def text_width(text: str, size: float) -> float:
+    """An upper estimate of the width, in points, of ``text`` at ``size`` points
+    (Helvetica, or its metric twin Liberation Sans; 8% slack for other fonts)."""
+    return 1.08 * size * sum(_WIDTHS.get(ch, 600) for ch in text) / 1000
