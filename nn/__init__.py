@@ -22,7 +22,8 @@ from .train import History, fit
 __all__ = [
     "MLP", "Adam", "Adaline", "History", "Layer", "Module", "Neuron", "Perceptron", "SGD",
     "binary_cross_entropy", "cross_entropy", "data", "fit", "half_squared_error", "hinge",
-    "exercises", "init", "l2_penalty", "load", "log_softmax", "losses", "max_margin", "mse", "optim",
+    "exercises", "init", "l2_penalty", "load", "log_softmax", "losses", "max_margin", "mse",
+    "optim",
     "softmax", "Playground", "playground",
 ]
 
