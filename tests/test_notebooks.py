@@ -2,14 +2,17 @@
 asserted in its own cells, so a wrong engine fails here."""
 
 import json
+import os
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+from autograd import exercises
+from tests import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 def test_there_are_notebooks():
@@ -50,3 +53,27 @@ def test_committed_outputs_stay_small(path):
     size = sum(len(json.dumps(c.get("outputs", []))) for c in nb["cells"]
                if c["cell_type"] == "code")
     assert size <= 2_000_000, f"{path.name}: {size / 1e6:.1f} MB of outputs"
+
+
+def test_stripped_notebook_says_not_done_at_every_check(tmp_path):
+    """The student version of notebook 10 (solutions stripped) runs to the end: each
+    check says "not done yet", no NameError."""
+    out = tmp_path / "student.ipynb"
+    exercises.strip_notebook(ROOT / "notebooks" / "10_exercises.ipynb", out)
+    nb = nbformat.read(out, as_version=4)
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                            record_timing=False, resources={"metadata": {"path": str(tmp_path)}})
+    client.execute(env={**os.environ, "PYTHONPATH": str(ROOT)})  # this checkout's autograd
+    checks = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("exercises.")]
+    assert len(checks) == 9
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error"]
+    assert [e.ename for e in errors] == ["NotDoneYet"] * len(checks)  # no NameError, no other
+    for cell in checks:
+        (error,) = [o for o in cell.outputs if o.output_type == "error"]
+        assert "not done yet" in error.evalue and "placeholder `...`" in error.evalue
+        assert error.traceback == [error.traceback[0]]  # the message alone, no traceback
+    evalues = " ".join(e.evalue for e in errors)
+    for words in ("L.grad", "rule for sigmoid", "rule for tanh", "rule for div", "your loss",
+                  "δ of layer 1", "δ of layer 0", "new velocity", "your op"):
+        assert words in evalues

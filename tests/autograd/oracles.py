@@ -102,20 +102,3 @@ BINARY = [
 ]
 
 
-def micrograd_expression():
-    """micrograd's README expression; returns (g, a, b). micrograd's README prints
-    g = 24.70408163265306, a.grad = 138.83381924198252, b.grad = 645.5772594752186
-    (checked there against PyTorch)."""
-    a, b = Value(-4.0, label="a"), Value(2.0, label="b")
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    g.label = "g"
-    return g, a, b

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from oracles import BINARY, UNARY
 
 import nn
 from autograd import TracingError, Value, compile, no_grad
 from autograd.ops import ALL_OPS
 from autograd.viz import GraphDrawing
+from tests.autograd.oracles import BINARY, UNARY
 
 
 def eager(fn, params, *arrays, reduction="mean"):

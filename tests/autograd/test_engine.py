@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from oracles import micrograd_expression
 
 from autograd import StaleGraphError, Value, grad, no_grad, topological_order, vsum, zero_grad
+from tests.autograd.graphs import micrograd_expression
 
 # --- the README example and the lecture's worked numbers -------------------------------
 

@@ -6,9 +6,9 @@ import math
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from oracles import BINARY, UNARY
 
 from autograd import Value, grad, gradcheck
+from tests.autograd.oracles import BINARY, UNARY
 
 
 def _ok(x, entry) -> bool:

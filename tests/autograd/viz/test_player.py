@@ -10,196 +10,50 @@ Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them):
 without them these tests fail, they never skip.
 """
 
-import json
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import NoAlertPresentException, TimeoutException
+from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-import nn
 from autograd import Value, backward_trace, topological_order
 from autograd.viz.style import fmt as _fmt
-
-MAX_NETWORK_PAGE = 3 * 1024 * 1024
-
+from tests.autograd.graphs import tanh_neuron
+from tests.player import (
+    CLICK_TARGETS,
+    assert_clean,
+    button,
+    cell_fills,
+    click,
+    click_dispatch,
+    expected_cell,
+    expected_fills,
+    expected_state,
+    grad_texts,
+    load,
+    network_requests,
+    slide,
+    snapshot,
+    step_of,
+    svg_group,
+    wait_for,
+    walk,
+)
 
 # --- the browser ------------------------------------------------------------------------
 
 
-def _drain(driver) -> None:
-    driver.get_log("browser")
-    driver.get_log("performance")
-
-
-def wait_for(driver, condition, what: str, timeout: float = 10):
-    try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.02).until(lambda d: condition())
-    except TimeoutException:
-        raise AssertionError(f"timed out after {timeout} s waiting for {what}; browser log: "
-                             f"{driver.get_log('browser')}") from None
-
-
-def load(driver, path, root_css: str = ".glp") -> tuple:
-    """Open a page from file:// and wait for its player: (url, root element)."""
-    _drain(driver)
-    url = Path(path).resolve().as_uri()
-    driver.get(url)
-    root = wait_for(driver, lambda: driver.execute_script(
-        "const r = document.querySelector(arguments[0]);"
-        "return r && r.dataset.step !== undefined ? r : null;", root_css),
-        f"the player ({root_css}[data-step]) in {path}")
-    return url, root
-
-
-def network_requests(driver, url: str) -> list:
-    """URLs the page asked for, from the performance log (drained), but the page itself."""
-    out = []
-    for entry in driver.get_log("performance"):
-        msg = json.loads(entry["message"])["message"]
-        if msg.get("method") == "Network.requestWillBeSent":
-            u = msg["params"]["request"]["url"]
-            if u.split("#")[0] != url and not u.startswith(("data:", "about:")):
-                out.append(u)
-    return out
-
-
-def assert_clean(driver, url: str) -> None:
-    """No console error, no network request (performance log and resource timing)."""
-    severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
-    assert not severe, f"console errors on {url}: {severe}"
-    assert network_requests(driver, url) == []
-    assert driver.execute_script("return performance.getEntriesByType('resource').length") == 0
-
-
 # what the player shows, read off the page
-
-_SNAP = """
-function snap(root, i) {
-  const view = root.querySelector('.glp-view[data-view="' + i + '"]');
-  const nodes = {};
-  view.querySelectorAll('g.node[id]').forEach(g => {
-    const all = sel => Array.from(g.querySelectorAll(sel));
-    nodes[g.id] = {texts: all('text').map(t => t.textContent),
-                   fills: all('polygon').map(p => p.getAttribute('fill'))};
-  });
-  const rows = Array.from(root.querySelectorAll('.glp-table tbody tr'));
-  return {nodes: nodes,
-          hot: Array.from(view.querySelectorAll('.glp-hot')).map(g => g.id).sort(),
-          wl: Array.from(view.querySelectorAll('.glp-wl')).map(t => t.textContent),
-          caption: root.querySelector('.glp-caption').textContent,
-          note: root.querySelector('.glp-note').textContent,
-          count: root.querySelector('.glp-count').textContent,
-          slider: root.querySelector('.glp-slider').value,
-          step: root.dataset.step,
-          active: rows.findIndex(r => r.classList.contains('active')),
-          rows: rows.length,
-          hidden: view.hidden};
-}
-"""
-
-
-def snapshot(driver, root, view: int = 0) -> dict:
-    """What the player shows now: every node's texts and fills, the highlighted
-    ids, floating labels, caption, note, counter, slider, active table row."""
-    return driver.execute_script(_SNAP + "return snap(arguments[0], arguments[1]);", root, view)
-
-
-def walk(driver, root, view: int, ks) -> list:
-    """Drag the slider to each k in turn (an `input` event each) and take a
-    snapshot there: one round trip for many steps."""
-    return driver.execute_script(_SNAP + """
-const root = arguments[0], slider = root.querySelector('.glp-slider');
-return arguments[2].map(k => {
-  slider.value = String(k); slider.dispatchEvent(new Event('input', {bubbles: true}));
-  return snap(root, arguments[1]);
-});""", root, view, list(ks))
-
-
-def grad_texts(snap: dict, prefix: str = "v") -> dict:
-    """The last text of every node group whose id is prefix + digits (v3, n12)."""
-    return {i: n["texts"][-1] for i, n in snap["nodes"].items()
-            if i.startswith(prefix) and i[len(prefix):].isdigit()}
-
-
-def step_of(driver, root) -> int:
-    return int(driver.execute_script("return arguments[0].dataset.step", root))
-
-
-def button(root, act: str):
-    return root.find_element(By.CSS_SELECTOR, f'[data-act="{act}"]')
-
-
-def click(driver, root, act: str, expect: int) -> None:
-    button(root, act).click()
-    wait_for(driver, lambda: step_of(driver, root) == expect, f"step {expect} after {act}")
-
-
-def slide(driver, root, k: int) -> None:
-    """Move the slider as a user drags it: set the value, fire `input`."""
-    driver.execute_script(
-        "const s = arguments[0].querySelector('.glp-slider'); s.value = String(arguments[1]);"
-        "s.dispatchEvent(new Event('input', {bubbles: true}));", root, k)
-    wait_for(driver, lambda: step_of(driver, root) == k, f"step {k} after the slider")
-
-
-def toggle(driver, root, view: int, expect: int) -> None:
-    """Click a view's toggle button; it must open at step `expect`."""
-    root.find_element(By.CSS_SELECTOR, f'.glp-views button[data-view="{view}"]').click()
-    wait_for(driver, lambda: driver.execute_script("return arguments[0].glPlayer.state()", root)
-             == {"view": view, "step": expect}, f"view {view} at step {expect}")
-    assert root.find_element(By.CSS_SELECTOR, ".glp-views button.on").get_attribute(
-        "data-view") == str(view)
-
-
-def svg_group(root, view: int, gid: str):
-    return root.find_element(By.CSS_SELECTOR, f'.glp-view[data-view="{view}"] g[id="{gid}"]')
 
 
 # --- the graphs -------------------------------------------------------------------------
 
 
 def readme_neuron():
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    return Value.sum([x1 * w1, x2 * w2, b]).tanh()
-
-
-def expected_cell(trace, k: int) -> tuple:
-    """(element id, grad text) of step k's parent, from the trace's steps alone."""
-    s = trace.steps[k - 1]
-    index = trace.view("scalar").scene.index
-    total = sum(1 for t in trace.steps if t.parent is s.parent and t.node is not None)
-    so_far = sum(1 for t in trace.steps[:k] if t.parent is s.parent and t.node is not None)
-    suffix = "" if s.node is None or so_far == total else f" ({so_far} of {total})"
-    return f"v{index[s.parent]}", f"grad {_fmt(s.after, 4)}{suffix}"
-
-
-def expected_state(trace, k: int) -> dict:
-    """Every node's last text after step k, as trace.frame(k) draws it."""
-    cells, labels = trace.view("scalar").state_at(k)
-    out = {i: c[0] for i, c in cells.items()}
-    out.update(labels)
-    return out
-
-
-def expected_fills(trace, k: int) -> dict:
-    """Every value's gradient-cell colour after step k."""
-    return {i: c[1] for i, c in trace.view("scalar").state_at(k)[0].items()}
-
-
-def cell_fills(snap: dict, prefix: str = "v") -> dict:
-    """The colour of every value's (or neuron's) one filled cell, as the page has it."""
-    out = {}
-    for i, n in snap["nodes"].items():
-        if i.startswith(prefix) and i[len(prefix):].isdigit():
-            filled = [f for f in n["fills"] if f != "none"]
-            out[i] = filled[0] if len(filled) == 1 else filled
-    return out
+    return tanh_neuron(label_outputs=False)
 
 
 @pytest.fixture(scope="module")
@@ -208,23 +62,6 @@ def readme(tmp_path_factory):
     trace = backward_trace(o)
     path = trace.to_html(tmp_path_factory.mktemp("readme") / "neuron-backprop.html")
     return trace, path
-
-
-def moons_network():
-    X, _ = nn.data.moons(100, noise=0.1, seed=0)
-    model = nn.MLP(2, [16, 16, 1], rng=0)
-    for i, row in enumerate(X.tolist()):
-        loss = (1 - model(row)).relu()
-        if loss.data > 0:
-            return model, loss, i
-    raise AssertionError("no moons sample has a positive hinge loss")
-
-
-@pytest.fixture(scope="module")
-def network(tmp_path_factory):
-    model, loss, _ = moons_network()
-    trace = backward_trace(loss, module=model)
-    return trace, trace.to_html(tmp_path_factory.mktemp("network") / "network.html")
 
 
 # --- the checks themselves see what they look for ----------------------------------------
@@ -412,37 +249,13 @@ def test_clicking_a_node_jumps_to_its_complete_gradient(driver, tmp_path):
     assert_clean(driver, url)
 
 
-_CLICK_TARGETS = """
-const view = arguments[0].querySelector('.glp-view[data-view="' + arguments[1] + '"]');
-const pattern = new RegExp(arguments[2]), missed = [];
-view.querySelectorAll('g.node[id]').forEach(g => {
-  if (!pattern.test(g.id)) return;
-  g.scrollIntoView({block: 'center', inline: 'center'});
-  g.querySelectorAll('polygon').forEach((p, i) => [0.2, 0.5, 0.8].forEach(f => {
-    const r = p.getBoundingClientRect();
-    const e = document.elementFromPoint(r.left + f * r.width, r.top + r.height / 2);
-    if (!e || e.closest('g.node') !== g) missed.push(g.id + ' polygon ' + i + ' at ' + f);
-  }));
-});
-return missed;
-"""
-
-
-def click_dispatch(driver, element) -> None:
-    driver.execute_script(
-        "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", element)
-
-
-def test_a_click_anywhere_in_a_box_reaches_its_node(driver, readme, network):
-    """The middle of every cell of a value's (and a neuron's) box is the node: a
-    click there jumps, not only a click on the glyphs or the coloured grad cell."""
-    missed = []
-    for (_, path), view, pattern in ((readme, 0, r"^v\d+$"), (network, 1, r"^n\d+$")):
-        url, root = load(driver, path)
-        if view:
-            root.find_element(By.CSS_SELECTOR, f'.glp-views button[data-view="{view}"]').click()
-        missed += driver.execute_script(_CLICK_TARGETS, root, view, pattern)
-        assert_clean(driver, url)
+def test_a_click_anywhere_in_a_box_reaches_its_node(driver, readme):
+    """The middle of every cell of a value's box is the node: a click there jumps, not
+    only a click on the glyphs or the coloured grad cell."""
+    _, path = readme
+    url, root = load(driver, path)
+    missed = driver.execute_script(CLICK_TARGETS, root, 0, r"^v\d+$")
+    assert_clean(driver, url)
     assert missed == [], f"{len(missed)} cells do not take a click, e.g. {missed[:6]}"
 
 
@@ -479,127 +292,7 @@ def test_clicking_an_op_a_label_or_the_legend(driver, readme):
     assert_clean(driver, url)
 
 
-def test_neuron_view_input_is_not_said_to_get_no_gradient(driver, network):
-    trace, path = network
-    names = trace.frame_data(view="neuron")["names"]
-    url, root = load(driver, path)
-    root.find_element(By.CSS_SELECTOR, '.glp-views button[data-view="1"]').click()
-    click_dispatch(driver, svg_group(root, 1, "x0"))
-    note = snapshot(driver, root, 1)["note"]
-    x = next(v for v, name in trace.names.items() if name == names["x0"])
-    assert x.is_leaf and x.grad != 0  # backward() did compute its gradient
-    assert "gets no gradient" not in note, note
-    assert_clean(driver, url)
-
-
 # --- 5. a network: the scalar steps and the neurons' deltas ----------------------------------
-
-
-_DRAWN = """
-return Array.from(arguments[0].querySelectorAll('.glp-view')).map(
-  v => Array.from(v.querySelectorAll('g[id]')).map(g => g.id));
-"""
-
-
-def test_network_page_scalar_and_neuron_views(driver, network):
-    trace, path = network
-    assert path.stat().st_size <= MAX_NETWORK_PAGE, f"{path.stat().st_size} bytes"
-    scalar, neuron = trace.frame_data(), trace.frame_data(view="neuron")
-    index = trace.view("scalar").scene.index
-    n_scalar, n_neuron = len(scalar["steps"]), len(neuron["steps"])
-    assert n_scalar == len(trace.steps) and n_neuron == len(trace.neuron_steps)
-    url, root = load(driver, path)
-    assert_clean(driver, url)
-    drawn = set(driver.execute_script(_DRAWN, root)[0])
-
-    # the scalar view: a few steps one by one, then jumps, each the frame Python draws
-    for k in (1, 2, 3):
-        click(driver, root, "next", k)
-        snap = snapshot(driver, root)
-        pid, text = expected_cell(trace, k)
-        assert snap["nodes"][pid]["texts"][-1] == text
-        assert snap["caption"] == trace.caption(k)
-        # (ids the drawing lacks are left out here: test_every_id_in_the_data_is_drawn)
-        assert snap["hot"] == sorted(set(scalar["steps"][k - 1]["hot"]) & drawn)
-    for k in (n_scalar // 2, 17, n_scalar):
-        slide(driver, root, k)
-        snap = snapshot(driver, root)
-        assert grad_texts(snap) == {i: t for i, t in expected_state(trace, k).items()
-                                    if i[0] == "v"}
-        assert cell_fills(snap) == expected_fills(trace, k)
-        assert snap["caption"] == trace.caption(k)
-    scalar_end = grad_texts(snap)
-    assert scalar_end == {f"v{index[v]}": f"grad {_fmt(v.grad, 4)}" for v in trace.order}
-
-    # toggle: the neuron view opens at the last neuron complete by this scalar step,
-    # the scalar view at the step where the neuron's u is complete
-    mid = trace.neuron_steps[4].scalar_step
-    slide(driver, root, mid)
-    last_done = max(s.number for s in trace.neuron_steps if s.scalar_step <= mid)
-    toggle(driver, root, 1, last_done)
-    toggle(driver, root, 0, trace.neuron_steps[last_done - 1].scalar_step)
-    slide(driver, root, n_scalar)
-    toggle(driver, root, 1, n_neuron)
-    snap = snapshot(driver, root, 1)
-    assert not snap["hidden"] and snapshot(driver, root, 0)["hidden"]
-    assert snap["step"] == str(n_neuron) and snap["rows"] == n_neuron
-    assert snap["caption"] == trace.caption(n_neuron, view="neuron")
-
-    names = neuron["names"]
-    by_name = {s.name: s for s in trace.neuron_steps}
-    click(driver, root, "first", 0)
-    assert set(grad_texts(snapshot(driver, root, 1), "n").values()) == {"δ not computed"}
-    for k in (1, 2):
-        click(driver, root, "next", k)
-        assert snapshot(driver, root, 1)["caption"] == trace.caption(k, view="neuron")
-    for k, snap in enumerate(walk(driver, root, 1, range(1, n_neuron + 1)), 1):
-        assert snap["step"] == str(k)
-        s = trace.neuron_steps[k - 1]
-        (nid, text, fill), = neuron["steps"][k - 1]["set"]
-        assert names[nid] == s.name
-        assert text == f"δ = {_fmt(s.u.grad, 4)}"
-        assert snap["nodes"][nid]["texts"][-1] == text
-        assert cell_fills(snap, "n")[nid] == fill
-        assert snap["caption"] == trace.caption(k, view="neuron")
-        assert snap["hot"] == sorted(neuron["steps"][k - 1]["hot"])
-        assert sorted(snap["wl"]) == sorted(t for _, t in neuron["steps"][k - 1]["wl"])
-        assert snap["active"] == k - 1
-    deltas = grad_texts(snap, "n")
-    assert len(deltas) == n_neuron == len(neuron["exact"])
-    for nid, delta in neuron["exact"].items():
-        s = by_name[names[nid]]
-        assert delta == s.u.grad == s.delta
-        assert deltas[nid] == f"δ = {_fmt(delta, 4)}"
-        u_id = f"v{index[next(v for v, name in trace.names.items() if name == s.name + '.u')]}"
-        assert scalar["exact"][u_id] == delta
-        assert scalar_end[u_id] == f"grad {_fmt(delta, 4)}"
-
-    # and back: the scalar view at the step where that neuron's u is complete
-    click(driver, root, "first", 0)
-    click(driver, root, "next", 1)
-    k = trace.neuron_steps[0].scalar_step
-    toggle(driver, root, 0, k)
-    snap = snapshot(driver, root, 0)
-    assert grad_texts(snap) == {i: t for i, t in expected_state(trace, k).items() if i[0] == "v"}
-    assert cell_fills(snap) == expected_fills(trace, k)
-    assert snap["rows"] == n_scalar and snap["caption"] == trace.caption(k)
-    assert_clean(driver, url)
-
-
-def test_every_id_in_the_data_is_drawn(driver, network):
-    """Each step's ``set``, ``hot`` and ``wl`` name elements of the drawing, in both views."""
-    trace, path = network
-    url, root = load(driver, path)
-    drawn = driver.execute_script(_DRAWN, root)
-    missing = {}
-    for view, ids in zip(("scalar", "neuron"), drawn):
-        ids = set(ids)
-        for s in trace.frame_data(view=view)["steps"]:
-            named = [c[0] for c in s["set"]] + s["hot"] + [w[0] for w in s.get("wl", [])]
-            missing.setdefault(view, set()).update(i for i in named if i not in ids)
-    assert missing == {"scalar": set(), "neuron": set()}, \
-        {v: f"{len(m)} ids, e.g. {sorted(m)[:5]}" for v, m in missing.items()}
-    assert_clean(driver, url)
 
 
 # --- 6. the demo's pages ----------------------------------------------------------------------

@@ -8,7 +8,6 @@ import re
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import matplotlib
 
@@ -21,8 +20,7 @@ import pytest  # noqa: E402
 import nn  # noqa: E402
 from autograd import Value  # noqa: E402
 from nn import MLP, SGD, data, fit  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests import ROOT
 
 
 @pytest.fixture(autouse=True)

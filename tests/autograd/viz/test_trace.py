@@ -4,17 +4,16 @@ the Jupyter output (their behaviour in a real browser: test_player.py)."""
 
 import json
 import re
-import xml.etree.ElementTree as ET
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from oracles import micrograd_expression
-from test_viz import tanh_neuron
 
 from autograd import Value, topological_order
 from autograd.viz.style import fmt as _fmt
 from autograd.viz.trace import backward_trace
+from tests.autograd.graphs import micrograd_expression, tanh_neuron
+from tests.layout import edge_paths, node_positions
 
 
 def _leaves_and_nodes(root):
@@ -90,45 +89,17 @@ def test_table_and_text():
     assert {"mul1", "mul2"} <= names  # unlabelled products get names, never "*"
 
 
-def _node_positions(svg: str) -> dict:
-    root = ET.fromstring(svg)
-    ns = "{http://www.w3.org/2000/svg}"
-    positions = {}
-    for g in root.iter(f"{ns}g"):
-        if g.get("class") == "node":
-            xs, ys = [], []
-            for poly in g.iter(f"{ns}polygon"):
-                for point in poly.get("points").split():
-                    x, y = point.split(",")
-                    xs.append(float(x))
-                    ys.append(float(y))
-            for ell in g.iter(f"{ns}ellipse"):
-                xs.append(float(ell.get("cx")))
-                ys.append(float(ell.get("cy")))
-            if xs:  # the box of the node's shapes
-                positions[g.get("id")] = tuple(round(c) for c in
-                                               (min(xs), min(ys), max(xs), max(ys)))
-    return positions
-
-
-def _edge_paths(svg: str) -> dict:
-    root = ET.fromstring(svg)
-    ns = "{http://www.w3.org/2000/svg}"
-    return {g.get("id"): g.find(f"{ns}path").get("d") for g in root.iter(f"{ns}g")
-            if g.get("class") == "edge"}
-
-
 def test_every_frame_has_the_same_layout_and_edges_meet_their_boxes():
     """Boxes are sized for every number they will show, so each frame is the same
     picture: same node boxes, same edge paths (so edges still meet the boxes),
     labels kept."""
     trace = backward_trace(tanh_neuron())
     first = trace.frame(0).svg()
-    boxes, paths = _node_positions(first), _edge_paths(first)
+    boxes, paths = node_positions(first), edge_paths(first)
     for k in (1, 4, len(trace)):
         svg = trace.frame(k).svg()
-        assert _node_positions(svg) == boxes
-        assert _edge_paths(svg) == paths
+        assert node_positions(svg) == boxes
+        assert edge_paths(svg) == paths
         assert "local" in svg or "×" in svg  # edge labels in every frame
     assert trace.frame(len(trace)).source.count(" × ") == len(trace)  # every edge's flow
 
@@ -190,8 +161,8 @@ def test_labels_with_brackets_and_options_reach_the_layout(tmp_path):
     trace = backward_trace(out)
     assert trace.frame(1).svg().count("<svg") == 1
     trace.to_html(tmp_path / "b.html")
-    tall = _node_positions(trace.frame(1, rankdir="TB").svg())
-    wide = _node_positions(trace.frame(1).svg())
+    tall = node_positions(trace.frame(1, rankdir="TB").svg())
+    wide = node_positions(trace.frame(1).svg())
     height = lambda boxes: max(b[3] for b in boxes.values()) - min(b[1] for b in boxes.values())
     assert height(tall) > 2 * height(wide)  # rankdir reached the layout
     assert "local" in trace.frame(1).source and "local" not in trace.frame(

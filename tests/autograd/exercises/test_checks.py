@@ -1,0 +1,280 @@
+"""autograd.exercises.checks: every engine checker passes a right answer and fails a planted
+wrong one with a message that teaches."""
+
+import math
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Value, exercises
+from autograd.exercises import NotDoneYet, WrongAnswer
+
+
+def sigma(x):
+    return 1 / (1 + math.exp(-x))
+
+
+# --- check_local_gradient ------------------------------------------------------------------
+
+# closed-form derivatives written here, independently of autograd/ops.py
+RIGHT_RULES = {
+    "sigmoid": lambda x: sigma(x) * (1 - sigma(x)),
+    "tanh": lambda x: 1 / math.cosh(x) ** 2,
+    "relu": lambda x: 1.0 if x > 0 else 0.0,
+    "leaky_relu": lambda x: 1.0 if x > 0 else 0.01,
+    "exp": math.exp,
+    "log": lambda x: 1 / x,
+    "sqrt": lambda x: 0.5 * x ** -0.5,
+    "softplus": sigma,
+    "softsign": lambda x: (1 + abs(x)) ** -2,
+    "abs": lambda x: math.copysign(1.0, x),
+    "neg": lambda x: -1,
+    "hardtanh": lambda x: 1.0 if abs(x) < 1 else 0.0,
+    "add": lambda x, y: (1, 1),
+    "sub": lambda x, y: (1, -1),
+    "mul": lambda x, y: (y, x),
+    "div": lambda x, y: (1 / y, -x / y ** 2),
+    "pow": lambda x, y: (y * x ** (y - 1), math.log(x) * x ** y),
+}
+
+
+@pytest.mark.parametrize("op", sorted(RIGHT_RULES))
+def test_local_gradient_passes_a_right_rule(op):
+    result = exercises.check_local_gradient(op, RIGHT_RULES[op])
+    assert isinstance(result, exercises.Passed) and result.startswith("✓ " + op)
+    assert repr(result) == str(result)  # shows without quotes in a notebook
+
+
+def test_local_gradient_accepts_operator_symbols_and_values():
+    assert exercises.check_local_gradient("*", lambda x, y: [Value(y), np.float64(x)])
+
+
+def test_tanh_rule_with_x_instead_of_tanh_x():
+    with pytest.raises(WrongAnswer) as info:
+        exercises.check_local_gradient("tanh", lambda x: 1 - x ** 2)
+    e = info.value
+    assert isinstance(e, AssertionError)
+    assert e.got == 1 - (-2.0) ** 2 and e.expected == pytest.approx(1 / math.cosh(-2.0) ** 2)
+    message = str(e)
+    assert "at x = -2" in message and "0.07065" in message
+    assert "1 - tanh(x)^2" in message and "tanh(x), not the input x" in message
+
+
+def test_a_rule_wrong_at_one_point_names_that_point():
+    rule = lambda x: 0.5 if x == 1.3 else RIGHT_RULES["sigmoid"](x)  # noqa: E731
+    with pytest.raises(WrongAnswer, match=r"at x = 1\.3") as info:
+        exercises.check_local_gradient("sigmoid", rule)
+    assert info.value.expected == pytest.approx(sigma(1.3) * (1 - sigma(1.3)))
+    assert "Wrong at" not in str(info.value)  # only one point is wrong
+
+
+@pytest.mark.parametrize("op, rule, words", [
+    ("mul", lambda x, y: (x, y), "OTHER input"),
+    ("div", lambda x, y: (1 / y, -1 / y ** 2), "factor x is missing"),
+    ("pow", lambda x, y: (y * x ** (y - 1), x ** y), "ln(x) is missing"),
+    ("sub", lambda x, y: (-1, 1), "wrong sign"),
+    ("div", lambda x, y: (-x / y ** 2, 1 / y), "swapped"),
+    ("exp", lambda x: -math.exp(x), "wrong sign"),
+    ("log", math.log, "the forward value"),
+    ("sqrt", lambda x: 1 / math.sqrt(x), "factor 1/2"),
+    ("softsign", lambda x: 1 / (1 + abs(x)), "square is missing"),
+])
+def test_common_mistakes_are_recognised(op, rule, words):
+    with pytest.raises(WrongAnswer) as info:
+        exercises.check_local_gradient(op, rule)
+    assert words in str(info.value)
+
+
+def test_binary_rule_names_the_wrong_input():
+    with pytest.raises(WrongAnswer, match=r"\(x, y\) = \(2, 3\): d out/dy") as info:
+        exercises.check_local_gradient("div", lambda x, y: (1 / y, -1 / y ** 2))
+    assert info.value.expected == [pytest.approx(1 / 3), pytest.approx(-2 / 9)]
+
+
+def test_local_gradient_bad_arguments():
+    with pytest.raises(TypeError, match="op must be an op name"):
+        exercises.check_local_gradient(42, math.exp)
+    with pytest.raises(ValueError, match="unknown op 'cosh'.*tanh"):
+        exercises.check_local_gradient("cosh", math.sinh)
+    with pytest.raises(TypeError, match="rule must be a function, got float"):
+        exercises.check_local_gradient("exp", 1.0)
+    with pytest.raises(TypeError, match="'mul' must take 2 arguments"):
+        exercises.check_local_gradient("mul", lambda x: x)
+    with pytest.raises(TypeError, match="'tanh' must take 1 argument"):
+        exercises.check_local_gradient("tanh", lambda x, y: x)
+    with pytest.raises(TypeError, match="must return two numbers"):
+        exercises.check_local_gradient("mul", lambda x, y: x)
+    with pytest.raises(TypeError, match="must be a number, got str"):
+        exercises.check_local_gradient("exp", lambda x: "e^x")
+    with pytest.raises(ValueError, match="tol must be > 0"):
+        exercises.check_local_gradient("exp", math.exp, tol=0)
+
+
+def test_local_gradient_not_done():
+    with pytest.raises(NotDoneYet, match="rule for sigmoid .*placeholder `...`") as info:
+        exercises.check_local_gradient("sigmoid", ...)
+    assert not isinstance(info.value, WrongAnswer)
+    with pytest.raises(NotDoneYet):
+        exercises.check_local_gradient("tanh", lambda x: ...)
+
+
+def test_errors_render_in_jupyter_as_their_message():
+    with pytest.raises(WrongAnswer) as info:
+        exercises.check_local_gradient("exp", lambda x: 2.0)
+    lines = info.value._render_traceback_()  # what IPython shows instead of a traceback
+    assert "WrongAnswer" in lines[0] and "exp's local gradient: wrong at x = -2" in lines[0]
+    assert lines[1:] == str(info.value).splitlines()[1:]
+    assert not any("Traceback" in line for line in lines)
+
+
+# --- check_backward ---------------------------------------------------------------------------
+
+
+def lecture_graph():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c, f = Value(10.0, label="c"), Value(-2.0, label="f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    return {"a": a, "b": b, "c": c, "f": f, "e": e, "d": d, "L": L}
+
+
+# by hand: dL/dd = f, dL/df = d = 4, dL/de = dL/dc = dL/dd, dL/da = -2 b, dL/db = -2 a
+LECTURE_GRADS = {"L": 1.0, "d": -2.0, "f": 4.0, "e": -2.0, "c": -2.0, "a": 6.0, "b": -4.0}
+
+
+def fill(nodes, grads):
+    for name, g in grads.items():
+        nodes[name].grad = g
+
+
+def test_backward_by_hand_passes_and_keeps_the_learners_numbers():
+    nodes = lecture_graph()
+    fill(nodes, LECTURE_GRADS)
+    result = exercises.check_backward(nodes["L"])
+    assert result == "✓ backward by hand: all 7 gradients right (L, d, f, e, c, a, b)"
+    assert {k: v.grad for k, v in nodes.items()} == LECTURE_GRADS
+
+
+def test_backward_names_the_first_wrong_node_in_reverse_topological_order():
+    nodes = lecture_graph()
+    fill(nodes, {**LECTURE_GRADS, "a": -2.0, "b": 99.0})
+    with pytest.raises(WrongAnswer) as info:
+        exercises.check_backward(nodes["L"])
+    e = info.value
+    assert (e.expected, e.got) == (6.0, -2.0)
+    assert "a.grad (going back from L: L, d, f, e, c right)" in str(e)
+    assert "e = a * b: upstream e.grad = -2 × local de/da = -3 → 6" in str(e)
+    assert "without the local gradient" in str(e)
+    assert nodes["a"].grad == -2.0 and nodes["b"].grad == 99.0  # not touched
+
+    fill(nodes, {**LECTURE_GRADS, "d": 4.0, "a": -2.0})  # d is checked before a
+    with pytest.raises(WrongAnswer, match=r"at d\.grad \(going back from L: L right\)"):
+        exercises.check_backward(nodes["L"])
+
+
+def test_backward_root_must_start_at_one():
+    nodes = lecture_graph()
+    fill(nodes, {k: 2 * g for k, g in LECTURE_GRADS.items()})
+    with pytest.raises(WrongAnswer, match="starts from dL/dL = 1"):
+        exercises.check_backward(nodes["L"])
+
+
+def test_backward_fan_out_sums_the_paths():
+    x = Value(3.0, label="x")
+    y = x * x
+    y.label = "y"
+    y.grad, x.grad = 1.0, 3.0  # one path only; d(x^2)/dx = 2x = 6
+    with pytest.raises(WrongAnswer) as info:
+        exercises.check_backward(y)
+    assert info.value.expected == 6.0
+    assert "the paths add up to 6" in str(info.value) and "one path only" in str(info.value)
+    x.grad = 6.0
+    assert exercises.check_backward(y).startswith("✓")
+
+
+def test_backward_unlabelled_intermediates_are_named_as_in_drawings():
+    a, b = Value(0.5, label="a"), Value(1.5, label="b")
+    L = (a * b).tanh()
+    L.label = "L"
+    L.grad, a.grad, b.grad = 1.0, 0.0, 0.0
+    with pytest.raises(WrongAnswer) as info:
+        exercises.check_backward(L)
+    assert "a.grad" in str(info.value) and "mul1 = a * b" in str(info.value)
+    assert info.value.expected == pytest.approx(1.5 / math.cosh(0.75) ** 2)
+
+
+def test_backward_not_done():
+    nodes = lecture_graph()
+    with pytest.raises(NotDoneYet, match="every .grad is still 0"):
+        exercises.check_backward(nodes["L"])
+    fill(nodes, {**LECTURE_GRADS, "a": ..., "b": ...})
+    with pytest.raises(NotDoneYet, match=r"a\.grad, b\.grad are still the placeholder"):
+        exercises.check_backward(nodes["L"])
+
+
+def test_backward_bad_arguments():
+    with pytest.raises(TypeError, match="root must be the Value"):
+        exercises.check_backward(3.0)
+    with pytest.raises(ValueError, match="root is a leaf"):
+        exercises.check_backward(Value(1.0, label="a"))
+    with pytest.raises(ValueError, match="label the nodes"):
+        exercises.check_backward(Value(1.0) * Value(2.0))
+
+
+# --- check_custom_op --------------------------------------------------------------------------
+
+
+def test_custom_op_passes():
+    swish = autograd.op("swish_right", forward=lambda x: x * sigma(x),
+                        local=lambda x, out: sigma(x) + out * (1 - sigma(x)))
+    assert exercises.check_custom_op(swish, "swish").startswith("✓ swish_right")
+    soft = autograd.op("my_softsign", forward=lambda x: x / (1 + abs(x)),
+                       local=lambda x, out: (1 - abs(out)) ** 2)
+    assert exercises.check_custom_op(soft, "softsign")
+    cube = autograd.op("cube", forward=lambda x: x ** 3, local=lambda x, out: 3 * x * x)
+    assert exercises.check_custom_op(cube, (lambda x: x ** 3, lambda x: 3 * x ** 2))
+
+
+def test_custom_op_wrong_forward_is_named():
+    bad = autograd.op("swish_bad_forward", forward=lambda x: x * sigma(-x),
+                      local=lambda x, out: sigma(x) + out * (1 - sigma(x)))
+    with pytest.raises(WrongAnswer, match="the forward function: wrong at x = -2.5") as info:
+        exercises.check_custom_op(bad, "swish")
+    assert info.value.expected == pytest.approx(-2.5 * sigma(-2.5))
+
+
+def test_custom_op_wrong_local_gradient_is_named_with_check_op():
+    bad = autograd.op("swish_bad_local", forward=lambda x: x * sigma(x),
+                      local=lambda x, out: sigma(x))  # the product rule forgotten
+    with pytest.raises(WrongAnswer) as info:
+        exercises.check_custom_op(bad, "swish")
+    message = str(info.value)
+    assert "the local gradient: wrong at x = -2.5 (the forward is right)" in message
+    assert "product rule" in message
+    assert "check_op('swish_bad_local')" in message  # autograd.check_op's own table
+    s = sigma(-2.5)
+    assert info.value.expected == pytest.approx(s + -2.5 * s * (1 - s))
+
+
+def test_custom_op_bad_arguments_and_not_done():
+    def swish(x):
+        return x * sigma(x)
+
+    with pytest.raises(TypeError, match="decorate it with @autograd.op"):
+        exercises.check_custom_op(swish, "swish")
+    two = autograd.op("two_inputs", forward=lambda x, y: x * y, local=lambda x, y, out: (y, x))
+    with pytest.raises(ValueError, match="must be unary"):
+        exercises.check_custom_op(two, "swish")
+    with pytest.raises(ValueError, match="unknown reference 'gelu'"):
+        exercises.check_custom_op(two, "gelu")
+    with pytest.raises(TypeError, match="reference must be"):
+        exercises.check_custom_op(two, 3)
+    with pytest.raises(NotDoneYet, match="your op"):
+        exercises.check_custom_op(..., "swish")
+
+

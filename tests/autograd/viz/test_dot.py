@@ -1,0 +1,61 @@
+"""autograd.viz.dot: DOT rendered by the dot program or in-process by pygraphviz, a clear
+error with neither, saving by extension, and a Jupyter display that never raises."""
+
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import autograd.viz.dot as viz
+from autograd.viz import GraphvizNotFoundError, draw_graph
+from tests.autograd.graphs import tanh_neuron
+from tests.layout import laid_out, png_size
+
+
+def test_render_with_dot_program():
+    drawing = draw_graph(tanh_neuron())
+    assert viz.shutil.which("dot"), "CI installs Graphviz; this test needs the dot program"
+    w, h = png_size(drawing.png())
+    assert w > 300 and h > 50
+    assert ET.fromstring(drawing.svg()).tag.endswith("svg")
+
+
+def test_render_in_process_without_dot(monkeypatch):
+    monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    drawing = draw_graph(tanh_neuron())
+    w, h = png_size(drawing.png())
+    assert w > 300 and h > 50
+    assert ET.fromstring(drawing.svg()).tag.endswith("svg")
+    assert "v0" in laid_out(drawing.source)["nodes"]  # the layout as data, in-process too
+
+
+def test_no_renderer_at_all_explains_how_to_install(monkeypatch):
+    monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    monkeypatch.setitem(sys.modules, "pygraphviz", None)
+    with pytest.raises(GraphvizNotFoundError) as info:
+        draw_graph(tanh_neuron()).svg()
+    for how in ("apt-get install graphviz", "brew", "conda", "pip install pygraphviz"):
+        assert how in str(info.value)
+
+
+def test_save_by_extension(tmp_path):
+    drawing = draw_graph(tanh_neuron())
+    for ext in ("svg", "png", "pdf", "dot"):
+        path = drawing.save(tmp_path / f"graph.{ext}")
+        assert path.stat().st_size > 100
+    assert (tmp_path / "graph.dot").read_text() == drawing.source
+    assert (tmp_path / "graph.pdf").read_bytes()[:4] == b"%PDF"
+    with pytest.raises(ValueError, match=".jpg"):
+        drawing.save(tmp_path / "graph.jpg")
+
+
+def test_jupyter_display_never_raises(monkeypatch):
+    drawing = draw_graph(tanh_neuron())
+    assert "image/svg+xml" in drawing._repr_mimebundle_()
+
+    def broken(*args, **kwargs):
+        raise GraphvizNotFoundError("no renderer")
+
+    monkeypatch.setattr(viz, "render", broken)
+    bundle = drawing._repr_mimebundle_()
+    assert set(bundle) == {"text/plain"} and "no renderer" in bundle["text/plain"]

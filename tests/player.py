@@ -1,0 +1,200 @@
+"""Driving the step-through player in headless Chromium: load a page, wait, read what it
+shows (snapshot), click through it; and what the Python side says each step shows."""
+
+import json
+from pathlib import Path
+
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from autograd.viz.style import fmt as _fmt
+
+MAX_NETWORK_PAGE = 3 * 1024 * 1024
+
+
+def drain(driver) -> None:
+    driver.get_log("browser")
+    driver.get_log("performance")
+
+
+def wait_for(driver, condition, what: str, timeout: float = 10):
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.02).until(lambda d: condition())
+    except TimeoutException:
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}; browser log: "
+                             f"{driver.get_log('browser')}") from None
+
+
+def load(driver, path, root_css: str = ".glp") -> tuple:
+    """Open a page from file:// and wait for its player: (url, root element)."""
+    drain(driver)
+    url = Path(path).resolve().as_uri()
+    driver.get(url)
+    root = wait_for(driver, lambda: driver.execute_script(
+        "const r = document.querySelector(arguments[0]);"
+        "return r && r.dataset.step !== undefined ? r : null;", root_css),
+        f"the player ({root_css}[data-step]) in {path}")
+    return url, root
+
+
+def network_requests(driver, url: str) -> list:
+    """URLs the page asked for, from the performance log (drained), but the page itself."""
+    out = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg.get("method") == "Network.requestWillBeSent":
+            u = msg["params"]["request"]["url"]
+            if u.split("#")[0] != url and not u.startswith(("data:", "about:")):
+                out.append(u)
+    return out
+
+
+def assert_clean(driver, url: str) -> None:
+    """No console error, no network request (performance log and resource timing)."""
+    severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert not severe, f"console errors on {url}: {severe}"
+    assert network_requests(driver, url) == []
+    assert driver.execute_script("return performance.getEntriesByType('resource').length") == 0
+
+
+SNAP = """
+function snap(root, i) {
+  const view = root.querySelector('.glp-view[data-view="' + i + '"]');
+  const nodes = {};
+  view.querySelectorAll('g.node[id]').forEach(g => {
+    const all = sel => Array.from(g.querySelectorAll(sel));
+    nodes[g.id] = {texts: all('text').map(t => t.textContent),
+                   fills: all('polygon').map(p => p.getAttribute('fill'))};
+  });
+  const rows = Array.from(root.querySelectorAll('.glp-table tbody tr'));
+  return {nodes: nodes,
+          hot: Array.from(view.querySelectorAll('.glp-hot')).map(g => g.id).sort(),
+          wl: Array.from(view.querySelectorAll('.glp-wl')).map(t => t.textContent),
+          caption: root.querySelector('.glp-caption').textContent,
+          note: root.querySelector('.glp-note').textContent,
+          count: root.querySelector('.glp-count').textContent,
+          slider: root.querySelector('.glp-slider').value,
+          step: root.dataset.step,
+          active: rows.findIndex(r => r.classList.contains('active')),
+          rows: rows.length,
+          hidden: view.hidden};
+}
+"""
+
+
+def snapshot(driver, root, view: int = 0) -> dict:
+    """What the player shows now: every node's texts and fills, the highlighted
+    ids, floating labels, caption, note, counter, slider, active table row."""
+    return driver.execute_script(SNAP + "return snap(arguments[0], arguments[1]);", root, view)
+
+
+def walk(driver, root, view: int, ks) -> list:
+    """Drag the slider to each k in turn (an `input` event each) and take a
+    snapshot there: one round trip for many steps."""
+    return driver.execute_script(SNAP + """
+const root = arguments[0], slider = root.querySelector('.glp-slider');
+return arguments[2].map(k => {
+  slider.value = String(k); slider.dispatchEvent(new Event('input', {bubbles: true}));
+  return snap(root, arguments[1]);
+});""", root, view, list(ks))
+
+
+def grad_texts(snap: dict, prefix: str = "v") -> dict:
+    """The last text of every node group whose id is prefix + digits (v3, n12)."""
+    return {i: n["texts"][-1] for i, n in snap["nodes"].items()
+            if i.startswith(prefix) and i[len(prefix):].isdigit()}
+
+
+def step_of(driver, root) -> int:
+    return int(driver.execute_script("return arguments[0].dataset.step", root))
+
+
+def button(root, act: str):
+    return root.find_element(By.CSS_SELECTOR, f'[data-act="{act}"]')
+
+
+def click(driver, root, act: str, expect: int) -> None:
+    button(root, act).click()
+    wait_for(driver, lambda: step_of(driver, root) == expect, f"step {expect} after {act}")
+
+
+def slide(driver, root, k: int) -> None:
+    """Move the slider as a user drags it: set the value, fire `input`."""
+    driver.execute_script(
+        "const s = arguments[0].querySelector('.glp-slider'); s.value = String(arguments[1]);"
+        "s.dispatchEvent(new Event('input', {bubbles: true}));", root, k)
+    wait_for(driver, lambda: step_of(driver, root) == k, f"step {k} after the slider")
+
+
+def toggle(driver, root, view: int, expect: int) -> None:
+    """Click a view's toggle button; it must open at step `expect`."""
+    root.find_element(By.CSS_SELECTOR, f'.glp-views button[data-view="{view}"]').click()
+    wait_for(driver, lambda: driver.execute_script("return arguments[0].glPlayer.state()", root)
+             == {"view": view, "step": expect}, f"view {view} at step {expect}")
+    assert root.find_element(By.CSS_SELECTOR, ".glp-views button.on").get_attribute(
+        "data-view") == str(view)
+
+
+def svg_group(root, view: int, gid: str):
+    return root.find_element(By.CSS_SELECTOR, f'.glp-view[data-view="{view}"] g[id="{gid}"]')
+
+
+def expected_cell(trace, k: int) -> tuple:
+    """(element id, grad text) of step k's parent, from the trace's steps alone."""
+    s = trace.steps[k - 1]
+    index = trace.view("scalar").scene.index
+    total = sum(1 for t in trace.steps if t.parent is s.parent and t.node is not None)
+    so_far = sum(1 for t in trace.steps[:k] if t.parent is s.parent and t.node is not None)
+    suffix = "" if s.node is None or so_far == total else f" ({so_far} of {total})"
+    return f"v{index[s.parent]}", f"grad {_fmt(s.after, 4)}{suffix}"
+
+
+def expected_state(trace, k: int) -> dict:
+    """Every node's last text after step k, as trace.frame(k) draws it."""
+    cells, labels = trace.view("scalar").state_at(k)
+    out = {i: c[0] for i, c in cells.items()}
+    out.update(labels)
+    return out
+
+
+def expected_fills(trace, k: int) -> dict:
+    """Every value's gradient-cell colour after step k."""
+    return {i: c[1] for i, c in trace.view("scalar").state_at(k)[0].items()}
+
+
+def cell_fills(snap: dict, prefix: str = "v") -> dict:
+    """The colour of every value's (or neuron's) one filled cell, as the page has it."""
+    out = {}
+    for i, n in snap["nodes"].items():
+        if i.startswith(prefix) and i[len(prefix):].isdigit():
+            filled = [f for f in n["fills"] if f != "none"]
+            out[i] = filled[0] if len(filled) == 1 else filled
+    return out
+
+
+CLICK_TARGETS = """
+const view = arguments[0].querySelector('.glp-view[data-view="' + arguments[1] + '"]');
+const pattern = new RegExp(arguments[2]), missed = [];
+view.querySelectorAll('g.node[id]').forEach(g => {
+  if (!pattern.test(g.id)) return;
+  g.scrollIntoView({block: 'center', inline: 'center'});
+  g.querySelectorAll('polygon').forEach((p, i) => [0.2, 0.5, 0.8].forEach(f => {
+    const r = p.getBoundingClientRect();
+    const e = document.elementFromPoint(r.left + f * r.width, r.top + r.height / 2);
+    if (!e || e.closest('g.node') !== g) missed.push(g.id + ' polygon ' + i + ' at ' + f);
+  }));
+});
+return missed;
+"""
+
+
+def click_dispatch(driver, element) -> None:
+    driver.execute_script(
+        "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", element)
+
+
+DRAWN = """
+return Array.from(arguments[0].querySelectorAll('.glp-view')).map(
+  v => Array.from(v.querySelectorAll('g[id]')).map(g => g.id));
+"""
