@@ -273,58 +273,24 @@ class ScalarView:
         self._build()
 
     def _build(self) -> None:
-        trace, scene, p = self.trace, self.scene, self.p
-        index, names = scene.index, trace.names
-        final = {v: None for v in trace.order}
-        final[trace.root] = trace.seed
-        paths = {}  # how many edges bring a gradient to each node
-        for s in trace.steps:
-            final[s.parent] = s.after
-            if s.node is not None:
-                paths[s.parent] = paths.get(s.parent, 0) + 1
-        scale = scene.scale(final)
-        cells = {v: ("not computed", "#eeeeee") for v in trace.order}
-        cells[trace.root] = scene.grad_cell(trace.seed, scale)
-        labels = {}
-        if self.edge_labels:
-            for v in trace.order:
-                if not v.is_leaf:
-                    for i, local in enumerate(local_gradients(v)):
-                        labels[(v, i)] = scene.local_text(local)
+        trace, index = self.trace, self.scene.index
+        final, paths = self._final_gradients()
+        scale = self.scene.scale(final)
+        cells, labels = self._first_frame(scale)
         texts = {f"v{index[v]}": [cells[v][0]] for v in trace.order}
         texts.update({f"l{index[v]}_{i}": [t] for (v, i), t in labels.items()})
         arrived, steps, captions, done = {}, [], [self._start_caption()], {}
         for s in trace.steps:
             pid = f"v{index[s.parent]}"
-            g = s.after
             if s.node is None:
-                cell = scene.grad_cell(g, scale)
-                change = [[pid, cell[0], cell[1]]]
-                hot = [pid]
-                captions.append(f"step {s.number}/{len(trace.steps)}: {names[s.parent]}.grad "
-                                f"+= {fmt(s.upstream, p)} it held before this pass (gradients "
-                                f"accumulate until zero_grad()) → {fmt(g, p)}")
+                cell, change, hot, caption = self._earlier_gradient_step(s, scale)
             else:
                 n = arrived[s.parent] = arrived.get(s.parent, 0) + 1
-                suffix = "" if n == paths[s.parent] else f" ({n} of {paths[s.parent]})"
-                cell = scene.grad_cell(g, scale, suffix)
-                change = [[pid, cell[0], cell[1]]]
-                ci, j = index[s.node], s.input_index
-                if self.edge_labels:
-                    flow = scene.flow_text(s.upstream, s.local, s.contribution)
-                    change.append([f"l{ci}_{j}", flow, ""])
-                    texts[f"l{ci}_{j}"].append(flow)
-                hot = [f"v{ci}", f"o{ci}", f"e{ci}_{j}"] + \
-                    ([f"f{ci}_{j}"] if self.edge_labels else []) + [pid]
-                captions.append(
-                    f"step {s.number}/{len(trace.steps)}: {names[s.parent]}.grad += upstream "
-                    f"{fmt(s.upstream, p)} × local {fmt(s.local, p)} = "
-                    f"{fmt(s.contribution, p)} (from {names[s.node]}) → {fmt(g, p)}"
-                    + (f", {n} of {paths[s.parent]} paths arrived" if paths[s.parent] > 1
-                       else ""))
+                cell, change, hot, caption = self._edge_step(s, scale, n, paths[s.parent], texts)
                 done[pid] = [s.number, n, paths[s.parent]]
             texts[pid].append(cell[0])
             steps.append({"set": change, "hot": hot})
+            captions.append(caption)
         self._final = final
         self._texts0 = (cells, labels)
         self._steps = steps
@@ -333,6 +299,60 @@ class ScalarView:
         self._done[f"v{index[trace.root]}"] = [0, 0, 0]
         self._widths = {k: max(text_width(t, 9 if k[0] == "l" else 11) for t in ts) + 10
                         for k, ts in texts.items()}
+
+    def _final_gradients(self) -> tuple[dict, dict]:
+        """Every node's gradient after the pass (None: none reaches it) and how many
+        edges bring a gradient to each node."""
+        trace = self.trace
+        final = {v: None for v in trace.order}
+        final[trace.root] = trace.seed
+        paths = {}
+        for s in trace.steps:
+            final[s.parent] = s.after
+            if s.node is not None:
+                paths[s.parent] = paths.get(s.parent, 0) + 1
+        return final, paths
+
+    def _first_frame(self, scale: float) -> tuple[dict, dict]:
+        """Frame 0: only the root's gradient known; edges labelled with local gradients."""
+        trace, scene = self.trace, self.scene
+        cells = {v: ("not computed", "#eeeeee") for v in trace.order}
+        cells[trace.root] = scene.grad_cell(trace.seed, scale)
+        labels = {}
+        if self.edge_labels:
+            for v in trace.order:
+                if not v.is_leaf:
+                    for i, local in enumerate(local_gradients(v)):
+                        labels[(v, i)] = scene.local_text(local)
+        return cells, labels
+
+    def _earlier_gradient_step(self, s: Step, scale: float) -> tuple:
+        """A leaf's gradient from before this pass, added back (a step of its own)."""
+        p, pid = self.p, f"v{self.scene.index[s.parent]}"
+        cell = self.scene.grad_cell(s.after, scale)
+        caption = (f"step {s.number}/{len(self.trace.steps)}: {self.trace.names[s.parent]}.grad "
+                   f"+= {fmt(s.upstream, p)} it held before this pass (gradients accumulate "
+                   f"until zero_grad()) → {fmt(s.after, p)}")
+        return cell, [[pid, cell[0], cell[1]]], [pid], caption
+
+    def _edge_step(self, s: Step, scale: float, n: int, paths: int, texts: dict) -> tuple:
+        """One edge: parent.grad += upstream × local, the n-th of ``paths`` arriving."""
+        scene, names, p = self.scene, self.trace.names, self.p
+        pid = f"v{scene.index[s.parent]}"
+        cell = scene.grad_cell(s.after, scale, "" if n == paths else f" ({n} of {paths})")
+        change = [[pid, cell[0], cell[1]]]
+        ci, j = scene.index[s.node], s.input_index
+        if self.edge_labels:
+            flow = scene.flow_text(s.upstream, s.local, s.contribution)
+            change.append([f"l{ci}_{j}", flow, ""])
+            texts[f"l{ci}_{j}"].append(flow)
+        hot = [f"v{ci}", f"o{ci}", f"e{ci}_{j}"] + ([f"f{ci}_{j}"] if self.edge_labels else []) \
+            + [pid]
+        caption = (f"step {s.number}/{len(self.trace.steps)}: {names[s.parent]}.grad += upstream "
+                   f"{fmt(s.upstream, p)} × local {fmt(s.local, p)} = {fmt(s.contribution, p)} "
+                   f"(from {names[s.node]}) → {fmt(s.after, p)}"
+                   + (f", {n} of {paths} paths arrived" if paths > 1 else ""))
+        return cell, change, hot, caption
 
     def _start_caption(self) -> str:
         name = self.trace.names[self.trace.root]
