@@ -260,6 +260,26 @@ def check_op(user: ops.Op, points=None, *, eps: float = 1e-6, atol: float = 1e-6
         if isinstance(x, bool) or not isinstance(x, numbers.Real) or not x >= 0 or \
                 (what == "eps" and x == 0):
             raise ValueError(f"check_op: {what} must be a number > 0, got {x!r}")
+    points = _sample_points(user, points)
+    rows, checked = _compare_with_central_differences(user, points, eps, atol, rtol)
+    if checked == 0:
+        raise ValueError(f"check_op: {user.name!r} is not defined (or not smooth) at any "
+                         "sample point; pass points=[...] inside its domain")
+    if not rows:
+        return True
+    if not raise_exception:
+        return False
+    lines = [f"check_op({user.name!r}): the local gradient differs from central differences "
+             f"at {len(rows)} of {checked} checks (eps={eps}, atol={atol}, rtol={rtol}):",
+             f"{'at':>22} {'input':>6} {'analytic':>14} {'numeric':>14} {'error':>10}"]
+    for p, i, a, n, e in rows:
+        where = ", ".join(f"{x:g}" for x in p)
+        lines.append(f"{'(' + where + ')':>22} {i:>6} {a:>14.8g} {n:>14.8g} {e:>10.2e}")
+    raise GradcheckError("\n".join(lines))
+
+
+def _sample_points(user: ops.Op, points) -> list[tuple]:
+    """The points to check at, as tuples of the op's arity (by default a spread)."""
     if points is None:
         points = {1: _POINTS_1, 2: _POINTS_2, 0: _POINTS_N}[user.arity]
     points = [(p,) if isinstance(p, numbers.Real) else tuple(p) for p in points]
@@ -267,6 +287,14 @@ def check_op(user: ops.Op, points=None, *, eps: float = 1e-6, atol: float = 1e-6
         if user.arity and len(p) != user.arity:
             raise ValueError(f"check_op: {user.name!r} takes {user.arity} input(s); the point "
                              f"{p!r} has {len(p)}")
+    return points
+
+
+def _compare_with_central_differences(user: ops.Op, points: list, eps: float, atol: float,
+                                      rtol: float) -> tuple[list, int]:
+    """The rule's local gradient against ``(f(x + eps) - f(x - eps)) / (2 eps)`` for each
+    input at each point inside the domain and away from kinks: the rows that differ
+    (point, input, analytic, numeric, error) and the number of comparisons made."""
 
     def f(xs):
         with no_grad():
@@ -298,17 +326,4 @@ def check_op(user: ops.Op, points=None, *, eps: float = 1e-6, atol: float = 1e-6
             error = abs(analytic - numeric)
             if not (error <= atol + rtol * abs(numeric)) or math.isnan(error):
                 rows.append((p, i, analytic, numeric, error))
-    if checked == 0:
-        raise ValueError(f"check_op: {user.name!r} is not defined (or not smooth) at any "
-                         "sample point; pass points=[...] inside its domain")
-    if not rows:
-        return True
-    if not raise_exception:
-        return False
-    lines = [f"check_op({user.name!r}): the local gradient differs from central differences "
-             f"at {len(rows)} of {checked} checks (eps={eps}, atol={atol}, rtol={rtol}):",
-             f"{'at':>22} {'input':>6} {'analytic':>14} {'numeric':>14} {'error':>10}"]
-    for p, i, a, n, e in rows:
-        where = ", ".join(f"{x:g}" for x in p)
-        lines.append(f"{'(' + where + ')':>22} {i:>6} {a:>14.8g} {n:>14.8g} {e:>10.2e}")
-    raise GradcheckError("\n".join(lines))
+    return rows, checked

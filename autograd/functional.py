@@ -79,6 +79,30 @@ def gradcheck(
     """
     if not callable(f):
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
+    xs = _input_numbers(inputs)
+    eps = _internal.real(eps, "gradcheck: eps", above=0)
+    atol = _internal.real(atol, "gradcheck: atol", minimum=0)
+    rtol = _internal.real(rtol, "gradcheck: rtol", minimum=0)
+
+    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
+    out = f(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+    rows = _compare_with_central_differences(f, xs, grad(out, leaves), eps, atol, rtol)
+    if all(ok for *_, ok in rows):
+        return True
+    if not raise_exception:
+        return False
+    lines = [f"gradcheck failed (eps={eps}, atol={atol}, rtol={rtol}):",
+             f"{'input':>6} {'x':>12} {'analytic':>14} {'numeric':>14} {'error':>10}"]
+    for i, x, a, n, e, ok in rows:
+        mark = "" if ok else "   <-- mismatch"
+        lines.append(f"{i:>6} {x:>12.6g} {a:>14.8g} {n:>14.8g} {e:>10.2e}{mark}")
+    raise GradcheckError("\n".join(lines))
+
+
+def _input_numbers(inputs) -> list:
+    """gradcheck's inputs (a number, a Value or a list of them) as finite numbers."""
     if isinstance(inputs, (Value, numbers.Real)) and not isinstance(inputs, bool):
         inputs = [inputs]
     if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Iterable):
@@ -89,21 +113,19 @@ def gradcheck(
         _internal.real(x, f"gradcheck: input {i}")
     if not xs:
         raise ValueError("gradcheck: expected at least one input, got none")
-    eps = _internal.real(eps, "gradcheck: eps", above=0)
-    atol = _internal.real(atol, "gradcheck: atol", minimum=0)
-    rtol = _internal.real(rtol, "gradcheck: rtol", minimum=0)
+    return xs
 
-    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
-    out = f(*leaves)
-    if not isinstance(out, Value):
-        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
-    analytic = grad(out, leaves)
+
+def _compare_with_central_differences(f: Callable[..., Value], xs: list, analytic: list,
+                                      eps: float, atol: float, rtol: float) -> list[tuple]:
+    """One row per input: (i, x, analytic, numeric, error, ok), where numeric is
+    ``(f(.., x_i + eps, ..) - f(.., x_i - eps, ..)) / (2 eps)``."""
 
     def f_at(values) -> float:
         with no_grad():
             return f(*[Value(x) for x in values]).data
 
-    rows, failed = [], False
+    rows = []
     for i, x in enumerate(xs):
         plus, minus = list(xs), list(xs)
         plus[i], minus[i] = x + eps, x - eps
@@ -112,15 +134,5 @@ def gradcheck(
         ok = error <= atol + rtol * abs(numeric) or (analytic[i] == numeric)
         if math.isnan(error):
             ok = False
-        failed |= not ok
         rows.append((i, x, analytic[i], numeric, error, ok))
-    if not failed:
-        return True
-    if not raise_exception:
-        return False
-    lines = [f"gradcheck failed (eps={eps}, atol={atol}, rtol={rtol}):",
-             f"{'input':>6} {'x':>12} {'analytic':>14} {'numeric':>14} {'error':>10}"]
-    for i, x, a, n, e, ok in rows:
-        mark = "" if ok else "   <-- mismatch"
-        lines.append(f"{i:>6} {x:>12.6g} {a:>14.8g} {n:>14.8g} {e:>10.2e}{mark}")
-    raise GradcheckError("\n".join(lines))
+    return rows

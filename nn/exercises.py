@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 
 from autograd import Value, _internal, topological_order
 from autograd import grad as _grad
@@ -87,14 +88,7 @@ def check_deltas(model, x, target, layer: int, deltas, loss="half_squared_error"
     """
 
     who = "check_deltas"
-    if not isinstance(model, MLP):
-        raise TypeError(f"{who}: model must be an nn.MLP, got {type(model).__name__}")
-    n_layers = len(model.layers)
-    layer = _internal.integer(layer, f"{who}: layer")
-    if not -n_layers <= layer < n_layers:
-        raise ValueError(f"{who}: layer must be in 0..{n_layers - 1} (or -1 for the output "
-                         f"layer) for this MLP of {n_layers} layers, got {layer}")
-    layer %= n_layers
+    layer = _layer_index(model, layer, who)
     xs = answer_numbers(x, f"{who}: x", model.nin)
     loss_fn, loss_name = _loss_function(loss, who)
     tol = tolerance(tol, who)
@@ -102,50 +96,79 @@ def check_deltas(model, x, target, layer: int, deltas, loss="half_squared_error"
     not_done(deltas, who, f"your list of the {len(neurons)} δ of layer {layer}")
     got = answer_numbers(deltas, f"{who}: deltas", len(neurons))
 
-    out = model([Value(v) for v in xs])
-    E = loss_fn([out], [target])
-    order = topological_order(E)
-    us = [_sum_node(n, order) for n in neurons]
-    expected = _grad(E, us)
-    fprime = []  # f'(u_j): the activation's derivative at u_j (1 for a linear neuron)
-    for n, u in zip(neurons, us):
-        leaf = Value(u.data)
-        fprime.append(1.0 if n._f is None else _grad(n._f(leaf), leaf))
-    above = None
-    if layer + 1 < n_layers:  # hidden: ∂E/∂y_j = Σ_k w_kj δ_k over the layer above
-        above_neurons = model.layers[layer + 1].neurons
-        d_above = _grad(E, [_sum_node(n, order) for n in above_neurons])
-        w_above = [[n.w[j].data for n in above_neurons] for j in range(len(neurons))]
-        above = (d_above, w_above)
-        dE_dy = [sum(w * d for w, d in zip(w_above[j], d_above)) for j in range(len(neurons))]
-    else:  # output: ∂E/∂y from the loss
-        dE_dy = _grad(E, out if isinstance(out, list) else [out])
-
+    lecture = _LayerDeltas(model, layer, xs, target, loss_fn)
+    expected = lecture.deltas
     wrong = [j for j in range(len(neurons)) if not close(got[j], expected[j], tol)]
     if not wrong:
         return passed(f"deltas of layer {layer}: all {len(neurons)} right "
                        f"({', '.join(short(d) for d in expected)})")
     j = wrong[0]
-    where = f"at layer {layer}, neuron {j} (L{layer}N{j})"
-    if above is None:
-        hint = (f"an output neuron's δ = ∂E/∂y · f'(u); here ∂E/∂y = {short(dE_dy[j])} "
-                f"(for {loss_name}) and f'(u) = {short(fprime[j])}, so δ = {short(expected[j])}")
-        if loss_name == "half_squared_error":
-            hint += " (∂E/∂y = y − t for E = ½‖y − t‖²)"
-    else:
-        d_above, w = above
-        terms = " + ".join(f"{short(wk)}×{short(dk)}" for wk, dk in zip(w[j], d_above))
-        hint = (f"a hidden neuron's δ_j = f'(u_j) · Σ_k w_kj δ_k over the neurons k of "
-                f"layer {layer + 1}: Σ_k w_kj δ_k = {terms} = {short(dE_dy[j])} and "
-                f"f'(u_j) = {short(fprime[j])}, so δ_j = {short(expected[j])}")
-    if fprime[j] != 1.0 and close(got[j], dE_dy[j], tol):
+    hint = lecture.hint(j, loss_name)
+    if lecture.fprime[j] != 1.0 and close(got[j], lecture.dE_dy[j], tol):
         hint += ". You have ∂E/∂y: multiply by f'(u)"
     elif close(got[j], -expected[j], tol):
         hint += (". Yours has the opposite sign: δ = ∂E/∂u, and for E = ½(y − t)² the output's "
                  "∂E/∂y is y − t, not t − y")
     if len(wrong) > 1:
         hint += f". Wrong for {len(wrong)} of the {len(neurons)} neurons"
-    raise WrongAnswer(f"δ = ∂E/∂u of layer {layer}", where, expected[j], got[j], hint + ".")
+    raise WrongAnswer(f"δ = ∂E/∂u of layer {layer}", f"at layer {layer}, neuron {j} "
+                      f"(L{layer}N{j})", expected[j], got[j], hint + ".")
+
+
+def _layer_index(model, layer, who: str) -> int:
+    """The layer of the MLP ``model``, counted from 0 (-1, the output layer, allowed)."""
+    if not isinstance(model, MLP):
+        raise TypeError(f"{who}: model must be an nn.MLP, got {type(model).__name__}")
+    n_layers = len(model.layers)
+    layer = _internal.integer(layer, f"{who}: layer")
+    if not -n_layers <= layer < n_layers:
+        raise ValueError(f"{who}: layer must be in 0..{n_layers - 1} (or -1 for the output "
+                         f"layer) for this MLP of {n_layers} layers, got {layer}")
+    return layer % n_layers
+
+
+class _LayerDeltas:
+    """The numbers of the lecture's δ recursion for one layer on one sample, from the
+    graph of E: each neuron's δ = ∂E/∂u (``u.grad`` after ``backward()``), f'(u), and
+    ∂E/∂y, which for a hidden layer is Σ_k w_kj δ_k over the layer above."""
+
+    def __init__(self, model: MLP, layer: int, xs: list, target, loss_fn):
+        self.layer = layer
+        neurons = model.layers[layer].neurons
+        out = model([Value(v) for v in xs])
+        E = loss_fn([out], [target])
+        order = topological_order(E)
+        us = [_sum_node(n, order) for n in neurons]
+        self.deltas = _grad(E, us)
+        self.fprime = []  # f'(u_j): the activation's derivative at u_j (1 for a linear neuron)
+        for n, u in zip(neurons, us):
+            leaf = Value(u.data)
+            self.fprime.append(1.0 if n._f is None else _grad(n._f(leaf), leaf))
+        self.above = None
+        if layer + 1 < len(model.layers):  # hidden: ∂E/∂y_j = Σ_k w_kj δ_k over the layer above
+            above_neurons = model.layers[layer + 1].neurons
+            d_above = _grad(E, [_sum_node(n, order) for n in above_neurons])
+            w_above = [[n.w[j].data for n in above_neurons] for j in range(len(neurons))]
+            self.above = (d_above, w_above)
+            self.dE_dy = [sum(w * d for w, d in zip(w_above[j], d_above))
+                          for j in range(len(neurons))]
+        else:  # output: ∂E/∂y from the loss
+            self.dE_dy = _grad(E, out if isinstance(out, list) else [out])
+
+    def hint(self, j: int, loss_name: str) -> str:
+        """Neuron j's δ spelled out: output δ = ∂E/∂y · f'(u), hidden δ_j = f'(u_j) Σ_k w_kj δ_k."""
+        dE_dy, fprime, delta = self.dE_dy[j], self.fprime[j], self.deltas[j]
+        if self.above is None:
+            hint = (f"an output neuron's δ = ∂E/∂y · f'(u); here ∂E/∂y = {short(dE_dy)} "
+                    f"(for {loss_name}) and f'(u) = {short(fprime)}, so δ = {short(delta)}")
+            if loss_name == "half_squared_error":
+                hint += " (∂E/∂y = y − t for E = ½‖y − t‖²)"
+            return hint
+        d_above, w = self.above
+        terms = " + ".join(f"{short(wk)}×{short(dk)}" for wk, dk in zip(w[j], d_above))
+        return (f"a hidden neuron's δ_j = f'(u_j) · Σ_k w_kj δ_k over the neurons k of "
+                f"layer {self.layer + 1}: Σ_k w_kj δ_k = {terms} = {short(dE_dy)} and "
+                f"f'(u_j) = {short(fprime)}, so δ_j = {short(delta)}")
 
 
 # --- 4. one SGD / momentum step ----------------------------------------------------------------
@@ -172,6 +195,34 @@ def check_sgd_step(params, grads, new_params, *, lr: float, momentum: float = 0.
         raise ValueError(f"{who}: params must not be empty")
     n = len(theta)
     g = answer_numbers(grads, f"{who}: grads", n)
+    lr, gamma, decay, v = _step_settings(lr, momentum, weight_decay, velocity, new_velocity,
+                                         n, who)
+    tol = tolerance(tol, who)
+    if gamma > 0:
+        not_done(new_velocity, who, "your new velocity v (new_velocity)")
+    not_done(new_params, who, "your new parameters θ (new_params)")
+    got_theta = answer_numbers(new_params, f"{who}: new_params", n)
+    got_v = answer_numbers(new_velocity, f"{who}: new_velocity", n) if gamma > 0 else None
+
+    ref_theta, ref_v = _sgd_step(theta, g, v, lr, gamma, decay)
+    hints = _StepHints(theta, g, v, lr, gamma, decay, ref_theta, ref_v, tol)
+    if gamma > 0:
+        wrong = [i for i in range(n) if not close(got_v[i], ref_v[i], tol)]
+        if wrong:
+            raise WrongAnswer("momentum step", f"new_velocity[{wrong[0]}]", ref_v[wrong[0]],
+                              got_v[wrong[0]], hints.velocity_hint(wrong[0], got_v) + ".")
+    wrong = [i for i in range(n) if not close(got_theta[i], ref_theta[i], tol)]
+    what = "momentum step" if gamma > 0 else "SGD step"
+    if not wrong:
+        return passed(f"{what}: new params {show(ref_theta)}"
+                       + (f", new velocity {show(ref_v)}" if gamma > 0 else ""))
+    raise WrongAnswer(what, f"new_params[{wrong[0]}]", ref_theta[wrong[0]],
+                      got_theta[wrong[0]], hints.params_hint(wrong[0], got_theta) + ".")
+
+
+def _step_settings(lr, momentum, weight_decay, velocity, new_velocity, n: int,
+                   who: str) -> tuple:
+    """lr α, momentum γ, weight decay λ and the velocity v before the step, checked."""
     lr = _internal.real(lr, f"{who}: lr", above=0)
     gamma = _internal.real(momentum, f"{who}: momentum", minimum=0)
     if gamma > 1:
@@ -183,55 +234,60 @@ def check_sgd_step(params, grads, new_params, *, lr: float, momentum: float = 0.
                          "without momentum there is no velocity")
     if gamma > 0 and new_velocity is None:
         raise ValueError(f"{who}: with momentum, give new_velocity too (v after the step)")
-    tol = tolerance(tol, who)
-    if gamma > 0:
-        not_done(new_velocity, who, "your new velocity v (new_velocity)")
-    not_done(new_params, who, "your new parameters θ (new_params)")
-    got_theta = answer_numbers(new_params, f"{who}: new_params", n)
-    got_v = answer_numbers(new_velocity, f"{who}: new_velocity", n) if gamma > 0 else None
+    return lr, gamma, decay, v
 
+
+def _sgd_step(theta, g, v, lr, gamma, decay) -> tuple[list, list]:
+    """θ and v after one step of ``nn.SGD`` from θ, g and v: the reference."""
     ps = [Value(t) for t in theta]
     for p, gi in zip(ps, g):
         p.grad = gi
     optimizer = SGD(ps, lr=lr, momentum=gamma, weight_decay=decay)
     optimizer.velocity[:] = v
     optimizer.step()
-    ref_theta, ref_v = [p.data for p in ps], optimizer.velocity.tolist()
-    g_eff = [gi + decay * t for gi, t in zip(g, theta)]
-    grad_text = "(g + λθ)" if decay else "g"
+    return [p.data for p in ps], optimizer.velocity.tolist()
 
-    if gamma > 0:
-        wrong = [i for i in range(n) if not close(got_v[i], ref_v[i], tol)]
-        if wrong:
-            i = wrong[0]
-            hint = (f"v ← γv − α{grad_text} = {short(gamma)}×{short(v[i])} − "
-                    f"{short(lr)}×{short(g_eff[i])} = {short(ref_v[i])}")
-            if all(close(got_v[k], gamma * v[k] + g_eff[k], tol) for k in range(n)):
-                hint += (". Yours is PyTorch's buffer v ← γv + g (with θ ← θ − αv); this "
-                         "course's velocity has the step in it: v ← γv − αg, θ ← θ + v")
-            elif all(close(got_v[k], gamma * v[k] + lr * g_eff[k], tol) for k in range(n)):
-                hint += ". Mind the sign: the velocity moves against the gradient, −αg"
-            raise WrongAnswer("momentum step", f"new_velocity[{i}]", ref_v[i], got_v[i],
-                              hint + ".")
-    wrong = [i for i in range(n) if not close(got_theta[i], ref_theta[i], tol)]
-    if not wrong:
-        what = "momentum step" if gamma > 0 else "SGD step"
-        return passed(f"{what}: new params {show(ref_theta)}"
-                       + (f", new velocity {show(ref_v)}" if gamma > 0 else ""))
-    i = wrong[0]
-    if gamma > 0:
-        hint = f"θ ← θ + v = {short(theta[i])} + {short(ref_v[i])} = {short(ref_theta[i])}"
-        if all(close(got_theta[k], theta[k] - ref_v[k], tol) for k in range(n)):
-            hint += ". θ + v, not θ − v: the minus sign is already in v"
-        elif all(close(got_theta[k], theta[k] - lr * g_eff[k], tol) for k in range(n)):
-            hint += ". Yours is a plain SGD step; with momentum θ moves by the new velocity v"
-    else:
-        hint = (f"θ ← θ − α{grad_text} = {short(theta[i])} − {short(lr)}×{short(g_eff[i])} = "
-                f"{short(ref_theta[i])}")
-        if all(close(got_theta[k], theta[k] + lr * g_eff[k], tol) for k in range(n)):
+
+class _StepHints:
+    """One (momentum) SGD step, right, spelled out for the hints: the formula with the
+    numbers, and the usual mistakes (PyTorch's buffer, a sign, a plain step)."""
+
+    def __init__(self, theta, g, v, lr, gamma, decay, ref_theta, ref_v, tol):
+        self.theta, self.v, self.lr, self.gamma = theta, v, lr, gamma
+        self.ref_theta, self.ref_v, self.tol = ref_theta, ref_v, tol
+        self.g_eff = [gi + decay * t for gi, t in zip(g, theta)]
+        self.grad_text = "(g + λθ)" if decay else "g"
+
+    def _everywhere(self, got: list, other: Callable[[int], float]) -> bool:
+        """Whether the learner's numbers are the ``other`` formula's at every index."""
+        return all(close(got[k], other(k), self.tol) for k in range(len(got)))
+
+    def velocity_hint(self, i: int, got_v: list) -> str:
+        gamma, v, lr, g_eff = self.gamma, self.v, self.lr, self.g_eff
+        hint = (f"v ← γv − α{self.grad_text} = {short(gamma)}×{short(v[i])} − "
+                f"{short(lr)}×{short(g_eff[i])} = {short(self.ref_v[i])}")
+        if self._everywhere(got_v, lambda k: gamma * v[k] + g_eff[k]):
+            hint += (". Yours is PyTorch's buffer v ← γv + g (with θ ← θ − αv); this "
+                     "course's velocity has the step in it: v ← γv − αg, θ ← θ + v")
+        elif self._everywhere(got_v, lambda k: gamma * v[k] + lr * g_eff[k]):
+            hint += ". Mind the sign: the velocity moves against the gradient, −αg"
+        return hint
+
+    def params_hint(self, i: int, got_theta: list) -> str:
+        theta, lr, g_eff, ref_v = self.theta, self.lr, self.g_eff, self.ref_v
+        if self.gamma > 0:
+            hint = (f"θ ← θ + v = {short(theta[i])} + {short(ref_v[i])} = "
+                    f"{short(self.ref_theta[i])}")
+            if self._everywhere(got_theta, lambda k: theta[k] - ref_v[k]):
+                hint += ". θ + v, not θ − v: the minus sign is already in v"
+            elif self._everywhere(got_theta, lambda k: theta[k] - lr * g_eff[k]):
+                hint += ". Yours is a plain SGD step; with momentum θ moves by the new velocity v"
+            return hint
+        hint = (f"θ ← θ − α{self.grad_text} = {short(theta[i])} − {short(lr)}×{short(g_eff[i])}"
+                f" = {short(self.ref_theta[i])}")
+        if self._everywhere(got_theta, lambda k: theta[k] + lr * g_eff[k]):
             hint += ". You stepped uphill: subtract the gradient"
-    raise WrongAnswer("momentum step" if gamma > 0 else "SGD step", f"new_params[{i}]",
-                      ref_theta[i], got_theta[i], hint + ".")
+        return hint
 
 
 # --- 5. softmax cross-entropy and its gradient -------------------------------------------------

@@ -267,6 +267,30 @@ def check_local_gradient(op: str, rule: Callable, tol: float = DEFAULT_TOL) -> P
     against a rule of one's own.)
     """
     who = "check_local_gradient"
+    name = _builtin_op_name(op, who)
+    build, points, formula, mistakes = _BUILTIN[name]
+    arity = len(points[0])
+    _check_rule(rule, name, arity, who)
+    tol = tolerance(tol, who)
+    _check_rule_signature(rule, arity, name, who)
+
+    answers, expected = [], []
+    for p in points:
+        answers.append(_rule_answer(rule, p, name, arity, who))
+        expected.append(_engine_local(build, p))
+
+    wrong = [i for i in range(len(points))
+             if not all(close(a, e, tol) for a, e in zip(answers[i], expected[i]))]
+    if not wrong:
+        at = ", ".join(short(p[0]) if arity == 1 else f"({short(p[0])}, {short(p[1])})"
+                       for p in points)
+        return passed(f"{name}: your local gradient matches the engine's at "
+                       f"{'x' if arity == 1 else '(x, y)'} = {at}")
+    raise _wrong_local_gradient(name, answers, expected, wrong, tol)
+
+
+def _builtin_op_name(op, who: str) -> str:
+    """The name in ``_BUILTIN`` of ``op`` (a name or an operator symbol)."""
     if not isinstance(op, str):
         raise TypeError(f"{who}: op must be an op name such as 'tanh', got "
                         f"{type(op).__name__}: {op!r:.40}")
@@ -274,37 +298,36 @@ def check_local_gradient(op: str, rule: Callable, tol: float = DEFAULT_TOL) -> P
     if name not in _BUILTIN:
         raise ValueError(f"{who}: unknown op {op!r}; expected one of {', '.join(_BUILTIN)} "
                          "(or + - * / **)")
-    form = "def rule(x): return d out/dx" if len(_BUILTIN[name][1][0]) == 1 \
+    return name
+
+
+def _check_rule(rule, name: str, arity: int, who: str) -> None:
+    """The learner's rule is written (not the placeholder) and is a function."""
+    form = "def rule(x): return d out/dx" if arity == 1 \
         else "def rule(x, y): return (d out/dx, d out/dy)"
     not_done(rule, who, f"your local-gradient rule for {name} ({form})")
     if not callable(rule):
         raise TypeError(f"{who}: rule must be a function, got {type(rule).__name__}: "
                         f"{rule!r:.40}")
-    tol = tolerance(tol, who)
+
+
+def _rule_answer(rule, p: tuple, name: str, arity: int, who: str) -> tuple:
+    """What the learner's rule returns at the sample point ``p``, as a tuple of floats."""
+    got = rule(*p)
+    not_done(got, who, f"what your rule for {name} returns")
+    if arity == 1:
+        return (answer_number(got, f"{who}: what rule({short(p[0])}) returns"),)
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        raise TypeError(f"{who}: a rule for {name!r} must return two numbers "
+                        f"(d out/dx, d out/dy); at {p} it returned {got!r:.60}")
+    return tuple(answer_number(g, f"{who}: rule{p}[{i}]") for i, g in enumerate(got))
+
+
+def _wrong_local_gradient(name: str, answers: list, expected: list, wrong: list,
+                          tol: float) -> WrongAnswer:
+    """The first wrong sample point, with the rule in words and the mistake it looks like."""
     build, points, formula, mistakes = _BUILTIN[name]
     arity = len(points[0])
-    _check_rule_signature(rule, arity, name, who)
-
-    answers, expected = [], []
-    for p in points:
-        got = rule(*p)
-        not_done(got, who, f"what your rule for {name} returns")
-        if arity == 1:
-            got = (answer_number(got, f"{who}: what rule({short(p[0])}) returns"),)
-        else:
-            if not isinstance(got, (tuple, list)) or len(got) != 2:
-                raise TypeError(f"{who}: a rule for {name!r} must return two numbers "
-                                f"(d out/dx, d out/dy); at {p} it returned {got!r:.60}")
-            got = tuple(answer_number(g, f"{who}: rule{p}[{i}]") for i, g in enumerate(got))
-        answers.append(got)
-        expected.append(_engine_local(build, p))
-
-    wrong = [i for i in range(len(points))
-             if not all(close(a, e, tol) for a, e in zip(answers[i], expected[i]))]
-    at = ", ".join(short(p[0]) if arity == 1 else f"({short(p[0])}, {short(p[1])})" for p in points)
-    if not wrong:
-        return passed(f"{name}: your local gradient matches the engine's at "
-                       f"{'x' if arity == 1 else '(x, y)'} = {at}")
     i = wrong[0]
     p = points[i]
     if arity == 1:
@@ -322,7 +345,7 @@ def check_local_gradient(op: str, rule: Callable, tol: float = DEFAULT_TOL) -> P
             break
     if len(wrong) > 1:
         hint += f" (Wrong at {len(wrong)} of the {len(points)} sample points.)"
-    raise WrongAnswer(f"{name}'s local gradient", where, exp, got, hint)
+    return WrongAnswer(f"{name}'s local gradient", where, exp, got, hint)
 
 
 # --- 2. a backward pass by hand ----------------------------------------------------------------
@@ -358,8 +381,21 @@ def check_backward(root: Value, tol: float = DEFAULT_TOL) -> Passed:
                          "the expression, e.g. L")
     tol = tolerance(tol, who)
     order = topological_order(root)
-    # outputs first, level by level (a node's level is its longest path to the root: every
-    # user of a node comes before it), each level in reading order: L, d, f, e, c, a, b
+    checked = _labelled_outputs_first(root, order, who)
+    names = node_names(order)
+    grads = _filled_in_grads(root, checked, names, who)
+    truth = dict(zip(order, _grad(root, order)))
+    for v, got in zip(checked, grads):
+        if not close(got, truth[v], tol):
+            raise _wrong_grad(v, got, root, order, checked, truth, names, tol)
+    return passed(f"backward by hand: all {len(checked)} gradients right "
+                   f"({', '.join(names[v] for v in checked)})")
+
+
+def _labelled_outputs_first(root: Value, order: list, who: str) -> list:
+    """The nodes to check (labelled ones and the root): outputs first, level by level (a
+    node's level is its longest path to the root: every user of a node comes before it),
+    each level in reading order: L, d, f, e, c, a, b."""
     level = {root: 0}
     for v in reversed(order):
         for p in v.parents:
@@ -370,7 +406,11 @@ def check_backward(root: Value, tol: float = DEFAULT_TOL) -> Passed:
     if len(checked) < 2:
         raise ValueError(f"{who}: label the nodes you fill in (Value(2.0, label='a'), "
                          "e.label = 'e'); no node of this graph has a label")
-    names = node_names(order)
+    return checked
+
+
+def _filled_in_grads(root: Value, checked: list, names: dict, who: str) -> list[float]:
+    """The learner's ``.grad`` of each checked node, once none is left to fill in."""
     todo = [names[v] for v in checked if v.grad is TODO]
     if todo:
         raise NotDoneYet(f"{who}: not done yet: {', '.join(n + '.grad' for n in todo)} "
@@ -380,42 +420,48 @@ def check_backward(root: Value, tol: float = DEFAULT_TOL) -> Passed:
     if all(g == 0.0 for g in grads):
         raise NotDoneYet(f"{who}: not done yet: every .grad is still 0. Start with "
                          f"{names[root]}.grad = 1 and work back to the inputs.")
-    truth = dict(zip(order, _grad(root, order)))
+    return grads
+
+
+def _wrong_grad(v: Value, got: float, root: Value, order: list, checked: list, truth: dict,
+                names: dict, tol: float) -> WrongAnswer:
+    """The first wrong ``.grad``: where, and a hint with its paths, upstream × local."""
+    ok = [names[u] for u in checked[:checked.index(v)]]
+    where = f"at {names[v]}.grad (going back from {names[root]}"
+    where += f": {', '.join(ok)} right)" if ok else ")"
+    if v is root:
+        hint = (f"{names[root]} is the output: the backward pass starts from "
+                f"d{names[root]}/d{names[root]} = 1.")
+        return WrongAnswer("backward by hand", where, truth[v], got, hint)
+    return WrongAnswer("backward by hand", where, truth[v], got,
+                       _paths_hint(v, got, order, truth, names, tol) + ".")
+
+
+def _paths_hint(v: Value, got: float, order: list, truth: dict, names: dict,
+                tol: float) -> str:
+    """Each use of ``v``: upstream × local; and the path a learner may have missed."""
     users = {}  # node -> [(the node using it, which input it is)]
-    for v in order:
-        for i, p in enumerate(v.parents):
-            users.setdefault(p, []).append((v, i))
-    for v, got in zip(checked, grads):
-        expected = truth[v]
-        if close(got, expected, tol):
-            continue
-        ok = [names[u] for u in checked[:checked.index(v)]]
-        where = f"at {names[v]}.grad (going back from {names[root]}"
-        where += f": {', '.join(ok)} right)" if ok else ")"
-        if v is root:
-            hint = (f"{names[root]} is the output: the backward pass starts from "
-                    f"d{names[root]}/d{names[root]} = 1.")
-            raise WrongAnswer("backward by hand", where, expected, got, hint)
-        paths, lines = [], []
-        for u, i in users[v]:
-            local = local_gradients(u)[i]
-            paths.append((u, truth[u], local, truth[u] * local))
-            twice = sum(p is v for p in u.parents) > 1
-            lines.append(f"{_formula(u, names)}{f' (as input {i + 1})' if twice else ''}: "
-                         f"upstream {names[u]}.grad = {short(truth[u])} × local "
-                         f"d{names[u]}/d{names[v]} = {short(local)} → {short(truth[u] * local)}")
-        hint = f"{names[v]}.grad = upstream × local gradient, over every use of {names[v]}: "
-        hint += "; ".join(lines)
-        if len(paths) > 1:
-            hint += (f". {names[v]} is used {len(paths)} times: the paths add up to "
-                     f"{short(sum(c for *_, c in paths))}")
-            if any(close(got, c, tol) for *_, c in paths):
-                hint += " (you have one path only)"
-        elif any(close(got, up, tol) for _, up, _, _ in paths):
-            hint += " (you passed the upstream gradient on without the local gradient)"
-        raise WrongAnswer("backward by hand", where, expected, got, hint + ".")
-    return passed(f"backward by hand: all {len(checked)} gradients right "
-                   f"({', '.join(names[v] for v in checked)})")
+    for u in order:
+        for i, p in enumerate(u.parents):
+            users.setdefault(p, []).append((u, i))
+    paths, lines = [], []
+    for u, i in users[v]:
+        local = local_gradients(u)[i]
+        paths.append((u, truth[u], local, truth[u] * local))
+        twice = sum(p is v for p in u.parents) > 1
+        lines.append(f"{_formula(u, names)}{f' (as input {i + 1})' if twice else ''}: "
+                     f"upstream {names[u]}.grad = {short(truth[u])} × local "
+                     f"d{names[u]}/d{names[v]} = {short(local)} → {short(truth[u] * local)}")
+    hint = f"{names[v]}.grad = upstream × local gradient, over every use of {names[v]}: "
+    hint += "; ".join(lines)
+    if len(paths) > 1:
+        hint += (f". {names[v]} is used {len(paths)} times: the paths add up to "
+                 f"{short(sum(c for *_, c in paths))}")
+        if any(close(got, c, tol) for *_, c in paths):
+            hint += " (you have one path only)"
+    elif any(close(got, up, tol) for _, up, _, _ in paths):
+        hint += " (you passed the upstream gradient on without the local gradient)"
+    return hint
 
 
 # --- 6. an op of one's own ---------------------------------------------------------------------
@@ -464,49 +510,17 @@ def check_custom_op(op, reference: str | tuple = "swish", tol: float = DEFAULT_T
     ``torch.autograd.Function``.)"""
 
     who = "check_custom_op"
-    if isinstance(reference, str):
-        if reference not in REFERENCE_OPS:
-            raise ValueError(f"{who}: unknown reference {reference!r}; expected one of "
-                             f"{', '.join(REFERENCE_OPS)} or a pair (forward, derivative)")
-        name = reference
-        forward, derivative, formula, mistakes = REFERENCE_OPS[reference]
-    elif (isinstance(reference, tuple) and len(reference) == 2
-          and all(callable(f) for f in reference)):
-        (forward, derivative), formula, mistakes = reference, "", ()
-        name = None
-    else:
-        raise TypeError(f"{who}: reference must be an op name ({', '.join(REFERENCE_OPS)}) "
-                        f"or a pair of functions (forward, derivative), got {reference!r:.60}")
-    not_done(op, who, "your op (define it with @autograd.op(local=...))")
-    if not isinstance(op, Op):
-        made = " (a plain function: decorate it with @autograd.op(local=...))" \
-            if callable(op) else ""
-        raise TypeError(f"{who}: op must be an op made with autograd.op, got "
-                        f"{type(op).__name__}{made}")
-    if op.arity != 1:
-        raise ValueError(f"{who}: op must be unary (one input x), {op.name!r} takes "
-                         f"{'n' if op.arity == 0 else op.arity}")
+    name, forward, derivative, formula, mistakes = _reference(reference, who)
+    _check_unary_op(op, who)
     tol = tolerance(tol, who)
     name = name or op.name
     formula = formula or f"{name}: the reference forward and derivative"
 
     outs = [op(Value(x)) for x in _POINTS]
-    for x, out in zip(_POINTS, outs):
-        if not close(out.data, forward(x), tol):
-            raise WrongAnswer(f"{op.name}: the forward function", f"at x = {short(x)}",
-                              forward(x), out.data, f"{formula}. Fix the forward first; the "
-                              "local gradient is checked against it next.")
+    _compare_forward(op, outs, forward, formula, tol)
     local = [local_gradients(out)[0] for out in outs]
     wrong = [i for i, x in enumerate(_POINTS) if not close(local[i], derivative(x), tol)]
-    try:
-        check_op(op, points=_POINTS)
-        numeric = "autograd.check_op passes"
-    except GradcheckError as e:
-        numeric = f"autograd.check_op compared it with central differences of your forward:\n{e}"
-        if not wrong:  # right at the reference points, wrong where check_op looked
-            raise WrongAnswer(f"{op.name}: the local gradient", "near the sample points (the "
-                              "forward is right)", "the numeric slope (in the table)",
-                              "your local gradient (in the table)", numeric) from None
+    numeric = _central_differences_report(op, wrong)
     if wrong:
         i = wrong[0]
         hint = formula + "."
@@ -519,5 +533,58 @@ def check_custom_op(op, reference: str | tuple = "swish", tol: float = DEFAULT_T
                           derivative(_POINTS[i]), local[i], f"{hint}\n{numeric}")
     return passed(f"{op.name}: forward and local gradient right at x = "
                    f"{', '.join(short(x) for x in _POINTS)}; {numeric}")
+
+
+def _reference(reference, who: str) -> tuple:
+    """(name or None, forward, derivative, formula, mistakes) of a name in
+    ``REFERENCE_OPS`` or of a pair (forward, derivative)."""
+    if isinstance(reference, str):
+        if reference not in REFERENCE_OPS:
+            raise ValueError(f"{who}: unknown reference {reference!r}; expected one of "
+                             f"{', '.join(REFERENCE_OPS)} or a pair (forward, derivative)")
+        return (reference, *REFERENCE_OPS[reference])
+    if isinstance(reference, tuple) and len(reference) == 2 \
+            and all(callable(f) for f in reference):
+        return (None, *reference, "", ())
+    raise TypeError(f"{who}: reference must be an op name ({', '.join(REFERENCE_OPS)}) "
+                    f"or a pair of functions (forward, derivative), got {reference!r:.60}")
+
+
+def _check_unary_op(op, who: str) -> None:
+    """The learner's op is written, made with ``autograd.op``, and takes one input."""
+    not_done(op, who, "your op (define it with @autograd.op(local=...))")
+    if not isinstance(op, Op):
+        made = " (a plain function: decorate it with @autograd.op(local=...))" \
+            if callable(op) else ""
+        raise TypeError(f"{who}: op must be an op made with autograd.op, got "
+                        f"{type(op).__name__}{made}")
+    if op.arity != 1:
+        raise ValueError(f"{who}: op must be unary (one input x), {op.name!r} takes "
+                         f"{'n' if op.arity == 0 else op.arity}")
+
+
+def _compare_forward(op, outs: list, forward, formula: str, tol: float) -> None:
+    """The op's forward against the reference at each sample point: wrong is told first."""
+    for x, out in zip(_POINTS, outs):
+        if not close(out.data, forward(x), tol):
+            raise WrongAnswer(f"{op.name}: the forward function", f"at x = {short(x)}",
+                              forward(x), out.data, f"{formula}. Fix the forward first; the "
+                              "local gradient is checked against it next.")
+
+
+def _central_differences_report(op, wrong: list) -> str:
+    """What ``autograd.check_op`` says of the op's local gradient (against central
+    differences of its own forward); WrongAnswer if it fails where the reference
+    points found nothing ``wrong``."""
+    try:
+        check_op(op, points=_POINTS)
+        return "autograd.check_op passes"
+    except GradcheckError as e:
+        numeric = f"autograd.check_op compared it with central differences of your forward:\n{e}"
+        if not wrong:  # right at the reference points, wrong where check_op looked
+            raise WrongAnswer(f"{op.name}: the local gradient", "near the sample points (the "
+                              "forward is right)", "the numeric slope (in the table)",
+                              "your local gradient (in the table)", numeric) from None
+        return numeric
 
 

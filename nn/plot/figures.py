@@ -440,6 +440,23 @@ def training_animation(model, history, X, y, path=None, features=None, *,
     ``FuncAnimation.to_jshtml``: frames as inline PNGs, no network)."""
     who = "training_animation"
     mpl = require_matplotlib()
+    X, y, features, resolution, threshold = _check_animation_arguments(
+        model, history, X, y, path, features, resolution, threshold, who)
+    frames = _snapshot_frames(model, history, X, y, features, resolution, threshold, who)
+    animation = _animation(frames, history, X, y, threshold)
+    with mpl.rc_context({"animation.embed_limit": 200.0}):
+        body = _offline(animation.to_jshtml(fps=3, default_mode="once"))
+    html = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+            "<title>gradlab: training, frame by frame</title></head>\n<body>\n"
+            f"{body}\n</body></html>\n")
+    if path is not None:
+        _internal.write_atomically(Path(path), html.encode("utf-8"))
+    return html
+
+
+def _check_animation_arguments(model, history, X, y, path, features, resolution, threshold,
+                               who: str) -> tuple:
+    """training_animation's arguments, checked: (X, y, features, resolution, threshold)."""
     _check_model(model, who)
     _internal.has_methods(model, f"{who}: model", ("state_dict", "load_state_dict"),
                       "an nn model (state_dict, load_state_dict, predict)")
@@ -455,6 +472,12 @@ def training_animation(model, history, X, y, path=None, features=None, *,
     if path is not None and not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{who}: path must be a file path (str or Path) or None, got "
                         f"{type(path).__name__}")
+    return X, y, features, resolution, threshold
+
+
+def _snapshot_frames(model, history, X, y, features, resolution, threshold, who) -> list:
+    """(epoch, xs, ys, Z, accuracy) of each snapshot: the model with its parameters; the
+    model's own parameters are put back after."""
     frames = []
     current = model.state_dict()
     try:
@@ -464,7 +487,12 @@ def training_animation(model, history, X, y, path=None, features=None, *,
             frames.append((epoch, xs, ys, Z, _accuracy(model, X, y, features, threshold, who)))
     finally:
         model.load_state_dict(current)
+    return frames
 
+
+def _animation(frames, history, X, y, threshold):
+    """matplotlib's FuncAnimation of the frames: the decision boundary beside the loss
+    curve up to the frame's epoch."""
     from matplotlib.animation import FuncAnimation
     from matplotlib.figure import Figure
 
@@ -495,16 +523,7 @@ def training_animation(model, history, X, y, path=None, features=None, *,
         return []
 
     laid_out = []
-
-    animation = FuncAnimation(fig, draw, frames=len(frames), interval=400, blit=False)
-    with mpl.rc_context({"animation.embed_limit": 200.0}):
-        body = _offline(animation.to_jshtml(fps=3, default_mode="once"))
-    html = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-            "<title>gradlab: training, frame by frame</title></head>\n<body>\n"
-            f"{body}\n</body></html>\n")
-    if path is not None:
-        _internal.write_atomically(Path(path), html.encode("utf-8"))
-    return html
+    return FuncAnimation(fig, draw, frames=len(frames), interval=400, blit=False)
 
 
 # to_jshtml's buttons are Font Awesome icons from a CDN: offline they would be blank

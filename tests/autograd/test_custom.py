@@ -1,5 +1,6 @@
 """Ops defined by the user (autograd.op) behave like built-ins everywhere, and
-check_op tells a right rule from a wrong one."""
+check_op tells a right rule from a wrong one. (A user op as a model's activation, saved
+by its name: tests/nn/test_activations.py.)"""
 
 import math
 
@@ -159,29 +160,6 @@ def test_drawings_and_the_backward_trace_name_the_op():
     assert "swish" in autograd.draw_graph(y).source
     trace = autograd.backward_trace(y)
     assert "swish" in trace.text()
-
-
-def test_a_model_using_an_op_saves_it_by_name_and_loads_where_it_is_defined(tmp_path):
-    import nn
-    model = nn.MLP(2, [3, 1], activation=swish, rng=0)
-    assert model.layers[0].activation == "swish"
-    path = tmp_path / "m.json"
-    model.save(path)
-    again = nn.load(path)
-    X = np.array([[0.5, -1.0], [2.0, 0.25]])
-    assert again.predict(X) == pytest.approx(model.predict(X), rel=1e-15)
-    assert model.predict(X)[0] == pytest.approx(model([0.5, -1.0]).data, rel=1e-12)
-
-
-def test_loading_a_model_whose_op_is_not_defined_names_it(tmp_path):
-    import nn
-    gone = autograd.op("gone_soon", forward=math.atan, local=lambda x, out: 1 / (1 + x * x))
-    path = tmp_path / "m.json"
-    nn.MLP(2, [1], activation=[], output_activation=gone, rng=0).save(path)
-    from autograd import custom
-    del custom._USER_OPS["gone_soon"]
-    with pytest.raises(ValueError, match="unknown activation 'gone_soon'.*autograd.op"):
-        nn.load(path)
 
 
 def test_bad_definitions_get_clear_errors():
