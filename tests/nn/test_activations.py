@@ -15,21 +15,7 @@ from autograd import Value
 from nn import MLP, Neuron, load
 from nn import modules as nn_modules
 from nn.activations import ACTIVATIONS, activation_function
-
-# Each named activation on numpy arrays, written from its formula, and its derivative
-# (at points away from kinks). Independent of the engine's op table; the model tests
-# (tests/nn/test_modules.py) use it as their numpy reference.
-NUMPY_ACTIVATIONS = {
-    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float)),
-    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
-    "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2),
-    "leaky_relu": (lambda z: np.where(z > 0, z, 0.01 * z), lambda z: np.where(z > 0, 1.0, 0.01)),
-    "softplus": (lambda z: np.log1p(np.exp(z)), lambda z: 1 / (1 + np.exp(-z))),
-    "softsign": (lambda z: z / (1 + np.abs(z)), lambda z: 1 / (1 + np.abs(z)) ** 2),
-    "hardtanh": (lambda z: np.clip(z, -1, 1), lambda z: (np.abs(z) < 1).astype(float)),
-    "step": (lambda z: (z > 0).astype(float), lambda z: np.zeros_like(z)),
-    "linear": (lambda z: z, lambda z: np.ones_like(z)),
-}
+from tests.nn.reference import NUMPY_ACTIVATIONS
 
 
 def _silu_local(x, out):  # d/dx x s(x) = s + x s (1 - s) = out + s (1 - out)

@@ -1,6 +1,6 @@
 """nn.modules: forward vs numpy, backward vs the lecture's delta formulas, central
 differences and gradcheck, graph shape, names and seeds, hand-set gates and the ReLU XOR,
-initial weights, predict, bad input. (The activations: test_activations.py; saving and
+predict, bad input. (The activations: test_activations.py; saving and
 loading: test_serialization.py.)"""
 
 import math
@@ -11,38 +11,11 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from autograd import Value, gradcheck, is_grad_enabled, no_grad, topological_order
-from nn import MLP, Layer, Neuron, init
+from nn import MLP, Layer, Neuron
 from nn.modules import Module
-from tests.nn.test_activations import NUMPY_ACTIVATIONS
+from tests.nn.reference import NUMPY_ACTIVATIONS, numpy_backprop, numpy_forward, weights_of
 
 SMOOTH = ["tanh", "sigmoid", "softplus", "softsign", "linear"]
-
-
-def weights_of(model: MLP):
-    W = [np.array([[w.data for w in n.w] for n in layer.neurons]) for layer in model.layers]
-    b = [np.array([n.b.data for n in layer.neurons]) for layer in model.layers]
-    return W, b
-
-
-def numpy_forward(W, b, acts, x):
-    """u^(l) = W y^(l-1) + b, y^(l) = f(u^(l)); returns the u's and the y's."""
-    us, ys = [], [np.asarray(x, dtype=float)]
-    for Wl, bl, a in zip(W, b, acts):
-        us.append(Wl @ ys[-1] + bl)
-        ys.append(NUMPY_ACTIVATIONS[a][0](us[-1]))
-    return us, ys
-
-
-def numpy_backprop(W, b, acts, x, t):
-    """Gradients of E = 1/2 ||y - t||^2 by the lecture's delta formulas."""
-    us, ys = numpy_forward(W, b, acts, x)
-    delta = (ys[-1] - t) * NUMPY_ACTIVATIONS[acts[-1]][1](us[-1])
-    dW, db = [None] * len(W), [None] * len(W)
-    for layer in reversed(range(len(W))):
-        dW[layer], db[layer] = np.outer(delta, ys[layer]), delta
-        if layer:
-            delta = (W[layer].T @ delta) * NUMPY_ACTIVATIONS[acts[layer - 1]][1](us[layer - 1])
-    return ys[-1], dW, db, W[0].T @ delta  # delta is now the first layer's: dE/dx
 
 
 def half_squared_error(outputs, targets):
@@ -408,29 +381,3 @@ def test_bad_construction_raises_clear_errors(build, error, match):
         build()
 
 
-# --- initialisation ----------------------------------------------------------------------
-
-@pytest.mark.parametrize("name,n_in,expected_std", [
-    ("xavier", 50, 1 / math.sqrt(50)),
-    ("xavier_uniform", 50, 1 / math.sqrt(50)),
-    ("he", 50, math.sqrt(2 / 50)),
-    ("msra", 8, math.sqrt(2 / 8)),
-    ("gaussian", 10, 0.01),
-    ("uniform", 10, 1 / math.sqrt(3)),
-])
-def test_init_standard_deviations(name, n_in, expected_std):
-    w = init.get(name)(n_in, 400, np.random.default_rng(0))
-    assert w.shape == (400, n_in)
-    # std of the sample std for n = 400 * n_in draws is about expected / sqrt(2n) < 1 %
-    assert np.std(w) == pytest.approx(expected_std, rel=0.03)
-    assert abs(np.mean(w)) < 4 * expected_std / math.sqrt(w.size)
-
-
-def test_biases_start_at_zero_and_auto_init_follows_activation():
-    m = MLP(100, [200, 1], activation="relu", rng=0)
-    w = np.array([[w.data for w in n.w] for n in m.layers[0].neurons])
-    assert np.std(w) == pytest.approx(math.sqrt(2 / 100), rel=0.03)
-    assert all(n.b.data == 0.0 for n in m.layers[0].neurons)
-    t = MLP(100, [200, 1], activation="tanh", rng=0)
-    wt = np.array([[w.data for w in n.w] for n in t.layers[0].neurons])
-    assert np.std(wt) == pytest.approx(1 / math.sqrt(100), rel=0.03)
