@@ -70,7 +70,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _parser() -> argparse.ArgumentParser:
+def argument_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="gradlab-demo", description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -109,6 +109,28 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(args) -> tuple[dict, dict]:
     """Train and write the pictures; returns the paths written and a summary."""
+    plot = _plot_module()
+    X, y, X_test, y_test, sizes = _data(args)
+    model, history = _train(args, X, y, X_test, y_test, sizes)
+    args.out.mkdir(parents=True, exist_ok=True)
+    paths = _write_figures(args, plot, model, history, (X, y, X_test, y_test), sizes)
+    neuron_paths, showcase = _write_neuron(args, model, X)
+    paths.update(neuron_paths)
+    network, loss, hardest = _network_trace(args, model, X, y, sizes)
+    paths["network step-through"] = network
+    model.zero_grad()
+    summary = {"model": model, "loss": history.loss[-1],
+               "train accuracy": accuracy(model.predict(X), y, args.loss),
+               "test accuracy": accuracy(model.predict(X_test), y_test, args.loss),
+               "showcase": showcase,
+               "network": f"sample {hardest}, loss {loss.data:.4g}"
+               + ("" if loss.data else ": every sample is beyond the margin, so every gradient "
+                  "is 0 (train fewer --epochs to see them flow)")}
+    return paths, summary
+
+
+def _plot_module():
+    """``nn.plot``, or an OSError saying how to install matplotlib."""
     try:
         from . import plot
         from .plot.figures import require_matplotlib
@@ -117,8 +139,11 @@ def run(args) -> tuple[dict, dict]:
     except ImportError:
         raise OSError('the demo draws with matplotlib: pip install -e ".[plot]" from a '
                       "gradlab checkout") from None
-    from matplotlib.figure import Figure
+    return plot
 
+
+def _data(args) -> tuple:
+    """Training and test points (the test set drawn with seed + 1) and the layer sizes."""
     X, y = data.make(args.data, n=args.samples, noise=args.noise, seed=args.seed)
     X_test, y_test = data.make(args.data, n=args.samples, noise=args.noise, seed=args.seed + 1)
     n_classes = int(y.max()) + 1
@@ -126,8 +151,12 @@ def run(args) -> tuple[dict, dict]:
     if n_classes > 2 and not multi:
         raise ValueError(f"--data {args.data} has {n_classes} classes: use --loss cross_entropy "
                          "or hinge")
-    model = MLP(2, [*args.hidden, n_classes if multi else 1], activation=args.activation,
-                rng=args.seed)
+    return X, y, X_test, y_test, [2, *args.hidden, n_classes if multi else 1]
+
+
+def _train(args, X, y, X_test, y_test, sizes) -> tuple:
+    """The MLP and its ``fit`` history, with snapshots for the movie."""
+    model = MLP(2, sizes[1:], activation=args.activation, rng=args.seed)
     params = model.parameters()
     optimizer = {"sgd": lambda: SGD(params, lr=args.lr),
                  "momentum": lambda: SGD(params, lr=args.lr, momentum=0.9),
@@ -136,16 +165,22 @@ def run(args) -> tuple[dict, dict]:
                   l2=args.l2, seed=args.seed, progress=not args.quiet,
                   validation=(X_test, y_test), snapshots=min(args.frames, args.epochs)
                   if args.epochs >= 2 else None)
-    args.out.mkdir(parents=True, exist_ok=True)
+    return model, history
+
+
+def _write_figures(args, plot, model, history, points, sizes) -> dict:
+    """The decision boundary, the loss curve (PNG) and the training movie (HTML)."""
+    from matplotlib.figure import Figure
+
+    X, y, X_test, y_test = points
     paths = {}
     threshold = 0.5 if args.loss == "mse" else 0.0  # mse fits the 0/1 labels themselves
-    sizes = [2, *args.hidden, n_classes if multi else 1]
 
     # decision boundary: the title is the drawn model's accuracy, computed from it now
     fig = Figure(figsize=(5, 4.5))
-    ax = plot.decision_boundary(model, X, y, fig.add_subplot(), X_test=X_test, y_test=y_test,
-                                threshold=threshold,
-                                title=f"{args.data}: MLP {sizes}, {args.activation}")
+    plot.decision_boundary(model, X, y, fig.add_subplot(), X_test=X_test, y_test=y_test,
+                           threshold=threshold,
+                           title=f"{args.data}: MLP {sizes}, {args.activation}")
     fig.tight_layout()
     paths["decision boundary"] = plot.save(fig, args.out / "decision_boundary.png")
 
@@ -164,8 +199,12 @@ def run(args) -> tuple[dict, dict]:
         paths["training movie"] = args.out / "training.html"
         plot.training_animation(model, history, X, y, path=paths["training movie"],
                                 threshold=threshold)
+    return paths
 
-    # one live neuron of the first layer on one sample, after backward
+
+def _write_neuron(args, model, X) -> tuple[dict, str]:
+    """One live neuron of the first layer on one sample, after backward: its graph
+    (SVG) and its backward pass step by step (HTML), and a sentence saying which."""
     neuron_index, sample, why = _showcase_neuron(model, X)
     model.zero_grad()  # training leaves the last batch's gradients: show this sample's alone
     neuron = model.layers[0].neurons[neuron_index]
@@ -176,7 +215,8 @@ def run(args) -> tuple[dict, dict]:
     out = neuron(x)
     out.label = "out"
     trace = backward_trace(out)
-    paths["neuron graph"] = draw_graph(out, edge_labels="flow").save(args.out / "neuron_graph.svg")
+    paths = {"neuron graph": draw_graph(out, edge_labels="flow").save(
+        args.out / "neuron_graph.svg")}
     paths["backward step-through"] = trace.to_html(
         args.out / "backprop_steps.html",
         title=f"Neuron {neuron_index} of the first layer on sample {sample}: its backward pass")
@@ -184,8 +224,12 @@ def run(args) -> tuple[dict, dict]:
         w.label = None
     neuron.b.label = None
     model.zero_grad()
+    return paths, why
 
-    # the whole network on the sample it finds hardest: every scalar step and every delta
+
+def _network_trace(args, model, X, y, sizes) -> tuple:
+    """The whole network on the sample it finds hardest, every scalar step and every
+    delta (HTML): ``(path, that sample's loss, its index)``."""
     loss_fn, prepare = LOSSES[args.loss]
     targets = prepare(y)
     with no_grad():  # numbers only: no graph per sample
@@ -193,19 +237,11 @@ def run(args) -> tuple[dict, dict]:
     hardest = int(np.argmax(per_sample))
     loss = loss_fn([model(X[hardest].tolist())], [targets[hardest]])
     network = backward_trace(loss, module=model)
-    paths["network step-through"] = network.to_html(
+    path = network.to_html(
         args.out / "network_backprop.html",
         title=f"MLP {sizes} on sample {hardest} (its {args.loss} loss "
               f"{loss.data:.4g}, without L2): every scalar step, and the deltas")
-    model.zero_grad()
-    summary = {"model": model, "loss": history.loss[-1],
-               "train accuracy": accuracy(model.predict(X), y, args.loss),
-               "test accuracy": accuracy(model.predict(X_test), y_test, args.loss),
-               "showcase": why,
-               "network": f"sample {hardest}, loss {loss.data:.4g}"
-               + ("" if loss.data else ": every sample is beyond the margin, so every gradient "
-                  "is 0 (train fewer --epochs to see them flow)")}
-    return paths, summary
+    return path, loss, hardest
 
 
 def _showcase_neuron(model, X) -> tuple[int, int, str]:
@@ -226,7 +262,7 @@ def _showcase_neuron(model, X) -> tuple[int, int, str]:
                   "neuron picture shows gradient 0")
 
 
-def _summary_line(summary: dict, paths: dict, out: Path) -> str:
+def summary_line(summary: dict, paths: dict, out: Path) -> str:
     """One line: the final loss, the model's train and test accuracy now, the files."""
     acc = lambda a: "n/a" if a is None else f"{a:.2f}"
     return (f"final loss {summary['loss']:.4g} (train, + L2), train accuracy "
@@ -235,7 +271,7 @@ def _summary_line(summary: dict, paths: dict, out: Path) -> str:
 
 
 def main(argv=None) -> int:
-    parser = _parser()
+    parser = argument_parser()
     args = parser.parse_args(argv)
     try:
         paths, summary = run(args)
@@ -246,7 +282,7 @@ def main(argv=None) -> int:
         print(f"  {what:24} {path}")
     print(f"showcase: {summary['showcase']}")
     print(f"network step-through: {summary['network']}")
-    print(_summary_line(summary, paths, args.out))
+    print(summary_line(summary, paths, args.out))
     if args.open:
         webbrowser.open(paths["backward step-through"].resolve().as_uri())
     return 0

@@ -165,6 +165,7 @@ def _class_targets(t: np.ndarray, k: int, who: str) -> np.ndarray:
     if t.shape[1] != k:
         raise ValueError(f"{who}: one-hot targets have {t.shape[1]} columns, outputs {k}")
     return t
+class_targets = _class_targets  # public: fit's compiled step (nn.train) uses it
 
 
 def cross_entropy(outputs, targets) -> Value:

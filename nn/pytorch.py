@@ -12,7 +12,8 @@ cannot map exactly.
     seq(torch.tensor(X))              # = model.predict(X), shape (N, n_out)
     nn.MLP.from_torch(seq)            # back: an MLP with the same weights
 
-Activations and their modules (PyTorch's name for gradlab's):
+Activations and their modules (PyTorch's name for gradlab's; one row each in
+``TORCH_ACTIVATIONS``, which both directions read):
 
     relu -> ReLU, tanh -> Tanh, sigmoid -> Sigmoid, leaky_relu -> LeakyReLU(0.01),
     softplus -> Softplus(beta=1, threshold=40), softsign -> Softsign,
@@ -36,12 +37,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .activations import ACTIVATIONS
 
-__all__ = ["INSTALL_HINT", "to_torch", "read_sequential", "torch_loss", "TORCH_LOSSES"]
+__all__ = ["INSTALL_HINT", "to_torch", "read_sequential", "torch_loss", "TORCH_LOSSES",
+           "TORCH_ACTIVATIONS", "TorchActivation"]
 
 INSTALL_HINT = 'pip install -e ".[torch]"'
 
@@ -64,25 +67,71 @@ def _torch():
     return torch
 
 
-def _activation_modules(torch) -> dict[str, Callable | None]:
-    """gradlab activation name -> a function making the equivalent torch module."""
-    tnn = torch.nn
-    return {
-        "relu": tnn.ReLU,
-        "tanh": tnn.Tanh,
-        "sigmoid": tnn.Sigmoid,
-        "leaky_relu": lambda: tnn.LeakyReLU(negative_slope=LEAKY_SLOPE),
-        "softplus": lambda: tnn.Softplus(beta=1.0, threshold=SOFTPLUS_THRESHOLD),
-        "softsign": tnn.Softsign,
-        "hardtanh": lambda: tnn.Hardtanh(min_val=-1.0, max_val=1.0),
-        "linear": None,
-    }
+# --- the activations: one row per name in ACTIVATIONS, read both ways ----------------------
 
 
-NO_COUNTERPART = {
-    "step": "the perceptron's step has no torch.nn module (torch.heaviside has no backward)",
-    "sign": "sign has no torch.nn module (torch.sign is a function, not a layer)",
+def _check_leaky_relu(module, where: str) -> None:
+    if module.negative_slope != LEAKY_SLOPE:
+        raise ValueError(f"{where} has negative_slope {module.negative_slope}, but "
+                         f"gradlab's leaky_relu has slope {LEAKY_SLOPE} (use "
+                         f"torch.nn.LeakyReLU({LEAKY_SLOPE}))")
+
+
+def _check_softplus(module, where: str) -> None:
+    if module.beta != 1 or module.threshold < MIN_SOFTPLUS_THRESHOLD:
+        raise ValueError(f"{where} has beta={module.beta}, threshold={module.threshold}; "
+                         f"gradlab's softplus is ln(1 + e^x): beta 1 and a threshold of "
+                         f"at least {MIN_SOFTPLUS_THRESHOLD:g}")
+
+
+def _check_hardtanh(module, where: str) -> None:
+    if (module.min_val, module.max_val) != (-1.0, 1.0):
+        raise ValueError(f"{where} clips to [{module.min_val}, {module.max_val}], but "
+                         "gradlab's hardtanh clips to [-1, 1]")
+
+
+@dataclass(frozen=True)
+class TorchActivation:
+    """How one of gradlab's activations is written in PyTorch: the ``torch.nn``
+    module (by name: torch is imported only when used) and the settings
+    ``to_torch`` gives it, the check ``from_torch`` makes of a module's settings,
+    or why there is no such module."""
+
+    module: str | None = None     # the torch.nn class; None: no counterpart
+    settings: dict = field(default_factory=dict)  # to_torch's keywords
+    check: Callable | None = None  # (module, where): raises on settings gradlab can't match
+    shown: str | None = None      # how the messages name it (default: module)
+    written: bool = True          # False: to_torch adds no module (linear: the Linear alone)
+    no_counterpart: str | None = None  # why there is no module
+
+    def make(self, torch):
+        """The torch module to_torch appends after the layer's Linear."""
+        return getattr(torch.nn, self.module)(**self.settings)
+
+
+# keyed like nn.activations.ACTIVATIONS (the engine's ACTIVATION_OPS and "linear"):
+# a new activation needs a row here (the tests check every name has one)
+TORCH_ACTIVATIONS: dict[str, TorchActivation] = {
+    "relu": TorchActivation("ReLU"),
+    "tanh": TorchActivation("Tanh"),
+    "sigmoid": TorchActivation("Sigmoid"),
+    "leaky_relu": TorchActivation("LeakyReLU", {"negative_slope": LEAKY_SLOPE},
+                                  _check_leaky_relu, shown=f"LeakyReLU({LEAKY_SLOPE})"),
+    "softplus": TorchActivation("Softplus", {"beta": 1.0, "threshold": SOFTPLUS_THRESHOLD},
+                                _check_softplus),
+    "softsign": TorchActivation("Softsign"),
+    "hardtanh": TorchActivation("Hardtanh", {"min_val": -1.0, "max_val": 1.0},
+                                _check_hardtanh, shown="Hardtanh(-1, 1)"),
+    "step": TorchActivation(no_counterpart="the perceptron's step has no torch.nn module "
+                                           "(torch.heaviside has no backward)"),
+    "sign": TorchActivation(no_counterpart="sign has no torch.nn module (torch.sign is a "
+                                           "function, not a layer)"),
+    "linear": TorchActivation("Identity", written=False),  # from_torch skips an Identity
 }
+NO_COUNTERPART = {name: row.no_counterpart for name, row in TORCH_ACTIVATIONS.items()
+                  if row.no_counterpart}
+_MAPPED = [name for name, row in TORCH_ACTIVATIONS.items() if row.module]
+_READ = [row.shown or row.module for row in TORCH_ACTIVATIONS.values() if row.module]
 
 
 def _activation_name(activation, where: str) -> str:
@@ -92,15 +141,17 @@ def _activation_name(activation, where: str) -> str:
     if not isinstance(activation, str):
         name = next((n for n, f in ACTIVATIONS.items() if f is not None and f is activation),
                     None)
-        if name is None:
-            label = getattr(activation, "__name__", type(activation).__name__)
-            raise ValueError(
-                f"{where} has the custom activation {label!r}, which to_torch cannot translate: "
-                "use one of relu, tanh, sigmoid, leaky_relu, softplus, softsign, hardtanh, "
-                "linear, or build the torch.nn.Sequential yourself")
-    if name in NO_COUNTERPART:
+    if name not in ACTIVATIONS:  # a function of the learner's, or a unary op by its name
+        label = activation if isinstance(activation, str) else \
+            getattr(activation, "__name__", type(activation).__name__)
+        raise ValueError(
+            f"{where} has the custom activation {label!r}, which to_torch cannot translate: "
+            f"use one of {', '.join(_MAPPED)}, or build the torch.nn.Sequential yourself")
+    row = TORCH_ACTIVATIONS.get(name)
+    if row is None or row.module is None:
+        reason = row.no_counterpart if row else "nn.pytorch.TORCH_ACTIVATIONS has no row for it"
         raise ValueError(f"{where} uses the activation {name!r}, which has no PyTorch "
-                         f"counterpart with the same gradient: {NO_COUNTERPART[name]}")
+                         f"counterpart with the same gradient: {reason}")
     return name
 
 
@@ -129,12 +180,11 @@ def to_torch(module):
     layers = layers()
     names = [_activation_name(a, where) for where, _, _, a in layers]  # check before torch
     torch = _torch()
-    makers = _activation_modules(torch)
     parts = []
     for (_, W, b, _), name in zip(layers, names):
         parts.append(_linear(torch, W, b))
-        if makers[name] is not None:
-            parts.append(makers[name]())
+        if TORCH_ACTIVATIONS[name].written:
+            parts.append(TORCH_ACTIVATIONS[name].make(torch))
     return torch.nn.Sequential(*parts)
 
 
@@ -146,32 +196,17 @@ def _describe(name: str, position: int, module) -> str:
     return f"{label}, {module!r},"
 
 
-def _read_activation(torch, module, where: str) -> str | None:
-    """The gradlab name of a torch activation module, ``""`` for Identity, or None
-    when it is not an activation. Raises on an activation with other settings."""
-    tnn, kind = torch.nn, type(module)
-    simple = {tnn.ReLU: "relu", tnn.Tanh: "tanh", tnn.Sigmoid: "sigmoid",
-              tnn.Softsign: "softsign", tnn.Identity: ""}
-    if kind in simple:
-        return simple[kind]
-    if kind is tnn.LeakyReLU:
-        if module.negative_slope != LEAKY_SLOPE:
-            raise ValueError(f"{where} has negative_slope {module.negative_slope}, but "
-                             f"gradlab's leaky_relu has slope {LEAKY_SLOPE} (use "
-                             f"torch.nn.LeakyReLU({LEAKY_SLOPE}))")
-        return "leaky_relu"
-    if kind is tnn.Softplus:
-        if module.beta != 1 or module.threshold < MIN_SOFTPLUS_THRESHOLD:
-            raise ValueError(f"{where} has beta={module.beta}, threshold={module.threshold}; "
-                             f"gradlab's softplus is ln(1 + e^x): beta 1 and a threshold of "
-                             f"at least {MIN_SOFTPLUS_THRESHOLD:g}")
-        return "softplus"
-    if kind is tnn.Hardtanh:
-        if (module.min_val, module.max_val) != (-1.0, 1.0):
-            raise ValueError(f"{where} clips to [{module.min_val}, {module.max_val}], but "
-                             "gradlab's hardtanh clips to [-1, 1]")
-        return "hardtanh"
-    return None
+def _read_activation(torch, module, where: str) -> str:
+    """The ACTIVATIONS name of a torch activation module (``"linear"`` for
+    Identity). Raises on an activation with other settings, or on a module that is
+    none of TORCH_ACTIVATIONS'."""
+    for name, row in TORCH_ACTIVATIONS.items():
+        if row.module is not None and type(module) is getattr(torch.nn, row.module):
+            if row.check is not None:
+                row.check(module, where)
+            return name
+    raise ValueError(f"{where} has no gradlab counterpart: from_torch reads torch.nn.Linear and "
+                     f"the activations {', '.join(_READ[:-1])} and {_READ[-1]}")
 
 
 def _numbers(torch, tensor, what: str, where: str, low_precision: list) -> np.ndarray:
@@ -213,50 +248,21 @@ def read_sequential(seq) -> tuple[list, list | None, list]:
     from the float32 torch model's by float32 rounding (``seq.double()`` makes the two
     agree)."""
     torch = _torch()
-    if not isinstance(seq, torch.nn.Sequential):
-        hint = (" (wrap it: torch.nn.Sequential(linear))"
-                if isinstance(seq, torch.nn.Module) else "")
-        raise TypeError(f"from_torch expects a torch.nn.Sequential, got "
-                        f"{type(seq).__name__}{hint}")
-    children = list(seq.named_children())
-    if not children:
-        raise ValueError("from_torch got an empty torch.nn.Sequential: it needs at least one "
-                         "torch.nn.Linear")
     weights, biases, activations, low_precision = [], [], [], []
-    last = None  # the Linear of the current layer: (where, position)
+    last = None  # the Linear of the current layer: "module {position}"
     has_activation = False
-    for position, (name, module) in enumerate(children):
+    for position, (name, module) in enumerate(_children(torch, seq)):
         where = _describe(name, position, module)
         if type(module) is torch.nn.Linear:
-            W = _numbers(torch, module.weight, "weight", where, low_precision)
-            b = (None if module.bias is None
-                 else _numbers(torch, module.bias, "bias", where, low_precision))
-            if W.ndim != 2 or 0 in W.shape:
-                raise ValueError(f"{where} has a weight of shape {tuple(W.shape)}, expected "
-                                 "a non-empty [out_features, in_features] matrix")
-            if b is not None and b.shape != (W.shape[0],):
-                raise ValueError(f"{where} has a bias of shape {tuple(b.shape)} for "
-                                 f"{W.shape[0]} outputs")
-            if weights and W.shape[1] != weights[-1].shape[0]:
-                raise ValueError(f"{where} expects {W.shape[1]} inputs, but the Linear before "
-                                 f"it ({last}) has {weights[-1].shape[0]} outputs")
-            if biases and (b is None) != (biases[-1] is None):
-                raise ValueError(f"{where} has {'no ' if b is None else 'a '}bias but the "
-                                 f"Linear before it ({last}) has "
-                                 f"{'one' if b is None else 'none'}: a gradlab MLP has biases "
-                                 "in every layer or in none")
+            W, b = _read_linear(torch, module, where, low_precision)
+            _check_chain(W, b, where, weights, biases, last)
             weights.append(W)
             biases.append(b)
             activations.append("linear")
             last, has_activation = f"module {position}", False
             continue
         activation = _read_activation(torch, module, where)
-        if activation is None:
-            raise ValueError(
-                f"{where} has no gradlab counterpart: from_torch reads torch.nn.Linear and "
-                "the activations ReLU, Tanh, Sigmoid, LeakyReLU(0.01), Softplus, Softsign, "
-                "Hardtanh(-1, 1) and Identity")
-        if activation == "":
+        if activation == "linear":  # an Identity: no activation
             continue
         if last is None:
             raise ValueError(f"{where} comes before any torch.nn.Linear: a gradlab layer is "
@@ -274,6 +280,47 @@ def read_sequential(seq) -> tuple[list, list | None, list]:
             "its outputs differ from this torch model's by float32 rounding "
             "(seq.double() makes both float64)", UserWarning, stacklevel=3)
     return weights, None if biases[0] is None else biases, activations
+
+
+def _children(torch, seq) -> list:
+    """The Sequential's ``(name, module)`` pairs; a TypeError or ValueError if there
+    is no Sequential or nothing in it."""
+    if not isinstance(seq, torch.nn.Sequential):
+        hint = (" (wrap it: torch.nn.Sequential(linear))"
+                if isinstance(seq, torch.nn.Module) else "")
+        raise TypeError(f"from_torch expects a torch.nn.Sequential, got "
+                        f"{type(seq).__name__}{hint}")
+    children = list(seq.named_children())
+    if not children:
+        raise ValueError("from_torch got an empty torch.nn.Sequential: it needs at least one "
+                         "torch.nn.Linear")
+    return children
+
+
+def _read_linear(torch, module, where: str, low_precision: list) -> tuple:
+    """A Linear's ``(W, b)`` as float64 arrays (b None without a bias)."""
+    W = _numbers(torch, module.weight, "weight", where, low_precision)
+    b = (None if module.bias is None
+         else _numbers(torch, module.bias, "bias", where, low_precision))
+    if W.ndim != 2 or 0 in W.shape:
+        raise ValueError(f"{where} has a weight of shape {tuple(W.shape)}, expected "
+                         "a non-empty [out_features, in_features] matrix")
+    if b is not None and b.shape != (W.shape[0],):
+        raise ValueError(f"{where} has a bias of shape {tuple(b.shape)} for "
+                         f"{W.shape[0]} outputs")
+    return W, b
+
+
+def _check_chain(W, b, where: str, weights: list, biases: list, last) -> None:
+    """This Linear takes the one before's outputs, and has a bias if it had one."""
+    if weights and W.shape[1] != weights[-1].shape[0]:
+        raise ValueError(f"{where} expects {W.shape[1]} inputs, but the Linear before "
+                         f"it ({last}) has {weights[-1].shape[0]} outputs")
+    if biases and (b is None) != (biases[-1] is None):
+        raise ValueError(f"{where} has {'no ' if b is None else 'a '}bias but the "
+                         f"Linear before it ({last}) has "
+                         f"{'one' if b is None else 'none'}: a gradlab MLP has biases "
+                         "in every layer or in none")
 
 
 # --- losses -------------------------------------------------------------------------------

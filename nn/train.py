@@ -1,9 +1,14 @@
-"""A training loop that records what the lectures plot: ``fit`` returns a ``History``."""
+"""A training loop that records what the lectures plot: ``fit`` returns a ``History``.
+
+One epoch's bookkeeping is an ``Epoch``, fed one batch at a time: ``fit`` runs
+whole epochs of it, ``nn.Playground.step`` one batch per call.
+"""
 
 from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,7 +19,7 @@ from . import losses
 from .data import minibatches, to_pm1
 from .optim import SGD, Optimizer
 
-__all__ = ["fit", "History", "LOSSES", "accuracy"]
+__all__ = ["fit", "History", "LOSSES", "accuracy", "Epoch", "compiled_losses"]
 
 # name -> (loss function, how targets are prepared)
 LOSSES = {
@@ -25,6 +30,7 @@ LOSSES = {
     "cross_entropy": (losses.cross_entropy, lambda y: np.asarray(y)),
     "hinge": (losses.hinge, lambda y: np.asarray(y)),
 }
+_ONE_LABEL_LOSSES = ("max_margin", "bce", "binary_cross_entropy", "hinge")  # y of shape (n,)
 
 
 def _check_finite(X: np.ndarray, what: str) -> None:
@@ -80,31 +86,67 @@ def accuracy(outputs, y, loss: str) -> float | None:
     return float(np.mean(np.argmax(scores, axis=1) == labels))
 
 
-def compiled_losses(model, loss_fn, l2: float) -> tuple:
-    """The per-sample training loss (with the L2 term) and validation loss (without),
-    compiled, each returning (loss, the model's outputs)."""
-    def per_sample(with_l2):
-        def loss_of_one_sample(x, t):
-            out = model(x)
-            value = loss_fn([out], [t])
-            if with_l2:
-                value = value + l2 * losses.l2_penalty(model)
-            return value, out
-        return loss_of_one_sample
-    return (compile(per_sample(bool(l2)), has_aux=True),
-            compile(per_sample(False), has_aux=True))
+# --- one epoch, a batch at a time ------------------------------------------------------------
 
 
-def _traceable_targets(model, x0, targets, loss_name: str) -> np.ndarray:
-    """Targets as numbers a compiled loss can take: class indices (cross_entropy,
-    hinge) become one-hot rows, since a traced index can't pick a logit."""
-    targets = np.asarray(targets)
-    if loss_name in ("cross_entropy", "hinge") and targets.ndim == 1:
-        with no_grad():
-            out = model(x0)
-        k = 1 if isinstance(out, Value) else len(out)
-        return losses._class_targets(targets.astype(float), k, loss_name)
-    return targets.astype(float)
+class Epoch:
+    """One pass over the training points, fed a batch at a time, and its line in a
+    ``History``. Per batch: ``diverges(loss)`` first (the divergence check), then
+    the optimizer's step, then ``add(...)``; after the last batch ``record(...)``.
+    What it records is what ``fit`` always recorded: the mean loss over the
+    epoch's batches, the accuracy of their outputs as the batches computed them
+    (the weights moved in between), each layer's gradient norm averaged over the
+    batches, and the validation loss and accuracy. (Keras: the logs of one epoch
+    of ``model.fit``; PyTorch leaves this loop to you.)"""
+
+    def __init__(self, n_samples: int, loss_name: str):
+        self.n_samples, self.loss_name = n_samples, loss_name
+        self.total = 0.0  # Σ over the batches of batch loss × batch size
+        self.outputs, self.labels, self.norms = [], [], []
+
+    def diverges(self, loss_value: float, history: History, lr: float,
+                 stacklevel: int = 1) -> bool:
+        """The divergence check, before the optimizer steps: False for a finite
+        loss. An infinite or nan loss ends the epoch in ``history`` (loss inf,
+        accuracy None) with a RuntimeWarning, and returns True: do not step, stop
+        training. ``stacklevel`` as the caller would pass to ``warnings.warn``."""
+        if math.isfinite(loss_value):
+            return False
+        history.lr.append(lr)
+        history.loss.append(math.inf)
+        history.accuracy.append(None)
+        warnings.warn(f"the loss became infinite or nan in epoch {history.epochs}; "
+                      f"training stopped (is the learning rate {lr} too large?)",
+                      RuntimeWarning, stacklevel=stacklevel + 1)
+        return True
+
+    def add(self, loss_value: float, outputs: np.ndarray, labels, norms=None) -> None:
+        """A batch the optimizer stepped on: its loss (the mean over its samples),
+        the model's outputs on it (N,) or (N, k), its labels and, if recorded, one
+        gradient norm per layer."""
+        self.total += loss_value * len(outputs)
+        self.outputs.append(outputs)
+        self.labels.append(np.asarray(labels))
+        if norms is not None:
+            self.norms.append(norms)
+
+    def record(self, history: History, lr: float, validation=None) -> None:
+        """The epoch's line in ``history``: ``lr``, the loss and accuracy over its
+        batches, the mean gradient norms (if added), and ``validation`` =
+        ``(val_loss, val_outputs, val_labels)`` as val_loss and val_accuracy."""
+        history.lr.append(lr)
+        history.loss.append(self.total / self.n_samples)
+        history.accuracy.append(accuracy(np.concatenate(self.outputs),
+                                         np.concatenate(self.labels), self.loss_name))
+        if self.norms:
+            history.grad_norms.append(list(np.mean(self.norms, axis=0)))
+        if validation is not None:
+            val_loss, val_outputs, val_labels = validation
+            history.val_loss.append(val_loss)
+            history.val_accuracy.append(accuracy(val_outputs, val_labels, self.loss_name))
+
+
+# --- fit ---------------------------------------------------------------------------------------
 
 
 def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epochs: int = 100,
@@ -135,6 +177,33 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
     0 (before training) to the last: the frames of ``nn.plot.training_animation``
     (Keras: a ``ModelCheckpoint`` callback). A run that diverges keeps those it reached.
     """
+    # the arguments, checked in this order (the first bad one is the error)
+    X, y = _checked_data(X, y)
+    loss_name, loss_fn, prepare = _named_loss(loss)
+    epochs = _internal.integer(epochs, "fit: epochs", minimum=1)
+    l2 = _internal.real(l2, "fit: l2", minimum=0)
+    if batch_size is not None:
+        batch_size = _internal.integer(batch_size, "fit: batch_size", minimum=1)
+    snapshot_epochs = _snapshot_epochs(model, snapshots, epochs)
+    _check_parts(loss_name, y, optimizer, schedule, validation)
+    # the targets as the loss takes them, and the parts left to their defaults
+    targets = prepare(y)
+    if optimizer is None:
+        optimizer = SGD(model.parameters(), lr=0.1)
+    if record_grad_norms and not hasattr(model, "layers"):
+        raise TypeError("record_grad_norms needs a model with .layers (an MLP)")
+    val_set = None if validation is None else _validation_set(validation, prepare)
+    # the step is chosen once: eager graphs, or the compiled replay of one sample's loss
+    steps = _compiled_steps if compiled else _eager_steps
+    train_batch, validate = steps(model, X, targets, loss_fn, loss_name, l2, optimizer,
+                                  val_set and val_set[:2])
+    run = _Run(model, X, y, loss_name, optimizer, train_batch,
+               validate if val_set else None, val_set and val_set[2],
+               (lambda: _layer_grad_norms(model)) if record_grad_norms else None)
+    return _train(run, epochs, batch_size, shuffle, seed, progress, schedule, snapshot_epochs)
+
+
+def _checked_data(X, y) -> tuple[np.ndarray, np.ndarray]:
     if y is None:
         raise ValueError("fit expects labels y (one per row of X), got None")
     if np.iscomplexobj(X):
@@ -145,99 +214,93 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
         raise ValueError(f"fit expects X of shape (n, d) and y of length n, "
                          f"got X {X.shape} and y {y.shape}")
     _check_finite(X, "X")
+    return X, y
+
+
+def _named_loss(loss) -> tuple[str, Callable, Callable]:
+    """``(name, loss function, how targets are prepared)``; a callable is "custom"."""
     if isinstance(loss, str):
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(LOSSES)} "
                              "or a callable (outputs, targets) -> Value")
-        loss_name = loss
-        loss_fn, prepare = LOSSES[loss]
-    elif callable(loss):
-        loss_name, loss_fn, prepare = "custom", loss, (lambda t: t)
-    else:
-        raise TypeError(f"loss must be a name or a callable, got {type(loss).__name__}")
-    epochs = _internal.integer(epochs, "fit: epochs", minimum=1)
-    l2 = _internal.real(l2, "fit: l2", minimum=0)
-    if batch_size is not None:
-        batch_size = _internal.integer(batch_size, "fit: batch_size", minimum=1)
-    snapshot_epochs = ()
-    if snapshots is not None:
-        snapshots = _internal.integer(snapshots, "fit: snapshots", minimum=2)
-        if snapshots > epochs:
-            raise ValueError(f"fit: snapshots must be <= epochs ({epochs}), got {snapshots}")
-        _internal.has_methods(model, "fit: model", ("state_dict",),
+        return (loss, *LOSSES[loss])
+    if callable(loss):
+        return "custom", loss, (lambda t: t)
+    raise TypeError(f"loss must be a name or a callable, got {type(loss).__name__}")
+
+
+def _snapshot_epochs(model, snapshots, epochs: int) -> set | tuple:
+    """The epochs after which ``fit(snapshots=k)`` copies the model (0: before training)."""
+    if snapshots is None:
+        return ()
+    snapshots = _internal.integer(snapshots, "fit: snapshots", minimum=2)
+    if snapshots > epochs:
+        raise ValueError(f"fit: snapshots must be <= epochs ({epochs}), got {snapshots}")
+    _internal.has_methods(model, "fit: model", ("state_dict",),
                           "a model with state_dict() to take snapshots of")
-        snapshot_epochs = {int(e) for e in np.round(np.linspace(0, epochs, snapshots))}
-    if loss_name in ("max_margin", "bce", "binary_cross_entropy", "hinge") and y.ndim != 1:
+    return {int(e) for e in np.round(np.linspace(0, epochs, snapshots))}
+
+
+def _check_parts(loss_name: str, y, optimizer, schedule, validation) -> None:
+    if loss_name in _ONE_LABEL_LOSSES and y.ndim != 1:
         raise ValueError(f"fit: y must hold one label per sample, shape ({len(y)},), got "
                          f"{y.shape} (y.ravel() makes a column flat)")
     if optimizer is not None:
         _internal.has_methods(optimizer, "fit: optimizer", ("step", "zero_grad"),
-                          "an optimizer such as nn.SGD(model.parameters(), lr=0.1)")
+                              "an optimizer such as nn.SGD(model.parameters(), lr=0.1)")
     if schedule is not None:
         _internal.has_methods(schedule, "fit: schedule", ("step",),
-                          "a schedule such as nn.optim.StepLR(optimizer, ...)")
+                              "a schedule such as nn.optim.StepLR(optimizer, ...)")
     if validation is not None and not (isinstance(validation, (tuple, list))
                                        and len(validation) == 2):
         raise TypeError(f"fit: validation must be a pair (X_val, y_val), got "
                         f"{type(validation).__name__}")
-    targets = prepare(y)
-    if optimizer is None:
-        optimizer = SGD(model.parameters(), lr=0.1)
-    rng = np.random.default_rng(seed)
-    history = History()
 
+
+def _validation_set(validation, prepare) -> tuple:
+    """``(X_val, its targets for the loss, y_val)``."""
+    Xv = np.asarray(validation[0], dtype=float)
+    _check_finite(Xv, "validation X")
+    yv = np.asarray(validation[1])
+    return Xv, prepare(yv), yv
+
+
+def _layer_grad_norms(model) -> list:
+    """||∂E/∂θ|| over each layer's parameters, from their ``.grad``."""
+    return [math.sqrt(sum(p.grad**2 for p in layer.parameters())) for layer in model.layers]
+
+
+@dataclass
+class _Run:
+    """What every epoch of one ``fit`` call uses, settled before the first."""
+
+    model: object
+    X: np.ndarray
+    y: np.ndarray
+    loss_name: str
+    optimizer: object
+    train_batch: Callable      # (X_batch, rows) -> (loss, outputs, backward)
+    validate: Callable | None  # () -> (val_loss, val_outputs)
+    y_val: np.ndarray | None
+    grad_norms: Callable | None  # () -> one gradient norm per layer
+
+
+def _train(run: _Run, epochs, batch_size, shuffle, seed, progress, schedule,
+           snapshot_epochs) -> History:
+    """The epoch loop: each epoch, then the snapshot, the schedule and the bar."""
     from tqdm.auto import tqdm
 
-    if record_grad_norms and not hasattr(model, "layers"):
-        raise TypeError("record_grad_norms needs a model with .layers (an MLP)")
-    if validation is not None:
-        Xv = np.asarray(validation[0], dtype=float)
-        _check_finite(Xv, "validation X")
-        yv = np.asarray(validation[1])
-    # the step is chosen once: eager graphs, or the compiled replay of one sample's loss
-    if compiled:
-        train_batch, validate = _compiled_steps(model, X, targets, loss_fn, loss_name, l2,
-                                                optimizer, validation and (Xv, prepare(yv)))
-    else:
-        train_batch, validate = _eager_steps(model, targets, loss_fn, l2, optimizer,
-                                             validation and (Xv, prepare(yv)))
+    rng = np.random.default_rng(seed)
+    history = History()
     bar = tqdm(range(epochs), disable=not progress, desc="training", unit="epoch")
-    diverged = False
     if 0 in snapshot_epochs:
-        history.snapshots.append((0, model.state_dict()))
+        history.snapshots.append((0, run.model.state_dict()))
     for _ in bar:
-        history.lr.append(optimizer.lr)
-        total, outputs_seen, labels_seen, norms = 0.0, [], [], []
-        for Xb, tb in minibatches(X, np.arange(len(X)), batch_size, rng, shuffle):
-            loss_value, scores, backward = train_batch(Xb, tb)
-            if not math.isfinite(loss_value):
-                diverged = True
-                total = math.inf
-                break
-            backward()
-            optimizer.step()
-            total += loss_value * len(Xb)
-            outputs_seen.append(scores)
-            labels_seen += list(y[tb])
-            if record_grad_norms:
-                norms.append([math.sqrt(sum(p.grad**2 for p in layer.parameters()))
-                              for layer in model.layers])
-        history.loss.append(total / len(X))
-        if diverged:
-            warnings.warn(f"the loss became infinite or nan in epoch {history.epochs}; "
-                          f"training stopped (is the learning rate {optimizer.lr} too large?)",
-                          RuntimeWarning, stacklevel=2)
-            history.accuracy.append(None)
+        batches = minibatches(run.X, np.arange(len(run.X)), batch_size, rng, shuffle)
+        if not _run_epoch(run, history, batches):
             break
-        history.accuracy.append(accuracy(np.concatenate(outputs_seen), labels_seen, loss_name))
-        if record_grad_norms:
-            history.grad_norms.append(list(np.mean(norms, axis=0)))
-        if validation is not None:
-            val_loss, val_scores = validate()
-            history.val_loss.append(val_loss)
-            history.val_accuracy.append(accuracy(val_scores, yv, loss_name))
         if history.epochs in snapshot_epochs:
-            history.snapshots.append((history.epochs, model.state_dict()))
+            history.snapshots.append((history.epochs, run.model.state_dict()))
         if schedule is not None:
             schedule.step(history.loss[-1])
         acc = history.accuracy[-1]
@@ -246,12 +309,58 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
     return history
 
 
+def _run_epoch(run: _Run, history: History, batches) -> bool:
+    """One epoch, recorded in ``history``; False when its loss diverged."""
+    lr = run.optimizer.lr
+    epoch = Epoch(len(run.X), run.loss_name)
+    for Xb, rows in batches:
+        loss_value, outputs, backward = run.train_batch(Xb, rows)
+        if epoch.diverges(loss_value, history, lr, stacklevel=4):  # the caller of fit
+            return False
+        backward()
+        run.optimizer.step()
+        epoch.add(loss_value, outputs, run.y[rows], run.grad_norms and run.grad_norms())
+    validation = None if run.validate is None else (*run.validate(), run.y_val)
+    epoch.record(history, lr, validation)
+    return True
+
+
+# --- the two ways to run a batch ---------------------------------------------------------------
+
+
+def compiled_losses(model, loss_fn, l2: float) -> tuple:
+    """The per-sample training loss (with the L2 term) and validation loss (without),
+    compiled, each returning (loss, the model's outputs)."""
+    def per_sample(with_l2):
+        def loss_of_one_sample(x, t):
+            out = model(x)
+            value = loss_fn([out], [t])
+            if with_l2:
+                value = value + l2 * losses.l2_penalty(model)
+            return value, out
+        return loss_of_one_sample
+    return (compile(per_sample(bool(l2)), has_aux=True),
+            compile(per_sample(False), has_aux=True))
+
+
+def _traceable_targets(model, x0, targets, loss_name: str) -> np.ndarray:
+    """Targets as numbers a compiled loss can take: class indices (cross_entropy,
+    hinge) become one-hot rows, since a traced index can't pick a logit."""
+    targets = np.asarray(targets)
+    if loss_name in ("cross_entropy", "hinge") and targets.ndim == 1:
+        with no_grad():
+            out = model(x0)
+        k = 1 if isinstance(out, Value) else len(out)
+        return losses.class_targets(targets.astype(float), k, loss_name)
+    return targets.astype(float)
+
+
 def _scores(outputs) -> np.ndarray:
     """The model's outputs as numbers, (N,) or (N, k), for accuracy."""
     return np.array([o.data if isinstance(o, Value) else [v.data for v in o] for o in outputs])
 
 
-def _eager_steps(model, targets, loss_fn, l2, optimizer, validation):
+def _eager_steps(model, X, targets, loss_fn, loss_name, l2, optimizer, validation):
     """One batch and one validation pass on the eager graph (backward() per batch)."""
     def train_batch(Xb, tb):
         outputs = [model(x) for x in Xb]

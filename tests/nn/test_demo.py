@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nn import data
-from nn.demo import _parser, _summary_line, main, run
+from nn.demo import argument_parser, main, run, summary_line
 
 
 def test_demo_writes_its_outputs(tmp_path, capsys):
@@ -54,8 +54,8 @@ def test_demo_multiclass(tmp_path):
 def test_demo_summary_states_the_models_accuracy_now(tmp_path):
     """The summary's (and the boundary title's) accuracy is the trained model's on
     the points, recomputed here by eager Values: not fit's running mean."""
-    args = _parser().parse_args(["--epochs", "2", "--samples", "40", "--quiet",
-                                 "--out", str(tmp_path)])
+    args = argument_parser().parse_args(["--epochs", "2", "--samples", "40", "--quiet",
+                                         "--out", str(tmp_path)])
     paths, summary = run(args)
     X, y = data.make("moons", n=40, seed=0)
     X_test, y_test = data.make("moons", n=40, seed=1)
@@ -63,7 +63,7 @@ def test_demo_summary_states_the_models_accuracy_now(tmp_path):
     hits = lambda X, y: float(np.mean([(model(list(x)).data > 0) == t for x, t in zip(X, y)]))
     assert summary["train accuracy"] == hits(X, y)
     assert summary["test accuracy"] == hits(X_test, y_test)
-    line = _summary_line(summary, paths, tmp_path)
+    line = summary_line(summary, paths, tmp_path)
     assert f"train accuracy {hits(X, y):.2f}, test accuracy {hits(X_test, y_test):.2f}" in line
     assert f"wrote {len(paths)} files" in line and "\n" not in line
 
@@ -73,7 +73,7 @@ def test_help_gives_every_option_a_text_and_its_default(capsys):
         main(["--help"])
     assert info.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
-    options = [a for a in _parser()._actions if a.option_strings != ["-h", "--help"]]
+    options = [a for a in argument_parser()._actions if a.option_strings != ["-h", "--help"]]
     for action in options:
         assert action.help, action.option_strings
         shown = "%(default)s" in action.help or f"(default: {action.default})" in text

@@ -7,6 +7,7 @@ torch.nn.functional (or torch ops where there is no builtin), not taken from
 nn.pytorch, and gradients are compared by position (Linear.weight[j, i] is neuron j's
 weight i), not by walking the same parameter list twice."""
 
+import ast
 import subprocess
 import sys
 import warnings
@@ -21,9 +22,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn
-from autograd import Value, compile
+from autograd import Value, compile, op
 from nn import MLP, Layer, Neuron
-from nn.pytorch import INSTALL_HINT, read_sequential, to_torch, torch_loss
+from nn.activations import ACTIVATIONS
+from nn.pytorch import (
+    INSTALL_HINT,
+    TORCH_ACTIVATIONS,
+    read_sequential,
+    to_torch,
+    torch_loss,
+)
 
 TOL = 1e-12
 MAPPABLE = ["relu", "tanh", "sigmoid", "leaky_relu", "softplus", "softsign", "hardtanh",
@@ -384,6 +392,45 @@ def test_a_custom_activation_is_refused_by_name():
 def test_to_torch_refuses_other_objects():
     with pytest.raises(TypeError, match="nn.MLP, nn.Layer or nn.Neuron, got Perceptron"):
         to_torch(nn.Perceptron(2))
+
+
+def test_a_unary_op_kept_by_its_name_is_refused_as_custom():
+    cube = op("cube_for_to_torch", forward=lambda x: x ** 3, local=lambda x, out: 3 * x * x)
+    model = MLP(2, [3, 1], activation=cube, rng=0)
+    assert model.layers[0].activation == "cube_for_to_torch"  # kept by name (saving)
+    with pytest.raises(ValueError, match="layer 0 has the custom activation "
+                                         "'cube_for_to_torch', which to_torch cannot"):
+        model.to_torch()
+
+
+def test_every_activation_has_one_row_read_both_ways():
+    """One table: each name of nn.activations.ACTIVATIONS has a row, a torch.nn
+    module or the reason there is none; to_torch writes the row's module and
+    from_torch reads it back as the same name."""
+    assert list(TORCH_ACTIVATIONS) == list(ACTIVATIONS)  # a new activation needs a row
+    for name, row in TORCH_ACTIVATIONS.items():
+        if row.module is None:
+            assert row.no_counterpart and not row.settings, name
+            with pytest.raises(ValueError, match=f"'{name}', which has no PyTorch counterpart"):
+                MLP(2, [1], activation=name, output_activation=name, rng=0).to_torch()
+            continue
+        seq = MLP(2, [3, 1], activation=name, rng=0).to_torch()
+        written = [type(m).__name__ for m in seq]
+        assert written == ["Linear"] + [row.module] * row.written + ["Linear"], name
+        assert read_sequential(seq)[2] == [name, "linear"]
+        if not row.written:  # linear writes nothing, and its module (Identity) reads as no node
+            identity = torch.nn.Sequential(lin(2, 3), getattr(torch.nn, row.module)(),
+                                           torch.nn.Tanh())
+            assert read_sequential(identity)[2] == ["tanh"]
+
+
+def test_the_bridge_imports_no_model_module():
+    """nn.pytorch gets a model's layers from model.linear_layers() and gives
+    MLP.from_torch numbers (read_sequential): it imports nn.activations only."""
+    tree = ast.parse((ROOT / "nn" / "pytorch.py").read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                and node.level > 0}
+    assert imported == {"activations"}
 
 
 def lin(n_in, n_out, **kw):

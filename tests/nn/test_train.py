@@ -9,6 +9,7 @@ import pytest
 import nn
 from autograd import Value
 from nn import MLP, SGD, Adaline, Perceptron, data, fit
+from nn.train import Epoch, History
 
 
 def test_mlp_learns_moons_to_97_percent():
@@ -74,10 +75,11 @@ def test_grad_norms_are_recorded_per_layer():
 def test_too_large_learning_rate_stops_with_a_warning():
     X, y = data.regression_1d(20, seed=0)
     model = MLP(1, [8, 1], activation="relu", rng=0)
-    with pytest.warns(RuntimeWarning, match="learning rate"):
+    with pytest.warns(RuntimeWarning, match="learning rate 50.0 too large") as record:
         h = fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=50.0), epochs=50,
                 progress=False)
     assert h.epochs < 50 and not math.isfinite(h.loss[-1])
+    assert record[0].filename == __file__  # the warning points at the call of fit
 
 
 def test_progress_bar_quiet_when_asked(capsys):
@@ -102,6 +104,28 @@ def test_fit_bad_arguments(kwargs, exc, match):
         fit(MLP(2, [2, 1], rng=0), X, y, progress=False, **kwargs)
     with pytest.raises(ValueError, match="X of shape"):
         fit(MLP(2, [2, 1], rng=0), X[:5], y, progress=False)
+
+
+def test_an_epoch_records_its_batches_as_fit_does():
+    """Epoch, fed two batches by hand: the loss is the mean over the samples of the
+    batch losses, the accuracy that of the outputs as they came, the norms averaged."""
+    epoch, history = Epoch(5, "bce"), History()
+    assert not epoch.diverges(0.5, history, lr=0.1)
+    epoch.add(0.5, np.array([1.0, -1.0, 2.0]), [1, 0, 0], norms=[1.0, 4.0])
+    epoch.add(2.0, np.array([-3.0, 0.5]), np.array([0, 0]), norms=[3.0, 2.0])
+    epoch.record(history, lr=0.1, validation=(0.25, np.array([1.0, 1.0]), [1, 0]))
+    assert history.loss == [(0.5 * 3 + 2.0 * 2) / 5] and history.accuracy == [3 / 5]
+    assert history.grad_norms == [[2.0, 3.0]] and history.lr == [0.1]
+    assert history.val_loss == [0.25] and history.val_accuracy == [0.5]
+
+
+def test_a_diverged_batch_ends_the_epoch_with_one_warning():
+    epoch, history = Epoch(4, "mse"), History()
+    with pytest.warns(RuntimeWarning, match=r"infinite or nan in epoch 1; training stopped "
+                                            r"\(is the learning rate 3.0 too large\?\)"):
+        assert epoch.diverges(float("nan"), history, lr=3.0)
+    assert history.loss == [math.inf] and history.accuracy == [None] and history.lr == [3.0]
+    assert history.grad_norms == [] and history.val_loss == []
 
 
 # --- the classic rules ---------------------------------------------------------------------

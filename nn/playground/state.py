@@ -1,0 +1,505 @@
+"""The playground's state and training, without any front end: ``Playground``
+(knobs, ``step``/``play``/``pause``/``reset``) and what the views read off it
+(the boundary, each neuron's δ, the gradients and their norms, a neuron's
+backward pass)."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from contextlib import contextmanager
+
+import numpy as np
+
+from autograd import backward_trace, draw_graph, no_grad
+from autograd.engine import assign_data
+
+from .. import data as datasets
+from ..modules import MLP
+from ..optim import SGD, Adam
+from ..train import LOSSES, Epoch, History, compiled_losses
+from .knobs import (
+    DATA_KNOBS,
+    DATASETS,
+    FEATURES,
+    KNOBS,
+    NETWORK_KNOBS,
+    check_knob,
+    check_knob_names,
+    check_model,
+    choice,
+    in_range,
+    same_value,
+)
+
+__all__ = ["Playground", "playground"]
+
+STEP_NORMS = 400  # how many steps of per-layer gradient norms the live strip keeps
+
+
+class Playground:
+    """The playground's state and training, without any front end.
+
+    Knobs (``pg.set(**knobs)``, or keywords of ``nn.playground``; ``pg.knobs`` reads them):
+
+    - data: ``data`` (circle, xor, gauss, spiral, moons, or a pair ``(X, y)`` of the
+      learner's points (n, 2) and 0/1 labels), ``n_samples`` (20-5000), ``noise``
+      (0-1, None for the data set's default), ``test_fraction`` (0.1-0.9), ``seed``;
+    - network: ``features`` (names from ``FEATURES``; the model's n_in is their
+      number), ``layers`` (0 to 6 hidden layers of 1 to 8 neurons), ``activation``
+      (any of ``nn.modules.ACTIVATIONS``), ``loss`` (bce, the default: its gradient
+      never vanishes on a right answer, so the δ and gradient views keep moving;
+      max_margin, whose gradient is exactly 0 past the margin; mse);
+    - training: ``optimizer`` (sgd, momentum = SGD with momentum 0.9, adam), ``lr``
+      (0-10], ``l2`` (0-10), ``batch_size``; ``epochs_per_update`` (the live view).
+
+    Changing a data or network knob starts again (new weights from ``seed``, empty
+    history); changing a training knob keeps the weights and the history (a new
+    optimizer, so momentum and Adam's averages start again). ``model=`` takes the
+    learner's ``nn.MLP`` (one output, biases); ``reset()`` puts its starting weights
+    back, and a network knob replaces it with a new MLP.
+    """
+
+    def __init__(self, model=None, data="circle", **knobs):
+        self._lock = threading.RLock()
+        self._front = None
+        self.playing = False
+        values = dict(KNOBS)
+        values["data"] = data
+        check_knob_names(sorted(set(knobs) - set(KNOBS)))
+        values.update(knobs)
+        checked = {k: check_knob(k, v) for k, v in values.items()}
+        if model is not None:
+            if "features" not in knobs and getattr(model, "nin", 2) != 2:
+                raise ValueError(f"playground: model takes {model.nin} inputs: pass features= "
+                                 f"with {model.nin} names from {', '.join(FEATURES)}")
+            check_model(model, len(checked["features"]))
+            checked["layers"] = tuple(layer.nout for layer in model.layers[:-1])
+            act = model.layers[0].activation if len(model.layers) > 1 else "tanh"
+            checked["activation"] = act if isinstance(act, str) else "custom"
+        state = self._build(checked, model=model, rebuild=("data", "network"))
+        self._install(checked, state)
+
+    # -- building: everything new is made first, then swapped in at once ----------------
+    def _build(self, k: dict, *, model=None, rebuild=("data", "network"), old=None) -> dict:
+        s = dict(old or {})
+        if "data" in rebuild:
+            s.update(_split_points(k))
+        if "network" in rebuild:
+            if model is None:
+                model = MLP(len(k["features"]), [*k["layers"], 1], activation=k["activation"],
+                            rng=k["seed"])
+            s.update(model=model, initial=model.state_dict())
+        if k["batch_size"] > len(s["X_train"]):
+            raise ValueError(f"playground: batch_size must be in [1, {len(s['X_train'])}] (the "
+                             f"training points), got {k['batch_size']}")
+        columns = [FEATURES[f] for f in k["features"]]
+        s["transform"] = lambda P: np.column_stack([f(np.asarray(P, float)) for f in columns])
+        loss_fn, prepare = LOSSES[k["loss"]]
+        s["F_train"], s["F_test"] = s["transform"](s["X_train"]), s["transform"](s["X_test"])
+        s["T_train"], s["T_test"] = prepare(s["y_train"]), prepare(s["y_test"])
+        s["train_program"], s["test_program"] = compiled_losses(s["model"], loss_fn, k["l2"])
+        s["loss_fn"] = loss_fn
+        s["optimizer"] = _optimizer(k["optimizer"], s["model"].parameters(), k["lr"])
+        return s
+
+    def _install(self, knobs: dict, s: dict, keep_history: bool = False) -> None:
+        self._knobs = knobs
+        self._s = s
+        self.model = s["model"]
+        self.optimizer = s["optimizer"]
+        self.X_train, self.y_train = s["X_train"], s["y_train"]
+        self.X_test, self.y_test = s["X_test"], s["y_test"]
+        self.transform = s["transform"]
+        if not keep_history:
+            self._clear()
+        if self._front is not None:
+            self._front.rebuilt()
+
+    def _clear(self) -> None:
+        self.history = History()
+        self.steps = 0
+        self.batch = None          # indices (into X_train) of the last step's batch
+        self.diverged = False
+        self._grads = None         # the last step's gradient of every parameter
+        self._rng = np.random.default_rng(self._knobs["seed"])
+        self._order, self._cursor = None, 0
+        self._epoch = None         # the nn.train.Epoch under way
+        self.step_norms = deque(maxlen=STEP_NORMS)  # per step: one norm per layer
+
+    @property
+    def knobs(self) -> dict:
+        """The current knob values (a copy)."""
+        return dict(self._knobs)
+
+    @property
+    def features(self) -> tuple:
+        return self._knobs["features"]
+
+    @property
+    def threshold(self) -> float:
+        """The score above which a point is class 1: 0.5 for mse on 0/1, else 0."""
+        return 0.5 if self._knobs["loss"] == "mse" else 0.0
+
+    def set(self, **knobs) -> Playground:
+        """Change knobs, e.g. ``pg.set(layers=[4, 2], activation="relu", lr=0.03)``.
+        Every value is checked before anything changes: a bad one raises and the
+        playground keeps its last good state. Returns the playground."""
+        with self._lock:
+            check_knob_names(knobs)
+            new = dict(self._knobs)
+            new.update({k: check_knob(k, v) for k, v in knobs.items()})
+            changed = {k for k in knobs if not same_value(new[k], self._knobs[k])}
+            if not changed:
+                return self
+            if "noise" in changed or "n_samples" in changed:
+                if not isinstance(new["data"], str):
+                    raise ValueError("playground: noise and n_samples apply to the generated "
+                                     "data sets; data is the (X, y) you passed (set data= to "
+                                     f"one of {', '.join(DATASETS)} first)")
+            rebuild = set()
+            if changed & DATA_KNOBS:
+                rebuild.add("data")
+            if changed & (NETWORK_KNOBS | DATA_KNOBS):
+                rebuild.add("network")  # new data or network: new weights from the seed
+            state = self._build(new, rebuild=rebuild, old=self._s)
+            self._install(new, state, keep_history=not rebuild)
+            if not rebuild:
+                self._order = None if "batch_size" in changed else self._order
+            return self
+
+    def regenerate(self, seed: int | None = None) -> Playground:
+        """New data (and weights) from ``seed``, by default the next seed."""
+        return self.set(seed=self._knobs["seed"] + 1 if seed is None else seed)
+
+    def reset(self) -> Playground:
+        """Back to the starting weights (the learner's, or those drawn from ``seed``),
+        a fresh optimizer and an empty history; the knobs stay."""
+        with self._lock:
+            self.pause()
+            self.model.load_state_dict(self._s["initial"])
+            self._s["optimizer"] = _optimizer(self._knobs["optimizer"], self.model.parameters(),
+                                              self._knobs["lr"])
+            self.optimizer = self._s["optimizer"]
+            self._clear()
+        if self._front is not None:
+            self._front.refresh()
+        return self
+
+    # -- training ---------------------------------------------------------------------
+    def step(self) -> float:
+        """One batch: forward, the gradients (compiled replay), one optimizer step.
+        Returns the batch's loss. An epoch that ends with this batch is recorded
+        in ``history`` (loss and accuracy over its batches, as ``fit`` records
+        them; ``val_*`` on the test points; per-layer gradient norms): one
+        ``nn.train.Epoch``, fed a batch per step."""
+        with self._lock:
+            idx = self._next_batch()
+            loss, outputs, norms = self._gradients(idx)
+            if self._epoch.diverges(loss, self.history, self.optimizer.lr, stacklevel=2):
+                self.diverged, self.playing = True, False
+                return loss
+            self.optimizer.step()
+            self._epoch.add(loss, np.asarray(outputs), self._s["y_train"][idx], norms)
+            if self._cursor >= len(self._s["X_train"]):
+                self._epoch.record(self.history, self.optimizer.lr, self._validation())
+            return loss
+
+    def _next_batch(self) -> np.ndarray:
+        """The indices of the next batch; a new epoch (order, Epoch) after the last."""
+        n = len(self._s["X_train"])
+        if self._order is None or self._cursor >= n:
+            self._order, self._cursor = self._rng.permutation(n), 0
+            self._epoch = Epoch(n, self._knobs["loss"])
+        idx = self._order[self._cursor:self._cursor + self._knobs["batch_size"]]
+        self._cursor += len(idx)
+        return idx
+
+    def _gradients(self, idx) -> tuple:
+        """The batch's loss, outputs and per-layer gradient norms; the gradient of
+        every parameter and the weights it was taken at are kept for the views."""
+        s = self._s
+        self.optimizer.zero_grad()
+        loss, outputs = s["train_program"].value_and_grad(s["F_train"][idx], s["T_train"][idx])
+        params = self.model.parameters()
+        self._grads = np.fromiter((p.grad for p in params), float, len(params))
+        self._weights_before = np.fromiter((p.data for p in params), float, len(params))
+        self.batch = idx
+        norms = self._layer_norms()
+        self.step_norms.append(norms)
+        self.steps += 1
+        return loss, outputs, norms
+
+    def _validation(self) -> tuple:
+        """``(loss, scores, labels)`` on the test points, for the epoch's record."""
+        s = self._s
+        per_sample, scores = s["test_program"](s["F_test"], s["T_test"])
+        return float(np.sum(per_sample) / len(per_sample)), scores, s["y_test"]
+
+    def _layer_norms(self) -> list:
+        """||∂E/∂θ|| over each layer's parameters on the last batch."""
+        out, start = [], 0
+        for layer in self.model.layers:
+            size = layer.num_parameters
+            with np.errstate(over="ignore", invalid="ignore"):  # a diverged step: inf
+                out.append(float(np.sqrt(np.sum(self._grads[start:start + size] ** 2))))
+            start += size
+        return out
+
+    def play(self, epochs: int | None = None) -> Playground:
+        """Train ``epochs`` more epochs (whole passes over the training points; an
+        epoch under way is finished first and counts as one). Stops early if the
+        loss diverges. ``play()`` without epochs starts the live view's loop
+        (``show()`` it first); ``pause()`` stops it. Returns the playground."""
+        if epochs is None:
+            if self._front is None:
+                raise ValueError("playground: play() without epochs runs in the live view: "
+                                 "show it first (pg.show()), or pass epochs=n")
+            self._front.start()
+            return self
+        epochs = in_range(epochs, "epochs", 1, 100_000, integer=True)
+        with self._lock:
+            self.diverged = False
+            target = self.history.epochs + epochs
+            while self.history.epochs < target and not self.diverged:
+                self.step()
+        return self
+
+    def pause(self) -> Playground:
+        """Stop the live view's loop (training stops after the update under way)."""
+        self.playing = False
+        if self._front is not None:
+            self._front.stop()
+        return self
+
+    @property
+    def epoch(self) -> int:
+        return self.history.epochs
+
+    # -- what the views show ------------------------------------------------------------
+    def boundary(self, resolution: int = 100):
+        """``(xs, ys, Z)``: the model's score over the plane around every point,
+        ``nn.plot.boundary_grid`` of the model and the input features."""
+        from ..plot import boundary_grid
+
+        return boundary_grid(self.model, self._points(), resolution=resolution, margin=0.5,
+                             features=self.transform)
+
+    def _points(self) -> np.ndarray:
+        return np.vstack([self.X_train, self.X_test])
+
+    def neuron_outputs(self, resolution: int = 40):
+        """``(xs, ys, maps)``: every hidden neuron's output y = f(u) over the
+        boundary's plane, ``maps[l]`` of shape (neurons of layer l, resolution,
+        resolution); one compiled pass over the grid."""
+        from ..plot.figures import hidden_outputs
+
+        xs, ys, points = self._grid(resolution)
+        hidden = self.model.layers[:-1]
+        if not hidden:
+            return xs, ys, []
+        out = hidden_outputs(self.model, self.transform(points))
+        maps, start = [], 0
+        for layer in hidden:
+            block = out[:, start:start + layer.nout].T
+            maps.append(block.reshape(layer.nout, resolution, resolution))
+            start += layer.nout
+        return xs, ys, maps
+
+    def feature_maps(self, resolution: int = 40):
+        """``(xs, ys, maps)``: each input feature over the plane, (features, res, res)."""
+        xs, ys, points = self._grid(resolution)
+        return xs, ys, self.transform(points).T.reshape(-1, resolution, resolution)
+
+    def _grid(self, resolution: int):
+        P = self._points()
+        lo, hi = P.min(axis=0) - 0.5, P.max(axis=0) + 0.5
+        xs, ys = np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+        gx, gy = np.meshgrid(xs, ys)
+        return xs, ys, np.column_stack([gx.ravel(), gy.ravel()])
+
+    def weights(self) -> list:
+        """Each layer's ``(W, b)``: W (n_out, n_in), b (n_out,), the model's numbers now."""
+        return [(np.array([[w.data for w in n.w] for n in layer.neurons]),
+                 np.array([n.b.data for n in layer.neurons])) for layer in self.model.layers]
+
+    def weight_grads(self) -> list | None:
+        """Each layer's ``(∂E/∂W, ∂E/∂b)`` on the last step's batch (with the L2 term
+        on the weights), or None before the first step."""
+        if self._grads is None:
+            return None
+        out, start = [], 0
+        for layer in self.model.layers:
+            n_in = layer.nin
+            block = self._grads[start:start + layer.nout * (n_in + 1)].reshape(layer.nout,
+                                                                               n_in + 1)
+            out.append((block[:, :n_in].copy(), block[:, n_in].copy()))
+            start += layer.nout * (n_in + 1)
+        return out
+
+    def deltas(self) -> list | None:
+        """Each layer's δ on the last step's batch, an array per layer (output last):
+        δ_j = (1/B) Σ_n ∂ℓ_n/∂u_j^(n) = ∂E/∂b_j (see ``nn.playground``'s docstring).
+        None before the first step."""
+        grads = self.weight_grads()
+        return None if grads is None else [db for _, db in grads]
+
+    def layer_grad_norms(self) -> list | None:
+        """||∂E/∂θ|| per layer on the last step's batch (weights and biases)."""
+        return None if self._grads is None else self._layer_norms()
+
+    @contextmanager
+    def _at_batch_weights(self):
+        """The model with the weights the last batch's gradient was taken at (before
+        the optimizer's step), put back afterwards."""
+        params = self.model.parameters()
+        now = [p.data for p in params]
+        assign_data(params, self._weights_before.tolist())
+        try:
+            yield
+        finally:
+            assign_data(params, now)
+
+    def neuron_trace(self, layer: int, neuron: int, sample: int = 0):
+        """The backward pass of one sample of the last batch, neuron by neuron, at
+        the weights the batch's gradient was taken at: ``(trace, k)`` where ``trace
+        = backward_trace(ℓ_n, module=model, collapse="neuron")`` of that sample's
+        loss ℓ_n (without the L2 term, which reaches no u) and ``k`` the chosen
+        neuron's step (``layer`` 0 is the first hidden layer, the last is the
+        output). Its δ is the sample's ∂ℓ_n/∂u; the batch's δ (``deltas()``) is the
+        mean of those over the batch. The model's ``.grad`` are left as they were."""
+        with self._at_batch_weights():
+            return self._neuron_trace(layer, neuron, sample)
+
+    def _neuron_trace(self, layer, neuron, sample):
+        self.check_neuron(layer, neuron)
+        if self.batch is None:
+            raise ValueError("playground: no batch yet: step() or play() first")
+        sample = in_range(sample, "sample", 0, len(self.batch) - 1, integer=True)
+        i = self.batch[sample]
+        x, t = self._s["F_train"][i].tolist(), float(self._s["T_train"][i])
+        params = self.model.parameters()
+        saved = [p.grad for p in params]
+        try:
+            for p in params:  # this pass only: no earlier gradient in the steps
+                p.grad = 0.0
+            loss = self._s["loss_fn"]([self.model(x)], [t])
+            trace = backward_trace(loss, module=self.model, collapse="neuron")
+            trace.grads = {v: v.grad for v in trace.order}
+            name = f"L{layer}N{neuron}"
+            k = next(s.number for s in trace.neuron_steps if s.name == name)
+        finally:
+            for p, g in zip(params, saved):
+                p.grad = g
+        return trace, k
+
+    def neuron_graph(self, layer: int, neuron: int, sample: int = 0, view: str = "neuron"):
+        """The chosen neuron in ``neuron_trace``'s backward pass: with
+        ``view="neuron"`` the network drawn with every δ found up to this neuron's
+        (highlighted, ∂E/∂w on its incoming edges; ``trace.frame(k)``); with
+        ``view="scalar"`` the scalar graph that computes the neuron's output, each
+        box with its gradient from that pass (``draw_graph(ℓ_n, module=model,
+        focus=y, edge_labels="flow")``). Returns ``(GraphDrawing, caption)``."""
+        choice(view, "view", ("neuron", "scalar"))
+        with self._at_batch_weights():
+            trace, k = self._neuron_trace(layer, neuron, sample)
+            caption = trace.caption(k)
+            if view == "neuron":
+                return trace.frame(k), caption
+            return draw_graph(trace.root, module=self.model, focus=trace.neuron_steps[k - 1].y,
+                              edge_labels="flow", grads=trace.grads), caption
+
+    def check_neuron(self, layer, neuron) -> None:
+        """A ValueError unless (layer, neuron) names a neuron of the model (L{layer}N{neuron})."""
+        n_layers = len(self.model.layers)
+        layer = in_range(layer, "layer", 0, n_layers - 1, integer=True)
+        in_range(neuron, "neuron", 0, self.model.layers[layer].nout - 1, integer=True)
+
+    def accuracy(self) -> tuple[float, float]:
+        """(train accuracy, test accuracy) of the model now, on all the points."""
+        thr = self.threshold
+        with no_grad():
+            tr = self.model.predict(self._s["F_train"]) > thr
+            te = self.model.predict(self._s["F_test"]) > thr
+        return float(np.mean(tr == self.y_train)), float(np.mean(te == self.y_test))
+
+    def __repr__(self) -> str:
+        k = self._knobs
+        data = k["data"] if isinstance(k["data"], str) else f"your {len(self._points())} points"
+        return (f"Playground({data}, features {list(k['features'])}, layers {list(k['layers'])}, "
+                f"{k['activation']}, {k['loss']}, {k['optimizer']} lr {k['lr']:g}, l2 "
+                f"{k['l2']:g}, batch {k['batch_size']}: epoch {self.epoch}, step {self.steps})")
+
+    # -- pictures and the front end ---------------------------------------------------
+    def figure(self, neuron=None, edges: str = "weights"):
+        """A still picture of everything (a matplotlib Figure, not pyplot's): the
+        network (each neuron's output over the plane, edges = weights or the batch's
+        ∂E/∂w), the decision boundary with train and test points, the loss curves,
+        the gradient norms per layer, and the chosen neuron's δ."""
+        from .figures import static_figure
+
+        return static_figure(self, neuron=neuron, edges=edges)
+
+    def png(self, **options) -> bytes:
+        """``figure(**options)`` as PNG bytes."""
+        import io
+
+        buf = io.BytesIO()
+        self.figure(**options).savefig(buf, format="png", dpi=80)
+        return buf.getvalue()
+
+    def show(self):
+        """The live view (ipywidgets): knobs, Play / Pause / Step / Reset, the
+        pictures, and a neuron picker. Needs ipywidgets and matplotlib
+        (``pip install -e ".[notebooks]"``)."""
+        if self._front is None:
+            from .live import LiveView
+
+            front = LiveView(self)  # a clear ImportError without ipywidgets, nothing built
+            self._front = front
+        return self._front.widget
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """In Jupyter the live view, with a still PNG for readers without a kernel
+        (GitHub, nbviewer); the text elsewhere."""
+        bundle = {"text/plain": repr(self)}
+        try:
+            widget = self.show()
+            bundle.update(widget._repr_mimebundle_() or {})
+        except ImportError as e:
+            bundle["text/plain"] += f"\n({e})"
+            return bundle
+        import base64
+
+        bundle["image/png"] = base64.b64encode(self.png()).decode()
+        return bundle
+
+
+def _split_points(k: dict) -> dict:
+    """The data knobs' points, split into training and test points."""
+    if isinstance(k["data"], str):
+        make, default_noise = DATASETS[k["data"]]
+        noise = default_noise if k["noise"] is None else k["noise"]
+        X, y = make(k["n_samples"], noise, k["seed"])
+    else:
+        X, y = k["data"]
+    try:
+        Xtr, Xte, ytr, yte = datasets.train_test_split(X, y, k["test_fraction"], seed=k["seed"])
+    except ValueError as e:
+        raise ValueError(f"playground: data: {e}") from None
+    return dict(X_train=Xtr, X_test=Xte, y_train=ytr, y_test=yte)
+
+
+def _optimizer(name: str, params, lr: float):
+    if name == "adam":
+        return Adam(params, lr=lr)
+    return SGD(params, lr=lr, momentum=0.9 if name == "momentum" else 0.0)
+
+
+def playground(model=None, data="circle", **knobs) -> Playground:
+    """A playground: in Jupyter it shows as the live view; from cells, drive it with
+    ``pg.set(...)``, ``pg.step()``, ``pg.play(epochs=n)``, ``pg.reset()`` and read
+    ``pg.model`` and ``pg.history`` (an ``nn.History``, so ``nn.plot.loss_curves(
+    pg.history)`` works). ``model=`` and ``data=(X, y)`` take the learner's own MLP
+    and points. See ``Playground`` for the knobs."""
+    return Playground(model=model, data=data, **knobs)

@@ -1,0 +1,209 @@
+"""nn.playground.state: the Playground driven without a browser (knobs, step, play,
+pause, reset), and what the views read off it checked against independent
+computations (an eager graph built from the numbers alone, the model itself)."""
+
+import math
+import subprocess
+import sys
+
+import matplotlib  # the test extra installs it; without it these tests fail
+import numpy as np
+import pytest
+
+import nn
+from autograd import Value
+from nn.playground import playground, state
+
+from .helpers import grid_of, small
+
+matplotlib.use("Agg")
+
+
+# --- knobs, training and the history ------------------------------------------------------
+
+
+def test_knobs_rebuild_the_network_and_keep_or_restart_history():
+    pg = small()
+    assert pg.model.nin == 2 and [la.nout for la in pg.model.layers] == [4, 2, 1]
+    pg.play(epochs=2)
+    assert pg.history.epochs == 2
+    pg.set(lr=0.03, l2=0.01)                     # training knobs: same weights, same history
+    assert pg.history.epochs == 2 and pg.optimizer.lr == 0.03
+    pg.set(features=["x1", "x2", "x1^2", "x2^2"], layers=[3], activation="relu")
+    assert pg.model.nin == 4 and [la.nout for la in pg.model.layers] == [3, 1]
+    assert pg.model.layers[0].activation == "relu" and pg.history.epochs == 0
+    assert pg.transform(np.array([[2.0, -3.0]])).tolist() == [[2.0, -3.0, 4.0, 9.0]]
+    pg.play(epochs=1)
+    pg.set(data="xor")                            # a data knob: new points and new weights
+    fresh = small(data="xor", features=["x1", "x2", "x1^2", "x2^2"], layers=[3],
+                  activation="relu")
+    assert pg.model.state_dict() == fresh.model.state_dict() and pg.history.epochs == 0
+    assert np.array_equal(pg.X_train, fresh.X_train)
+
+
+def test_the_same_seed_gives_the_same_run_and_regenerate_new_data():
+    a, b = small(), small()
+    a.play(epochs=3)
+    b.play(epochs=3)
+    assert a.history.loss == b.history.loss
+    X = a.X_train.copy()
+    a.regenerate()
+    assert a.knobs["seed"] == 2 and not np.array_equal(a.X_train, X)
+
+
+def test_step_play_pause_reset():
+    pg = small()
+    start = pg.model.state_dict()
+    loss = pg.step()
+    assert pg.steps == 1 and len(pg.batch) == 8 and math.isfinite(loss)
+    assert pg.model.state_dict() != start and pg.history.epochs == 0
+    pg.play(epochs=3)                             # the epoch under way counts as the first
+    assert pg.history.epochs == 3 and pg.steps == 15  # 40 training points, batches of 8
+    assert len(pg.history.val_loss) == len(pg.history.grad_norms) == 3
+    pg.pause()
+    assert not pg.playing
+    pg.reset()
+    assert pg.model.state_dict() == start and pg.history.epochs == 0 and pg.steps == 0
+    assert pg.deltas() is None
+
+
+def test_divergence_stops_and_says_so():
+    pg = small(lr=10.0, loss="mse", activation="relu", layers=[8, 8, 8])
+    with pytest.warns(RuntimeWarning, match="learning rate") as record:
+        pg.play(epochs=200)
+    assert record[0].filename == state.__file__  # at play's call of step(), step's caller
+    assert pg.diverged and pg.history.loss[-1] == math.inf and pg.history.epochs < 200
+
+def test_the_playgrounds_epochs_are_recorded_as_fit_records_them():
+    """One Epoch for both: the playground and fit(compiled=True) on the same
+    points, start, batches and optimizer give the same history and weights."""
+    pg = small(l2=0.01)
+    model = nn.MLP(2, [4, 2, 1], activation="tanh", rng=0)
+    model.load_state_dict(pg.model.state_dict())
+    history = nn.fit(model, pg.X_train, pg.y_train, loss="bce", epochs=3, batch_size=8, l2=0.01,
+                     seed=1, optimizer=nn.SGD(model.parameters(), lr=0.1), compiled=True,
+                     record_grad_norms=True, validation=(pg.X_test, pg.y_test), progress=False)
+    pg.play(epochs=3)
+    assert pg.history.loss == history.loss and pg.history.accuracy == history.accuracy
+    assert pg.history.lr == history.lr and pg.history.val_accuracy == history.val_accuracy
+    np.testing.assert_allclose(pg.history.val_loss, history.val_loss, rtol=1e-12)
+    np.testing.assert_allclose(pg.history.grad_norms, history.grad_norms, rtol=1e-12)
+    assert pg.model.state_dict() == model.state_dict()
+
+
+def test_the_learners_model_and_data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    model = nn.MLP(3, [5, 1], activation="tanh", rng=0)
+    pg = playground(model=model, data=(X, y), features=["x1", "x2", "x1*x2"], lr=0.3)
+    assert pg.model is model and pg.knobs["layers"] == (5,)
+    assert len(pg.X_train) + len(pg.X_test) == 60
+    pg.play(epochs=30)
+    assert isinstance(pg.history, nn.History) and pg.history.epochs == 30
+    assert pg.accuracy()[0] > 0.9  # x1*x2 is the feature this data needs
+    ax = nn.plot.loss_curves(pg.history)
+    assert list(ax.get_lines()[0].get_ydata()) == pg.history.loss
+    matplotlib.pyplot.close(ax.figure)
+    with pytest.raises(ValueError, match="noise and n_samples apply"):
+        pg.set(noise=0.2)
+    with pytest.raises(ValueError, match="3 inputs but 2 features"):
+        playground(model=model, data=(X, y), features=["x1", "x2"])
+    with pytest.raises(ValueError, match="biases"):
+        playground(model=nn.MLP(2, [2, 1], bias=False))
+    with pytest.raises(ValueError, match="shape \\(60,\\)"):
+        playground(data=(X, y[:-1]))
+
+
+# --- what it shows is what it trained ------------------------------------------------------
+
+
+def eager_batch(pg, weights, idx):
+    """The batch's loss as an eager graph built from the numbers alone (not the
+    model): returns the loss, every sample's pre-activations u[layer][j], and the
+    parameter leaves, after backward()."""
+    W = [(np.asarray(Wl), np.asarray(bl)) for Wl, bl in weights]
+    leaves = [([[Value(float(v)) for v in row] for row in Wl], [Value(float(v)) for v in bl])
+              for Wl, bl in W]
+    f = {"tanh": Value.tanh, "relu": Value.relu}[pg.knobs["activation"]]
+    total, us = Value(0.0), []
+    F = pg.transform(pg.X_train[idx])
+    for x, label in zip(F, pg.y_train[idx]):
+        h, sample_u = [Value(float(v)) for v in x], []
+        for layer, (Wl, bl) in enumerate(leaves):
+            u = [Value.sum([w * hi for w, hi in zip(row, h)] + [b]) for row, b in zip(Wl, bl)]
+            sample_u.append(u)
+            h = u if layer == len(leaves) - 1 else [f(v) for v in u]
+        if pg.knobs["loss"] == "max_margin":
+            total = total + (1 - (2.0 * label - 1.0) * h[0]).relu()   # on -1/+1
+        else:                                                         # bce on the logit
+            total = total + (h[0].softplus() - float(label) * h[0])
+        us.append(sample_u)
+    loss = total * (1.0 / len(idx))
+    l2 = pg.knobs["l2"]
+    if l2:
+        loss = loss + l2 * 0.5 * Value.sum([w * w for Wl, _ in leaves for row in Wl for w in row])
+    loss.backward()
+    return loss, us, leaves
+
+
+@pytest.mark.parametrize("loss", ["bce", "max_margin"])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_deltas_and_weight_gradients_equal_backward_on_the_eager_graph(activation, loss):
+    pg = small(activation=activation, l2=0.01, loss=loss)
+    pg.play(epochs=1)
+    before = pg.weights()
+    loss = pg.step()
+    eager_loss, us, leaves = eager_batch(pg, before, pg.batch)
+    assert loss == pytest.approx(eager_loss.data, abs=1e-12)
+    for layer, delta in enumerate(pg.deltas()):
+        # δ_j: the batch mean of ∂ℓ_n/∂u_j, i.e. the sum of u.grad over the mean loss' graph
+        expected = [sum(u[layer][j].grad for u in us) for j in range(len(delta))]
+        np.testing.assert_allclose(delta, expected, rtol=0, atol=1e-12)
+    for (dW, db), (Wl, bl) in zip(pg.weight_grads(), leaves):
+        np.testing.assert_allclose(dW, [[w.grad for w in row] for row in Wl], atol=1e-12)
+        np.testing.assert_allclose(db, [b.grad for b in bl], atol=1e-12)
+    assert any(np.any(d != 0) for d in pg.deltas())  # not a dead network
+
+
+def test_the_neuron_trace_is_one_sample_of_the_batch_and_averages_to_delta():
+    pg = small()
+    pg.play(epochs=2)
+    pg.step()
+    before = pg.weights()
+    grads = [p.grad for p in pg.model.parameters()]
+    per_sample = [pg.neuron_trace(0, 1, sample=n) for n in range(len(pg.batch))]
+    deltas = [trace.neuron_steps[k - 1].delta for trace, k in per_sample]
+    assert np.mean(deltas) == pytest.approx(pg.deltas()[0][1], abs=1e-12)
+    assert [p.grad for p in pg.model.parameters()] == grads     # .grad left alone
+    assert all(np.array_equal(a, b) for wb, wb2 in zip(before, pg.weights())
+               for a, b in zip(wb, wb2))                         # weights put back
+    trace, k = per_sample[0]
+    assert trace.neuron_steps[k - 1].name == "L0N1"
+    drawing, caption = pg.neuron_graph(0, 1)
+    assert "L0N1: δ = ∂E/∂u" in caption and "L0N1" in drawing.source
+    scalar, _ = pg.neuron_graph(0, 1, view="scalar")
+    assert "L0N1.u" in scalar.source
+    with pytest.raises(ValueError, match="neuron must be in \\[0, 3\\], got 4"):
+        pg.neuron_trace(0, 4)
+
+
+def test_the_boundary_and_neuron_maps_are_the_models_outputs():
+    pg = small(features=["x1", "x2", "sin(x1)"], layers=[3])
+    pg.play(epochs=2)
+    gx, gy = grid_of(pg, 30)
+    F = np.column_stack([gx.ravel(), gy.ravel(), np.sin(gx.ravel())])
+    _, _, Z = pg.boundary(30)
+    np.testing.assert_allclose(Z, pg.model.predict(F).reshape(30, 30), atol=1e-12)
+    _, _, maps = pg.neuron_outputs(30)
+    for j, neuron in enumerate(pg.model.layers[0].neurons):
+        row = [neuron(list(x)).data for x in F[:50]]
+        np.testing.assert_allclose(maps[0][j].ravel()[:50], row, atol=1e-12)
+
+
+def test_import_nn_imports_neither_ipywidgets_nor_matplotlib():
+    code = ("import sys, nn; pg = nn.playground(n_samples=40); pg.play(epochs=1); "
+            "print('ipywidgets' in sys.modules, 'matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["False", "False"]
