@@ -10,6 +10,7 @@ import pytest
 
 from nn import data
 from nn.demo import argument_parser, main, run, summary_line
+from tests.player import assert_clean, click, load, snapshot
 
 
 def test_demo_writes_its_outputs(tmp_path, capsys):
@@ -104,3 +105,20 @@ def test_unknown_option_is_argparse_error(capsys):
     with pytest.raises(SystemExit) as info:
         main(["--data", "swissroll"])
     assert info.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_demo_pages_load_and_step(driver, tmp_path):
+    assert main(["--epochs", "3", "--quiet", "--out", str(tmp_path)]) == 0
+    for name in ("backprop_steps.html", "network_backprop.html"):
+        path = tmp_path / name
+        assert path.exists(), f"gradlab-demo did not write {name}"
+        url, root = load(driver, path)
+        assert_clean(driver, url)
+        before = snapshot(driver, root)
+        n = int(before["count"].split(" / ")[1])
+        assert n > 0
+        click(driver, root, "next", 1)
+        after = snapshot(driver, root)
+        assert after["caption"] != before["caption"] and after["caption"].startswith("step 1/")
+        assert after["hot"] and after["count"] == f"1 / {n}"
+        assert_clean(driver, url)

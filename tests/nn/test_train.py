@@ -8,7 +8,7 @@ import pytest
 
 import nn
 from autograd import Value
-from nn import MLP, SGD, Adaline, Perceptron, data, fit
+from nn import MLP, SGD, data, fit
 from nn.train import Epoch, History
 
 
@@ -126,31 +126,6 @@ def test_a_diverged_batch_ends_the_epoch_with_one_warning():
         assert epoch.diverges(float("nan"), history, lr=3.0)
     assert history.loss == [math.inf] and history.accuracy == [None] and history.lr == [3.0]
     assert history.grad_norms == [] and history.val_loss == []
-
-
-# --- the classic rules ---------------------------------------------------------------------
-
-@pytest.mark.parametrize("gate", ["AND", "OR"])
-def test_perceptron_learns_and_or(gate):
-    X, y = data.logic_gate(gate)
-    p = Perceptron(2)
-    mistakes = p.fit(X, y, epochs=20)
-    assert mistakes[-1] == 0 and (p.predict(X) == y).all()
-
-
-def test_adaline_learns_a_linear_target():
-    X, y = data.blobs(60, centers=[[-2, -2], [2, 2]], std=0.5, seed=0)
-    a = Adaline(2, lr=0.01)
-    errors = a.fit(X, y, epochs=30)
-    assert errors[-1] < errors[0] and np.mean(a.predict(X) == y) >= 0.97
-
-
-def test_single_neurons_fail_on_xor_and_an_mlp_does_not():
-    X, y = data.logic_gate("XOR")
-    p, a = Perceptron(2), Adaline(2, lr=0.05)
-    assert min(p.fit(X, y, epochs=100)) >= 1  # never a clean epoch
-    a.fit(X, y, epochs=200)
-    assert np.mean(p.predict(X) == y) <= 0.75 and np.mean(a.predict(X) == y) <= 0.75
 
 
 def test_fit_refuses_non_finite_inputs_naming_where():

@@ -298,25 +298,6 @@ def test_clicking_an_op_a_label_or_the_legend(driver, readme):
 # --- 6. the demo's pages ----------------------------------------------------------------------
 
 
-def test_demo_pages_load_and_step(driver, tmp_path):
-    from nn.demo import main
-
-    assert main(["--epochs", "3", "--quiet", "--out", str(tmp_path)]) == 0
-    for name in ("backprop_steps.html", "network_backprop.html"):
-        path = tmp_path / name
-        assert path.exists(), f"gradlab-demo did not write {name}"
-        url, root = load(driver, path)
-        assert_clean(driver, url)
-        before = snapshot(driver, root)
-        n = int(before["count"].split(" / ")[1])
-        assert n > 0
-        click(driver, root, "next", 1)
-        after = snapshot(driver, root)
-        assert after["caption"] != before["caption"] and after["caption"].startswith("step 1/")
-        assert after["hot"] and after["count"] == f"1 / {n}"
-        assert_clean(driver, url)
-
-
 # --- 7. hostile labels --------------------------------------------------------------------------
 
 
