@@ -30,6 +30,21 @@ With ``fuse=True`` (the default), a sum of products ``w_i * h_i`` whose weights
 do not depend on the sample (a neuron) is recognised, and all such sums at one
 level (a layer) run as one matrix product ``W @ H``: the lesson that leads from
 scalars to tensors. ``fuse=False`` replays every node as recorded.
+
+The room, one module per concern, each building on the one below it:
+
+- ``program.py``: what the user calls. ``compile(fn)`` returns a ``Program``; it checks
+  the batch arrays, traces ``fn`` on placeholders once per input signature (again when
+  a parameter's number read in Python has changed), checks what ``require`` asked of the
+  targets on every batch, and runs the plan: ``program(X)``, ``value_and_grad``, ``draw``.
+- ``plan.py``: one traced graph made ready to run. Its phases number and classify the
+  nodes, find the neurons to fuse into ``W @ H``, group the nodes of one level and one
+  operation into steps, and lay out the rows every node reads and writes; ``Plan.forward``
+  and ``Plan.backward`` then run the steps in order and in reverse.
+- ``kernels.py``: the array side. Each op of the engine's table over (nodes x batch)
+  arrays (``ARRAY_RULES``, ``NARY_REDUCTIONS``, keyed by the op object), and the steps a
+  plan runs (``Elementwise``, ``Sum``, ``Segments``, ``Linear``), each with its forward
+  and its backward.
 """
 
 from .kernels import array_rules

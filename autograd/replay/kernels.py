@@ -4,7 +4,7 @@ segment reductions, a layer as ``W @ H``), each with its forward and backward.
 
 Rows live in two spaces: VARIANT rows hold one number per sample, INVARIANT rows
 one number for the whole batch (parameters, constants). The scheduling that
-decides which steps run in which order is in ``compile.py``.
+decides which steps run in which order, on which rows, is in ``plan.py``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,23 @@
 """The plan: one traced graph scheduled in levels, each level's nodes of one operation
-run as one numpy step (``kernels.py``), and the layout of the rows they read and write."""
+run as one numpy step (``kernels.py``), and the layout of the rows they read and write.
+
+A plan is built in five phases, one function each (``Plan.__init__`` calls them in turn):
+
+1. ``TracedGraph``: number the nodes in topological order and classify them: the leaves
+   are inputs, parameters or constants; a node is per sample or not, needs a gradient
+   or not;
+2. ``find_neurons``: the sums of ``weight * input`` products (neurons) that run as one
+   ``W @ H`` per layer;
+3. ``assign_levels``: a node runs one level after the last of its inputs;
+   ``group_steps``: the nodes of one level and one operation become one step;
+4. ``lay_out_rows``: which row of the value and gradient arrays each node owns;
+5. ``build_steps``: the kernels' steps (``Elementwise``, ``Sum``, ``Segments``,
+   ``Linear``) over those rows.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -9,7 +25,8 @@ from .. import ops
 from ..engine import topological_order
 from .kernels import INVARIANT, NARY_REDUCTIONS, VARIANT, Elementwise, Linear, Segments, Sum
 
-__all__ = ["Plan"]
+__all__ = ["Plan", "TracedGraph", "Neurons", "find_neurons", "assign_levels", "group_steps",
+           "lay_out_rows", "parameter_layout", "build_steps"]
 
 
 # --- the plan: a traced graph, scheduled in levels ---------------------------------------
@@ -19,142 +36,20 @@ class Plan:
     """One traced graph, ready to run over batches of a fixed input signature."""
 
     def __init__(self, outputs: list, inputs: list, start: int, fuse: bool):
-        order, index = [], {}
-        for out in outputs:
-            for v in topological_order(out):
-                if v not in index:
-                    index[v] = len(order)
-                    order.append(v)
-        self.nodes, self.index, self.output_nodes = order, index, outputs
-        is_input = set(inputs)
-        n = len(order)
-        parents = [[index[p] for p in v.parents] for v in order]
-        variant, needs = [False] * n, [False] * n
-        self.params, self.constants = [], []
-        for i, v in enumerate(order):
-            if parents[i]:
-                variant[i] = any(variant[p] for p in parents[i])
-                needs[i] = any(needs[p] for p in parents[i])
-            elif v in is_input:
-                variant[i] = True
-            elif v._stamp >= start:  # made while tracing: a number written in fn
-                self.constants.append(i)
-            else:
-                self.params.append(i)
-                needs[i] = True
-        self.needs_grad = needs  # depends on a parameter: gets a gradient in backward
-        uses = [0] * n
-        for ps in parents:
-            for p in ps:
-                uses[p] += 1
-        for out in outputs:
-            uses[index[out]] += 1
-
-        # Neurons: sums of (invariant weight) * (per-sample input), each product used once.
-        linear, absorbed = {}, set()
-        if fuse:
-            for i, v in enumerate(order):
-                if v._op is not ops.SUM or not variant[i]:
-                    continue
-                products, extras = [], []
-                for p in parents[i]:
-                    a_b = parents[p]
-                    if (order[p]._op is ops.MUL and uses[p] == 1 and p not in absorbed
-                            and variant[a_b[0]] != variant[a_b[1]]):
-                        w, q = (a_b[0], a_b[1]) if variant[a_b[1]] else (a_b[1], a_b[0])
-                        products.append((w, q))
-                        absorbed.add(p)
-                    else:
-                        extras.append(p)
-                if len(products) >= 2:
-                    linear[i] = (products, extras)
-                else:
-                    absorbed.difference_update(p for p in parents[i])
-
-        # Levels: a node runs one level after the last of its inputs.
-        level = [0] * n
-        for i in range(n):
-            if not parents[i] or i in absorbed:
-                continue
-            ins = ([x for wq in linear[i][0] for x in wq] + linear[i][1]) if i in linear \
-                else parents[i]
-            level[i] = 1 + max(level[j] for j in ins)
-        groups: dict = {}
-        for i, v in enumerate(order):
-            if not parents[i] or i in absorbed:
-                continue
-            op = v._op
-            if i in linear:
-                key = (level[i], "linear")
-            elif op.arity == 0 and op.row in NARY_REDUCTIONS:
-                key = (level[i], op.row, variant[i])
-            else:  # by the table row (an op of autograd.op is its own row), not by name
-                key = (level[i], op.row, op.arity,
-                       op.arg, variant[i], tuple(variant[p] for p in parents[i]))
-            groups.setdefault(key, []).append(i)
-        schedule = sorted(groups.values(), key=lambda g: (level[g[0]], g[0]))
-
-        # Rows: inputs first (one block per argument), then each group's outputs as one
-        # consecutive block; parameters (laid out so that a layer's weight matrix and
-        # bias vector are consecutive rows: views, no copies), constants, then the
-        # invariant groups' outputs.
-        self.slot = {}
-        for j, v in enumerate(inputs):
-            if v in index:
-                self.slot[index[v]] = (VARIANT, j)
-        n_rows = [len(inputs), 0]
-        for group in schedule:
-            if variant[group[0]]:
-                for i in group:
-                    self.slot[i] = (VARIANT, n_rows[VARIANT])
-                    n_rows[VARIANT] += 1
-        self.params = _parameter_layout(self.params, schedule, linear, self.slot)
-        for i in self.params + self.constants:
-            self.slot[i] = (INVARIANT, n_rows[INVARIANT])
-            n_rows[INVARIANT] += 1
-        for group in schedule:
-            if not variant[group[0]]:
-                for i in group:
-                    self.slot[i] = (INVARIANT, n_rows[INVARIANT])
-                    n_rows[INVARIANT] += 1
-        self.n_rows = n_rows
-        self.constant_values = np.array([order[i]._data for i in self.constants])
-        self.param_values = [order[i] for i in self.params]
-        self.outputs = [self.slot[index[o]] for o in outputs]
-
-        def needs_of(spec):
-            return spec in need_specs
-        need_specs = {self.slot[i] for i in range(n) if needs[i] and i in self.slot}
-        self.steps = []
-        for group in schedule:
-            first = order[group[0]]
-            space = self.slot[group[0]][0]
-            slots = [self.slot[i][1] for i in group]
-            if group[0] in linear:
-                products = [[(self.slot[w][1], self.slot[q][1]) for w, q in linear[i][0]]
-                            for i in group]
-                extras = [[self.slot[p] for p in linear[i][1]] for i in group]
-                step = Linear(slots, products, extras, needs_of)
-            elif first._op.arity == 0:
-                terms = [[self.slot[p] for p in parents[i]] for i in group]
-                if first._op.row is ops.SUM:
-                    step = Sum(space, slots, terms, needs_of)
-                else:
-                    step = Segments(first._op, space, slots, terms, needs_of)
-            else:
-                specs = []
-                for pos in range(first._op.arity):
-                    rows = [self.slot[parents[i][pos]] for i in group]
-                    specs.append((rows[0][0], [r for _, r in rows]))
-                need = [any(needs[parents[i][pos]] for i in group)
-                        for pos in range(first._op.arity)]
-                step = Elementwise(first._op, space, slots, specs, need)
-            step.needs = any(needs[i] for i in group)
-            step.level = level[group[0]]
-            self.steps.append(step)
+        graph = TracedGraph(outputs, inputs, start)
+        neurons = find_neurons(graph) if fuse else Neurons()
+        level = assign_levels(graph, neurons)
+        schedule = group_steps(graph, neurons, level)
+        self.slot, self.n_rows, self.params = lay_out_rows(graph, inputs, schedule, neurons)
+        self.nodes, self.index, self.output_nodes = graph.nodes, graph.index, outputs
+        self.constants = graph.constants
+        self.needs_grad = graph.needs  # depends on a parameter: gets a gradient in backward
+        self.constant_values = np.array([graph.nodes[i]._data for i in self.constants])
+        self.param_values = [graph.nodes[i] for i in self.params]
+        self.outputs = [self.slot[graph.index[out]] for out in outputs]
+        self.steps = build_steps(graph, neurons, schedule, self.slot, level)
         self.levels = max(level, default=0)
-        self.n_fused = len(linear)
-        self.n_absorbed = len(absorbed)
+        self.n_fused, self.n_absorbed = len(neurons.terms), len(neurons.absorbed)
 
     def summary(self) -> str:
         """One line per numpy operation of the replay, level by level."""
@@ -164,6 +59,8 @@ class Plan:
 
     # -- running ---------------------------------------------------------------------------
     def forward(self, arrays: list) -> tuple:
+        """Every node's values for this batch: ``S = (V, U)``, per-sample rows and rows
+        that are the same for every sample, step after step."""
         batch = len(arrays[0])
         V = np.empty((self.n_rows[VARIANT], batch))
         U = np.empty((self.n_rows[INVARIANT], 1))
@@ -182,6 +79,7 @@ class Plan:
         return S
 
     def output_rows(self, S) -> list:
+        """The outputs' values, one array of B numbers per output."""
         batch = S[VARIANT].shape[1]
         return [S[s][r] if s == VARIANT else np.full(batch, S[s][r, 0]) for s, r in self.outputs]
 
@@ -198,34 +96,282 @@ class Plan:
         return G
 
     def parameter_gradients(self, G) -> np.ndarray:
+        """The parameters' gradients, in the order of ``param_values``."""
         return G[INVARIANT][:len(self.params), 0]
 
 
-def _parameter_layout(params: list, schedule: list, linear: dict, slot: dict) -> list:
+# --- 1. the graph, numbered and classified ------------------------------------------------
+
+
+class TracedGraph:
+    """The traced graph with its nodes numbered in topological order, each classified.
+
+    ``nodes[i]`` is node i (the outputs' graphs in turn, each node once), ``index`` the
+    number of each Value, ``parents[i]`` the numbers of node i's inputs. Per node:
+    ``variant[i]``, it is per sample (depends on an input); ``needs[i]``, it depends on a
+    parameter, so backward gives it a gradient; ``uses[i]``, how many nodes read it (an
+    output counts one more). The leaves are the inputs (the placeholders), ``params``
+    (Values that existed before tracing) and ``constants`` (numbers made into Values
+    while tracing, such as the 1 in ``1 - y * s``)."""
+
+    def __init__(self, outputs: list, inputs: list, start: int):
+        self.nodes, self.index = number_nodes(outputs)
+        self.parents = [[self.index[p] for p in v.parents] for v in self.nodes]
+        self.variant, self.needs, self.params, self.constants = classify_nodes(
+            self.nodes, self.parents, inputs, start)
+        self.uses = count_uses(self.parents, [self.index[out] for out in outputs])
+
+
+def number_nodes(outputs: list) -> tuple[list, dict]:
+    """Every node of the outputs' graphs once, in topological order, and its number."""
+    order, index = [], {}
+    for out in outputs:
+        for v in topological_order(out):
+            if v not in index:
+                index[v] = len(order)
+                order.append(v)
+    return order, index
+
+
+def classify_nodes(nodes: list, parents: list, inputs: list, start: int) -> tuple:
+    """``(variant, needs, params, constants)``: which nodes are per sample, which need
+    a gradient, and the leaves that are parameters or constants (by number)."""
+    is_input = set(inputs)
+    variant, needs = [False] * len(nodes), [False] * len(nodes)
+    params, constants = [], []
+    for i, v in enumerate(nodes):
+        if parents[i]:
+            variant[i] = any(variant[p] for p in parents[i])
+            needs[i] = any(needs[p] for p in parents[i])
+        elif v in is_input:
+            variant[i] = True
+        elif v._stamp >= start:  # made while tracing: a number written in fn
+            constants.append(i)
+        else:
+            params.append(i)
+            needs[i] = True
+    return variant, needs, params, constants
+
+
+def count_uses(parents: list, outputs: list) -> list:
+    """How many times each node is read: as a parent (``a + a`` reads a twice) or as
+    an output."""
+    uses = [0] * len(parents)
+    for ps in parents:
+        for p in ps:
+            uses[p] += 1
+    for out in outputs:
+        uses[out] += 1
+    return uses
+
+
+# --- 2. neurons to fuse into W @ H ----------------------------------------------------------
+
+
+@dataclass
+class Neurons:
+    """The neurons found for fusing. ``terms[i] = (products, others)`` for each neuron's
+    sum node i: its products as (weight, input) pairs of node numbers, and its other
+    terms (the bias). ``absorbed``: the product nodes that ``W @ H`` computes, which get
+    no step of their own."""
+
+    terms: dict = field(default_factory=dict)
+    absorbed: set = field(default_factory=set)
+
+
+def find_neurons(graph: TracedGraph) -> Neurons:
+    """Neurons: per-sample sums of at least two products ``w * h`` of a weight that is
+    the same for every sample and a per-sample input, each product read by its sum
+    only (so ``W @ H`` can replace it)."""
+    neurons = Neurons()
+    for i, v in enumerate(graph.nodes):
+        if v._op is not ops.SUM or not graph.variant[i]:
+            continue
+        products, others = [], []
+        for p in graph.parents[i]:
+            pair = weight_and_input(graph, p)
+            if pair is not None and p not in neurons.absorbed:
+                products.append(pair)
+                neurons.absorbed.add(p)
+            else:
+                others.append(p)
+        if len(products) >= 2:
+            neurons.terms[i] = (products, others)
+        else:
+            neurons.absorbed.difference_update(graph.parents[i])
+    return neurons
+
+
+def weight_and_input(graph: TracedGraph, p: int) -> tuple[int, int] | None:
+    """``(w, h)`` when node p is a product, read once, of a node w that is the same for
+    every sample and a per-sample node h; else None."""
+    if graph.nodes[p]._op is not ops.MUL or graph.uses[p] != 1:
+        return None
+    a, b = graph.parents[p]
+    if graph.variant[a] == graph.variant[b]:
+        return None
+    return (a, b) if graph.variant[b] else (b, a)
+
+
+# --- 3. levels, and the steps that run each level ---------------------------------------
+
+
+def step_inputs(graph: TracedGraph, neurons: Neurons, i: int) -> list:
+    """The nodes that node i's step reads: its parents, or for a fused neuron its
+    weights, its inputs and its other terms (the products are not materialised)."""
+    if i in neurons.terms:
+        products, others = neurons.terms[i]
+        return [x for pair in products for x in pair] + others
+    return graph.parents[i]
+
+
+def runs_as_a_step(graph: TracedGraph, neurons: Neurons, i: int) -> bool:
+    """Whether node i is computed by a step: not a leaf, not a product inside W @ H."""
+    return bool(graph.parents[i]) and i not in neurons.absorbed
+
+
+def assign_levels(graph: TracedGraph, neurons: Neurons) -> list:
+    """Each node's level: leaves are at level 0, a node runs one level after the last
+    of its step's inputs (its depth in the graph)."""
+    level = [0] * len(graph.nodes)
+    for i in range(len(graph.nodes)):
+        if runs_as_a_step(graph, neurons, i):
+            level[i] = 1 + max(level[j] for j in step_inputs(graph, neurons, i))
+    return level
+
+
+def step_key(graph: TracedGraph, neurons: Neurons, level: list, i: int) -> tuple:
+    """Nodes with the same key run as one step: the same level, the same operation (by
+    the table's row: an op of ``autograd.op`` is its own row, not matched by name), the
+    same constant, and inputs from the same spaces (per sample or not)."""
+    op = graph.nodes[i]._op
+    if i in neurons.terms:
+        return (level[i], "linear")
+    if op.arity == 0 and op.row in NARY_REDUCTIONS:
+        return (level[i], op.row, graph.variant[i])
+    return (level[i], op.row, op.arity, op.arg, graph.variant[i],
+            tuple(graph.variant[p] for p in graph.parents[i]))
+
+
+def group_steps(graph: TracedGraph, neurons: Neurons, level: list) -> list:
+    """The schedule: lists of node numbers, one list per step, level by level."""
+    groups: dict = {}
+    for i in range(len(graph.nodes)):
+        if runs_as_a_step(graph, neurons, i):
+            groups.setdefault(step_key(graph, neurons, level, i), []).append(i)
+    return sorted(groups.values(), key=lambda group: (level[group[0]], group[0]))
+
+
+# --- 4. the rows ------------------------------------------------------------------------------
+
+
+def lay_out_rows(graph: TracedGraph, inputs: list, schedule: list,
+                 neurons: Neurons) -> tuple[dict, list, list]:
+    """``(slot, n_rows, params)``: ``slot[i] = (space, row)`` for every node that has a
+    row, the number of rows of each space, and the parameters in the order of their rows.
+
+    Per-sample rows: the inputs first (one block per argument), then each step's outputs
+    as one consecutive block. Rows that are the same for every sample: the parameters
+    (laid out so that a layer's weight matrix and bias vector are consecutive rows:
+    views, no copies), the constants, then the steps' outputs."""
+    slot, n_rows = {}, [len(inputs), 0]
+
+    def place(i: int, space: int) -> None:
+        slot[i] = (space, n_rows[space])
+        n_rows[space] += 1
+
+    for j, v in enumerate(inputs):
+        if v in graph.index:
+            slot[graph.index[v]] = (VARIANT, j)
+    per_sample = [i for group in schedule if graph.variant[group[0]] for i in group]
+    once = [i for group in schedule if not graph.variant[group[0]] for i in group]
+    for i in per_sample:
+        place(i, VARIANT)
+    params = parameter_layout(graph.params, schedule, neurons, slot)
+    for i in params + graph.constants + once:
+        place(i, INVARIANT)
+    return slot, n_rows, params
+
+
+def parameter_layout(params: list, schedule: list, neurons: Neurons, slot: dict) -> list:
     """Parameters in the order they get rows: for each layer whose neurons all use
     the same inputs with their own weights, its weights row by row (column order =
     input rows) and then its biases; the other parameters after, in graph order."""
     is_param, placed, order = set(params), set(), []
     for group in schedule:
-        if group[0] not in linear:
+        if group[0] not in neurons.terms:
             continue
-        columns = sorted(slot[q] for _, q in linear[group[0]][0])
-        rows, biases = [], []
-        for i in group:
-            products, extras = linear[i]
-            by_column = sorted(products, key=lambda wq: slot[wq[1]])
-            if [slot[q] for _, q in by_column] != columns:
-                break
-            rows.extend(w for w, _ in by_column)
-            if len(extras) == 1:
-                biases.append(extras[0])
-        else:
-            weights_ok = all(w in is_param for w in rows) and len(set(rows)) == len(rows)
-            if weights_ok and not placed.intersection(rows):
-                order.extend(rows)
-                placed.update(rows)
-                if len(biases) == len(group) and all(b in is_param for b in biases) \
-                        and len(set(biases)) == len(biases) and not placed.intersection(biases):
-                    order.extend(biases)
-                    placed.update(biases)
+        layer = layer_weights(group, neurons, slot)
+        if layer is None:
+            continue
+        rows, biases = layer
+        if all(w in is_param for w in rows) and len(set(rows)) == len(rows) \
+                and not placed.intersection(rows):
+            order.extend(rows)
+            placed.update(rows)
+            if len(biases) == len(group) and all(b in is_param for b in biases) \
+                    and len(set(biases)) == len(biases) and not placed.intersection(biases):
+                order.extend(biases)
+                placed.update(biases)
     return order + [i for i in params if i not in placed]
+
+
+def layer_weights(group: list, neurons: Neurons, slot: dict) -> tuple[list, list] | None:
+    """``(weights, biases)`` of a fused layer, its weights neuron by neuron in the order
+    of their inputs' rows, its biases (neurons with exactly one other term); None when
+    its neurons do not all read the same inputs."""
+    columns = sorted(slot[h] for _, h in neurons.terms[group[0]][0])
+    rows, biases = [], []
+    for i in group:
+        products, others = neurons.terms[i]
+        by_column = sorted(products, key=lambda pair: slot[pair[1]])
+        if [slot[h] for _, h in by_column] != columns:
+            return None
+        rows.extend(w for w, _ in by_column)
+        if len(others) == 1:
+            biases.append(others[0])
+    return rows, biases
+
+
+# --- 5. the steps ------------------------------------------------------------------------------
+
+
+def build_steps(graph: TracedGraph, neurons: Neurons, schedule: list, slot: dict,
+                level: list) -> list:
+    """One kernel step per group of the schedule, in order, each knowing its level and
+    whether backward must run it (``needs``: some node of it depends on a parameter)."""
+    need_rows = {slot[i] for i in range(len(graph.nodes)) if graph.needs[i] and i in slot}
+
+    def needs_of(spec) -> bool:  # does the node in this (space, row) get a gradient?
+        return spec in need_rows
+
+    steps = []
+    for group in schedule:
+        step = build_step(graph, neurons, group, slot, needs_of)
+        step.needs = any(graph.needs[i] for i in group)
+        step.level = level[group[0]]
+        steps.append(step)
+    return steps
+
+
+def build_step(graph: TracedGraph, neurons: Neurons, group: list, slot: dict, needs_of):
+    """The step that computes the nodes of ``group`` (one level, one operation): a
+    layer ``W @ H``, row sums, segment reductions, or one elementwise op."""
+    op = graph.nodes[group[0]]._op
+    space = slot[group[0]][0]
+    slots = [slot[i][1] for i in group]
+    if group[0] in neurons.terms:
+        products = [[(slot[w][1], slot[h][1]) for w, h in neurons.terms[i][0]] for i in group]
+        others = [[slot[p] for p in neurons.terms[i][1]] for i in group]
+        return Linear(slots, products, others, needs_of)
+    if op.arity == 0:
+        terms = [[slot[p] for p in graph.parents[i]] for i in group]
+        if op.row is ops.SUM:
+            return Sum(space, slots, terms, needs_of)
+        return Segments(op, space, slots, terms, needs_of)
+    specs = []
+    for pos in range(op.arity):
+        rows = [slot[graph.parents[i][pos]] for i in group]
+        specs.append((rows[0][0], [r for _, r in rows]))
+    need = [any(graph.needs[graph.parents[i][pos]] for i in group) for pos in range(op.arity)]
+    return Elementwise(op, space, slots, specs, need)

@@ -4,9 +4,11 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nn
-from autograd import Value, gradcheck
+from autograd import TracingError, Value, compile, gradcheck
 from nn import MLP
 from nn.losses import (
     binary_cross_entropy,
@@ -19,6 +21,7 @@ from nn.losses import (
     mse,
     softmax,
 )
+from tests.autograd.replay.compare import assert_same, eager, replayed
 
 
 def test_softmax_cat_car_frog():
@@ -132,3 +135,79 @@ def test_a_nan_score_is_a_nan_loss_never_a_perfect_one():
     for loss in (nn.max_margin([Value(nan)], [1.0]), nn.hinge([[Value(nan), Value(0.0)]], [1]),
                  nn.mse([Value(nan)], [1.0]), nn.cross_entropy([[Value(nan), Value(1.0)]], [0])):
         assert math.isnan(loss.data)
+
+
+# --- the losses under autograd.compile: traced per sample, replayed over a batch ----------
+
+
+@pytest.mark.parametrize("fuse", [True, False])
+@pytest.mark.parametrize("name", ["max_margin", "mse", "binary_cross_entropy", "cross_entropy",
+                                  "hinge", "half_squared_error"])
+def test_every_loss_compiled_matches_eager(name, fuse):
+    """Each loss of one sample with Value targets (what compile traces), replayed over a
+    batch: the eager graph's loss and gradients, the l2 penalty included."""
+    rng = np.random.default_rng(7)
+    k = 1 if name in ("max_margin", "binary_cross_entropy") else 3
+    T = {"max_margin": rng.choice([-1.0, 1.0], 12),
+         "binary_cross_entropy": rng.integers(0, 2, 12).astype(float),
+         "cross_entropy": np.eye(3)[rng.integers(0, 3, 12)],
+         "hinge": np.eye(3)[rng.integers(0, 3, 12)]}.get(name, rng.normal(size=(12, k)))
+    X = rng.normal(size=(12, 2))
+    model = MLP(2, [5, k], activation="tanh", rng=0)
+    loss = getattr(nn.losses, name)
+
+    def fn(x, t):
+        return loss([model(x)], [t]) + 1e-3 * l2_penalty(model)
+
+    reduction = "sum" if name == "half_squared_error" else "mean"
+    assert_same(eager(fn, model.parameters(), X, T, reduction=reduction),
+                replayed(fn, model.parameters(), X, T, reduction=reduction, fuse=fuse))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 30))
+def test_batched_loss_equals_the_nn_loss_of_the_whole_batch(seed, n):
+    # value_and_grad of the per-sample loss == backward() of nn.losses on the batch
+    rng = np.random.default_rng(seed)
+    model = nn.MLP(2, [5, 3], activation="relu", rng=seed)
+    X, labels = rng.normal(size=(n, 2)), rng.integers(0, 3, n)
+    model.zero_grad()
+    batch = nn.losses.cross_entropy([model(x) for x in X], labels)
+    batch.backward()
+    expected = np.array([p.grad for p in model.parameters()])
+    model.zero_grad()
+    program = compile(lambda x, t: nn.losses.cross_entropy([model(x)], [t]))
+    loss = program.value_and_grad(X, np.eye(3)[labels])
+    assert loss == pytest.approx(batch.data, rel=1e-12)
+    got = np.array([p.grad for p in model.parameters()])
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+
+
+def test_traced_class_index_targets_are_refused_with_a_hint():
+    model = nn.MLP(2, [3], rng=0)
+    program = compile(lambda x, t: nn.losses.cross_entropy([model(x)], [t]))
+    with pytest.raises(TracingError, match="one-hot"):
+        program(np.zeros((2, 2)), np.array([0.0, 1.0]))
+
+
+def test_compiled_losses_check_their_targets_on_every_batch():
+    """What an eager loss refuses, its compiled replay refuses too."""
+    model = nn.MLP(2, [3, 1], rng=0)
+    X = np.random.default_rng(0).normal(size=(4, 2))
+    bce = compile(lambda x, t: nn.binary_cross_entropy([model(x)], [t]))
+    assert math.isfinite(bce.value_and_grad(X, np.array([0.0, 1.0, 1.0, 0.0])))
+    with pytest.raises(ValueError, match=r"targets 0 or 1, got \[0. 1. 2.\]"):
+        bce.value_and_grad(X, np.array([0.0, 1.0, 2.0, 0.0]))  # the trace exists: replayed
+    with pytest.raises(ValueError, match="targets 0 or 1"):
+        bce(X, np.array([0.5, 1.0, 1.0, 0.0]))
+    margin = compile(lambda x, t: nn.max_margin([model(x)], [t]))
+    with pytest.raises(ValueError, match="-1 or \\+1"):
+        margin.value_and_grad(X, np.array([0.0, 1.0, 1.0, 0.0]))  # 0/1 labels: to_pm1 first
+    assert math.isfinite(margin.value_and_grad(X, np.array([-1.0, 1.0, 1.0, -1.0])))
+    model3 = nn.MLP(2, [3, 3], rng=0)
+    hinge = compile(lambda x, t: nn.hinge([model3(x)], [t]))
+    assert math.isfinite(hinge.value_and_grad(X, nn.data.one_hot(np.array([0, 1, 2, 0]), 3)))
+    with pytest.raises(ValueError, match="one-hot target rows"):
+        hinge.value_and_grad(X, np.full((4, 3), 1 / 3))
+    with pytest.raises(ValueError, match="targets 0 or 1"):  # Value targets, not traced
+        nn.binary_cross_entropy([Value(0.3)], [Value(3.0)])

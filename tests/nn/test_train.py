@@ -185,3 +185,34 @@ def test_bad_snapshots_are_refused(snapshots, error, message):
     X, y = data.moons(10, seed=0)
     with pytest.raises(error, match=message):
         fit(MLP(2, [2, 1], rng=0), X, y, epochs=8, progress=False, snapshots=snapshots)
+
+
+# --- fit(compiled=True): the compiled replay (autograd.compile) gives eager training's numbers
+# (moved here from the replay's tests, which do not import nn)
+
+
+@pytest.mark.parametrize("loss", ["max_margin", "mse", "bce", "cross_entropy", "hinge"])
+def test_fit_compiled_gives_the_eager_history(loss):
+    X, y = nn.data.make("moons", n=120, noise=0.1, seed=0)
+    k = 2 if loss in ("cross_entropy", "hinge") else 1
+    runs = []
+    for compiled in (False, True):
+        model = nn.MLP(2, [6, k], activation="tanh", rng=1)
+        h = nn.fit(model, X, y, loss=loss, epochs=4, batch_size=32, l2=1e-3, progress=False,
+                   validation=(X[:40], y[:40]), compiled=compiled,
+                   optimizer=nn.SGD(model.parameters(), lr=0.2, momentum=0.5))
+        runs.append((h, np.array([p.data for p in model.parameters()])))
+    (eager_h, eager_p), (h, p) = runs
+    np.testing.assert_allclose(h.loss, eager_h.loss, rtol=1e-12)
+    np.testing.assert_allclose(h.val_loss, eager_h.val_loss, rtol=1e-12)
+    assert h.accuracy == eager_h.accuracy and h.val_accuracy == eager_h.val_accuracy
+    np.testing.assert_allclose(p, eager_p, rtol=1e-10, atol=1e-13)
+
+
+def test_fit_compiled_stops_on_divergence_like_eager():
+    X, y = nn.data.make("moons", n=60, noise=0.1, seed=0)
+    model = nn.MLP(2, [8, 1], activation="relu", rng=0)
+    with pytest.warns(RuntimeWarning, match="infinite or nan"):
+        h = nn.fit(model, X, y, loss="mse", epochs=50, progress=False, compiled=True,
+                   optimizer=nn.SGD(model.parameters(), lr=50.0))
+    assert h.loss[-1] == math.inf and h.accuracy[-1] is None
