@@ -38,6 +38,7 @@ from autograd.exercises import (  # noqa: F401 (one import gives every checker)
 )
 
 from . import losses
+from .graph import layer_name, neuron_name
 from .modules import MLP
 from .optim import SGD
 
@@ -82,7 +83,8 @@ def check_deltas(model, x, target, layer: int, deltas, loss="half_squared_error"
     [target])`` (``"half_squared_error"``: E = ½‖y − t‖²; or ``"mse"``,
     ``"cross_entropy"``, ``"binary_cross_entropy"``, or a function). The reference is
     ``u.grad`` after ``backward()``, as the network view of ``backward_trace`` shows
-    it. ``layer`` counts from 0 (the first hidden layer); -1 is the output layer.
+    it. ``layer`` is the index in ``model.layers``, counted from 0: ``layer=0`` is L1, the
+    first hidden layer (``nn.graph.layer_name``); -1 is the output layer.
     The hint spells out the lecture's recursion: output δ = ∂E/∂y · f'(u),
     hidden δ_j = f'(u_j) Σ_k w_kj δ_k.
     """
@@ -93,14 +95,14 @@ def check_deltas(model, x, target, layer: int, deltas, loss="half_squared_error"
     loss_fn, loss_name = _loss_function(loss, who)
     tol = tolerance(tol, who)
     neurons = model.layers[layer].neurons
-    not_done(deltas, who, f"your list of the {len(neurons)} δ of layer {layer}")
+    not_done(deltas, who, f"your list of the {len(neurons)} δ of layer {layer_name(layer)}")
     got = answer_numbers(deltas, f"{who}: deltas", len(neurons))
 
     lecture = _LayerDeltas(model, layer, xs, target, loss_fn)
     expected = lecture.deltas
     wrong = [j for j in range(len(neurons)) if not close(got[j], expected[j], tol)]
     if not wrong:
-        return passed(f"deltas of layer {layer}: all {len(neurons)} right "
+        return passed(f"deltas of layer {layer_name(layer)}: all {len(neurons)} right "
                        f"({', '.join(short(d) for d in expected)})")
     j = wrong[0]
     hint = lecture.hint(j, loss_name)
@@ -111,8 +113,8 @@ def check_deltas(model, x, target, layer: int, deltas, loss="half_squared_error"
                  "∂E/∂y is y − t, not t − y")
     if len(wrong) > 1:
         hint += f". Wrong for {len(wrong)} of the {len(neurons)} neurons"
-    raise WrongAnswer(f"δ = ∂E/∂u of layer {layer}", f"at layer {layer}, neuron {j} "
-                      f"(L{layer}N{j})", expected[j], got[j], hint + ".")
+    raise WrongAnswer(f"δ = ∂E/∂u of layer {layer_name(layer)}",
+                      f"at neuron {neuron_name(layer, j)}", expected[j], got[j], hint + ".")
 
 
 def _layer_index(model, layer, who: str) -> int:
@@ -122,8 +124,8 @@ def _layer_index(model, layer, who: str) -> int:
     n_layers = len(model.layers)
     layer = _internal.integer(layer, f"{who}: layer")
     if not -n_layers <= layer < n_layers:
-        raise ValueError(f"{who}: layer must be in 0..{n_layers - 1} (or -1 for the output "
-                         f"layer) for this MLP of {n_layers} layers, got {layer}")
+        raise ValueError(f"{who}: layer must be in 0..{n_layers - 1} (model.layers[0] is L1; -1 "
+                         f"for the output layer) for this MLP of {n_layers} layers, got {layer}")
     return layer % n_layers
 
 
@@ -167,7 +169,8 @@ class _LayerDeltas:
         d_above, w = self.above
         terms = " + ".join(f"{short(wk)}×{short(dk)}" for wk, dk in zip(w[j], d_above))
         return (f"a hidden neuron's δ_j = f'(u_j) · Σ_k w_kj δ_k over the neurons k of "
-                f"layer {self.layer + 1}: Σ_k w_kj δ_k = {terms} = {short(dE_dy)} and "
+                f"layer {layer_name(self.layer + 1)}: Σ_k w_kj δ_k = {terms} = {short(dE_dy)} "
+                f"and "
                 f"f'(u_j) = {short(fprime)}, so δ_j = {short(delta)}")
 
 

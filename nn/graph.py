@@ -3,26 +3,69 @@
 autograd knows nothing of neurons; ``autograd.viz.model`` describes the protocol and
 ``Module.graph_parts`` answers it with what this module finds here: which nodes of the
 graph are each neuron's products ``w_i * x_i``, its weighted sum ``u`` and its output
-``y = f(u)``, and the one name of every neuron (``L0N3``: layer 0, neuron 3, both
-counted from 0) that drawings, tables, players and ``nn.plot`` all use.
+``y = f(u)``, and the one name of every neuron and layer that drawings, tables, players,
+``nn.plot``, the playground and the exercises all use.
+
+The names count as the lectures do: ``L2N3`` is neuron 3 of layer 2, both counted from 1,
+so its weighted sum, output and local sensitivity are the lectures' u_3^(2), y_3^(2) and
+δ_3^(2); layer ``L1`` is the first hidden layer and the inputs ``x1, x2, ...`` are
+y^(0) = x; the last layer is the output layer. Python's indices count from 0:
+``neuron_name(0, 2) == "L1N3"`` is ``model.layers[0].neurons[2]``, whose parameters
+``named_parameters()`` lists as ``layers.0.neurons.2.w.0`` ... (PyTorch's ``state_dict``
+keys), drawn as ``L1N3.w1`` ...
 """
 
 from __future__ import annotations
 
+import numbers
+import re
 from dataclasses import dataclass
 
 from autograd import Value
 from autograd.viz import GraphParts
 
-__all__ = ["NeuronNodes", "find_neurons", "graph_parts"]
+__all__ = ["NeuronNodes", "find_neurons", "graph_parts", "layer_name", "neuron_name",
+           "parse_neuron_name"]
+
+_NEURON_NAME = re.compile(r"L([1-9][0-9]*)N([1-9][0-9]*)")
+
+
+def layer_name(layer: int) -> str:
+    """The one name of ``model.layers[layer]`` (0-based index): ``"L1"`` for the first
+    hidden layer, the lectures' layer l = 1 (the inputs are y^(0) = x)."""
+    return f"L{_index(layer, 'layer')}"
+
+
+def neuron_name(layer: int, neuron: int) -> str:
+    """The one name of ``model.layers[layer].neurons[neuron]`` (0-based indices):
+    ``neuron_name(0, 2) == "L1N3"``, whose u, y and δ are the lectures' u_3^(1), y_3^(1)
+    and δ_3^(1)."""
+    return f"{layer_name(layer)}N{_index(neuron, 'neuron')}"
+
+
+def parse_neuron_name(name: str) -> tuple[int, int]:
+    """``(layer, neuron)`` as 0-based indices of a neuron's name: ``"L1N3"`` -> ``(0, 2)``."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a neuron's name such as 'L1N3', got {type(name).__name__}")
+    m = _NEURON_NAME.fullmatch(name)
+    if m is None:
+        raise ValueError(f"name must be a neuron's name L<layer>N<neuron>, both counted from 1 "
+                         f"(L1N3: layer 1, neuron 3), got {name!r}")
+    return int(m.group(1)) - 1, int(m.group(2)) - 1
+
+
+def _index(i, what: str) -> int:
+    if isinstance(i, bool) or not isinstance(i, numbers.Integral) or i < 0:
+        raise ValueError(f"{what} must be an index >= 0 (model.layers[i]), got {i!r}")
+    return int(i) + 1
 
 
 @dataclass(frozen=True)
 class NeuronNodes:
     """One neuron's nodes in a graph (its first use there, for a graph of several samples)."""
 
-    key: str        # the module path: layers.0.neurons.3
-    name: str       # L0N3
+    key: str        # the module path: layers.0.neurons.2
+    name: str       # its one name: L1N3 (neuron_name(0, 2))
     layer: int      # 0 for the first layer
     neuron: object  # the nn.Neuron
     u: Value        # the weighted sum u = Σ w_i y_i + b
@@ -106,10 +149,11 @@ def find_neurons(model, order: list) -> list[NeuronNodes]:
 
 
 def graph_parts(model, order: list) -> GraphParts:
-    """Names and boxes of the model's values in ``order``: parameters ``L0N3.w1`` and
-    ``L0N3.b``, every weighted sum ``L0N3.u`` and output ``L0N3.y``, the inputs of the
+    """Names and boxes of the model's values in ``order``: parameters ``L1N3.w1`` and
+    ``L1N3.b``, every weighted sum ``L1N3.u`` and output ``L1N3.y``, the inputs of the
     first layer ``x1, x2, ...`` (the input multiplied by w1 is x1); each neuron's
-    products, sum and activation drawn in the neuron's box inside its layer's."""
+    products, sum and activation drawn in the neuron's box (titled ``L1N3``) inside its
+    layer's (titled ``L1``)."""
     neurons, products, sums = _all_uses(model, order)
     users = _children(order)
     names, groups, titles, prefixes = {}, {}, {}, {}
@@ -117,9 +161,9 @@ def graph_parts(model, order: list) -> GraphParts:
     for k, (key, name, layer, neuron) in enumerate(neurons):
         outer = key.rsplit(".neurons.", 1)[0] if ".neurons." in key else None
         box = (outer, key) if outer else (key,)
-        titles[key] = key[len(outer) + 1:] if outer else key
+        titles[key] = name
         if outer:
-            titles[outer] = outer
+            titles[outer] = layer_name(layer)
         prefixes[key] = prefixes.get(key, name)
         prefix = "" if key == "neuron" else f"{name}."
         for i, w in enumerate(neuron.w):

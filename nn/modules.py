@@ -107,7 +107,8 @@ class Module:
 
     def neuron_paths(self) -> list[tuple[str, str, int, Neuron]]:
         """``(path, name, layer, neuron)`` for every neuron, in order:
-        ``("layers.0.neurons.3", "L0N3", 0, neuron)``; none for a module without neurons."""
+        ``("layers.0.neurons.2", "L1N3", 0, neuron)`` (the name: ``nn.graph.neuron_name``);
+        none for a module without neurons."""
         return []
 
     def graph_parts(self, order: list) -> GraphParts:
@@ -358,7 +359,8 @@ class Layer(Module):
                 for name, p in n.named_parameters()]
 
     def neuron_paths(self) -> list:
-        return [(f"neurons.{j}", f"N{j}", 0, n) for j, n in enumerate(self.neurons)]
+        return [(f"neurons.{j}", graph.neuron_name(0, j), 0, n)
+                for j, n in enumerate(self.neurons)]
 
     def linear_layers(self) -> list:
         return [("the layer", *_matrices(self.neurons), self.activation)]
@@ -507,7 +509,7 @@ class MLP(Module):
         return list(self._named)
 
     def neuron_paths(self) -> list:
-        return [(f"layers.{i}.neurons.{j}", f"L{i}N{j}", i, n)
+        return [(f"layers.{i}.neurons.{j}", graph.neuron_name(i, j), i, n)
                 for i, layer in enumerate(self.layers) for j, n in enumerate(layer.neurons)]
 
     def linear_layers(self) -> list:

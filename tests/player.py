@@ -2,6 +2,7 @@
 shows (snapshot), click through it; and what the Python side says each step shows."""
 
 import json
+import re
 from pathlib import Path
 
 from selenium.common.exceptions import TimeoutException
@@ -11,6 +12,22 @@ from selenium.webdriver.support.ui import WebDriverWait
 from autograd.viz.style import fmt as _fmt
 
 MAX_NETWORK_PAGE = 3 * 1024 * 1024
+
+# One name per neuron (nn.graph.neuron_name: L1N3, layers L1, L2, ...): the other ways a
+# neuron or a layer was once written, which no output may show.
+OTHER_NAME_FORMS = {
+    "counted from 0": r"\bL0(N\d+)?\b|\bL\d+N0\b",
+    "a module path": r"(?<![\w.])(layers\.\d+|neurons\.\d+)(?![\w.]*\.(w|b)\b)",
+    "'layer' and a number": r"\b[Ll]ayers? \d",
+}
+
+
+def other_name_forms(text: str) -> list:
+    """Every place ``text`` names a neuron or a layer other than by its one name
+    (``L1N3``, ``L1``): ``L0N8``, ``layers.0`` / ``neurons.8``, ``layer 1``. A
+    parameter's key (``layers.0.neurons.2.w.0``, ``named_parameters()``) is not a name."""
+    return [(what, text[max(0, m.start() - 30):m.end() + 30])
+            for what, pattern in OTHER_NAME_FORMS.items() for m in re.finditer(pattern, text)]
 
 
 def drain(driver) -> None:

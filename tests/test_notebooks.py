@@ -75,5 +75,5 @@ def test_stripped_notebook_says_not_done_at_every_check(tmp_path):
         assert error.traceback == [error.traceback[0]]  # the message alone, no traceback
     evalues = " ".join(e.evalue for e in errors)
     for words in ("L.grad", "rule for sigmoid", "rule for tanh", "rule for div", "your loss",
-                  "δ of layer 1", "δ of layer 0", "new velocity", "your op"):
+                  "δ of layer L2", "δ of layer L1", "new velocity", "your op"):
         assert words in evalues

@@ -129,3 +129,13 @@ def test_readme_plots_example_draws_the_model_it_names(tmp_path, monkeypatch):
     for name in ("moons.png", "neurons.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "training.html").read_text().count("<img") >= 1
+
+
+def test_readme_names_each_neuron_and_layer_one_way():
+    """L1N3 and L1 (nn.graph's names, mapped to the lectures' u^(l), y^(l), δ^(l) in the
+    README), never L0N2, layers.0 / neurons.2 or layer 1."""
+    from tests.player import other_name_forms
+
+    text = README.read_text()
+    assert "y⁽⁰⁾ = x" in text and "`L2N3` is the third neuron of the second layer" in text
+    assert other_name_forms(text) == []

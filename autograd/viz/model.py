@@ -33,7 +33,7 @@ class GraphParts:
     ``groups``: Value -> the keys of the boxes it sits in, outermost first
     (``("layers.0", "layers.0.neurons.3")``). ``titles``: box key -> its title, and
     ``prefixes``: box key -> the prefix of the automatic names of the values inside
-    (``L0N3`` gives ``L0N3.mul1``). ``unit``: the word for the innermost boxes
+    (``L1N4`` gives ``L1N4.mul1``). ``unit``: the word for the innermost boxes
     (``"neuron"``), or None when they cannot be drawn as one node each."""
 
     names: dict = field(default_factory=dict)

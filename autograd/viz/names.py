@@ -15,10 +15,10 @@ def node_names(order: list, parts: GraphParts | None = None) -> dict:
     """A name for every node of ``order``.
 
     A node's own ``label`` wins. Then the model's names (``parts.names``: with an
-    ``nn`` model its parameters ``L0N3.w1``, each neuron's weighted sum ``L0N3.u`` and
-    output ``L0N3.y``, its inputs ``x1, x2, ...``). Other computed nodes are named by
+    ``nn`` model its parameters ``L1N4.w1``, each neuron's weighted sum ``L1N4.u`` and
+    output ``L1N4.y``, its inputs ``x1, x2, ...``). Other computed nodes are named by
     their operation and a count in reading order (``mul1``, ``tanh1``; inside a box of
-    the model, after its prefix: ``L0N3.mul1``); other unlabelled leaves ``leaf1, ...``.
+    the model, after its prefix: ``L1N4.mul1``); other unlabelled leaves ``leaf1, ...``.
     """
     parts = GraphParts() if parts is None else parts
     names, counts = {}, {}

@@ -62,7 +62,7 @@ def backward_trace(root: Value, gradient: float = 1.0, *, module=None,
 
     ``module=model`` names nodes as the model does and adds the views it offers
     (``model.trace_views()``; see ``viz.model``). An ``nn`` model names its values
-    ``L0N3.w1``, ``L0N3.u`` and offers the neuron view: one step per neuron, from the
+    ``L1N4.w1``, ``L1N4.u`` and offers the neuron view: one step per neuron, from the
     output layer back, showing the lecture's local sensitivity δ = ∂E/∂u with its
     formula filled in and ∂E/∂w = δ·y on the neuron's incoming edges.
     ``collapse="neuron"`` makes that view the trace's default (``len``,

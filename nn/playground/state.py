@@ -15,6 +15,7 @@ from autograd import backward_trace, draw_graph, no_grad
 from autograd.engine import assign_data
 
 from .. import data as datasets
+from ..graph import neuron_name
 from ..modules import MLP
 from ..optim import SGD, Adam
 from ..train import LOSSES, Epoch, History, compiled_losses
@@ -386,7 +387,7 @@ class Playground:
             loss = self._s["loss_fn"]([self.model(x)], [t])
             trace = backward_trace(loss, module=self.model, collapse="neuron")
             trace.grads = {v: v.grad for v in trace.order}
-            name = f"L{layer}N{neuron}"
+            name = neuron_name(layer, neuron)
             k = next(s.number for s in trace.neuron_steps if s.name == name)
         finally:
             for p, g in zip(params, saved):

@@ -17,6 +17,8 @@ from autograd import (
     compile,  # noqa: A004
 )
 
+from ..graph import layer_name, neuron_name
+
 __all__ = ["boundary_grid", "decision_boundary", "loss_curves", "neuron_maps",
            "gradient_norms", "training_animation", "save", "hidden_outputs", "CLASS_COLOURS",
            "require_matplotlib"]
@@ -323,7 +325,7 @@ def gradient_norms(history, ax=None):
     n_layers = norms.shape[1]
     cmap = require_matplotlib().colormaps["viridis"]
     for i in range(n_layers):
-        name = f"layer {i + 1}" + (" (output)" if i == n_layers - 1 else "")
+        name = layer_name(i) + (" (output)" if i == n_layers - 1 else "")
         ax.plot(epochs, norms[:, i], color=cmap(i / max(n_layers - 1, 1)), label=name)
     _log_scale_if_wide(ax, norms.ravel())
     ax.set_xlabel("epoch")
@@ -410,10 +412,10 @@ def neuron_maps(model, X, y=None, features=None, resolution: int = 40, fig=None)
                       **_symmetric(lo_z, hi_z))
             ax.scatter(X[:, 0], X[:, 1], s=4, c="k" if y is None else np.where(y == 1, "w", "k"),
                        edgecolors="k", linewidths=0.3)
-            ax.set_title(f"L{row}N{j}", fontsize=7, pad=2)
+            ax.set_title(neuron_name(row, j), fontsize=7, pad=2)
             ax.set_xlabel("0 everywhere (dead)" if lo_z == hi_z == 0 else
                           f"{lo_z:.2g} .. {hi_z:.2g}", fontsize=6, labelpad=1)
-        axes[row, 0].set_ylabel(f"layer {row + 1}", fontsize=8)
+        axes[row, 0].set_ylabel(layer_name(row), fontsize=8)
         start += widths[row]
     fig.suptitle("each hidden neuron's output over the plane (red > 0, white 0, blue < 0)"
                  + ("" if y is None else "; points: class 1 white, others black"), fontsize=9)

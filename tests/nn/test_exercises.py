@@ -58,7 +58,7 @@ def test_deltas_forgetting_f_prime_is_recognised():
     with pytest.raises(WrongAnswer) as info:
         nn.exercises.check_deltas(model, x, t, layer=0, deltas=dE_dy)
     e = info.value
-    assert "layer 0, neuron 0 (L0N0)" in str(e) and e.expected == pytest.approx(delta_hidden[0])
+    assert "at neuron L1N1" in str(e) and e.expected == pytest.approx(delta_hidden[0])
     assert "δ_j = f'(u_j) · Σ_k w_kj δ_k" in str(e) and "You have ∂E/∂y" in str(e)
     assert "Wrong for 3 of the 3 neurons" in str(e)
 
@@ -67,7 +67,7 @@ def test_deltas_one_wrong_neuron_and_a_sign():
     model, x, t, delta_out, delta_hidden, _ = tanh_net()
     planted = delta_hidden.copy()
     planted[2] += 0.01
-    with pytest.raises(WrongAnswer, match=r"neuron 2 \(L0N2\)") as info:
+    with pytest.raises(WrongAnswer, match=r"at neuron L1N3") as info:
         nn.exercises.check_deltas(model, x, t, layer=0, deltas=planted)
     assert info.value.got == planted[2]
     with pytest.raises(WrongAnswer, match="opposite sign") as info:
@@ -89,7 +89,7 @@ def test_deltas_bad_arguments():
         nn.exercises.check_deltas(model, x, t, 0, delta_hidden, loss="l1")
     with pytest.raises(TypeError, match="layer must be an int"):
         nn.exercises.check_deltas(model, x, t, "0", delta_hidden)
-    with pytest.raises(NotDoneYet, match="3 δ of layer 0"):
+    with pytest.raises(NotDoneYet, match="3 δ of layer L1"):
         nn.exercises.check_deltas(model, x, t, 0, ...)
 
 

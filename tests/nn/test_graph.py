@@ -1,5 +1,7 @@
 """nn.graph: what a model tells autograd's drawings: each neuron's nodes, the one name of
-every neuron (L0N3), the boxes of layers and neurons."""
+every neuron (L1N3: layer 1, neuron 3, counted from 1 as the lectures do), the boxes."""
+
+import pytest
 
 import nn
 from autograd import topological_order
@@ -14,8 +16,8 @@ def test_module_clusters_and_collapsed_neurons():
     src = draw_graph(out, module=model).source
     assert "subgraph cluster_layers_0 {" in src
     assert "subgraph cluster_layers_0_neurons_2 {" in src
-    assert "<I>L0N2.w2</I>" in src  # parameters are named after their neuron (italic: automatic)
-    assert "<I>L0N2.u</I>" in src and "<I>L1N0.u</I>" in src  # the lectures' u of each neuron
+    assert "<I>L1N3.w2</I>" in src  # parameters are named after their neuron (italic: automatic)
+    assert "<I>L1N3.u</I>" in src and "<I>L2N1.u</I>" in src  # the lectures' u of each neuron
     collapsed = draw_graph(out, module=model, collapse="neuron").source
     assert collapsed.count('shape=box, style="rounded,filled"') == 4
     assert "n_layers_0_neurons_1 -> n_layers_1_neurons_0;" in collapsed
@@ -28,6 +30,62 @@ def test_a_models_values_are_named_after_its_neurons():
     loss = (1 - model([0.5, -1.0])).relu()
     order = topological_order(loss)
     names = node_names(order, model.graph_parts(order))
-    assert {"x1", "x2", "L0N0.u", "L0N0.y", "L1N0.u", "L0N1.w2", "L1N0.b", "leaf1", "sub1",
+    assert {"x1", "x2", "L1N1.u", "L1N1.y", "L2N1.u", "L1N2.w2", "L2N1.b", "leaf1", "sub1",
             "relu1"} <= set(names.values())
     assert names[loss] == "relu1"  # the loss is not the output neuron's
+
+
+def test_one_name_per_neuron_counted_as_the_lectures_count():
+    from nn.graph import layer_name, neuron_name, parse_neuron_name
+
+    assert layer_name(0) == "L1" and neuron_name(0, 2) == "L1N3" and neuron_name(2, 0) == "L3N1"
+    assert parse_neuron_name("L1N3") == (0, 2) and parse_neuron_name("L12N10") == (11, 9)
+    for bad in ("L0N1", "L1N0", "l1n1", "L1", "L1N3.u", "N3"):
+        with pytest.raises(ValueError, match="L<layer>N<neuron>, both counted from 1"):
+            parse_neuron_name(bad)
+    with pytest.raises(TypeError, match="name must be a neuron's name"):
+        parse_neuron_name(3)
+    for bad in (-1, 1.0, True, "0"):
+        with pytest.raises(ValueError, match="layer must be an index >= 0"):
+            layer_name(bad)
+        with pytest.raises(ValueError, match="neuron must be an index >= 0"):
+            neuron_name(0, bad)
+    model = nn.MLP(2, [3, 2, 1], rng=0)
+    assert [name for _, name, _, _ in model.neuron_paths()] == \
+        ["L1N1", "L1N2", "L1N3", "L2N1", "L2N2", "L3N1"]
+    assert [name for _, name, _, _ in nn.Layer(2, 2, rng=0).neuron_paths()] == ["L1N1", "L1N2"]
+
+
+def test_no_output_names_a_neuron_or_layer_another_way(tmp_path):
+    """Drawings (boxes and their titles, collapsed neurons), the player's page (both views,
+    captions, tables), the trace's text, nn.plot's figures and the exercises' messages
+    name a neuron L1N3 and a layer L1, never L0N2, layers.0 / neurons.2 or layer 1."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from autograd import backward_trace
+    from tests.player import other_name_forms
+
+    model = nn.MLP(2, [3, 2, 1], rng=0)
+    loss = (1 - model([0.5, -1.0])).relu()
+    drawing = draw_graph(loss, module=model).source
+    assert 'label="L1"' in drawing and 'label="L1N3"' in drawing  # the boxes' titles
+    texts = [drawing, draw_graph(loss, module=model, collapse="neuron").source]
+    trace = backward_trace(loss, module=model)
+    texts += [trace.to_html(tmp_path / "page.html").read_text(), trace.text(),
+              trace.text(view="neuron"), repr(trace)]
+    X, y = nn.data.moons(30, seed=0)
+    history = nn.fit(model, X, y, epochs=2, progress=False, record_grad_norms=True)
+    fig = nn.plot.neuron_maps(model, X, y, resolution=8)
+    texts += [ax.get_title() + " " + ax.get_ylabel() for ax in fig.axes]
+    texts += [line.get_label() for line in nn.plot.gradient_norms(history).get_lines()]
+    from nn.exercises import WrongAnswer, check_deltas
+
+    for layer in (0, 1):
+        with pytest.raises(WrongAnswer) as e:
+            check_deltas(model, [0.5, -1.0], 1.0, layer, [9.0] * len(model.layers[layer].neurons))
+        texts.append(str(e.value))
+    assert all(texts)
+    assert [hit for t in texts for hit in other_name_forms(t)] == []
+    assert other_name_forms("L0N8, layers.0 / neurons.8, layer 6 (output)") != []
+    assert other_name_forms("layers.0.neurons.2.w.0 is L1N3.w1") == []

@@ -179,11 +179,11 @@ def test_the_neuron_trace_is_one_sample_of_the_batch_and_averages_to_delta():
     assert all(np.array_equal(a, b) for wb, wb2 in zip(before, pg.weights())
                for a, b in zip(wb, wb2))                         # weights put back
     trace, k = per_sample[0]
-    assert trace.neuron_steps[k - 1].name == "L0N1"
+    assert trace.neuron_steps[k - 1].name == "L1N2"
     drawing, caption = pg.neuron_graph(0, 1)
-    assert "L0N1: δ = ∂E/∂u" in caption and "L0N1" in drawing.source
+    assert "L1N2: δ = ∂E/∂u" in caption and "L1N2" in drawing.source
     scalar, _ = pg.neuron_graph(0, 1, view="scalar")
-    assert "L0N1.u" in scalar.source
+    assert "L1N2.u" in scalar.source
     with pytest.raises(ValueError, match="neuron must be in \\[0, 3\\], got 4"):
         pg.neuron_trace(0, 4)
 

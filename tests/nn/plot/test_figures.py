@@ -214,7 +214,7 @@ def test_gradient_norms_are_the_historys_per_layer_norms(trained):
     assert len(lines) == 3  # three layers
     for k, line in enumerate(lines):
         assert list(line.get_ydata()) == [epoch[k] for epoch in history.grad_norms]
-    assert lines[-1].get_label() == "layer 3 (output)"
+    assert [line.get_label() for line in lines] == ["L1", "L2", "L3 (output)"]
 
 
 # --- neuron maps ----------------------------------------------------------------------------
@@ -224,8 +224,8 @@ def test_each_neuron_panel_is_that_neurons_output(trained):
     model, _, X, y, *_ = trained
     fig = nn.plot.neuron_maps(model, X, y, resolution=20)
     panels = [ax for ax in fig.axes if ax.images]
-    assert [ax.get_title() for ax in panels] == [f"L0N{j}" for j in range(5)] + \
-        [f"L1N{j}" for j in range(3)]
+    assert [ax.get_title() for ax in panels] == [f"L1N{j}" for j in range(1, 6)] + \
+        [f"L2N{j}" for j in range(1, 4)]
     x0, x1, y0, y1 = panels[0].images[0].get_extent()
     assert np.allclose([x0, y0], X.min(axis=0) - 0.5) and np.allclose([x1, y1],
                                                                        X.max(axis=0) + 0.5)

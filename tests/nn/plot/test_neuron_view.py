@@ -40,15 +40,15 @@ def test_network_view_shows_the_lectures_deltas():
     assert [s.layer for s in steps] == [2, 1, 1, 0, 0, 0]  # from the output back
     by_name = {s.name: s for s in steps}
     # output: delta = dE/dy * f'(u) = 2 (y - t) * 1 (linear output)
-    o = by_name["L2N0"]
+    o = by_name["L3N1"]
     assert o.delta == o.u.grad and o.fprime == 1.0
     assert o.delta == pytest.approx(2 * (out.data - 0.25), rel=1e-15)
     # hidden: delta_j = f'(u_j) * sum_k w_kj delta_k, from the weights, independently
     for layer in (1, 0):
         above = model.layers[layer + 1]
         for j in range(len(model.layers[layer].neurons)):
-            s = by_name[f"L{layer}N{j}"]
-            total = sum(n.w[j].data * by_name[f"L{layer + 1}N{k}"].delta
+            s = by_name[f"L{layer + 1}N{j + 1}"]
+            total = sum(n.w[j].data * by_name[f"L{layer + 2}N{k + 1}"].delta
                         for k, n in enumerate(above.neurons))
             assert s.fprime == pytest.approx(1 - s.y.data ** 2, rel=1e-14)  # tanh'
             assert s.delta == pytest.approx(s.fprime * total, rel=1e-13, abs=1e-16)
@@ -75,10 +75,10 @@ def test_a_loss_op_on_a_linear_output_is_not_the_neurons_activation(loss_of):
     out = model([0.5, -1.0])
     trace = backward_trace(loss_of(out), module=model, collapse="neuron")
     by_name = {s.name: s for s in trace.neuron_steps}
-    output = by_name["L1N0"]
+    output = by_name["L2N1"]
     assert output.y is output.u is out and output.fprime == 1.0
     assert output.delta == out.grad
-    assert all(by_name[f"L0N{j}"].y.op == "tanh" for j in range(3))
+    assert all(by_name[f"L1N{j}"].y.op == "tanh" for j in range(1, 4))
 
 
 def test_network_view_frames_keep_their_layout():
