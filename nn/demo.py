@@ -24,6 +24,7 @@ import numpy as np
 from autograd import Value, backward_trace, draw_graph, local_gradients, no_grad
 
 from . import data
+from .graph import neuron_name
 from .modules import ACTIVATIONS, MLP
 from .optim import SGD, Adam
 from .train import LOSSES, accuracy, fit
@@ -214,12 +215,13 @@ def _write_neuron(args, model, X) -> tuple[dict, str]:
     neuron.b.label = "b"
     out = neuron(x)
     out.label = "out"
-    trace = backward_trace(out)
+    trace = backward_trace(out, forward=True)  # the page: its forward pass, then backward
     paths = {"neuron graph": draw_graph(out, edge_labels="flow").save(
         args.out / "neuron_graph.svg")}
     paths["backward step-through"] = trace.to_html(
         args.out / "backprop_steps.html",
-        title=f"Neuron {neuron_index} of the first layer on sample {sample}: its backward pass")
+        title=f"Neuron {neuron_name(0, neuron_index)} on sample {sample}: its forward pass, "
+              "then its backward pass")
     for w in neuron.w:  # the network view names parameters after the model
         w.label = None
     neuron.b.label = None
@@ -240,7 +242,7 @@ def _network_trace(args, model, X, y, sizes) -> tuple:
     path = network.to_html(
         args.out / "network_backprop.html",
         title=f"MLP {sizes} on sample {hardest} (its {args.loss} loss "
-              f"{loss.data:.4g}, without L2): every scalar step, and the deltas")
+              f"{loss.data:.4g}, without L2): the deltas, and every scalar step")
     return path, loss, hardest
 
 
@@ -255,7 +257,7 @@ def _showcase_neuron(model, X) -> tuple[int, int, str]:
             out = neuron(xs)
             local = local_gradients(out)[0] if out.parents and len(out.parents) == 1 else 1.0
             if abs(local) > 0.05:
-                return j, sample, (f"neuron {j} of the first layer on sample {sample}: "
+                return j, sample, (f"neuron {neuron_name(0, j)} on sample {sample}: "
                                    f"its activation's local gradient is {local:.3g}, so the "
                                    "gradient flows")
     return 0, 0, ("every first-layer neuron is dead (or saturated) on every sample, so the "

@@ -215,3 +215,56 @@ DRAWN = """
 return Array.from(arguments[0].querySelectorAll('.glp-view')).map(
   v => Array.from(v.querySelectorAll('g[id]')).map(g => g.id));
 """
+
+
+TEXT_SIZES = """
+const root = arguments[0], out = [];
+const visible = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+root.querySelectorAll('.glp-view:not([hidden]) svg text').forEach(t => {
+  const m = t.getScreenCTM();
+  if (!t.textContent.trim() || !m || !visible(t)) return;
+  out.push([parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b), t.textContent]);
+});
+root.querySelectorAll('button, select, label, span, .glp-caption, .glp-note, th, td').forEach(e => {
+  const own = Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+  if (own && visible(e)) out.push([parseFloat(getComputedStyle(e).fontSize), e.textContent.trim()]);
+});
+return out;
+"""
+
+
+def text_sizes(driver, root) -> list:
+    """``[(CSS px, text), ...]`` of every text the player shows now, as laid out in the
+    browser: the drawing's texts (their font size times the drawing's scale on screen,
+    the zoom included) and the controls', caption's and table's."""
+    return [tuple(t) for t in driver.execute_script(TEXT_SIZES, root)]
+
+
+def smallest_text(driver, root) -> tuple:
+    """The smallest text the player shows now: ``(CSS px, text)``."""
+    return min(text_sizes(driver, root))
+
+
+def zoom_to(driver, root, mode: str) -> None:
+    """Pick a zoom ("readable", "fit" or "1" for 100%) as a user does."""
+    driver.execute_script(
+        "const z = arguments[0].querySelector('.glp-zoom'); z.value = arguments[1];"
+        "z.dispatchEvent(new Event('change', {bubbles: true}));", root, mode)
+
+
+ACTIVE_IN_VIEW = """
+const root = arguments[0], view = root.querySelector('.glp-view:not([hidden])');
+const d = root.glPlayer.state(), box = view.getBoundingClientRect();
+const id = root.glPlayer.active(), g = id && view.querySelector('g[id="' + id + '"]');
+if (!g) return null;
+const r = g.getBoundingClientRect();
+return {id: g.id, step: d.step, inside: r.left >= box.left - 1 && r.right <= box.right + 1 &&
+        r.top >= box.top - 1 && r.bottom <= box.bottom + 1};
+"""
+
+
+def active_in_view(driver, root) -> dict | None:
+    """Whether what the active step is about (its last highlighted element; at step 0
+    the view's ``focus``, the root) lies inside the drawing's box: ``{"id", "step",
+    "inside"}``, None when there is nothing to show."""
+    return driver.execute_script(ACTIVE_IN_VIEW, root)

@@ -4,13 +4,15 @@ otherwise in-process with pygraphviz (whose wheels carry the Graphviz libraries)
 
 from __future__ import annotations
 
+import base64
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from .. import _internal
 
-__all__ = ["render", "GraphDrawing", "GraphvizNotFoundError"]
+__all__ = ["render", "render_both", "GraphDrawing", "GraphvizNotFoundError"]
 
 _INSTALL_HELP = (
     "no Graphviz renderer found: install the Graphviz programs (Debian/Ubuntu: "
@@ -46,8 +48,31 @@ def render(source: str, fmt: str = "svg") -> bytes:
     return pygraphviz.AGraph(string=source).draw(format=fmt, prog="dot")
 
 
+def render_both(source: str) -> tuple[str, bytes]:
+    """One layout, two renders: ``(svg text, png bytes)``, the same picture (what a notebook
+    output carries: SVG where it is trusted, the PNG everywhere else)."""
+    dot = shutil.which("dot")
+    if dot:
+        with tempfile.TemporaryDirectory() as tmp:
+            svg, png = Path(tmp, "g.svg"), Path(tmp, "g.png")
+            done = subprocess.run([dot, "-Tsvg", "-o", str(svg), "-Tpng", "-o", str(png)],
+                                  input=source.encode(), capture_output=True, timeout=120)
+            if done.returncode != 0:
+                raise RuntimeError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
+            return svg.read_text(encoding="utf-8"), png.read_bytes()
+    try:
+        import pygraphviz
+    except ImportError:
+        raise GraphvizNotFoundError(_INSTALL_HELP) from None
+    graph = pygraphviz.AGraph(string=source)
+    graph.layout(prog="dot")
+    return graph.draw(format="svg").decode(), graph.draw(format="png")
+
+
 class GraphDrawing:
-    """A drawn graph: DOT ``source``, and renders on demand."""
+    """A drawn graph: DOT ``source``, and renders on demand. In Jupyter it shows as SVG
+    with the same picture as PNG beside it, for wherever SVG is not shown (an untrusted
+    notebook in JupyterLab, GitHub)."""
 
     def __init__(self, source: str):
         self.source = source
@@ -70,7 +95,9 @@ class GraphDrawing:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         try:
-            return {"image/svg+xml": self.svg(), "text/plain": self._text()}
+            svg, png = render_both(self.source)
+            return {"image/svg+xml": svg, "image/png": base64.b64encode(png).decode("ascii"),
+                    "text/plain": self._text()}
         except Exception as e:  # a repr must never raise: fall back to text
             return {"text/plain": f"{self._text()}\n({e})"}
 

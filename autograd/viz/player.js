@@ -11,19 +11,25 @@ function glPlayer(root, data, globalKeys) {
     el.querySelectorAll('g[id]').forEach(g => { groups[g.id] = g; });
     return {el: el, d: v, k: 0, groups: groups, targets: {}, initial: {}, floats: []};
   });
+  // an element a step changes: a box's last text (its gradient) and the cell's fill, or
+  // with an id d<i> the text before it in box v<i> (its data, during a forward pass)
   function target(view, id) {
     if (id in view.targets) return view.targets[id];
-    const g = view.groups[id];
+    const data = /^d\d+$/.test(id) && !view.groups[id];
+    const g = view.groups[data ? 'v' + id.slice(1) : id];
     let t = null;
     if (g) {
       const texts = g.querySelectorAll('text');
-      const text = texts[texts.length - 1];
-      let fill = null;
+      const text = texts[texts.length - (data ? 2 : 1)];
+      let fill = null, cell = null;
       for (let e = text && text.previousElementSibling; e; e = e.previousElementSibling) {
-        if (e.tagName === 'polygon' && e.getAttribute('fill') !== 'none') { fill = e; break; }
+        if (e.tagName !== 'polygon') continue;
+        if (!cell) cell = e;
+        if (!data && e.getAttribute('fill') !== 'none') { fill = cell = e; break; }
+        if (data) break;
       }
-      if (text && fill) {  // centre the text in its cell: its width changes
-        const xs = fill.getAttribute('points').trim().split(/\s+/).map(p => parseFloat(p));
+      if (text && cell && (fill || data)) {  // centre the text in its cell: its width changes
+        const xs = cell.getAttribute('points').trim().split(/\s+/).map(p => parseFloat(p));
         text.setAttribute('text-anchor', 'middle');
         text.setAttribute('x', String((Math.min(...xs) + Math.max(...xs)) / 2));
       }
@@ -68,10 +74,51 @@ function glPlayer(root, data, globalKeys) {
     path.parentNode.parentNode.appendChild(t);
     view.floats.push(t);
   }
+  // the active step stays in view: scroll the drawing's box so that it shows, centred
   function reveal(view, g) {
     const box = view.el.getBoundingClientRect(), r = g.getBoundingClientRect();
-    if (r.left < box.left || r.right > box.right) view.el.scrollLeft += r.left - box.left - box.width / 3;
-    if (r.top < box.top || r.bottom > box.bottom) view.el.scrollTop += r.top - box.top - box.height / 3;
+    if (!box.width) return;
+    if (r.left < box.left || r.right > box.right) view.el.scrollLeft += (r.left + r.right) / 2 - (box.left + box.right) / 2;
+    if (r.top < box.top || r.bottom > box.bottom) view.el.scrollTop += (r.top + r.bottom) / 2 - (box.top + box.bottom) / 2;
+  }
+  function active(view) {  // what the current step is about: its last highlighted element
+    const s = view.k > 0 ? view.d.steps[view.k - 1] : null;
+    const ids = s ? s.hot : (view.d.focus ? [view.d.focus] : []);
+    for (let i = ids.length - 1; i >= 0; i--) if (view.groups[ids[i]]) return view.groups[ids[i]];
+    return null;
+  }
+  // zoom: "readable" (as wide as the box, but no text under 10 CSS px), "fit" (all of it)
+  // or a factor of the natural size (1: 100%)
+  const MIN_TEXT_PX = 10;
+  function natural(view) {
+    if (!view.size) {
+      const svg = view.el.querySelector('svg');
+      if (!svg) return null;
+      const w = svg.width.baseVal.value, h = svg.height.baseVal.value, vb = svg.viewBox.baseVal;
+      const unit = vb && vb.width ? w / vb.width : 1;  // CSS px per SVG unit at 100%
+      let small = Infinity;
+      svg.querySelectorAll('text').forEach(t => {
+        const f = parseFloat(t.getAttribute('font-size') || window.getComputedStyle(t).fontSize);
+        if (t.textContent.trim() && f > 0) small = Math.min(small, f);
+      });
+      small = Math.min(small, 10);  // the labels the player floats on edges (.glp-wl)
+      view.size = {svg: svg, w: w, h: h, text: small * unit};
+    }
+    return view.size;
+  }
+  function zoom(view) {
+    const n = natural(view), mode = $('.glp-zoom').value;
+    if (!n || !view.el.clientWidth) return;
+    const width = view.el.clientWidth - 2, height = Math.max(200, window.innerHeight * 0.75 - 2);
+    let f = mode === 'fit' ? Math.min(1, width / n.w, height / n.h)
+      : mode === 'readable' ? Math.max(Math.min(1, width / n.w), 1.01 * MIN_TEXT_PX / n.text)
+        : parseFloat(mode);
+    if (!(f > 0)) f = 1;
+    n.svg.style.width = (n.w * f) + 'px'; n.svg.style.height = (n.h * f) + 'px';
+    n.svg.style.maxWidth = 'none';
+    view.zoom = f;
+    const g = active(view);
+    if (g) reveal(view, g);
   }
   function show(k) {
     const view = views[cur], steps = view.d.steps;
@@ -84,14 +131,16 @@ function glPlayer(root, data, globalKeys) {
       const s = steps[k - 1];
       s.hot.forEach(id => { const g = view.groups[id]; if (g) { g.classList.add('glp-hot'); hot.push(g); } });
       (s.wl || []).forEach(w => floatLabel(view, w[0], w[1]));
-      if (hot.length) reveal(view, hot[hot.length - 1]);
     }
+    if (view.zoom === undefined) zoom(view);
+    const g = active(view);
+    if (g) reveal(view, g);
     caption.textContent = k === 0 ? view.d.start : steps[k - 1].cap;
     slider.max = String(steps.length); slider.value = String(k);
     count.textContent = k + ' / ' + steps.length;
     const old = tbody.querySelector('tr.active');
     if (old) old.classList.remove('active');
-    const row = tbody.children[k - 1];
+    const row = (view.rows || [])[k - 1];
     if (row) {
       row.classList.add('active');
       const wrap = tbody.closest('.glp-tablewrap');
@@ -99,18 +148,32 @@ function glPlayer(root, data, globalKeys) {
     }
     root.dataset.step = String(k);
   }
+  function headRow(cells) {
+    const hr = document.createElement('tr');
+    cells.forEach(h => { const th = document.createElement('th'); th.textContent = h; hr.appendChild(th); });
+    return hr;
+  }
+  // the steps' rows; a forward pass's rows come first under their own header, then the
+  // backward pass's header (a row of the body, not a step) and its rows
   function buildTable(view) {
     thead.textContent = ''; tbody.textContent = '';
-    const hr = document.createElement('tr');
-    view.d.head.forEach(h => { const th = document.createElement('th'); th.textContent = h; hr.appendChild(th); });
-    thead.appendChild(hr);
+    const fwd = view.d.forward_head;
+    thead.appendChild(headRow(fwd && view.d.steps.length && view.d.steps[0].pass === 'forward' ? fwd : view.d.head));
     const frag = document.createDocumentFragment();
+    let pass = view.d.steps.length ? view.d.steps[0].pass : undefined;
     view.d.steps.forEach(s => {
+      if (fwd && s.pass !== pass) {
+        const hr = headRow(s.pass === 'forward' ? fwd : view.d.head);
+        hr.className = 'glp-head';
+        frag.appendChild(hr);
+        pass = s.pass;
+      }
       const tr = document.createElement('tr');
       s.row.forEach(c => { const td = document.createElement('td'); td.textContent = c; tr.appendChild(td); });
       frag.appendChild(tr);
     });
     tbody.appendChild(frag);
+    view.rows = Array.from(tbody.children).filter(tr => tr.className !== 'glp-head');
   }
   function stop() { if (timer) { clearInterval(timer); timer = null; } $('[data-act="play"]').innerHTML = '&#9654; Play'; }
   function play() {
@@ -126,10 +189,14 @@ function glPlayer(root, data, globalKeys) {
     if (i === cur) return;
     const from = views[cur], to = views[i];
     let k = 0;
-    if (to.d.sync) {  // scalar step -> the last neuron step complete by then
-      to.d.sync.forEach((s, j) => { if (s <= from.k) k = j; });
-    } else if (from.d.sync) {
-      k = from.d.sync[from.k];
+    // sync: per step of a view (0 first), the scalar backward step it has reached;
+    // backward_from: the frame before a view's first backward step (after its forward pass)
+    const b0 = v => v.d.backward_from || 0, back = from.k - b0(from);
+    if (back >= 0 && to.d.sync) {  // scalar step -> the last neuron step complete by then
+      to.d.sync.forEach((s, j) => { if (s <= back) k = j; });
+      k += b0(to);
+    } else if (back >= 0 && from.d.sync) {
+      k = b0(to) + from.d.sync[Math.min(back, from.d.sync.length - 1)];
     }
     stop();
     cur = i;
@@ -137,6 +204,7 @@ function glPlayer(root, data, globalKeys) {
     root.querySelectorAll('.glp-views button').forEach(b => b.classList.toggle('on', parseInt(b.dataset.view) === i));
     buildTable(to);
     note.textContent = '';
+    to.zoom = undefined;  // laid out afresh now that it shows
     show(k);
   }
   root.querySelector('.glp-controls').addEventListener('click', e => {
@@ -149,13 +217,18 @@ function glPlayer(root, data, globalKeys) {
     if (act === 'first') show(0);
     if (act === 'prev') show(view.k - 1);
     if (act === 'next') show(view.k + 1);
+    if (act === 'last') show(view.d.steps.length);
   });
   slider.addEventListener('input', () => { stop(); show(parseInt(slider.value)); });
   $('.glp-speed').addEventListener('change', () => { if (timer) { stop(); play(); } });
-  $('.glp-zoom').addEventListener('change', () => {
-    views.forEach(v => v.el.classList.toggle('fit', $('.glp-zoom').value === 'fit'));
-  });
-  views.forEach(v => v.el.classList.add('fit'));
+  $('.glp-zoom').addEventListener('change', () => zoom(views[cur]));
+  if (typeof ResizeObserver === 'function') {  // a wider or narrower box: zoom again
+    let width = 0;
+    new ResizeObserver(() => {
+      const v = views[cur];
+      if (v.el.clientWidth && v.el.clientWidth !== width) { width = v.el.clientWidth; zoom(v); }
+    }).observe(root);
+  }
   views.forEach(view => {  // the step that traverses each edge, for clicks on its label
     view.edgeStep = {};
     view.d.steps.forEach((s, k) => s.hot.forEach(id => { if (id[0] === 'e') view.edgeStep[id] = k + 1; }));
@@ -187,6 +260,8 @@ function glPlayer(root, data, globalKeys) {
     if (e.target.closest && e.target.closest('input, select, textarea')) return;
     if (e.key === 'ArrowRight') { stop(); show(views[cur].k + 1); }
     else if (e.key === 'ArrowLeft') { stop(); show(views[cur].k - 1); }
+    else if (e.key === 'Home') { stop(); show(0); }
+    else if (e.key === 'End') { stop(); show(views[cur].d.steps.length); }
     else if (e.key === ' ') play();
     else return;
     e.preventDefault(); e.stopPropagation();
@@ -194,5 +269,7 @@ function glPlayer(root, data, globalKeys) {
   (globalKeys ? document : root).addEventListener('keydown', keys);
   buildTable(views[0]);
   show(0);
-  root.glPlayer = {show: show, view: i => switchView(i), state: () => ({view: cur, step: views[cur].k})};
+  root.glPlayer = {show: show, view: i => switchView(i),
+    state: () => ({view: cur, step: views[cur].k}), zoom: () => views[cur].zoom,
+    active: () => { const g = active(views[cur]); return g ? g.id : null; }};
 }

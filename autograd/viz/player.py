@@ -2,7 +2,16 @@
 
 ``page(views, title)`` is a whole offline HTML file; ``fragment(views)``
 the same player for a Jupyter output, with a static fallback (first and last
-frames and the step table) where scripts do not run (GitHub, nbviewer).
+frames as PNG pictures and the step table) where scripts do not run (an untrusted
+notebook, GitHub, nbviewer); ``Player`` is that output with the last frame's PNG beside
+its HTML.
+
+The page opens on the first view at the "readable" zoom: as wide as the box allows, but
+never with text under 10 CSS px (else "fit" shows all of it, "100%" the natural size);
+the active step is scrolled into view at every zoom. A view's ``data`` may name the
+element to show at step 0 (``focus``), and its steps may be of the forward pass: a step
+with ``"pass": "forward"`` has its table row under the view's ``forward_head``
+(``trace.py``'s ``forward=True``; the backward steps follow under ``head``).
 
 A view is what ``trace.py`` builds (the scalar view) or a model offers
 (``model.trace_views()``: ``nn``'s neuron view): ``.title``, ``.dot_at(k)`` (the DOT
@@ -18,6 +27,7 @@ become markup or script.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import itertools
@@ -26,7 +36,9 @@ from importlib import resources
 
 from .dot import render
 
-__all__ = ["page", "fragment"]
+__all__ = ["page", "fragment", "still_png", "Player"]
+
+STILL_SIZE = '  size="12,40";'  # a still picture at most 12 by 40 inches (1152 px wide)
 
 # The player's styles and script are package files, read once (linted as CSS and JS).
 _CSS = resources.files(__package__).joinpath("player.css").read_text(encoding="utf-8")
@@ -80,19 +92,22 @@ def _body(views, svgs) -> str:
                     for i, svg in enumerate(svgs))
     return (
         '<div class="glp-controls">'
-        '<button type="button" data-act="first" title="first step">|&#9664;</button>'
+        '<button type="button" data-act="first" title="first step (Home)">|&#9664;</button>'
         '<button type="button" data-act="prev" title="previous step (&#8592;)">&#9664; Prev'
         '</button><button type="button" data-act="play" title="play / pause (space)">'
         '&#9654; Play</button><button type="button" data-act="next" title="next step (&#8594;)">'
         'Next &#9654;</button>'
+        '<button type="button" data-act="last" title="last step (End)">&#9654;|</button>'
         f'<input type="range" class="glp-slider" min="0" max="{n}" value="0" '
         'aria-label="step">'
         f'<span class="glp-count">0 / {n}</span>'
         '<label>speed <select class="glp-speed"><option value="2000">slow</option>'
         '<option value="900" selected>normal</option><option value="300">fast</option>'
         '<option value="40">fastest</option></select></label>'
-        '<label>zoom <select class="glp-zoom"><option value="fit">fit</option>'
-        '<option value="1">100%</option></select></label>'
+        '<label>zoom <select class="glp-zoom" title="readable: as wide as the box, text at '
+        'least 10 px; fit: all of it; 100%: natural size"><option value="readable" selected>'
+        'readable</option><option value="fit">fit</option><option value="1">100%</option>'
+        '</select></label>'
         f'<span class="glp-views">{toggles}</span></div>'
         '<div class="glp-caption" aria-live="polite"></div>'
         '<div class="glp-note"></div>'
@@ -113,18 +128,31 @@ def page(views, title: str) -> str:
             "document.getElementById('glp-data').textContent), true);\n</script>\n</body></html>\n")
 
 
-def fragment(views, max_static_svg: int = 400_000) -> str:
+def still_png(view, k: int) -> bytes:
+    """Frame ``k`` of ``view`` as a PNG no wider than 12 inches (a large graph is scaled
+    down to fit): the still picture of an output where the player cannot run."""
+    source = view.dot_at(k)
+    first = source.index("{") + 1
+    return render(source[:first] + "\n" + STILL_SIZE + source[first:], "png")
+
+
+def _img(png: bytes, alt: str) -> str:
+    return (f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" '
+            f'alt="{html.escape(alt)}">')
+
+
+def fragment(views, stills: tuple | None = None) -> str:
     """The player as a Jupyter output. What shows before the script runs (or
-    where it never runs) is the static fallback: first and last frames, table."""
+    where it never runs, as in an untrusted notebook) is the static fallback: the
+    first and last frames as PNG pictures (``stills``: their PNG bytes, made here if
+    not given) and the step table."""
     svgs = [_svg(v, i) for i, v in enumerate(views)]
     data = _data(views, "")
     first = views[0]
-    last_svg = _svg(first, len(views), k=len(first.data["steps"]))
-    if len(svgs[0]) + len(last_svg) <= max_static_svg:
-        frames = (f"<p><b>{html.escape(first.captions()[0])}</b></p>{svgs[0]}"
-                  f"<p><b>after the last step</b></p>{last_svg}")
-    else:
-        frames = "<p>(the drawing is too large for the static view: run the cell)</p>"
+    n = len(first.data["steps"])
+    start, end = stills or (still_png(first, 0), still_png(first, n))
+    frames = (f"<p><b>{html.escape(first.captions()[0])}</b></p>{_img(start, 'step 0')}"
+              f"<p><b>after the last step</b></p>{_img(end, f'step {n}')}")
     rows = first.data["steps"]
     head = "".join(f"<th>{html.escape(h)}</th>" for h in first.data["head"])
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in s["row"]) + "</tr>"
@@ -139,3 +167,26 @@ def fragment(views, max_static_svg: int = 400_000) -> str:
               f"el.innerHTML={_json(_body(views, svgs))};"
               f"glPlayer(el,JSON.parse({_json(_json(data))}),false);}})();</script>")
     return f"<style>{_CSS}</style>{static}{script}"
+
+
+class Player:
+    """The player as a notebook output: the HTML of ``fragment`` (the player where
+    scripts run, its still fallback elsewhere) with the last frame as ``image/png``
+    beside it, for readers that show no HTML. ``data`` is the HTML."""
+
+    def __init__(self, views, text: str):
+        first = views[0]
+        n = len(first.data["steps"])
+        self.png = still_png(first, n)
+        self.data = fragment(views, (still_png(first, 0), self.png))
+        self.text = text
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/html": self.data, "image/png": base64.b64encode(self.png).decode("ascii"),
+                "text/plain": self.text}
+
+    def _repr_html_(self) -> str:
+        return self.data
+
+    def __repr__(self) -> str:
+        return self.text

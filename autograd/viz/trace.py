@@ -10,6 +10,9 @@ recording every ``parent.grad += upstream × local`` as a step, then shows any s
     trace = backward_trace(loss, module=model, collapse="neuron")
     trace.table()          # one step per neuron, output layer first: the lecture's deltas
 
+    trace = backward_trace(loss, forward=True)
+    trace.to_html("passes.html")     # the forward pass first (each value in turn), then backward
+
 The graph is laid out once; each step carries only what it changes (one
 gradient, one edge's label, the highlighted node and edge), as data that the
 page's player, ``frame(k)`` and ``table()`` all read.
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,11 +30,11 @@ from .. import _internal
 from ..engine import Value, as_number, backward_pass, local_gradients, propagate, topological_order
 from .dot import GraphDrawing
 from .model import check_module, graph_parts, trace_views
-from .names import node_names
+from .names import node_names, reading_order
 from .scene import Scene
-from .style import fmt, text_width
+from .style import escape, fmt, text_width
 
-__all__ = ["backward_trace", "BackwardTrace", "Step"]
+__all__ = ["backward_trace", "BackwardTrace", "Step", "ForwardStep"]
 
 MAX_LAYOUT_NODES = 50_000  # past this even one Graphviz layout takes minutes
 
@@ -55,8 +59,20 @@ class Step:
     after: float
 
 
+@dataclass(frozen=True)
+class ForwardStep:
+    """One node of the forward pass: ``node`` = its op applied to ``inputs`` (the values
+    of its parents) gives ``value``. The step-through shows them in a topological order
+    (inputs first, each node's inputs in their written order) before the backward pass."""
+
+    number: int
+    node: Value
+    inputs: tuple
+    value: float
+
+
 def backward_trace(root: Value, gradient: float = 1.0, *, module=None,
-                   collapse: str | None = None) -> BackwardTrace:
+                   collapse: str | None = None, forward: bool = False) -> BackwardTrace:
     """Run ``root.backward(gradient)`` and record each step: a real backward pass,
     so afterwards every ``.grad`` is exactly what ``backward()`` gives.
 
@@ -66,9 +82,15 @@ def backward_trace(root: Value, gradient: float = 1.0, *, module=None,
     output layer back, showing the lecture's local sensitivity δ = ∂E/∂u with its
     formula filled in and ∂E/∂w = δ·y on the neuron's incoming edges.
     ``collapse="neuron"`` makes that view the trace's default (``len``,
-    ``table()``, ``frame(k)``, the page's first view)."""
+    ``table()``, ``frame(k)``); the page opens on the model's view whenever there is one.
+
+    ``forward=True`` starts every view with the forward pass: each computed value
+    appears in turn, inputs first (``trace.forward_steps``), then the backward pass
+    starts from ∂root/∂root and runs as without it."""
     if not isinstance(root, Value):
         raise TypeError(f"backward_trace expects a Value, got {type(root).__name__}")
+    if not isinstance(forward, bool):
+        raise TypeError(f"forward must be True or False, got {type(forward).__name__}")
     check_module(module, collapse)
     if collapse is not None and collapse not in trace_views(module):
         raise ValueError(f"collapse={collapse!r}: the model offers no such step-through view "
@@ -89,7 +111,8 @@ def backward_trace(root: Value, gradient: float = 1.0, *, module=None,
         propagate(order, record)  # the one chain-rule loop, watched edge by edge
     for leaf, g in earlier.items():  # backward_pass has added them back: show it
         steps.append(Step(len(steps) + 1, None, -1, leaf, g, 1.0, g, leaf.grad - g, leaf.grad))
-    return BackwardTrace(root, order, steps, seed, module=module, collapse=collapse)
+    return BackwardTrace(root, order, steps, seed, module=module, collapse=collapse,
+                         forward=forward)
 
 
 class BackwardTrace:
@@ -97,11 +120,20 @@ class BackwardTrace:
     drawings of any moment, and a player (HTML page, Jupyter)."""
 
     def __init__(self, root: Value, order: list, steps: list, seed: float, *, module=None,
-                 collapse=None):
+                 collapse=None, forward: bool = False):
         self.root, self.order, self.steps, self.seed = root, order, steps, seed
-        self.module, self.collapse = module, collapse
+        self.module, self.collapse, self.forward = module, collapse, forward
         self._views: dict = {}
         self._names = None
+
+    @functools.cached_property
+    def forward_steps(self) -> list[ForwardStep]:
+        """The forward pass as steps: every computed node in a topological order (inputs
+        first, each node's inputs in their written order), with the values it was
+        computed from. What a view shows first with ``forward=True``."""
+        computed = [v for v in reading_order(self.order) if not v.is_leaf]
+        return [ForwardStep(n, v, tuple(p.data for p in v.parents), v.data)
+                for n, v in enumerate(computed, 1)]
 
     # --- the steps -------------------------------------------------------------------
 
@@ -121,7 +153,10 @@ class BackwardTrace:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
 
     def __len__(self) -> int:
-        return len(self.view().steps_data()) if self.collapse else len(self.steps)
+        """The number of steps of the default view (its frames are 0 to len)."""
+        if self.collapse or self.forward:
+            return len(self.view().steps_data())
+        return len(self.steps)
 
     def view_names(self) -> list[str]:
         """The views of this trace: ``"scalar"`` (every scalar step) and those the
@@ -163,17 +198,20 @@ class BackwardTrace:
         return self.view(view).table()
 
     def text(self, precision: int = 4, view: str | None = None) -> str:
-        """The table as aligned text."""
+        """The table as aligned text (no drawing is laid out for it, whatever the
+        graph's size); with ``forward=True`` the forward pass's rows come first, under
+        their own header."""
+        _check_precision(precision)
         rows = self.table(view)
         if not rows:
             return "(no steps)"
-        heads = list(rows[0])
-        cells = [[r[h] if isinstance(r[h], str) else
-                  (str(r[h]) if isinstance(r[h], int) else fmt(r[h], precision))
-                  for h in heads] for r in rows]
-        widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
-        line = lambda cs: "  ".join(c.rjust(w) for c, w in zip(cs, widths)).rstrip()
-        return "\n".join([line(heads)] + [line(c) for c in cells])
+        sections = []  # consecutive rows with the same columns
+        for r in rows:
+            if sections and list(sections[-1][0]) == list(r):
+                sections[-1].append(r)
+            else:
+                sections.append([r])
+        return "\n\n".join(_aligned(rs, precision) for rs in sections)
 
     def caption(self, k: int, view: str | None = None) -> str:
         """What happens at step ``k`` (0: before the first step)."""
@@ -204,52 +242,96 @@ class BackwardTrace:
 
     # --- the player ------------------------------------------------------------------
 
-    def _player_views(self, **options) -> list:
-        return [self.view(n, **(options if n == "scalar" else {})) for n in self.view_names()]
+    def _player_views(self, view: str | None = None, **options) -> list:
+        """The views a player shows, the one it opens on first: ``view``, else the
+        model's own view (the neuron view of an ``nn`` model), else the default."""
+        names = self.view_names()
+        if view is None:
+            offered = [n for n in names if n != "scalar"]
+            view = offered[0] if offered else names[0]
+        self.view(view)  # checks the name
+        names.remove(view)
+        return [self.view(n, **(options if n == "scalar" else {})) for n in [view, *names]]
 
-    def to_html(self, path, title: str = "Backpropagation, step by step", **options) -> Path:
+    def to_html(self, path, title: str = "Backpropagation, step by step", *,
+                view: str | None = None, **options) -> Path:
         """One self-contained HTML file (no network, works from ``file://``): the
-        graph drawn once and a player that applies each step to it. Prev / Next /
-        Play / slider, ← → and space, speed; click a node to jump to the step where
-        its gradient is complete. With ``module=``, a toggle between the scalar
-        graph and the network's deltas. Written atomically."""
+        graph drawn once and a player that applies each step to it. First / Prev /
+        Play / Next / Last / slider, ← → Home End and space, speed, zoom; click a node
+        to jump to the step where its gradient is complete. With ``module=``, a toggle
+        between the network's deltas (the view it opens on; ``view=`` picks another)
+        and the scalar graph. Written atomically."""
         from .player import page
 
         path = Path(path)
         if not isinstance(title, str):
             raise TypeError(f"title must be a str, got {type(title).__name__}")
-        text = page(self._player_views(**options), title)
+        text = page(self._player_views(view, **options), title)
         _internal.write_atomically(path, text.encode())
         return path
 
     def _repr_html_(self) -> str:
-        """The player in Jupyter; where scripts do not run (GitHub, nbviewer) the
-        first and last frames and the step table instead."""
-        from .player import fragment
+        """The player in Jupyter; where scripts do not run (an untrusted notebook,
+        GitHub, nbviewer) the first and last frames as pictures and the step table."""
+        return self.show()._repr_html_()
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return self.show()._repr_mimebundle_()
+
+    def show(self, view: str | None = None):
+        """The player as a notebook output (JupyterLab, Notebook 7, VS Code): the same
+        one as ``to_html``'s page, sent once, stepping changes the page, not the kernel;
+        beside it the last frame as a PNG for readers that show no HTML."""
+        from .player import Player
 
         try:
-            return fragment(self._player_views())
+            return Player(self._player_views(view), repr(self))
         except Exception as e:  # a repr must never raise
-            return f"<pre>{html.escape(self.text())}\n({html.escape(str(e))})</pre>"
-
-    def show(self):
-        """The player in Jupyter (JupyterLab, Notebook 7, VS Code): the same one
-        as ``to_html``'s page, sent once; stepping changes the page, not the kernel."""
-        try:
-            from IPython.display import HTML
-        except ImportError:
-            raise ImportError("trace.show() displays the player in Jupyter, which needs IPython "
-                              "(pip install -e \".[notebooks]\"); outside Jupyter use "
-                              "trace.to_html(path)") from None
-        return HTML(self._repr_html_())
+            return _TextOutput(f"{self.text()}\n({e})")
 
     def __repr__(self) -> str:
         kind = f"{self.collapse} steps" if self.collapse else "steps"
         return f"BackwardTrace({len(self)} {kind} from {self.names[self.root]!r})"
 
 
+class _TextOutput:
+    """What a trace shows in a notebook when its player cannot be drawn: the table."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self.text)}</pre>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/plain": self.text}
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _check_precision(precision) -> None:
+    if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 12:
+        raise ValueError(f"precision must be an int from 0 to 12 (decimals shown), got "
+                         f"{precision!r}")
+
+
+def _aligned(rows: list, precision: int) -> str:
+    """Rows with the same columns as aligned text under their header."""
+    heads = list(rows[0])
+    cells = [[r[h] if isinstance(r[h], str) else
+              (str(r[h]) if isinstance(r[h], int) else fmt(r[h], precision))
+              for h in heads] for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
+    line = lambda cs: "  ".join(c.rjust(w) for c, w in zip(cs, widths)).rstrip()
+    return "\n".join([line(heads)] + [line(c) for c in cells])
+
+
 class ScalarView:
-    """Every scalar step of a trace over one layout of the whole graph."""
+    """Every scalar step of a trace over one layout of the whole graph (with the trace's
+    ``forward=True``, first each computed value in turn, then the backward pass). The
+    graph is laid out only when a drawing or the player needs it: ``table()`` never
+    does."""
 
     name, title = "scalar", "every scalar"
 
@@ -259,27 +341,51 @@ class ScalarView:
         if edge_labels not in (None, "flow", "local"):
             raise ValueError(f"edge_labels must be 'auto', None, 'flow' or 'local', got "
                              f"{edge_labels!r}")
-        self.trace, self.p = trace, precision
-        self.scene = Scene(trace.root, order=trace.order, rankdir=rankdir,
-                            edge_labels=edge_labels, precision=precision, max_nodes=None,
-                            module=trace.module, names=trace.names)
-        if self.scene.n_nodes > MAX_LAYOUT_NODES:  # the one limit: one layout must finish
+        if rankdir not in ("LR", "TB", "RL", "BT"):
+            raise ValueError(f"rankdir must be LR, TB, RL or BT, got {rankdir!r}")
+        _check_precision(precision)
+        self.trace, self.p, self.rankdir = trace, precision, rankdir
+        self.edge_labels = edge_labels
+
+    @functools.cached_property
+    def scene(self) -> Scene:
+        trace = self.trace
+        scene = Scene(trace.root, order=trace.order, rankdir=self.rankdir,
+                      edge_labels=self.edge_labels, precision=self.p, max_nodes=None,
+                      module=trace.module, names=trace.names)
+        if scene.n_nodes > MAX_LAYOUT_NODES:  # the one limit: one layout must finish
             raise ValueError(
-                f"this graph has {self.scene.n_nodes} nodes, too many to lay out (more than "
+                f"this graph has {scene.n_nodes} nodes, too many to lay out (more than "
                 f"{MAX_LAYOUT_NODES}): step through the network instead, "
                 "backward_trace(loss, module=model, collapse='neuron'), or trace a part of it "
-                "(draw_graph(..., focus=value) shows a part)")
-        self.edge_labels = edge_labels
-        self._build()
+                "(draw_graph(..., focus=value) shows a part); trace.text() needs no layout")
+        return scene
 
-    def _build(self) -> None:
+    @functools.cached_property
+    def _built(self) -> dict:
+        """Every frame's changes, captions and the texts each element will show."""
         trace, index = self.trace, self.scene.index
         final, paths = self._final_gradients()
         scale = self.scene.scale(final)
         cells, labels = self._first_frame(scale)
         texts = {f"v{index[v]}": [cells[v][0]] for v in trace.order}
         texts.update({f"l{index[v]}_{i}": [t] for (v, i), t in labels.items()})
-        arrived, steps, captions, done = {}, [], [self._start_caption()], {}
+        steps, captions = [], [self._start_caption()]
+        data = {}
+        if trace.forward:
+            data = {v: ("data ?" if not v.is_leaf else None) for v in trace.order}
+            texts.update({f"d{index[v]}": ["data ?", self._data_text(v)] for v in trace.order
+                          if not v.is_leaf})
+            for f in trace.forward_steps:
+                change, hot, caption = self._forward_step(f, texts)
+                steps.append({"set": change, "hot": hot, "pass": "forward"})
+                captions.append(caption)
+            cell = self.scene.grad_cell(trace.seed, scale)
+            rid = f"v{index[trace.root]}"
+            steps.append({"set": [[rid, cell[0], cell[1]]], "hot": [rid], "pass": "backward"})
+            captions.append(self._seed_caption())
+        offset = len(steps)  # the frame before the first backward step
+        arrived, done = {}, {}
         for s in trace.steps:
             pid = f"v{index[s.parent]}"
             if s.node is None:
@@ -287,18 +393,15 @@ class ScalarView:
             else:
                 n = arrived[s.parent] = arrived.get(s.parent, 0) + 1
                 cell, change, hot, caption = self._edge_step(s, scale, n, paths[s.parent], texts)
-                done[pid] = [s.number, n, paths[s.parent]]
+                done[pid] = [offset + s.number, n, paths[s.parent]]
             texts[pid].append(cell[0])
-            steps.append({"set": change, "hot": hot})
+            steps.append({"set": change, "hot": hot, "pass": "backward"})
             captions.append(caption)
-        self._final = final
-        self._texts0 = (cells, labels)
-        self._steps = steps
-        self._captions = captions
-        self._done = done
-        self._done[f"v{index[trace.root]}"] = [0, 0, 0]
-        self._widths = {k: max(text_width(t, 9 if k[0] == "l" else 11) for t in ts) + 10
-                        for k, ts in texts.items()}
+        done[f"v{index[trace.root]}"] = [offset, 0, 0]
+        widths = {k: max(text_width(t, 9 if k[0] == "l" else 11) for t in ts) + 10
+                  for k, ts in texts.items()}
+        return {"final": final, "first": (cells, labels, data), "steps": steps,
+                "captions": captions, "done": done, "widths": widths, "offset": offset}
 
     def _final_gradients(self) -> tuple[dict, dict]:
         """Every node's gradient after the pass (None: none reaches it) and how many
@@ -314,17 +417,48 @@ class ScalarView:
         return final, paths
 
     def _first_frame(self, scale: float) -> tuple[dict, dict]:
-        """Frame 0: only the root's gradient known; edges labelled with local gradients."""
+        """Frame 0: only the root's gradient known; edges labelled with local gradients.
+        Before a forward pass: no gradient known, no value computed, no label yet."""
         trace, scene = self.trace, self.scene
         cells = {v: ("not computed", "#eeeeee") for v in trace.order}
-        cells[trace.root] = scene.grad_cell(trace.seed, scale)
+        if not trace.forward:
+            cells[trace.root] = scene.grad_cell(trace.seed, scale)
         labels = {}
         if self.edge_labels:
             for v in trace.order:
                 if not v.is_leaf:
                     for i, local in enumerate(local_gradients(v)):
-                        labels[(v, i)] = scene.local_text(local)
+                        labels[(v, i)] = "" if trace.forward else scene.local_text(local)
         return cells, labels
+
+    def _data_text(self, v: Value) -> str:
+        return f"data {fmt(v.data, self.p)}"
+
+    def _forward_step(self, f: ForwardStep, texts: dict) -> tuple:
+        """One node computed: its value appears, and its input edges' local gradients."""
+        scene, names, p = self.scene, self.trace.names, self.p
+        v, i = f.node, scene.index[f.node]
+        change = [[f"d{i}", self._data_text(v), ""]]
+        locals_ = local_gradients(v)
+        if self.edge_labels:
+            for j, local in enumerate(locals_):
+                text = scene.local_text(local)
+                change.append([f"l{i}_{j}", text, ""])
+                texts[f"l{i}_{j}"].append(text)
+        hot = [f"v{i}", f"o{i}", f"r{i}"] + [f"e{i}_{j}" for j in range(len(v.parents))] \
+            + ([f"f{i}_{j}" for j in range(len(v.parents))] if self.edge_labels else [])
+        local = ", ".join(f"∂{names[v]}/∂{names[q]} = {fmt(d, p)}"
+                          for q, d in zip(v.parents, locals_))
+        caption = (f"forward {f.number}/{len(self.trace.forward_steps)}: {names[v]} = "
+                   f"{_formula(v, [names[q] for q in v.parents])} = "
+                   f"{_formula(v, [fmt(x, p) for x in f.inputs])} = {fmt(f.value, p)}; "
+                   f"local gradients for the backward pass: {local}")
+        return change, hot, caption
+
+    def _seed_caption(self) -> str:
+        name = self.trace.names[self.trace.root]
+        return (f"backward: start from ∂{name}/∂{name} = {fmt(self.trace.seed, self.p)}; "
+                "every other gradient is not computed yet")
 
     def _earlier_gradient_step(self, s: Step, scale: float) -> tuple:
         """A leaf's gradient from before this pass, added back (a step of its own)."""
@@ -356,27 +490,32 @@ class ScalarView:
 
     def _start_caption(self) -> str:
         name = self.trace.names[self.trace.root]
+        if self.trace.forward:
+            return (f"start: the inputs and parameters are given; next, the forward pass "
+                    f"computes every value up to {name}, then the backward pass every gradient")
         return (f"start: ∂{name}/∂{name} = {fmt(self.trace.seed, self.p)}; "
                 "every other gradient is not computed yet")
 
     # the same data, read three ways: page, frame(k), table
 
     def steps_data(self) -> list:
-        return self._steps
+        return self._built["steps"]
 
     def captions(self) -> list:
-        return self._captions
+        return self._built["captions"]
 
     def state_at(self, k: int) -> tuple[dict, dict]:
-        """Cells and labels after step k, by element id."""
-        cells0, labels0 = self._texts0
+        """Cells and labels after step k, by element id (with a forward pass, the
+        data cells too, ``d<i>``, among the cells: (text, None))."""
+        cells0, labels0, data0 = self._built["first"]
         index = self.scene.index
         cells = {f"v{index[v]}": c for v, c in cells0.items()}
+        cells.update({f"d{index[v]}": (t, None) for v, t in data0.items() if t is not None})
         labels = {f"l{index[v]}_{i}": t for (v, i), t in labels0.items()}
-        for step in self._steps[:k]:
+        for step in self._built["steps"][:k]:
             for el, text, fill in step["set"]:
-                if el[0] == "v":
-                    cells[el] = (text, fill)
+                if el[0] in "vd":
+                    cells[el] = (text, fill or None)
                 else:
                     labels[el] = text
         return cells, labels
@@ -384,36 +523,105 @@ class ScalarView:
     def dot_at(self, k: int) -> str:
         cells, labels = self.state_at(k)
         order, index = self.trace.order, self.scene.index
+        data = {f"v{index[v]}": cells[f"d{index[v]}"][0] for v in order
+                if f"d{index[v]}" in cells}
         cells = {v: cells[f"v{index[v]}"] for v in order}
         labels = {(v, i): labels[f"l{index[v]}_{i}"] for v in order if not v.is_leaf
                   for i in range(len(v.parents)) if f"l{index[v]}_{i}" in labels}
         highlight, edges = (), ()
-        if k:
-            s = self.trace.steps[k - 1]
+        steps = self._built["steps"]
+        if k > self._built["offset"]:
+            s = self.trace.steps[k - 1 - self._built["offset"]]
             highlight = (s.parent,) if s.node is None else (s.node, s.parent)
             edges = () if s.node is None else ((s.node, s.input_index),)
-        return self.scene.dot(cells, labels, highlight=highlight, highlight_edges=edges,
-                              widths=self._widths)
+        elif k and steps[k - 1]["pass"] == "forward":
+            v = self.trace.forward_steps[k - 1].node
+            highlight, edges = (v,), tuple((v, j) for j in range(len(v.parents)))
+        elif k:
+            highlight = (self.trace.root,)
+        dot = self.scene.dot(cells, labels, highlight=highlight, highlight_edges=edges,
+                             widths=self._built["widths"])
+        return _with_data_cells(dot, data, self._built["widths"]) if data else dot
 
     def table(self) -> list[dict]:
+        """The rows: with a forward pass, first one per computed value (step, node, what
+        it computes, value), then one per backward step (step, node, input, upstream,
+        local, contribution, grad before and after), numbered as the frames are."""
         names = self.trace.names
-        return [{"step": s.number, "node": names[s.node] if s.node is not None else "(before)",
-                 "input": names[s.parent], "upstream": s.upstream, "local": s.local,
-                 "contribution": s.contribution, "before": s.before, "after": s.after}
-                for s in self.trace.steps]
+        rows = []
+        if self.trace.forward:
+            for f in self.trace.forward_steps:
+                v = f.node
+                rows.append({"step": f.number, "node": names[v],
+                             "computes": _formula(v, [names[q] for q in v.parents]),
+                             "value": f.value})
+            rows.append({"step": len(rows) + 1, "node": "(start)",
+                         "input": names[self.trace.root], "upstream": "", "local": "",
+                         "contribution": self.trace.seed, "before": 0.0,
+                         "after": self.trace.seed})
+        offset = len(rows)
+        rows += [{"step": offset + s.number,
+                  "node": names[s.node] if s.node is not None else "(before)",
+                  "input": names[s.parent], "upstream": s.upstream, "local": s.local,
+                  "contribution": s.contribution, "before": s.before, "after": s.after}
+                 for s in self.trace.steps]
+        return rows
 
     @functools.cached_property
     def data(self) -> dict:
         """The frames as data (built once: the page, frame_data and the fallback read it)."""
         p = self.p
-        rows = [[str(r["step"]), r["node"], r["input"], fmt(r["upstream"], p),
-                 fmt(r["local"], p), fmt(r["contribution"], p), fmt(r["before"], p),
-                 fmt(r["after"], p)] for r in self.table()]
-        steps = [dict(s, cap=c, row=r) for s, c, r in zip(self._steps, self._captions[1:], rows)]
-        return {"name": self.name, "title": self.title, "start": self._captions[0],
-                "head": ["step", "node", "input", "upstream", "local", "contribution",
-                         "grad before", "grad after"],
-                "steps": steps, "done": self._done,
-                "names": {f"v{self.scene.index[v]}": n for v, n in self.trace.names.items()},
-                "exact": {f"v{self.scene.index[v]}": g for v, g in self._final.items()
-                          if g is not None}}
+        show = lambda x: x if isinstance(x, str) else (str(x) if isinstance(x, int) else
+                                                        fmt(x, p))
+        rows = [[show(c) for c in r.values()] for r in self.table()]
+        steps = [dict(s, cap=c, row=r)
+                 for s, c, r in zip(self.steps_data(), self.captions()[1:], rows)]
+        index = self.scene.index
+        out = {"name": self.name, "title": self.title, "start": self.captions()[0],
+               "head": ["step", "node", "input", "upstream", "local", "contribution",
+                        "grad before", "grad after"],
+               "steps": steps, "done": self._built["done"],
+               "focus": f"v{index[self.trace.root]}",
+               "names": {f"v{index[v]}": n for v, n in self.trace.names.items()},
+               "exact": {f"v{index[v]}": g for v, g in self._built["final"].items()
+                         if g is not None}}
+        if self.trace.forward:
+            out["forward_head"] = ["step", "node", "computes", "value"]
+            out["backward_from"] = self._built["offset"]
+        return out
+
+
+_INFIX = {"+": "+", "-": "−", "*": "×", "/": "÷", "sum": "+"}
+
+
+def _formula(v: Value, ins: list) -> str:
+    """What ``v`` computes from ``ins`` (its inputs' names or numbers): ``x1 × w1``,
+    ``mul1 + mul2 + b``, ``tanh(n)``, ``x ^ 3``."""
+    op = v.op
+    if op in _INFIX and (len(ins) == 2 or op == "sum"):
+        return f" {_INFIX[op]} ".join(ins)
+    if op == "**":
+        return f"{ins[0]} ^ {fmt(v.op_arg, 3).rstrip('0').rstrip('.')}" if len(ins) == 1 \
+            else f"{ins[0]} ^ {ins[1]}"
+    if op == "neg":
+        return f"−{ins[0]}"
+    return f"{op}({', '.join(ins)})"
+
+
+_DATA_CELL = re.compile(r"<TD>(data [^<]*)</TD>")
+
+
+def _with_data_cells(dot: str, data: dict, widths: dict) -> str:
+    """DOT with each value's data cell showing ``data[box id]`` (``data ?`` before the
+    forward pass computes it), sized for every text it will show, so nothing moves."""
+    lines = dot.split("\n")
+    for n, line in enumerate(lines):
+        if not line.startswith("  v"):
+            continue
+        box = line[2:line.index(" ", 2)]
+        if box in data:
+            width = widths.get("d" + box[1:])
+            fixed = f' WIDTH="{width:.0f}" HEIGHT="22" FIXEDSIZE="TRUE"' if width else ""
+            cell = f"<TD{fixed}>{escape(data[box])}</TD>"
+            lines[n] = _DATA_CELL.sub(lambda _, cell=cell: cell, line, count=1)
+    return "\n".join(lines)

@@ -10,7 +10,7 @@ import pytest
 
 from nn import data
 from nn.demo import argument_parser, main, run, summary_line
-from tests.player import assert_clean, click, load, snapshot
+from tests.player import assert_clean, click, load, slide, snapshot, wait_for
 
 
 def test_demo_writes_its_outputs(tmp_path, capsys):
@@ -107,18 +107,44 @@ def test_unknown_option_is_argparse_error(capsys):
     assert info.value.code == 2 and "invalid choice" in capsys.readouterr().err
 
 
-def test_demo_pages_load_and_step(driver, tmp_path):
+def test_demo_pages_open_where_they_teach(driver, tmp_path):
+    """The neuron's page starts with its forward pass; the network's page opens on the
+    neuron (δ) view. On both, at the default zoom, no text is under 10 CSS px (measured
+    in the browser, in each view of the network's page) and the active step stays in
+    the drawing's box, at every zoom."""
+    from selenium.webdriver.common.by import By
+
+    from tests.player import active_in_view, smallest_text, zoom_to
+
     assert main(["--epochs", "3", "--quiet", "--out", str(tmp_path)]) == 0
-    for name in ("backprop_steps.html", "network_backprop.html"):
-        path = tmp_path / name
-        assert path.exists(), f"gradlab-demo did not write {name}"
-        url, root = load(driver, path)
-        assert_clean(driver, url)
-        before = snapshot(driver, root)
-        n = int(before["count"].split(" / ")[1])
-        assert n > 0
-        click(driver, root, "next", 1)
-        after = snapshot(driver, root)
-        assert after["caption"] != before["caption"] and after["caption"].startswith("step 1/")
-        assert after["hot"] and after["count"] == f"1 / {n}"
-        assert_clean(driver, url)
+    url, root = load(driver, tmp_path / "backprop_steps.html")
+    click(driver, root, "next", 1)
+    assert snapshot(driver, root)["caption"].startswith("forward 1/")
+    assert smallest_text(driver, root)[0] >= 10
+    click(driver, root, "last", int(snapshot(driver, root)["count"].split(" / ")[1]))
+    assert snapshot(driver, root)["caption"].startswith("step ")
+    assert_clean(driver, url)
+
+    url, root = load(driver, tmp_path / "network_backprop.html")
+    opening = root.find_element(By.CSS_SELECTOR, ".glp-views button.on").text
+    assert opening == "neurons (δ)" and snapshot(driver, root)["caption"].startswith(
+        "start: the loss E")
+    smallest = {"neurons (δ)": smallest_text(driver, root)}
+    n = int(snapshot(driver, root)["count"].split(" / ")[1])
+    for k in (1, n // 2, n):
+        slide(driver, root, k)
+        assert smallest_text(driver, root)[0] >= 10 and active_in_view(driver, root)["inside"]
+    root.find_element(By.CSS_SELECTOR, '.glp-views button[data-view="1"]').click()
+    wait_for(driver, lambda: driver.execute_script("return arguments[0].glPlayer.state()",
+                                                   root)["view"] == 1, "the scalar view")
+    smallest["every scalar"] = smallest_text(driver, root)
+    n = int(snapshot(driver, root)["count"].split(" / ")[1])
+    for k in (1, n // 3, 2 * n // 3, n):
+        slide(driver, root, k)
+        assert active_in_view(driver, root)["inside"], k
+    for mode in ("fit", "1", "readable"):
+        zoom_to(driver, root, mode)
+        assert active_in_view(driver, root)["inside"], mode
+    assert all(px >= 10 for px, _ in smallest.values()), smallest
+    print("smallest text, network page:", smallest)
+    assert_clean(driver, url)

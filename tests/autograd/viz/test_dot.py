@@ -1,6 +1,7 @@
 """autograd.viz.dot: DOT rendered by the dot program or in-process by pygraphviz, a clear
 error with neither, saving by extension, and a Jupyter display that never raises."""
 
+import re
 import sys
 import xml.etree.ElementTree as ET
 
@@ -49,13 +50,24 @@ def test_save_by_extension(tmp_path):
         drawing.save(tmp_path / "graph.jpg")
 
 
-def test_jupyter_display_never_raises(monkeypatch):
+def test_jupyter_display_is_svg_with_the_same_picture_as_png_and_never_raises(monkeypatch):
+    """SVG where the notebook is trusted; the PNG beside it wherever SVG is not shown (an
+    untrusted notebook in JupyterLab, GitHub): one layout, the same size."""
+    import base64
+
+
     drawing = draw_graph(tanh_neuron())
-    assert "image/svg+xml" in drawing._repr_mimebundle_()
+    bundle = drawing._repr_mimebundle_()
+    assert set(bundle) == {"image/svg+xml", "image/png", "text/plain"}
+    width, height = png_size(base64.b64decode(bundle["image/png"]))
+    svg_width = float(re.search(r'<svg width="([\d.]+)pt"', bundle["image/svg+xml"]).group(1))
+    assert abs(width - svg_width * 96 / 72) <= 2 and height > 100
+    assert base64.b64decode(bundle["image/png"]) == drawing.png()
 
     def broken(*args, **kwargs):
         raise GraphvizNotFoundError("no renderer")
 
     monkeypatch.setattr(viz, "render", broken)
+    monkeypatch.setattr(viz, "render_both", broken)
     bundle = drawing._repr_mimebundle_()
     assert set(bundle) == {"text/plain"} and "no renderer" in bundle["text/plain"]

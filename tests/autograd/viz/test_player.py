@@ -418,3 +418,70 @@ def test_two_jupyter_outputs_on_one_page_are_independent(driver, readme, tmp_pat
     wait_for(driver, lambda: step_of(driver, roots[1]) == 3, "step 3 in the second output")
     assert step_of(driver, roots[0]) == 0
     assert_clean(driver, url)
+
+
+# --- 9. zoom, the active step in view, first and last ---------------------------------------------
+
+
+def test_the_default_zoom_is_readable_and_the_active_step_stays_in_view(driver, tmp_path):
+    """A graph far wider than the window: at the default zoom ("readable") no text is
+    under 10 CSS px, measured on the laid-out page; at every zoom the active step is
+    inside the drawing's box, switching to 100% scrolls to it; ▶| goes to the last step,
+    Home and End too."""
+    from tests.player import active_in_view, smallest_text, text_sizes, zoom_to
+
+    v = Value(0.5, label="x")
+    for _ in range(30):
+        v = (v * 1.01).tanh()
+    trace = backward_trace(v)
+    n = len(trace)
+    url, root = load(driver, trace.to_html(tmp_path / "chain.html"))
+    assert Select(root.find_element(By.CSS_SELECTOR, ".glp-zoom")).first_selected_option.text \
+        == "readable"
+    assert smallest_text(driver, root)[0] >= 10
+    assert len(text_sizes(driver, root)) > 100
+    start = active_in_view(driver, root)  # step 0: the root, where backward starts
+    assert start == {"id": f"v{trace.view().scene.index[v]}", "step": 0, "inside": True}
+    for k in (1, n // 3, n // 2, n - 1):
+        slide(driver, root, k)
+        assert active_in_view(driver, root)["inside"], k
+    zoom_to(driver, root, "fit")
+    assert smallest_text(driver, root)[0] < 10  # all of it: the text is small
+    assert active_in_view(driver, root)["inside"]
+    slide(driver, root, 5)
+    zoom_to(driver, root, "1")  # 100%: natural size, scrolled to the active step
+    assert driver.execute_script("return arguments[0].glPlayer.zoom()", root) == 1
+    assert active_in_view(driver, root)["inside"] and smallest_text(driver, root)[0] >= 10
+    click(driver, root, "last", n)
+    assert active_in_view(driver, root)["inside"]
+    click(driver, root, "first", 0)
+    ActionChains(driver).send_keys(Keys.END).perform()
+    wait_for(driver, lambda: step_of(driver, root) == n, "the last step after End")
+    ActionChains(driver).send_keys(Keys.HOME).perform()
+    wait_for(driver, lambda: step_of(driver, root) == 0, "step 0 after Home")
+    assert_clean(driver, url)
+
+
+def test_the_forward_pass_then_the_backward_pass_in_the_page(driver, tmp_path):
+    """forward=True: each value appears in turn (its data cell, the local gradients on
+    its input edges), the table's forward rows under their own header; then the backward
+    pass, as the trace's frames say."""
+    trace = backward_trace(readme_neuron(), forward=True)
+    url, root = load(driver, trace.to_html(tmp_path / "forward.html"))
+    index = trace.view().scene.index
+    fwd = len(trace.forward_steps)
+    heads = [th.text for th in root.find_elements(By.CSS_SELECTOR, ".glp-table thead th")]
+    assert heads == ["step", "node", "computes", "value"]
+    inner = root.find_elements(By.CSS_SELECTOR, ".glp-table tbody tr.glp-head th")
+    assert [th.text for th in inner][:3] == ["step", "node", "input"]
+    for k, snap in zip(range(len(trace) + 1), walk(driver, root, 0, range(len(trace) + 1))):
+        cells, labels = trace.view().state_at(k)
+        for v in trace.order:
+            texts = snap["nodes"][f"v{index[v]}"]["texts"]
+            assert texts[-1] == cells[f"v{index[v]}"][0]
+            if not v.is_leaf:
+                assert texts[-2] == cells[f"d{index[v]}"][0], (k, texts)
+        assert snap["caption"] == trace.caption(k)
+        assert snap["active"] == (k - 1 if k <= fwd else k)  # the backward header between
+    assert "forward 1/4" in trace.caption(1) and trace.caption(fwd + 1).startswith("backward")
+    assert_clean(driver, url)

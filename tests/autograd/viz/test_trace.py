@@ -197,25 +197,41 @@ def test_page_size_grows_linearly_with_steps(tmp_path):
     assert large <= 2 * small
 
 
-def test_jupyter_output_is_the_player_with_a_small_static_fallback():
+def test_jupyter_output_is_the_player_with_a_still_fallback_of_pictures():
+    """Where scripts do not run (an untrusted notebook, GitHub) the output shows the
+    first and last frames as PNG pictures (no inline SVG, which JupyterLab does not show
+    untrusted) and the step table; the last frame's PNG also rides beside the HTML."""
+    import base64
+
+    from tests.layout import png_size
+
     trace = backward_trace(tanh_neuron())
     out = trace._repr_html_()
     static = out.split("<script>")[0]
-    assert static.count("<svg") == 2  # first and last frames, not every frame
+    assert static.count("<svg") == 0 and static.count('<img src="data:image/png;base64,') == 2
     assert static.count("<tr>") == len(trace) + 1  # the step table
     assert "glPlayer" in out and out.count("<script>") == 1
-    shown = trace.show()  # an IPython HTML object holding the same player
-    assert "glPlayer" in shown.data and shown.data.count("<svg") == 2
-    assert "BackwardTrace(8 steps" in repr(trace)
+    bundle = trace._repr_mimebundle_()
+    assert set(bundle) == {"text/html", "image/png", "text/plain"}
+    width, height = png_size(base64.b64decode(bundle["image/png"]))
+    assert width > 300 and height > 100
+    assert bundle["image/png"] in bundle["text/html"]  # the last frame, as in the fallback
+    assert bundle["text/plain"] == repr(trace) and "BackwardTrace(8 steps" in repr(trace)
+    shown = trace.show()  # the same output, to display
+    assert "glPlayer" in shown.data and shown.data.count("<img") == 2
 
 
-def test_show_without_ipython_says_what_to_install(monkeypatch):
-    import sys
+def test_a_large_graphs_still_pictures_are_scaled_down(tmp_path):
+    v = Value(0.5, label="x")
+    for _ in range(60):
+        v = (v * 1.01).tanh()
+    trace = backward_trace(v)
+    from tests.layout import png_size
 
-    monkeypatch.setitem(sys.modules, "IPython", None)
-    monkeypatch.setitem(sys.modules, "IPython.display", None)
-    with pytest.raises(ImportError, match="to_html"):
-        backward_trace(tanh_neuron()).show()
+    assert png_size(trace.frame(0).png())[0] > 3000
+    from autograd.viz.player import still_png
+
+    assert png_size(still_png(trace.view(), 0))[0] <= 12 * 96 + 8
 
 
 def test_hostile_labels_stay_data(tmp_path):
@@ -262,3 +278,66 @@ def test_a_graph_too_big_to_lay_out_is_refused_and_nothing_is_written(tmp_path):
         trace.to_html(target)
     assert target.read_text() == "the user's old file"
     assert [p.name for p in tmp_path.iterdir()] == ["big.html"]  # no temporary left
+    lines = trace.text().splitlines()  # text needs no layout
+    assert len(lines) == 1 + len(trace.steps) and lines[-1].split()[0] == str(len(trace.steps))
+    assert "too many to lay out" in trace._repr_html_()  # the table, and why no player
+
+
+def test_precision_is_checked_once_with_a_clear_error():
+    trace = backward_trace(tanh_neuron())
+    for bad in (-3, 13, 2.5, True, "4"):
+        with pytest.raises(ValueError, match="precision must be an int from 0 to 12"):
+            trace.text(precision=bad)
+        with pytest.raises(ValueError, match="precision must be an int from 0 to 12"):
+            trace.frame(0, precision=bad)
+    assert trace.text(precision=0).splitlines()[1].split()[3] == "1"  # upstream 1, no decimals
+
+
+def test_the_forward_pass_first_then_the_backward_pass():
+    """forward=True: each computed value appears in a topological order (inputs first,
+    as the expression reads), with its local gradients on its input edges; then the
+    backward pass starts from the root's 1 and runs as without it."""
+    plain, trace = backward_trace(tanh_neuron()), backward_trace(tanh_neuron(), forward=True)
+    names = trace.names
+    assert [names[f.node] for f in trace.forward_steps] == ["mul1", "mul2", "n", "o"]
+    assert [f.value for f in trace.forward_steps] == [f.node.data for f in trace.forward_steps]
+    assert trace.forward_steps[2].inputs == (-6.0, 0.0, 6.8813735870195432)
+    fwd = len(trace.forward_steps)
+    assert len(trace) == fwd + 1 + len(plain.steps)
+    view, index = trace.view(), trace.view().scene.index
+    cells, labels = view.state_at(0)
+    leaf = trace.order[0]
+    assert cells[f"d{index[trace.root]}"][0] == "data ?"
+    assert leaf.is_leaf and f"d{index[leaf]}" not in cells  # a leaf's data is given
+    assert "data -3.0000" in trace.frame(0).source  # w1's
+    assert all(t == "not computed" for k, (t, _) in cells.items() if k[0] == "v")
+    assert set(labels.values()) == {""}
+    cells, labels = view.state_at(3)  # mul1, mul2, n computed
+    n = next(v for v in trace.order if v.label == "n")
+    assert cells[f"d{index[n]}"][0] == "data 0.8814" and cells[f"d{index[trace.root]}"][0] == \
+        "data ?"
+    assert labels[f"l{index[n]}_0"] == "local 1.0000"
+    assert "forward 3/4: n = mul1 + mul2 + b = -6.0000 + 0.0000 + 6.8814 = 0.8814" in \
+        trace.caption(3)
+    assert "data 0.8814" in trace.frame(3).source and "data ?" in trace.frame(3).source
+    assert trace.caption(fwd + 1).startswith("backward: start from ∂o/∂o = 1.0000")
+    assert view.state_at(fwd + 1)[0][f"v{index[trace.root]}"][0] == "grad 1.0000"
+    for k in range(len(plain.steps) + 1):  # then the backward pass as without forward=True
+        grads = {i: c for i, c in view.state_at(fwd + 1 + k)[0].items() if i[0] == "v"}
+        assert grads == plain.view().state_at(k)[0]
+        assert view.state_at(fwd + 1 + k)[1] == plain.view().state_at(k)[1]
+        if k:
+            assert trace.caption(fwd + 1 + k) == plain.caption(k)
+    rows = trace.table()
+    assert list(rows[0]) == ["step", "node", "computes", "value"] and rows[2]["computes"] == \
+        "mul1 + mul2 + b"
+    assert [r["step"] for r in rows] == list(range(1, len(trace) + 1))
+    text = trace.text().split("\n\n")
+    assert len(text) == 2 and text[1].splitlines()[0].split()[:3] == ["step", "node", "input"]
+    data = trace.frame_data()
+    assert data["backward_from"] == fwd + 1 and data["forward_head"][2] == "computes"
+    assert [s["pass"] for s in data["steps"]] == ["forward"] * fwd + ["backward"] * (
+        len(trace) - fwd)
+    assert data["done"][f"v{index[trace.root]}"][0] == fwd + 1
+    with pytest.raises(TypeError, match="forward must be True or False"):
+        backward_trace(tanh_neuron(), forward="yes")
