@@ -23,17 +23,21 @@ from autograd.exercises import (  # noqa: F401 (one import gives every checker)
     ExerciseError,
     NotDoneYet,
     Passed,
+    Summary,
     WrongAnswer,
     answer_number,
     answer_numbers,
     check_backward,
     check_custom_op,
     check_local_gradient,
+    checker,
     close,
+    keep_going,
     not_done,
     passed,
     short,
     show,
+    summary,
     tolerance,
 )
 
@@ -43,8 +47,8 @@ from .modules import MLP
 from .optim import SGD
 
 __all__ = ["check_deltas", "check_sgd_step", "check_cross_entropy", "check_local_gradient",
-           "check_backward", "check_custom_op", "ExerciseError", "WrongAnswer", "NotDoneYet",
-           "Passed", "TODO"]
+           "check_backward", "check_custom_op", "keep_going", "summary", "Summary",
+           "ExerciseError", "WrongAnswer", "NotDoneYet", "Passed", "TODO"]
 
 
 # --- 3. the deltas of an MLP layer -------------------------------------------------------------
@@ -75,6 +79,14 @@ def _sum_node(neuron, order) -> Value:
     raise ValueError("check_deltas: a neuron of the layer is not in the graph")
 
 
+def _layer_checked(model, x, target, layer, *args, **kwargs) -> str:
+    try:
+        return f"layer {layer_name(layer % len(model.layers))}"
+    except (AttributeError, TypeError, ValueError, ZeroDivisionError):
+        return str(layer)
+
+
+@checker(_layer_checked)
 def check_deltas(model, x, target, layer: int, deltas, loss="half_squared_error",
                  tol: float = DEFAULT_TOL) -> Passed:
     """Check the local sensitivities δ_j = ∂E/∂u_j of one layer of ``model``
@@ -177,6 +189,7 @@ class _LayerDeltas:
 # --- 4. one SGD / momentum step ----------------------------------------------------------------
 
 
+@checker(lambda *a, momentum=0.0, **k: "momentum step" if momentum else "SGD step")
 def check_sgd_step(params, grads, new_params, *, lr: float, momentum: float = 0.0,
                    velocity=None, new_velocity=None, weight_decay: float = 0.0,
                    tol: float = 1e-9) -> Passed:
@@ -296,6 +309,7 @@ class _StepHints:
 # --- 5. softmax cross-entropy and its gradient -------------------------------------------------
 
 
+@checker(lambda *a, **k: "")
 def check_cross_entropy(logits, target, loss, gradient, tol: float = DEFAULT_TOL) -> Passed:
     """Check a softmax cross-entropy value ``loss`` = −log p_target and its
     ``gradient`` ∂E/∂z = p − t at the ``logits`` z (one sample; ``target`` a class

@@ -4,6 +4,8 @@
 ``check_local_gradient("tanh", rule)``             a built-in op's local gradient
 ``check_backward(L)``                              ``.grad`` filled in by hand on a graph
 ``check_custom_op(op, "swish")``                   an op of one's own (``autograd.op``)
+``keep_going()``, ``summary()``                    a student notebook runs to its end and
+                                                   says what is done, wrong, not done yet
 =================================================  ==========================================
 
 The network's checkers (``check_deltas``, ``check_sgd_step``, ``check_cross_entropy``)
@@ -18,23 +20,28 @@ from .checks import (
     ExerciseError,
     NotDoneYet,
     Passed,
+    Summary,
     WrongAnswer,
     answer_number,
     answer_numbers,
     check_backward,
     check_custom_op,
     check_local_gradient,
+    checker,
     close,
+    keep_going,
     not_done,
     passed,
     short,
     show,
+    summary,
     tolerance,
 )
 from .notebook import main, strip_notebook, strip_solutions
 
 __all__ = ["ExerciseError", "WrongAnswer", "NotDoneYet", "Passed", "TODO", "DEFAULT_TOL",
-           "check_local_gradient", "check_backward", "check_custom_op", "strip_solutions",
+           "check_local_gradient", "check_backward", "check_custom_op", "keep_going",
+           "summary", "Summary", "checker", "strip_solutions",
            "strip_notebook", "main", "answer_number", "answer_numbers", "close", "not_done",
            "passed", "short", "show", "tolerance"]
 

@@ -2,22 +2,28 @@
 computes (local gradients, a backward pass by hand, an op of one's own), and the kit
 every checker is made of (``nn.exercises`` builds the network checkers on it).
 
-A right answer returns a ``Passed`` (a ``str`` that shows as ``✓ ...``); a wrong one
-raises ``WrongAnswer``, saying what was expected, what came, where (which input, node
-or neuron) and a hint that teaches. An answer still holding the student version's
-placeholder ``...`` raises ``NotDoneYet``. Both are ``AssertionError``s (a failed
-check, as in nbgrader's autograded cells and ``torch.autograd.gradcheck``) and show in
-Jupyter as their message alone, without a traceback. Bad arguments (wrong types, wrong
+A right answer prints its ``✓ ...`` line and returns it (a ``Passed``, a ``str``); a
+wrong one raises ``WrongAnswer``, saying what was expected, what came, where (which
+input, node or neuron) and a hint that teaches. An answer still holding the student
+version's placeholder ``...`` raises ``NotDoneYet``. Both are ``AssertionError``s (a
+failed check, as in nbgrader's autograded cells and ``torch.autograd.gradcheck``) and
+show in Jupyter as their message alone, without a traceback. After ``keep_going()`` (a
+student notebook's first cell) neither raises: the message is printed (a wrong answer's
+on stderr) and returned, and the notebook goes on to its end, where ``summary()`` lists
+what is done, wrong and not done yet. Bad arguments (wrong types, wrong
 lengths) raise ``TypeError``/``ValueError`` naming the argument. Numbers agree when
 they differ by at most ``tol`` (1e-6; 1e-9 for an SGD step) times max(1, |expected|).
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import numbers
+import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from .. import _internal
 from ..custom import check_op
@@ -28,9 +34,9 @@ from ..ops import Op, sigmoid_number
 from ..viz.names import node_names, reading_order
 
 __all__ = ["ExerciseError", "WrongAnswer", "NotDoneYet", "Passed", "TODO", "DEFAULT_TOL",
-           "check_local_gradient", "check_backward", "check_custom_op",
-           "passed", "close", "tolerance", "not_done", "answer_number", "answer_numbers",
-           "short", "show"]
+           "check_local_gradient", "check_backward", "check_custom_op", "keep_going",
+           "summary", "Summary", "checker", "passed", "close", "tolerance", "not_done",
+           "answer_number", "answer_numbers", "short", "show"]
 
 TODO = ...  # the placeholder the student version leaves in each answer cell: ``tanh_rule = ...``
 DEFAULT_TOL = 1e-6
@@ -46,6 +52,9 @@ class ExerciseError(AssertionError):
     def _render_traceback_(self) -> list[str]:  # IPython's hook for custom tracebacks
         first, *rest = str(self).splitlines() or [""]
         return [f"\x1b[1;31m{type(self).__name__}\x1b[0m: {first}", *rest]
+
+    def _ipython_display_(self) -> None:
+        """Returned by a check after ``keep_going()``: its message is already printed."""
 
 
 class WrongAnswer(ExerciseError):
@@ -67,14 +76,99 @@ class NotDoneYet(ExerciseError):
 
 
 class Passed(str):
-    """A passed check: a ``str`` starting with ``✓`` that shows without quotes."""
+    """A passed check: a ``str`` starting with ``✓``, printed by the check itself (so a
+    script shows it too); as a cell's value it shows nothing more in Jupyter."""
 
     def __repr__(self) -> str:
         return str(self)
 
+    def _ipython_display_(self) -> None:
+        """The check has printed the line already."""
+
 
 def passed(message: str) -> Passed:
     return Passed(f"✓ {message}")
+
+
+# --- keeping going, and the summary ------------------------------------------------------------
+
+_results: dict = {}  # (checker, what it checked) -> the last Passed / WrongAnswer / NotDoneYet
+_keep_going = [False]
+
+
+def keep_going(on: bool = True) -> None:
+    """From now on (``on=False``: no more) a check that is not done yet or wrong does not
+    raise: it prints its message (a wrong answer's on stderr, red in Jupyter) and returns
+    it, so that Run All on a student notebook reaches its end, where ``summary()`` says
+    what is done, wrong and not done yet. The first cell of an exercise notebook calls it."""
+    if not isinstance(on, bool):
+        raise TypeError(f"keep_going: on must be True or False, got {type(on).__name__}")
+    _keep_going[0] = on
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Every check run so far, by its last result: ``done``, ``wrong`` and ``not_done``
+    list ``"checker: what"`` names, in the order the checks first ran."""
+
+    done: tuple
+    wrong: tuple
+    not_done: tuple
+
+    def __str__(self) -> str:
+        lines = [f"exercises: {len(self.done)} done, {len(self.wrong)} wrong, "
+                 f"{len(self.not_done)} not done yet"]
+        lines += [f"  ✓ {n}" for n in self.done] + [f"  ✗ {n}: wrong" for n in self.wrong]
+        lines += [f"  ○ {n}: not done yet" for n in self.not_done]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def summary(reset: bool = False) -> Summary:
+    """What every check run so far says now (its last run counts): printed, and returned
+    as a ``Summary``. ``reset=True`` then forgets them (a fresh start)."""
+    if not isinstance(reset, bool):
+        raise TypeError(f"summary: reset must be True or False, got {type(reset).__name__}")
+    kinds = {Passed: [], WrongAnswer: [], NotDoneYet: []}
+    for (who, what), result in _results.items():
+        kinds[type(result) if type(result) in kinds else WrongAnswer].append(
+            f"{who}: {what}" if what else who)
+    out = Summary(tuple(kinds[Passed]), tuple(kinds[WrongAnswer]), tuple(kinds[NotDoneYet]))
+    if reset:
+        _results.clear()
+    print(out)
+    return out
+
+
+def checker(what: Callable):
+    """Make a check function record its result for ``summary()``, print its ✓ line, and,
+    after ``keep_going()``, print and return a failed check's message instead of raising.
+    ``what(*args, **kwargs)`` names what a call checks (``"tanh"``), so that running the
+    same check again replaces its result."""
+    def wrap(check):
+        @functools.wraps(check)
+        def run(*args, **kwargs):
+            try:
+                subject = str(what(*args, **kwargs))
+            except Exception:  # a bad call: the check itself says what is wrong
+                subject = ""
+            key = (check.__name__, subject)
+            try:
+                result = check(*args, **kwargs)
+            except (WrongAnswer, NotDoneYet) as e:
+                _results[key] = e
+                if not _keep_going[0]:
+                    raise
+                prefix = "✗ " if isinstance(e, WrongAnswer) else "○ "
+                print(prefix + str(e), file=sys.stderr if isinstance(e, WrongAnswer)
+                      else sys.stdout)
+                return e
+            _results[key] = result
+            print(result)
+            return result
+        return run
+    return wrap
 
 
 # --- small helpers -----------------------------------------------------------------------------
@@ -255,6 +349,7 @@ def _check_rule_signature(rule, arity: int, name: str, who: str) -> None:
                         f"{'s' if arity > 1 else ''}: {form}; got a function {sig}") from None
 
 
+@checker(lambda op, *a, **k: op)
 def check_local_gradient(op: str, rule: Callable, tol: float = DEFAULT_TOL) -> Passed:
     """Check a local-gradient rule for a built-in op against the engine's own rule
     (``autograd/ops.py``), at sample points away from kinks and domain edges.
@@ -366,6 +461,7 @@ def _formula(node: Value, names: dict) -> str:
     return f"{names[node]} = {rhs}"
 
 
+@checker(lambda root, *a, **k: root.label or "")
 def check_backward(root: Value, tol: float = DEFAULT_TOL) -> Passed:
     """Check the ``.grad`` a learner filled in by hand on every labelled node of
     ``root``'s graph (``root.grad`` = 1 included), against ``autograd.grad``, which
@@ -498,6 +594,8 @@ REFERENCE_OPS = {
 }
 
 
+@checker(lambda op, reference="swish", *a, **k: reference if isinstance(reference, str) else
+         getattr(op, "name", ""))
 def check_custom_op(op, reference: str | tuple = "swish", tol: float = DEFAULT_TOL) -> Passed:
     """Check a unary op made with ``autograd.op`` against a reference and say which
     part is wrong, the forward function or the local gradient: first its forward

@@ -233,16 +233,34 @@ def _draw_boundary(ax, xs, ys, Z, threshold, X, y, X_test=None, y_test=None):
                    else [threshold], colors="k", linewidths=0.8)
     labels = lambda v: v if several or v.min() >= 0 else (v == 1).astype(int)
     ax.scatter(X[:, 0], X[:, 1], c=labels(y), cmap=cmap, vmin=-0.5, vmax=k - 0.5,
-               edgecolors="k", linewidths=0.5, s=22, marker="o", label="train")
+               edgecolors="k", linewidths=0.5, s=22, marker="o")
     if X_test is not None:
         ax.scatter(X_test[:, 0], X_test[:, 1], c=labels(y_test), cmap=cmap, vmin=-0.5,
-                   vmax=k - 0.5, edgecolors="k", linewidths=0.5, s=30, marker="^",
-                   label="test")
-        ax.legend(loc="lower right", fontsize=8, framealpha=0.8)
+                   vmax=k - 0.5, edgecolors="k", linewidths=0.5, s=30, marker="^")
+    _legend(ax, cmap, y if y_test is None else np.concatenate([y, y_test]), labels,
+            X_test is not None)
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
+
+
+def _legend(ax, cmap, y, labels, with_test: bool) -> None:
+    """Each fact once: the class by colour (a patch per class, named by its label), and
+    train ● / test ▲ by shape, in grey (so no marker borrows a class's colour)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    values = np.unique(y)
+    handles = [Patch(facecolor=cmap(int(labels(np.array([v]))[0])), edgecolor="k",
+                     linewidth=0.5, label=f"class {v:g}") for v in values]
+    shape = dict(color="none", markerfacecolor="#bbbbbb", markeredgecolor="k",
+                 markeredgewidth=0.5)
+    handles.append(Line2D([], [], marker="o", markersize=5, label="train", **shape))
+    if with_test:
+        handles.append(Line2D([], [], marker="^", markersize=6, label="test", **shape))
+    ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.8,
+              ncol=2 if len(handles) > 4 else 1)
 
 
 # --- curves from a History -------------------------------------------------------------------

@@ -278,3 +278,59 @@ def test_custom_op_bad_arguments_and_not_done():
         exercises.check_custom_op(..., "swish")
 
 
+
+
+# --- keep going, the summary, the ✓ line in a script -----------------------------------------
+
+
+@pytest.fixture
+def fresh_summary():
+    exercises.summary(reset=True)
+    yield
+    exercises.keep_going(False)
+    exercises.summary(reset=True)
+
+
+def test_a_right_answer_prints_its_line_in_a_script_too(tmp_path):
+    import subprocess
+    import sys
+
+    from tests import ROOT
+
+    script = tmp_path / "answer.py"
+    script.write_text("import math\nfrom autograd import exercises\n"
+                      "exercises.check_local_gradient('tanh', lambda x: 1 - math.tanh(x) ** 2)\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("✓ tanh: your local gradient matches the engine's")
+
+
+def test_keep_going_reports_and_returns_instead_of_raising(fresh_summary, capsys):
+    import math
+
+    from autograd.exercises import TODO
+
+    with pytest.raises(exercises.NotDoneYet):  # by default a check raises
+        exercises.check_local_gradient("sigmoid", TODO)
+    exercises.keep_going()
+    not_done = exercises.check_local_gradient("sigmoid", TODO)
+    assert isinstance(not_done, exercises.NotDoneYet)
+    wrong = exercises.check_local_gradient("tanh", lambda x: 1 - x ** 2)
+    assert isinstance(wrong, exercises.WrongAnswer) and "at x = -2" in str(wrong)
+    out = capsys.readouterr()
+    assert out.out.startswith("○ check_local_gradient: not done yet") and \
+        out.err.startswith("✗ tanh's local gradient: wrong at x = -2")
+    right = exercises.check_local_gradient("div", lambda x, y: (1 / y, -x / y ** 2))
+    assert right.startswith("✓ div") and capsys.readouterr().out == right + "\n"
+    with pytest.raises(TypeError, match="rule must be a function"):  # a bad call still raises
+        exercises.check_local_gradient("exp", 3)
+    result = exercises.summary()
+    assert (result.done, result.wrong, result.not_done) == (
+        ("check_local_gradient: div",), ("check_local_gradient: tanh",),
+        ("check_local_gradient: sigmoid",))
+    assert capsys.readouterr().out.startswith("exercises: 1 done, 1 wrong, 1 not done yet\n")
+    exercises.check_local_gradient("tanh", lambda x: 1 - math.tanh(x) ** 2)  # fixed: the
+    assert exercises.summary().wrong == ()                                    # last run counts
+    with pytest.raises(TypeError, match="keep_going: on must be True or False"):
+        exercises.keep_going("yes")

@@ -299,3 +299,32 @@ def test_bad_arguments_name_what_was_wrong(trained):
     for call, error, message in cases:
         with pytest.raises(error, match=message):
             call()
+
+
+def test_the_boundary_legend_states_class_by_colour_and_train_test_by_shape():
+    """Each fact once: a coloured patch per class (its label), then train ● and test ▲
+    in one neutral grey; no marker of the legend takes a point's colour (it once took the
+    first point's, so "train" was blue and "test" red, or the other way round)."""
+    import matplotlib.colors as mcolors
+
+    from nn.plot.figures import CLASS_COLOURS
+
+    model = nn.MLP(2, [4, 1], rng=0)
+    X, y = nn.data.moons(40, seed=0)
+    X_test, y_test = nn.data.moons(20, seed=1)
+    ax = nn.plot.decision_boundary(model, X, y, X_test=X_test, y_test=y_test)
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["class 0", "class 1", "train", "test"]
+    patches, (train, test) = legend.legend_handles[:2], legend.legend_handles[2:]
+    assert [mcolors.to_hex(p.get_facecolor()) for p in patches] == \
+        [c.lower() for c in CLASS_COLOURS[:2]]
+    assert (train.get_marker(), test.get_marker()) == ("o", "^")
+    assert train.get_markerfacecolor() == test.get_markerfacecolor() == "#bbbbbb"
+    signed = nn.plot.decision_boundary(model, X, 2 * y - 1)  # labels -1 / +1, no test set
+    assert [t.get_text() for t in signed.get_legend().get_texts()] == \
+        ["class -1", "class 1", "train"]
+    three = nn.MLP(2, [4, 3], rng=0)
+    X3, y3 = nn.data.blobs(30, centers=3, seed=0)
+    texts = [t.get_text() for t in nn.plot.decision_boundary(three, X3, y3).get_legend()
+             .get_texts()]
+    assert texts[-1] == "train" and texts[:-1] == [f"class {v}" for v in sorted(set(y3))]
