@@ -513,7 +513,7 @@ class MLP(Module):
                 for i, layer in enumerate(self.layers) for j, n in enumerate(layer.neurons)]
 
     def linear_layers(self) -> list:
-        return [(f"layer {k}", *_matrices(layer.neurons), layer.activation)
+        return [(f"layer {graph.layer_name(k)}", *_matrices(layer.neurons), layer.activation)
                 for k, layer in enumerate(self.layers)]
 
     def config(self) -> dict | None:

@@ -1,7 +1,9 @@
 """Driving the step-through player in headless Chromium: load a page, wait, read what it
 shows (snapshot), click through it; and what the Python side says each step shows."""
 
+import contextlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -17,15 +19,16 @@ MAX_NETWORK_PAGE = 3 * 1024 * 1024
 # neuron or a layer was once written, which no output may show.
 OTHER_NAME_FORMS = {
     "counted from 0": r"\bL0(N\d+)?\b|\bL\d+N0\b",
-    "a module path": r"(?<![\w.])(layers\.\d+|neurons\.\d+)(?![\w.]*\.(w|b)\b)",
+    "a module path as a name": r"(?<![\w.(])(layers|neurons)\.\d+(?![\w.)])",
     "'layer' and a number": r"\b[Ll]ayers? \d",
 }
 
 
 def other_name_forms(text: str) -> list:
     """Every place ``text`` names a neuron or a layer other than by its one name
-    (``L1N3``, ``L1``): ``L0N8``, ``layers.0`` / ``neurons.8``, ``layer 1``. A
-    parameter's key (``layers.0.neurons.2.w.0``, ``named_parameters()``) is not a name."""
+    (``L1N3``, ``L1``): ``L0N8``, ``layers.0`` / ``neurons.8``, ``layer 1``. A path in
+    code is not a name: a parameter's key (``layers.0.neurons.2.w.0``) or a module's in
+    ``print(model)`` (``(layers.0): Layer(2 -> 4, tanh)``)."""
     return [(what, text[max(0, m.start() - 30):m.end() + 30])
             for what, pattern in OTHER_NAME_FORMS.items() for m in re.finditer(pattern, text)]
 
@@ -264,7 +267,94 @@ return {id: g.id, step: d.step, inside: r.left >= box.left - 1 && r.right <= box
 
 
 def active_in_view(driver, root) -> dict | None:
-    """Whether what the active step is about (its last highlighted element; at step 0
-    the view's ``focus``, the root) lies inside the drawing's box: ``{"id", "step",
-    "inside"}``, None when there is nothing to show."""
+    """Whether what the active step is about (its ``focus``, else its first highlighted
+    element; at step 0 the view's ``focus``, the root) lies inside the drawing's box:
+    ``{"id", "step", "inside"}``, None when there is nothing to show."""
     return driver.execute_script(ACTIVE_IN_VIEW, root)
+
+
+# --- JupyterLab, served from a folder, in the same headless Chromium ---------------------------
+
+
+@contextlib.contextmanager
+def jupyterlab(root: Path):
+    """A JupyterLab server (the notebooks extra's) on a free port serving ``root``, its
+    kernels importing this checkout, with a fresh configuration (so every notebook is
+    untrusted, as from a fresh clone) and every cell kept in the page (no windowing, so
+    that the outputs of a long notebook are all there to read). Yields its URL."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    import pytest
+
+    from tests import ROOT
+
+    settings = root / ".lab-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get(
+        "PYTHONPATH", "")]), JUPYTER_CONFIG_DIR=str(root / ".lab-config"),
+        JUPYTER_RUNTIME_DIR=str(root / ".lab-runtime"), JUPYTER_DATA_DIR=str(root / ".lab-data"),
+        JUPYTERLAB_SETTINGS_DIR=str(root / ".lab-settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(root / ".lab-workspaces"))
+    log_path = root / ".lab-server.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+             f"--port={port}", "--ServerApp.ip=127.0.0.1", "--ServerApp.token=",
+             "--ServerApp.password=", f"--ServerApp.root_dir={root}"],
+            env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/status", timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    server.kill()
+                    pytest.fail(f"JupyterLab did not start: {log_path.read_text()}",
+                                pytrace=False)
+                time.sleep(0.3)
+        try:
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+def lab_open(driver, url: str, name: str) -> None:
+    """Open notebook ``name`` in JupyterLab (a workspace of its own) and wait for its
+    cells and its kernel."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{url}/lab/workspaces/t{abs(hash(name))}/tree/{name}?reset")
+    wait_for(driver, lambda: driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"),
+             f"the cells of {name}", timeout=60)
+    wait_for(driver, lambda: "Idle" in driver.find_element(By.ID, "jp-main-statusbar").text,
+             "the kernel", timeout=60)
+
+
+def lab_run_cell(driver, index: int, wait_for_output: str = ".jp-OutputArea-output") -> None:
+    """Run code cell ``index`` (0 first) as a learner does: click it, Shift+Enter; wait
+    until it shows an output."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    cells = driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-CodeCell")
+    editor = cells[index].find_element(By.CSS_SELECTOR, ".jp-InputArea-editor")
+    driver.execute_script("arguments[0].scrollIntoView(); arguments[0].click()", editor)
+    ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT).perform()
+    wait_for(driver, lambda: driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-CodeCell")
+             [index].find_elements(By.CSS_SELECTOR, wait_for_output),
+             f"the output of cell {index}", timeout=90)

@@ -91,3 +91,85 @@ def test_stripped_notebook_runs_to_its_end_saying_not_done_at_every_check(tmp_pa
         assert words in said
     last = [c for c in nb.cells if c.cell_type == "code"][-1]
     assert _outputs_text(last).startswith("exercises: 0 done, 0 wrong, 9 not done yet")
+
+
+# --- committed notebooks, opened untrusted in a real JupyterLab, without running them ----------
+
+DOT_IDS = re.compile(r"\bl\d+_\d+\b|\bdigraph\b|GraphDrawing\(|\b[vo]\d+ -> ")
+
+
+def _expected_pictures(path) -> int:
+    """How many pictures the committed outputs hold: each image/png output (a drawing, a
+    figure, a player's still beside its HTML is shown as HTML instead) and each <img> in
+    an HTML output (a player's still frames)."""
+    count = 0
+    for cell in nbformat.read(path, as_version=4).cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "text/html" in data:
+                count += data["text/html"].count("<img ")
+            elif "image/png" in data:
+                count += 1
+    return count
+
+
+READ_OUTPUTS = """
+return Array.from(document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')).map(o => ({
+  text: o.innerText,
+  images: Array.from(o.querySelectorAll('img')).map(i => [i.complete, i.naturalWidth,
+                                                          i.naturalHeight, i.clientWidth])}));
+"""
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab serving a copy of the committed notebooks (as from a fresh clone: never
+    trusted)."""
+    import shutil
+
+    from tests.player import jupyterlab
+
+    root = tmp_path_factory.mktemp("clone")
+    for path in NOTEBOOKS:
+        shutil.copy(path, root / path.name)
+    with jupyterlab(root) as url:
+        yield url
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_outputs_are_pictures_in_jupyterlab_before_anything_runs(lab_driver, lab,
+                                                                           path):
+    """Opened untrusted in JupyterLab 4 (headless Chromium) without running a cell: every
+    drawing, figure and player still is an image with a real size, and no output is a wall
+    of DOT ids or GraphDrawing(...) text (JupyterLab shows no SVG or script untrusted)."""
+    from tests.player import lab_open, wait_for
+
+    lab_open(lab_driver, lab, path.name)
+    expected = _expected_pictures(path)
+
+    def outputs():
+        shown = lab_driver.execute_script(READ_OUTPUTS)
+        images = [i for o in shown for i in o["images"]]
+        return shown if len(images) >= expected and all(i[0] for i in images) else None
+
+    shown = wait_for(lab_driver, outputs, f"the {expected} pictures of {path.name}", timeout=60)
+    images = [i for o in shown for i in o["images"]]
+    assert len(images) == expected
+    assert all(w >= 100 and h >= 50 and shown_w > 0 for _, w, h, shown_w in images), images
+    walls = [o["text"][:200] for o in shown if DOT_IDS.search(o["text"])]
+    assert walls == [] and shown
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebooks_name_each_neuron_and_layer_one_way(path):
+    """Sources and committed outputs name a neuron L1N3 and a layer L1 (nn.graph), never
+    L0N2, layers.0 / neurons.2 or layer 1."""
+    from tests.player import other_name_forms
+
+    texts = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        texts.append(cell.source)
+        for out in cell.get("outputs", []):
+            texts.append(out.get("text", ""))
+            texts += [out.get("data", {}).get(k, "") for k in ("text/plain", "text/html")]
+    assert [hit for t in texts for hit in other_name_forms(t)] == []

@@ -81,10 +81,10 @@ function glPlayer(root, data, globalKeys) {
     if (r.left < box.left || r.right > box.right) view.el.scrollLeft += (r.left + r.right) / 2 - (box.left + box.right) / 2;
     if (r.top < box.top || r.bottom > box.bottom) view.el.scrollTop += (r.top + r.bottom) / 2 - (box.top + box.bottom) / 2;
   }
-  function active(view) {  // what the current step is about: its last highlighted element
+  function active(view) {  // what the current step is about: its focus, else its first highlight
     const s = view.k > 0 ? view.d.steps[view.k - 1] : null;
-    const ids = s ? s.hot : (view.d.focus ? [view.d.focus] : []);
-    for (let i = ids.length - 1; i >= 0; i--) if (view.groups[ids[i]]) return view.groups[ids[i]];
+    const ids = s ? (s.focus ? [s.focus] : []).concat(s.hot) : (view.d.focus ? [view.d.focus] : []);
+    for (const id of ids) if (view.groups[id]) return view.groups[id];
     return null;
   }
   // zoom: "readable" (as wide as the box, but no text under 10 CSS px), "fit" (all of it)

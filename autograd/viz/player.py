@@ -8,8 +8,9 @@ its HTML.
 
 The page opens on the first view at the "readable" zoom: as wide as the box allows, but
 never with text under 10 CSS px (else "fit" shows all of it, "100%" the natural size);
-the active step is scrolled into view at every zoom. A view's ``data`` may name the
-element to show at step 0 (``focus``), and its steps may be of the forward pass: a step
+the active step is scrolled into view at every zoom: a step's ``focus`` (an element id),
+else its first ``hot`` one; at step 0 the view's ``focus``. A view's steps may be of the
+forward pass: a step
 with ``"pass": "forward"`` has its table row under the view's ``forward_head``
 (``trace.py``'s ``forward=True``; the backward steps follow under ``head``).
 

@@ -395,7 +395,7 @@ class ScalarView:
                 cell, change, hot, caption = self._edge_step(s, scale, n, paths[s.parent], texts)
                 done[pid] = [offset + s.number, n, paths[s.parent]]
             texts[pid].append(cell[0])
-            steps.append({"set": change, "hot": hot, "pass": "backward"})
+            steps.append({"set": change, "hot": hot, "pass": "backward", "focus": pid})
             captions.append(caption)
         done[f"v{index[trace.root]}"] = [offset, 0, 0]
         widths = {k: max(text_width(t, 9 if k[0] == "l" else 11) for t in ts) + 10
@@ -418,7 +418,7 @@ class ScalarView:
 
     def _first_frame(self, scale: float) -> tuple[dict, dict]:
         """Frame 0: only the root's gradient known; edges labelled with local gradients.
-        Before a forward pass: no gradient known, no value computed, no label yet."""
+        Before a forward pass: no gradient known, no value computed, no local gradient."""
         trace, scene = self.trace, self.scene
         cells = {v: ("not computed", "#eeeeee") for v in trace.order}
         if not trace.forward:
@@ -428,7 +428,7 @@ class ScalarView:
             for v in trace.order:
                 if not v.is_leaf:
                     for i, local in enumerate(local_gradients(v)):
-                        labels[(v, i)] = "" if trace.forward else scene.local_text(local)
+                        labels[(v, i)] = "local ?" if trace.forward else scene.local_text(local)
         return cells, labels
 
     def _data_text(self, v: Value) -> str:
@@ -541,7 +541,7 @@ class ScalarView:
             highlight = (self.trace.root,)
         dot = self.scene.dot(cells, labels, highlight=highlight, highlight_edges=edges,
                              widths=self._built["widths"])
-        return _with_data_cells(dot, data, self._built["widths"]) if data else dot
+        return set_data_cells(dot, data, self._built["widths"]) if data else dot
 
     def table(self) -> list[dict]:
         """The rows: with a forward pass, first one per computed value (step, node, what
@@ -611,9 +611,10 @@ def _formula(v: Value, ins: list) -> str:
 _DATA_CELL = re.compile(r"<TD>(data [^<]*)</TD>")
 
 
-def _with_data_cells(dot: str, data: dict, widths: dict) -> str:
-    """DOT with each value's data cell showing ``data[box id]`` (``data ?`` before the
-    forward pass computes it), sized for every text it will show, so nothing moves."""
+def set_data_cells(dot: str, data: dict, widths: dict) -> str:
+    """A drawing's DOT (``Scene.dot``) with each value's data cell showing ``data[box
+    id]`` (``data ?`` before the forward pass computes it, or a recomputed number), sized
+    by ``widths["d<i>"]`` for every text it will show, so that nothing moves."""
     lines = dot.split("\n")
     for n, line in enumerate(lines):
         if not line.startswith("  v"):

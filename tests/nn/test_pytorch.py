@@ -373,7 +373,7 @@ def test_torch_loss_refuses_what_gradlabs_refuses():
 
 @pytest.mark.parametrize("act", ["step", "sign"])
 def test_step_and_sign_have_no_counterpart(act):
-    with pytest.raises(ValueError, match=f"layer 1 uses the activation '{act}'.*no PyTorch"):
+    with pytest.raises(ValueError, match=f"layer L2 uses the activation '{act}'.*no PyTorch"):
         MLP(2, [3, 1], activation="relu", output_activation=act, rng=0).to_torch()
     with pytest.raises(ValueError, match=f"the neuron uses the activation '{act}'"):
         Neuron(2, activation=act, rng=0).to_torch()
@@ -383,7 +383,7 @@ def test_a_custom_activation_is_refused_by_name():
     def swish(v):
         return v * v.sigmoid()
 
-    with pytest.raises(ValueError, match="layer 0 has the custom activation 'swish'"):
+    with pytest.raises(ValueError, match="layer L1 has the custom activation 'swish'"):
         MLP(2, [3, 1], activation=swish, rng=0).to_torch()
     with pytest.raises(ValueError, match="the layer has the custom activation '<lambda>'"):
         Layer(2, 3, activation=lambda v: v.leaky_relu(0.2), rng=0).to_torch()
@@ -398,7 +398,7 @@ def test_a_unary_op_kept_by_its_name_is_refused_as_custom():
     cube = op("cube_for_to_torch", forward=lambda x: x ** 3, local=lambda x, out: 3 * x * x)
     model = MLP(2, [3, 1], activation=cube, rng=0)
     assert model.layers[0].activation == "cube_for_to_torch"  # kept by name (saving)
-    with pytest.raises(ValueError, match="layer 0 has the custom activation "
+    with pytest.raises(ValueError, match="layer L1 has the custom activation "
                                          "'cube_for_to_torch', which to_torch cannot"):
         model.to_torch()
 

@@ -485,3 +485,56 @@ def test_the_forward_pass_then_the_backward_pass_in_the_page(driver, tmp_path):
         assert snap["active"] == (k - 1 if k <= fwd else k)  # the backward header between
     assert "forward 1/4" in trace.caption(1) and trace.caption(fwd + 1).startswith("backward")
     assert_clean(driver, url)
+
+
+# --- 10. the same player in a real JupyterLab ----------------------------------------------------
+
+LAB_CELL = """from autograd import Value, backward_trace
+v = Value(0.5, label="x")
+for _ in range(30):
+    v = (v * 1.01).tanh()
+trace = backward_trace(v, forward=True)
+trace"""
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    import nbformat
+
+    from tests.player import jupyterlab
+
+    root = tmp_path_factory.mktemp("player-lab")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(LAB_CELL)]
+    nbformat.write(nb, root / "player.ipynb")
+    with jupyterlab(root) as url:
+        yield url
+
+
+def test_the_jupyter_player_is_readable_and_follows_the_active_step(lab_driver, lab):
+    """In JupyterLab 4 (its output area's width): the player of a graph far wider than
+    the output opens at the readable zoom, no text under 10 CSS px (it was "fit", about
+    7 px); the active step stays in view at every zoom; ▶| goes to the last step."""
+    from tests.player import active_in_view, lab_open, lab_run_cell, smallest_text, zoom_to
+
+    driver = lab_driver
+    lab_open(driver, lab, "player.ipynb")
+    lab_run_cell(driver, 0, ".glp[data-step]")
+    root = driver.find_element(By.CSS_SELECTOR, ".jp-OutputArea .glp")
+    smallest = smallest_text(driver, root)
+    assert smallest[0] >= 10, smallest
+    n = int(snapshot(driver, root)["count"].split(" / ")[1])
+    for k in (1, n // 4, n // 2, n):
+        slide(driver, root, k)
+        assert active_in_view(driver, root)["inside"], k
+    slide(driver, root, 3)
+    zoom_to(driver, root, "fit")
+    fit = smallest_text(driver, root)
+    assert fit[0] < 10 and active_in_view(driver, root)["inside"]
+    zoom_to(driver, root, "1")
+    assert active_in_view(driver, root)["inside"]
+    click(driver, root, "last", n)
+    assert active_in_view(driver, root)["inside"]
+    print(f"Jupyter player, smallest text: readable {smallest[0]:.1f} px, fit {fit[0]:.1f} px")

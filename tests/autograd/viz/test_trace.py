@@ -311,7 +311,7 @@ def test_the_forward_pass_first_then_the_backward_pass():
     assert leaf.is_leaf and f"d{index[leaf]}" not in cells  # a leaf's data is given
     assert "data -3.0000" in trace.frame(0).source  # w1's
     assert all(t == "not computed" for k, (t, _) in cells.items() if k[0] == "v")
-    assert set(labels.values()) == {""}
+    assert set(labels.values()) == {"local ?"}
     cells, labels = view.state_at(3)  # mul1, mul2, n computed
     n = next(v for v in trace.order if v.label == "n")
     assert cells[f"d{index[n]}"][0] == "data 0.8814" and cells[f"d{index[trace.root]}"][0] == \
