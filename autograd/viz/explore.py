@@ -96,18 +96,26 @@ class Explorer:
         return {self.names[v]: v for v in chosen}
 
     def _fixed_widths(self) -> dict:
-        """Cells and labels sized for the widest number they may show, so nothing moves."""
-        widest = "-" + "8" * (self.p + 1) + "e-08"
+        """Cells and labels sized for a number like -88.8888 (wider ones widen them), so
+        that a change moves nothing in the usual range."""
+        typical = "-88." + "8" * self.p
         index, out = self.scene.index, {}
         for v in self.order:
             i = index[v]
-            out[f"v{i}"] = text_width(f"grad {widest}", 11) + 10
-            out[f"d{i}"] = text_width(f"data {widest}", 11) + 10
+            out[f"v{i}"] = text_width(f"grad {typical}", 11) + 10
+            out[f"d{i}"] = text_width(f"data {typical}", 11) + 10
             for j in range(len(v.parents)):
-                label = f"{widest} × {widest} = {widest}" if self.edge_labels == "flow" \
-                    else f"local {widest}"
+                label = f"{typical} × {typical} = {typical}" if self.edge_labels == "flow" \
+                    else f"local {typical}"
                 out[f"l{i}_{j}"] = text_width(label, 9) + 10
         return out
+
+    def _widen(self, texts: dict) -> None:
+        """Widen a cell or label for a text that does not fit (it stays wide)."""
+        for key, text in texts.items():
+            need = text_width(text, 9 if key[0] == "l" else 11) + 10
+            if need > self._widths.get(key, 0):
+                self._widths[key] = need
 
     # --- the engine, again --------------------------------------------------------------
 
@@ -164,9 +172,13 @@ class Explorer:
         """The graph with the values and gradients now."""
         grads = {v: self.grads[v] for v in self.order}
         cells, labels = self.scene.static_texts(grads)
+        labels = self._labels(labels)
         index = self.scene.index
-        dot = self.scene.dot(cells, self._labels(labels), widths=self._widths)
         data = {f"v{index[v]}": f"data {fmt(self.values[v].data, self.p)}" for v in self.order}
+        self._widen({**{f"v{index[v]}": c[0] for v, c in cells.items()},
+                     **{f"l{index[v]}_{i}": t for (v, i), t in labels.items()},
+                     **{"d" + k[1:]: t for k, t in data.items()}})
+        dot = self.scene.dot(cells, labels, widths=self._widths)
         return GraphDrawing(set_data_cells(dot, data, self._widths))
 
     def _labels(self, labels: dict) -> dict:
