@@ -395,7 +395,8 @@ class ScalarView:
                 cell, change, hot, caption = self._edge_step(s, scale, n, paths[s.parent], texts)
                 done[pid] = [offset + s.number, n, paths[s.parent]]
             texts[pid].append(cell[0])
-            steps.append({"set": change, "hot": hot, "pass": "backward", "focus": pid})
+            steps.append({"set": change, "hot": hot, "focus": pid} |
+                         ({"pass": "backward"} if trace.forward else {}))
             captions.append(caption)
         done[f"v{index[trace.root]}"] = [offset, 0, 0]
         widths = {k: max(text_width(t, 9 if k[0] == "l" else 11) for t in ts) + 10

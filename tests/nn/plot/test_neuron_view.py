@@ -119,7 +119,9 @@ def moons_network():
 def network(tmp_path_factory):
     model, loss, _ = moons_network()
     trace = backward_trace(loss, module=model)
-    return trace, trace.to_html(tmp_path_factory.mktemp("network") / "network.html")
+    # the scalar view first (view 0), the neuron view second (a page opens on the neuron view)
+    return trace, trace.to_html(tmp_path_factory.mktemp("network") / "network.html",
+                                view="scalar")
 
 
 def test_neuron_view_input_is_not_said_to_get_no_gradient(driver, network):
