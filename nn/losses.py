@@ -80,7 +80,7 @@ def _numbers(targets, who: str) -> np.ndarray:
                         f"{type(targets).__name__}: {targets!r:.40}")
     try:
         t = np.asarray(targets, dtype=float)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, OverflowError) as e:
         raise TypeError(f"{who}: targets must be numbers, one per sample ({e})") from None
     if t.ndim == 0:
         raise TypeError(f"{who} expects one target per sample, got a single number")

@@ -380,7 +380,7 @@ class Module:
             raise TypeError(f"{type(self).__name__}.predict expects real numbers, got complex")
         try:
             X = np.asarray(X, dtype=float)
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, OverflowError) as e:
             raise TypeError(f"{type(self).__name__}.predict expects an array of numbers "
                             f"of shape (N, {nin}): {e}") from None
         if X.ndim == 1 and nin is not None:
@@ -830,7 +830,7 @@ def _numbers(x, what: str) -> np.ndarray:
         raise ValueError(f"{what} (complex)")
     try:
         return np.asarray(x, dtype=float)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, OverflowError) as e:
         raise ValueError(f"{what} ({e})") from None
 
 
@@ -860,11 +860,18 @@ def _float_layer(numbers: list, f, x: list) -> list:
 
 
 def _finite_floats(values, what: str) -> list[float]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+        raise TypeError(f"{what} must be a list of numbers, got {type(values).__name__}: "
+                        f"{values!r:.40}")
     out = []
     for v in values:
-        if not _is_number(v) or not math.isfinite(v):
-            raise ValueError(f"{what} must be finite numbers, got {v!r}")
-        out.append(float(v))
+        try:
+            number = float(v) if _is_number(v) else math.nan
+        except OverflowError:  # an int past float's range, 10**400
+            number = math.inf
+        if not math.isfinite(number):
+            raise ValueError(f"{what} must be finite numbers, got {v!r:.40}")
+        out.append(number)
     return out
 
 

@@ -19,7 +19,9 @@ from . import losses
 from .data import minibatches, to_pm1
 from .optim import SGD, Optimizer
 
-__all__ = ["fit", "History", "LOSSES", "accuracy", "Epoch", "compiled_losses"]
+__all__ = ["fit", "History", "LOSSES", "accuracy", "Epoch", "compiled_losses", "MAX_EPOCHS"]
+
+MAX_EPOCHS = 1_000_000  # more is a mistake (epochs=10**9 would train for weeks), not a plan
 
 # name -> (loss function, how targets are prepared)
 LOSSES = {
@@ -76,9 +78,16 @@ def accuracy(outputs, y, loss: str) -> float | None:
     y = np.asarray(y)
     if isinstance(outputs, np.ndarray):
         scores = outputs
+    elif isinstance(outputs, (list, tuple)) and all(
+            isinstance(o, Value) or (isinstance(o, (list, tuple))
+                                     and all(isinstance(v, Value) for v in o)) for o in outputs):
+        scores = _scores(outputs)
     else:
-        scores = np.array([o.data if isinstance(o, Value) else [v.data for v in o]
-                           for o in outputs])
+        raise TypeError(f"accuracy: outputs must be the model's outputs (Values, or lists of "
+                        f"Values, one per sample) or an array of their numbers, got "
+                        f"{type(outputs).__name__}: {outputs!r:.40}")
+    if len(scores) != len(y) or y.ndim == 0:
+        raise ValueError(f"accuracy: {len(scores)} outputs but labels of shape {y.shape}")
     if scores.ndim == 2 and scores.shape[1] == 1:
         scores = scores[:, 0]
     if scores.ndim == 1:
@@ -218,6 +227,8 @@ def _checked_settings(model, epochs, l2, batch_size, seed, **flags) -> tuple:
     """``(epochs, l2, batch_size, seed)`` as plain numbers; the flags True or False
     (``compiled`` also None)."""
     epochs = _internal.integer(epochs, "fit: epochs", minimum=1)
+    if epochs > MAX_EPOCHS:
+        raise ValueError(f"fit: epochs must be <= {MAX_EPOCHS:,}, got {epochs}")
     l2 = _internal.real(l2, "fit: l2", minimum=0)
     if batch_size is not None:
         batch_size = _internal.integer(batch_size, "fit: batch_size", minimum=1)
@@ -240,7 +251,7 @@ def _checked_data(model, X, y) -> tuple[np.ndarray, np.ndarray]:
         raise TypeError("fit expects X of real numbers, got complex")
     try:
         X = np.asarray(X, dtype=float)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, OverflowError) as e:
         raise TypeError(f"fit: X must be an array of numbers of shape (n, d): {e}") from None
     y = np.asarray(y)
     if y.ndim == 0 or X.ndim != 2 or len(X) != len(y) or len(X) == 0:
@@ -316,7 +327,7 @@ def _validation_set(validation, prepare, X: np.ndarray, y: np.ndarray) -> tuple:
         raise TypeError("fit: validation X must hold real numbers, got complex")
     try:
         Xv = np.asarray(validation[0], dtype=float)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, OverflowError) as e:
         raise TypeError(f"fit: validation X must be an array of numbers: {e}") from None
     yv = np.asarray(validation[1])
     if Xv.ndim != 2 or Xv.shape[1] != X.shape[1] or yv.ndim == 0 or len(Xv) != len(yv) \

@@ -509,6 +509,7 @@ def test_an_absurd_size_is_refused_before_anything_is_allocated():
     (lambda m: m(["a", 1.0]), TypeError, "str"),
     (lambda m: m.predict(np.zeros((4, 3))), ValueError, r"shape \(N, 2\), got shape \(4, 3\)"),
     (lambda m: m.predict([["a", "b"]]), TypeError, "array of numbers"),
+    (lambda m: m.predict([[10**400, 1.0]]), TypeError, "array of numbers"),
     (lambda m: m.layers[0]([1.0]), ValueError, "Layer expects 2 inputs, got 1"),
     (lambda m: m.layers[0].neurons[0]([1.0]), ValueError, "Neuron expects 2 inputs, got 1"),
 ])
@@ -539,6 +540,8 @@ def test_bad_inputs_to_a_model(call, error, match):
     (lambda: Neuron.from_weights([]), ValueError, "at least one weight"),
     (lambda: Neuron.from_weights([1.0, float("nan")]), ValueError, "finite"),
     (lambda: Neuron.from_weights([1.0], bias="x"), ValueError, "finite"),
+    (lambda: Neuron.from_weights(None), TypeError, "weights must be a list of numbers"),
+    (lambda: Neuron.from_weights([10**400]), ValueError, "must be finite numbers, got 1000"),
     (lambda: MLP.from_weights([]), ValueError, "non-empty list"),
     (lambda: MLP.from_weights(5), TypeError, "weights must be a list of 2-D weight matrices"),
     (lambda: MLP.from_weights([np.ones((2, 2))], biases=5), TypeError,

@@ -335,6 +335,8 @@ def _refusals():
         (dict(X=X, y=y, shuffle=None), TypeError, "fit: shuffle must be True or False"),
         (dict(X=X, y=y, progress=1), TypeError, "fit: progress must be True or False"),
         (dict(X=[["a", "b"]], y=[1]), TypeError, "fit: X must be an array of numbers"),
+        (dict(X=[[10**400, 0]], y=[1]), TypeError, "fit: X must be an array of numbers"),
+        (dict(X=X, y=y, epochs=10**400), ValueError, "fit: epochs must be <= 1,000,000"),
     ]
 
 
@@ -363,3 +365,12 @@ def test_numpy_numbers_are_accepted_where_python_ones_are():
                         l2=np.float32(1e-3) if number is np.int64 else float(np.float32(1e-3)),
                         shuffle=np.bool_(True), progress=False).loss)
     assert runs[0] == runs[1]
+
+
+def test_accuracy_names_what_it_expects():
+    assert nn.train.accuracy(np.array([1.0, -1.0]), [1, 0], "bce") == 1.0
+    assert nn.train.accuracy([Value(1.0), Value(-1.0)], [1, 1], "bce") == 0.5
+    with pytest.raises(TypeError, match="accuracy: outputs must be the model's outputs"):
+        nn.train.accuracy(5, [1], "bce")
+    with pytest.raises(ValueError, match=r"accuracy: 2 outputs but labels of shape \(3,\)"):
+        nn.train.accuracy(np.array([1.0, 2.0]), [1, 0, 1], "bce")
