@@ -137,8 +137,8 @@ def _state_of(module) -> tuple:
     """What a traced forward pass of ``module`` depends on besides the parameters'
     numbers (which the replay reads afresh): every module of the tree, how many
     times its attributes were assigned, and every object its attributes hold
-    (parameters, the items of its lists). ``(objects, counts)``: compared by
-    identity and by value."""
+    (parameters, the items of its lists; a ``Parts`` of parameters, which can't change,
+    as itself). ``(objects, counts)``: compared by identity and by value."""
     objects, counts, stack, seen = [], [], [module], set()
     while stack:
         m = stack.pop()
@@ -150,6 +150,9 @@ def _state_of(module) -> tuple:
         for name, value in m.__dict__.items():
             if name in _CACHES:
                 continue
+            if isinstance(value, Parts) and (not value or isinstance(value[0], Value)):
+                objects.append(value)  # fixed: its identity says it all
+                continue
             items = value if isinstance(value, (list, tuple)) else \
                 list(value.values()) if isinstance(value, dict) else (value,)
             objects.append(len(items))
@@ -157,8 +160,8 @@ def _state_of(module) -> tuple:
                 objects.append(item)
                 if isinstance(item, Module):
                     stack.append(item)
-    for _, p in module.named_parameters():
-        objects.append(p)
+    if type(module).named_parameters not in _FIXED_PARAMETERS:  # a module of your own
+        objects.extend(p for _, p in module.named_parameters())
     return tuple(objects), tuple(counts)
 
 
@@ -766,6 +769,10 @@ class MLP(Module):
     def __repr__(self) -> str:
         lines = [f"  (layers.{i}): {layer!r}" for i, layer in enumerate(self.layers)]
         return "MLP(\n" + "\n".join(lines) + f"\n)  # {self.num_parameters} parameters"
+
+
+# nn's own modules list parameters held in Parts: fixed, seen by _state_of as Parts
+_FIXED_PARAMETERS = (Neuron.named_parameters, Layer.named_parameters, MLP.named_parameters)
 
 
 def _matrices(neurons: list) -> tuple:
