@@ -48,7 +48,10 @@ def _rng(rng) -> np.random.Generator:
             or isinstance(rng, bool):
         raise TypeError(f"rng must be None, an int seed or a numpy Generator, "
                         f"got {type(rng).__name__}: {rng!r:.40}")
-    return np.random.default_rng(_internal.integer(rng, "rng (a seed)", minimum=0))
+    rng = _internal.integer(rng, "rng")
+    if rng < 0:
+        raise ValueError(f"rng must be a seed >= 0 (or a numpy Generator), got {rng}")
+    return np.random.default_rng(rng)
 
 
 def _count(value, what: str) -> int:

@@ -548,7 +548,7 @@ def test_bad_inputs_to_a_model(call, error, match):
      "biases must be None or a list of bias vectors, one per layer, got int: 5"),
     (lambda: MLP.from_weights([np.ones((2, 2))], biases=[["a", "b"]]), ValueError,
      "layer 0: biases are not numbers"),
-    (lambda: Neuron(2, rng=-1), ValueError, r"rng \(a seed\) must be an int >= 0"),
+    (lambda: Neuron(2, rng=-1), ValueError, r"rng must be a seed >= 0 \(or a numpy Generator"),
     (lambda: MLP.from_weights([[1.0, 2.0]]), ValueError, "2-D"),
     (lambda: MLP.from_weights([[["a"]]]), ValueError, "not a matrix of numbers"),
     (lambda: MLP.from_weights([[[np.inf]]]), ValueError, "finite"),
