@@ -209,7 +209,8 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
     # the targets as the loss takes them, every one checked by the loss itself
     targets = _prepared(prepare, y, "y")
     val_set = None if validation is None else _validation_set(validation, prepare, X, y)
-    _check_targets(model, X, loss_fn, targets, val_set)
+    if loss_name != "custom":  # a custom loss may need outputs that differ: its first batch
+        _check_targets(model, X, loss_fn, targets, val_set)
     if optimizer is None:
         optimizer = SGD(model.parameters(), lr=0.1)
     # the step is chosen once: the compiled replay of one sample's loss, or eager graphs
@@ -261,6 +262,12 @@ def _checked_data(model, X, y) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(nin, int) and X.shape[1] != nin:
         raise ValueError(f"fit: the model takes {nin} inputs, X has {X.shape[1]} columns")
     _check_finite(X, "X")
+    if y.dtype.kind == "f":
+        bad = np.argwhere(~np.isfinite(y))
+        if len(bad):
+            raise ValueError(f"fit: y has {len(bad)} non-finite value(s), the first "
+                             f"{y[tuple(bad[0])]} for sample {bad[0][0]}: clean the targets "
+                             "first")
     return X, y
 
 
@@ -330,6 +337,8 @@ def _validation_set(validation, prepare, X: np.ndarray, y: np.ndarray) -> tuple:
     except (TypeError, ValueError, OverflowError) as e:
         raise TypeError(f"fit: validation X must be an array of numbers: {e}") from None
     yv = np.asarray(validation[1])
+    if yv.dtype.kind == "f" and not np.all(np.isfinite(yv)):
+        raise ValueError("fit: validation y has non-finite values: clean the targets first")
     if Xv.ndim != 2 or Xv.shape[1] != X.shape[1] or yv.ndim == 0 or len(Xv) != len(yv) \
             or not len(Xv) or yv.shape[1:] != y.shape[1:]:
         raise ValueError(f"fit: validation must be (X_val, y_val) shaped as X {X.shape} and "
@@ -340,13 +349,16 @@ def _validation_set(validation, prepare, X: np.ndarray, y: np.ndarray) -> tuple:
 
 
 def _check_targets(model, X, loss_fn, targets, val_set) -> None:
-    """The loss takes every target, those of the validation set too, before any step:
-    it runs (recording nothing) on the model's output for the first sample, repeated."""
+    """The loss (one of ``LOSSES``) takes every target, those of the validation set too,
+    before any step: it runs (recording nothing) on the model's output for the first
+    sample, repeated, with each distinct target (what it says of one depends on that
+    target only)."""
     with no_grad():
         out = model(X[0])
         for what, t in (("y", targets), ("validation y", val_set and val_set[1])):
             if t is None:
                 continue
+            t = np.unique(np.asarray(t), axis=0)
             for start in range(0, len(t), 4096):  # a bounded number of nodes at a time
                 chunk = t[start:start + 4096]
                 try:

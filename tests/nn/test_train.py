@@ -314,8 +314,10 @@ def _refusals():
     late_class = np.r_[y[:-1], 3]
     return [
         (dict(X=X, y=nan_y, loss="mse"), ValueError,
-         "fit: y does not suit .*mse: targets must be finite numbers, got nan for sample 7"),
-        (dict(X=X, y=inf_y, loss="mse"), ValueError, "got inf for sample 31"),
+         "fit: y has 1 non-finite value.*, the first nan for sample 7"),
+        (dict(X=X, y=inf_y, loss="mse"), ValueError, "the first inf for sample 31"),
+        (dict(X=X, y=inf_y, loss=nn.mse), ValueError, "the first inf for sample 31"),
+        (dict(X=X, y=y, validation=(X, nan_y)), ValueError, "validation y has non-finite"),
         (dict(X=X, y=y, validation=(X[:, :1], y)), ValueError,
          r"validation must be \(X_val, y_val\) shaped as X \(40, 2\)"),
         (dict(X=X, y=y, validation=(X, y[:5])), ValueError, "validation must be"),
