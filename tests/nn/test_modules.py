@@ -356,6 +356,12 @@ def test_an_assigned_activation_is_honoured_by_forward_predict_save_and_torch(tm
     np.testing.assert_allclose(load(tmp_path / "m.json").predict(X_CHANGE), expected,
                                rtol=1e-13)
     assert "Layer(2 -> 4, softsign)" in repr(model)
+    import torch
+
+    seq = model.to_torch()
+    assert [type(m).__name__ for m in seq] == ["Linear", "Softsign", "Linear", "Sigmoid"]
+    np.testing.assert_allclose(seq(torch.tensor(X_CHANGE)).detach().numpy()[:, 0], expected,
+                               rtol=1e-13)
     neuron = Neuron(2, activation="tanh", rng=0)
     neuron.activation = "linear"
     assert neuron([1.0, 2.0]).op == "sum"
