@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd import Value
+from autograd import TracingError, Value
 from nn import MLP, SGD, data, fit
 from nn.train import Epoch, History
 
@@ -280,7 +280,7 @@ def test_a_model_that_cant_be_traced_trains_eagerly_and_says_why(capsys):
     assert same.loss == history.loss
     model = _Branchy()
     before = model.mlp.state_dict()
-    with pytest.raises(nn.modules.TracingError, match="read .data"):
+    with pytest.raises(TracingError, match="read .data"):
         fit(model, X, y, epochs=2, compiled=True, progress=False)
     assert model.mlp.state_dict() == before
 
