@@ -6,7 +6,8 @@ module whose names other modules may import (everything else private stays in it
   functions call them once on entry, so hot paths stay free of checks. (numpy integers
   and floats are accepted; bools, complex numbers and Decimals are not.)
 - ``write_atomically``: every file gradlab writes (drawings, pages, models, notebooks)
-  goes through it, so a reader never sees half a file.
+  goes through it, so a reader never sees half a file, several writers to one path each
+  land whole, and a pipe or device is never replaced; ``file_path`` checks a file name.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ import re
 import secrets
 import stat
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; leftovers of crashed writers stay
+    fcntl = None
 
 
 def integer(value, name: str, minimum: int | None = None) -> int:
@@ -53,40 +59,120 @@ def has_methods(value, name: str, methods: tuple, example: str):
     return value
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path, data: bytes) -> None:
     """Write to a temporary file beside ``path``, then rename it over ``path``:
     readers see the old file or the new one, never half of one.
 
     A symlink is followed (its target gets the new contents, the link stays, as
     ``torch.save`` does); an existing file keeps its permissions, a new one gets
-    the usual ones (0666 less the umask). Temporary files that an earlier crash
-    left beside the file are removed once this write has succeeded."""
-    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    the usual ones (0666 less the umask); anything there that is not a regular file
+    (a folder, a pipe, a device) is refused, never replaced. Several writers may
+    write one path at once: each lands whole, the last one wins. Each holds a lock
+    on its temporary file from creation to rename, so the temporary files that an
+    earlier crash left beside the file (no one holds their lock) are removed once a
+    write has succeeded, and a live writer's never are. A failure (a full disk, a
+    missing folder) is an ``OSError`` that names ``path``; the old file is whole."""
+    target = _regular_target(path)
     folder = target.parent if str(target.parent) else Path(".")
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
         mode = None
     prefix = f".{target.name}."
-    tmp = folder / f"{prefix}{secrets.token_hex(8)}.tmp"
-    # O_EXCL: never follow or reuse anything there; 0o666 lets the umask apply, as open() does
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    tmp = None
     try:
+        fd, tmp = _locked_temporary(folder, prefix)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
+            if mode is not None:
+                os.chmod(tmp, mode)
+            os.replace(tmp, target)  # still holding the lock: no cleaner can take it
+        tmp = None
+    except OSError as e:
+        raise _naming(e, path) from e
+    finally:
+        if tmp is not None and os.path.lexists(tmp):
             os.unlink(tmp)
-        raise
-    stray = re.compile(re.escape(prefix) + r"[0-9a-f]{16}\.tmp")
-    for leftover in folder.iterdir():
-        if stray.fullmatch(leftover.name):
-            try:
-                leftover.unlink()
-            except OSError:
-                pass  # another writer's, or gone already
+    _remove_abandoned(folder, re.compile(re.escape(prefix) + r"[0-9a-f]{16}\.tmp"))
+
+
+def file_path(path, name: str = "path") -> Path:
+    """A file name (str or ``os.PathLike``, not empty) as a ``Path``: the check of every
+    public function that reads or writes a file."""
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a file name (str or pathlib.Path), got "
+                        f"{type(path).__name__}: {path!r:.40}")
+    text = os.fspath(path)
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a file name (str or pathlib.Path), got {text!r:.40}")
+    if text == "":
+        raise ValueError(f"{name} is empty: give the name of a file")
+    return Path(text)
+
+
+def _regular_target(path) -> Path:
+    """The file ``write_atomically`` writes: ``path``, or a symlink's target; refused
+    when it names nothing (an empty string) or something that is not a regular file."""
+    path = file_path(path)
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else path
+    try:
+        kind = os.stat(target).st_mode
+    except OSError:
+        return target  # nothing there yet (or unreadable: the write will say so)
+    if not stat.S_ISREG(kind):
+        what = "a folder" if stat.S_ISDIR(kind) else "a pipe, device or socket"
+        raise ValueError(f"{path} is {what}, not a regular file: refusing to replace it")
+    return target
+
+
+def _naming(error: OSError, path) -> OSError:
+    """``error`` again, saying which file could not be written (a full disk's message
+    names only the temporary file, or nothing)."""
+    reason = error.strerror or str(error)
+    if error.errno is None:
+        return OSError(f"could not write {path}: {reason}")
+    return OSError(error.errno, f"could not write {path}: {reason}")
+
+
+def _locked_temporary(folder: Path, prefix: str) -> tuple[int, Path]:
+    """A new temporary file beside the target, open for writing and locked (``flock``)
+    until it is closed: while the lock is held, no cleaner removes it."""
+    while True:
+        tmp = folder / f"{prefix}{secrets.token_hex(8)}.tmp"
+        # O_EXCL: never follow or reuse anything there; 0o666 lets the umask apply, as open() does
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        if fcntl is None:
+            return fd, tmp
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.fstat(fd).st_nlink:
+            return fd, tmp
+        os.close(fd)  # a cleaner took it for a leftover before the lock: take another
+
+
+def _remove_abandoned(folder: Path, leftover: re.Pattern) -> None:
+    """Remove the temporary files of writers that died before their rename: those
+    whose lock nobody holds. (Without ``fcntl``, on Windows, they stay.)"""
+    if fcntl is None:
+        return
+    try:
+        names = [entry.name for entry in os.scandir(folder) if leftover.fullmatch(entry.name)]
+    except OSError:
+        return
+    for name in names:
+        try:
+            fd = os.open(folder / name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+        except OSError:
+            continue  # renamed or removed since: gone already
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            here = os.lstat(folder / name)
+            mine = os.fstat(fd)
+            if stat.S_ISREG(mine.st_mode) and (here.st_ino, here.st_dev) == (mine.st_ino,
+                                                                             mine.st_dev):
+                os.unlink(folder / name)
+        except OSError:
+            pass  # a live writer holds it, or it was renamed or removed meanwhile
+        finally:
+            os.close(fd)

@@ -64,7 +64,8 @@ def main(argv=None) -> None:
 
     def eager_epoch():
         nn.fit(eager_model, pg.X_train, pg.y_train, loss="bce", epochs=1, batch_size=10,
-               optimizer=nn.SGD(eager_model.parameters(), lr=0.03), progress=False)
+               optimizer=nn.SGD(eager_model.parameters(), lr=0.03), progress=False,
+               compiled=False)
     eager = median_time(eager_epoch, max(3, repeats // 5))
 
     grid = median_time(lambda: pg.boundary(100), repeats * 4)

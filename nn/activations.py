@@ -41,11 +41,21 @@ def activation_function(activation) -> Callable[[Value], Value] | None:
 
 def named(activation):
     """A unary op defined with ``autograd.op`` is kept by its name, so a model that
-    uses it can be saved (and loaded where the op is defined again)."""
+    uses it can be saved (and loaded where the op is defined again). An op whose name
+    already means something here (``"linear"``, the identity) is refused: saved by
+    that name it would load as something else."""
+    if isinstance(activation, UserOp) and activation.name in ACTIVATIONS:
+        raise ValueError(f"the op {activation.name!r} has the name of nn's own activation "
+                         f"{activation.name!r} ({_MEANING.get(activation.name, 'built in')}): "
+                         "a model saved with it would load with nn's; define your op "
+                         f"under another name, e.g. 'my_{activation.name}'")
     if isinstance(activation, UserOp) and user_op(activation.name) is activation \
             and activation.arity == 1:
         return activation.name
     return activation
+
+
+_MEANING = {"linear": "the identity, no node"}
 
 
 def activation_name(activation) -> str:

@@ -12,18 +12,39 @@ from autograd import Value, _internal
 
 from .data import to_pm1
 from .modules import Neuron
+from .train import MAX_EPOCHS
 
 __all__ = ["Perceptron", "Adaline"]
 
 
 def _check(X, y, nin: int, who: str):
-    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if np.iscomplexobj(X):
+        raise TypeError(f"{who}.fit expects X of real numbers, got complex")
+    try:
+        X, y = np.asarray(X, dtype=float), np.asarray(y)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise TypeError(f"{who}.fit expects X, an array of numbers of shape (n, {nin}): "
+                        f"{e}") from None
     if X.ndim != 2 or X.shape[1] != nin or len(X) != len(y):
         raise ValueError(f"{who} expects X of shape (n, {nin}) and y of length n, "
                          f"got X {X.shape} and y {y.shape}")
     if not np.all((y == 0) | (y == 1)):
         raise ValueError(f"{who} expects labels 0 or 1, got {np.unique(y)}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{who}.fit expects finite numbers in X, got nan or inf")
     return X, y
+
+
+def _epochs_and_rng(epochs, seed, who: str) -> tuple[int, np.random.Generator]:
+    epochs = _internal.integer(epochs, f"{who}.fit: epochs", minimum=1)
+    if epochs > MAX_EPOCHS:
+        raise ValueError(f"{who}.fit: epochs must be <= {MAX_EPOCHS:,}, got {epochs}")
+    return epochs, np.random.default_rng(_internal.integer(seed, f"{who}.fit: seed",
+                                                           minimum=0))
+
+
+def _zeros(n_in: int, n_out: int, rng) -> np.ndarray:
+    return np.zeros((n_out, n_in))
 
 
 class Perceptron:
@@ -32,7 +53,8 @@ class Perceptron:
     No gradient: the step function's derivative is 0 everywhere."""
 
     def __init__(self, nin: int, lr: float = 1.0):
-        self.neuron = Neuron.from_weights([0.0] * nin, bias=0.0, activation="step")
+        nin = _internal.integer(nin, "Perceptron: nin (the number of inputs)", minimum=1)
+        self.neuron = Neuron(nin, activation="step", init=_zeros)  # weights and bias 0
         self.lr = _internal.real(lr, f"{type(self).__name__}: lr", above=0)
 
     def __call__(self, x) -> Value:
@@ -44,7 +66,7 @@ class Perceptron:
     def fit(self, X, y, epochs: int = 20, seed: int = 0) -> list[int]:
         """Train; returns the number of mistakes in each epoch."""
         X, y = _check(X, y, self.neuron.nin, "Perceptron")
-        rng = np.random.default_rng(seed)
+        epochs, rng = _epochs_and_rng(epochs, seed, "Perceptron")
         mistakes = []
         for _ in range(epochs):
             wrong = 0
@@ -65,7 +87,8 @@ class Adaline:
     delta rule w <- w + lr (t - z) x. The class is 1 when z > 0."""
 
     def __init__(self, nin: int, lr: float = 0.05):
-        self.neuron = Neuron.from_weights([0.0] * nin, bias=0.0, activation="linear")
+        nin = _internal.integer(nin, "Adaline: nin (the number of inputs)", minimum=1)
+        self.neuron = Neuron(nin, activation="linear", init=_zeros)  # weights and bias 0
         self.lr = _internal.real(lr, f"{type(self).__name__}: lr", above=0)
 
     def __call__(self, x) -> Value:
@@ -77,8 +100,8 @@ class Adaline:
     def fit(self, X, y, epochs: int = 50, seed: int = 0) -> list[float]:
         """Train; returns the mean squared error of each epoch."""
         X, y = _check(X, y, self.neuron.nin, "Adaline")
+        epochs, rng = _epochs_and_rng(epochs, seed, "Adaline")
         t = to_pm1(y)
-        rng = np.random.default_rng(seed)
         params = self.neuron.parameters()
         errors = []
         for _ in range(epochs):

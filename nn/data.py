@@ -28,22 +28,27 @@ _GATES = {
 
 
 def _count(n, who: str, minimum: int = 2) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
-        raise ValueError(f"{who}: n must be an int >= {minimum}, got {n!r}")
-    return int(n)
+    return _internal.integer(n, f"{who}: n", minimum=minimum)
 
 
-def _rng(seed) -> np.random.Generator:
+def _rng(seed, who: str = "seed") -> np.random.Generator:
     """The generator of a data set: from an int seed >= 0, or a numpy Generator."""
     if isinstance(seed, np.random.Generator):
         return seed
-    return np.random.default_rng(_internal.integer(seed, "seed", minimum=0))
+    return np.random.default_rng(_internal.integer(seed, who, minimum=0))
 
 
 def _noise(noise, who: str) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or noise < 0:
-        raise ValueError(f"{who}: noise must be a number >= 0, got {noise!r}")
-    return float(noise)
+    return _internal.real(noise, f"{who}: noise", minimum=0)
+
+
+def _finite(X: np.ndarray, who: str) -> np.ndarray:
+    """A data set holds finite numbers only: a noise or centre so large that a point
+    overflows float64 is refused, never returned as inf or nan."""
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{who}: the arguments make points that overflow float64 (inf or "
+                         "nan); use a smaller noise or centres")
+    return X
 
 
 def logic_gate(name: str):
@@ -58,14 +63,14 @@ def logic_gate(name: str):
 def moons(n: int = 100, noise: float = 0.1, seed: int = 0):
     """Two interleaving half circles (as scikit-learn's ``make_moons``)."""
     n, noise = _count(n, "moons"), _noise(noise, "moons")
-    rng = _rng(seed)
+    rng = _rng(seed, "moons: seed")
     n_top = n - n // 2
     t_top = np.linspace(0, np.pi, n_top)
     t_bottom = np.linspace(0, np.pi, n // 2)
     X = np.vstack([np.c_[np.cos(t_top), np.sin(t_top)],
                    np.c_[1 - np.cos(t_bottom), 0.5 - np.sin(t_bottom)]])
     y = np.r_[np.zeros(n_top, dtype=int), np.ones(n // 2, dtype=int)]
-    X = X + rng.normal(0.0, noise, size=X.shape)
+    X = _finite(X + rng.normal(0.0, noise, size=X.shape), "moons")
     order = rng.permutation(n)
     return X[order], y[order]
 
@@ -73,16 +78,17 @@ def moons(n: int = 100, noise: float = 0.1, seed: int = 0):
 def circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 0):
     """A small circle (class 1) inside a large one (class 0)."""
     n, noise = _count(n, "circles"), _noise(noise, "circles")
-    if not 0 < factor < 1:
+    factor = _internal.real(factor, "circles: factor", above=0)
+    if not factor < 1:
         raise ValueError(f"circles: factor must be in (0, 1), got {factor!r}")
-    rng = _rng(seed)
+    rng = _rng(seed, "circles: seed")
     n_out = n - n // 2
     t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
     t_in = np.linspace(0, 2 * np.pi, n // 2, endpoint=False)
     X = np.vstack([np.c_[np.cos(t_out), np.sin(t_out)],
                    factor * np.c_[np.cos(t_in), np.sin(t_in)]])
     y = np.r_[np.zeros(n_out, dtype=int), np.ones(n // 2, dtype=int)]
-    X = X + rng.normal(0.0, noise, size=X.shape)
+    X = _finite(X + rng.normal(0.0, noise, size=X.shape), "circles")
     order = rng.permutation(n)
     return X[order], y[order]
 
@@ -91,19 +97,25 @@ def blobs(n: int = 100, centers=2, std: float = 0.5, seed: int = 0):
     """Gaussian blobs: ``centers`` is a number of classes (centres drawn in
     [-3, 3]^2) or an array of centres, one class each."""
     n = _count(n, "blobs")
-    std = _internal.real(std, "blobs: std", minimum=0)
-    rng = _rng(seed)
+    std = _internal.real(std, "blobs: std", above=0)
+    rng = _rng(seed, "blobs: seed")
     if isinstance(centers, (int, np.integer)) and not isinstance(centers, bool):
-        if centers < 2:
-            raise ValueError(f"blobs: need at least 2 centers, got {centers}")
-        centers = rng.uniform(-3, 3, size=(int(centers), 2))
-    centers = np.asarray(centers, dtype=float)
-    if centers.ndim != 2 or len(centers) < 2:
+        centers = _internal.integer(centers, "blobs: centers (a number of classes)", minimum=2)
+        centers = rng.uniform(-3, 3, size=(centers, 2))
+    if isinstance(centers, (bool, str, bytes)) or np.iscomplexobj(centers):
+        raise TypeError(f"blobs: centers must be an int >= 2 or an array (k, d), "
+                        f"got {type(centers).__name__}: {centers!r:.40}")
+    try:
+        centers = np.asarray(centers, dtype=float)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"blobs: centers must be an int >= 2 or an array (k, d) of numbers "
+                        f"({e})") from None
+    if centers.ndim != 2 or len(centers) < 2 or not centers.shape[1]:
         raise ValueError(f"blobs: centers must be an int >= 2 or an array (k, d), got {centers!r}")
-    if not std > 0:
-        raise ValueError(f"blobs: std must be > 0, got {std!r}")
+    if not np.all(np.isfinite(centers)):
+        raise ValueError(f"blobs: centers must be finite numbers, got {centers.tolist()!r:.80}")
     y = np.arange(n) % len(centers)
-    X = centers[y] + rng.normal(0.0, std, size=(n, centers.shape[1]))
+    X = _finite(centers[y] + rng.normal(0.0, std, size=(n, centers.shape[1])), "blobs")
     order = rng.permutation(n)
     return X[order], y[order]
 
@@ -111,13 +123,14 @@ def blobs(n: int = 100, centers=2, std: float = 0.5, seed: int = 0):
 def spirals(n: int = 100, arms: int = 2, noise: float = 0.1, turns: float = 1.0, seed: int = 0):
     """Interleaved spiral arms, one class per arm (the playground's spiral)."""
     n, noise = _count(n, "spirals"), _noise(noise, "spirals")
-    if isinstance(arms, bool) or not isinstance(arms, int) or arms < 2:
-        raise ValueError(f"spirals: arms must be an int >= 2, got {arms!r}")
-    rng = _rng(seed)
+    arms = _internal.integer(arms, "spirals: arms", minimum=2)
+    turns = _internal.real(turns, "spirals: turns")
+    rng = _rng(seed, "spirals: seed")
     y = np.arange(n) % arms
     r = np.repeat(np.linspace(0.05, 1.0, -(-n // arms)), arms)[:n]
     t = 2 * np.pi * turns * r + 2 * np.pi * y / arms
-    X = np.c_[r * np.cos(t), r * np.sin(t)] + rng.normal(0.0, noise * 0.1, size=(n, 2))
+    X = _finite(np.c_[r * np.cos(t), r * np.sin(t)] + rng.normal(0.0, noise * 0.1, size=(n, 2)),
+                "spirals")
     order = rng.permutation(n)
     return X[order], y[order]
 
@@ -125,20 +138,31 @@ def spirals(n: int = 100, arms: int = 2, noise: float = 0.1, turns: float = 1.0,
 def xor_quadrants(n: int = 100, noise: float = 0.0, seed: int = 0):
     """Points in [-1, 1]^2; class 1 where x1 and x2 have different signs."""
     n, noise = _count(n, "xor_quadrants"), _noise(noise, "xor_quadrants")
-    rng = _rng(seed)
+    rng = _rng(seed, "xor_quadrants: seed")
     X = rng.uniform(-1, 1, size=(n, 2))
     X = X + 0.05 * np.sign(X)  # keep points off the axes, where the class flips
     y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(int)
-    X = X + rng.normal(0.0, noise, size=X.shape)
-    return X, y
+    return _finite(X + rng.normal(0.0, noise, size=X.shape), "xor_quadrants"), y
 
 
 def regression_1d(n: int = 50, noise: float = 0.1, seed: int = 0, fn=np.sin):
     """x uniform in [-3, 3] and y = fn(x) + noise: X (n, 1), y (n,) float."""
     n, noise = _count(n, "regression_1d"), _noise(noise, "regression_1d")
-    rng = _rng(seed)
+    if not callable(fn):
+        raise TypeError(f"regression_1d: fn must be a function of an array, such as np.sin, "
+                        f"got {type(fn).__name__}: {fn!r:.40}")
+    rng = _rng(seed, "regression_1d: seed")
     x = np.sort(rng.uniform(-3, 3, size=n))
-    return x[:, None], fn(x) + rng.normal(0.0, noise, size=n)
+    with np.errstate(all="ignore"):
+        fx = np.asarray(fn(x), dtype=float)
+    if fx.shape != x.shape:
+        raise ValueError(f"regression_1d: fn must return one number per x, shape {x.shape}, "
+                         f"got {fx.shape}")
+    bad = np.flatnonzero(~np.isfinite(fx))
+    if len(bad):
+        raise ValueError(f"regression_1d: fn gives {fx[bad[0]]} at x = {x[bad[0]]:.4g} "
+                         "(x is uniform in [-3, 3]): use a function defined there")
+    return x[:, None], _finite(fx + rng.normal(0.0, noise, size=n), "regression_1d")
 
 
 def load_digits(classes=None):
@@ -157,7 +181,11 @@ def load_digits(classes=None):
         raise ValueError(f"load_digits: expected 8x8 images with pixels 0..16, got {X.shape}")
     if classes is None:
         return X, y
-    classes = [int(c) for c in classes]
+    if isinstance(classes, (str, bytes)) or not isinstance(classes, (list, tuple, range,
+                                                                      np.ndarray)):
+        raise TypeError(f"load_digits: classes must be a list of digits such as (0, 1, 2), "
+                        f"got {type(classes).__name__}: {classes!r:.40}")
+    classes = [_internal.integer(c, "load_digits: classes[i]") for c in classes]
     if len(set(classes)) != len(classes) or not all(0 <= c <= 9 for c in classes) \
             or len(classes) < 2:
         raise ValueError(f"load_digits: classes must be two or more distinct digits 0-9, "
@@ -189,7 +217,7 @@ DATASETS = {"moons": moons, "circles": circles, "blobs": blobs, "spirals": spira
 
 def make(name: str, n: int = 100, noise: float | None = None, seed: int = 0):
     """A 2-D classification data set by name: moons, circles, blobs, spirals or xor."""
-    if name not in DATASETS:
+    if not isinstance(name, str) or name not in DATASETS:
         raise ValueError(f"unknown data set {name!r}; expected one of {', '.join(DATASETS)}")
     if noise is None:
         return DATASETS[name](n=n, seed=seed)
@@ -203,12 +231,14 @@ def train_test_split(X, y, test_fraction: float = 0.25, seed: int = 0):
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"train_test_split: {len(X)} rows in X but {len(y)} in y")
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
+    test_fraction = _internal.real(test_fraction, "train_test_split: test_fraction", above=0)
+    if not test_fraction < 1:
+        raise ValueError(f"train_test_split: test_fraction must be in (0, 1), "
+                         f"got {test_fraction!r}")
     n_test = max(1, int(round(len(X) * test_fraction)))
     if n_test >= len(X):
         raise ValueError(f"train_test_split: {len(X)} samples are too few to split")
-    order = _rng(seed).permutation(len(X))
+    order = _rng(seed, "train_test_split: seed").permutation(len(X))
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
 
@@ -222,13 +252,10 @@ def minibatches(X, y, batch_size: int | None = None, rng=None,
     if len(X) != len(y):
         raise ValueError(f"minibatches: {len(X)} rows in X but {len(y)} in y")
     n = len(X)
-    if batch_size is None:
-        batch_size = n
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-            or batch_size < 1:
-        raise ValueError(f"batch_size must be an int >= 1 or None, got {batch_size!r}")
+    batch_size = n if batch_size is None else \
+        _internal.integer(batch_size, "minibatches: batch_size", minimum=1)
     if shuffle:
-        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        rng = np.random.default_rng() if rng is None else _rng(rng, "minibatches: rng (a seed)")
         order = rng.permutation(n)
     else:
         order = np.arange(n)

@@ -27,6 +27,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from autograd import _internal
+
 Initializer = Callable[[int, int, np.random.Generator], np.ndarray]
 
 __all__ = ["gaussian", "uniform", "xavier_normal", "xavier_uniform", "glorot_normal",
@@ -34,10 +36,7 @@ __all__ = ["gaussian", "uniform", "xavier_normal", "xavier_uniform", "glorot_nor
 
 
 def _positive(who: str, name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{who} init: {name} must be a finite number > 0, got {value!r}")
-    return float(value)
+    return _internal.real(value, f"{who} init: {name}", above=0)
 
 
 def gaussian(std: float = 0.01) -> Initializer:

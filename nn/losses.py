@@ -46,19 +46,17 @@ def _target_rows(targets, n: int, who: str) -> list:
 
 
 def _rows(outputs, targets, who: str):
-    """Outputs as lists of Values, targets as a numpy array (or as rows of Values when
-    they are Values); same number of samples."""
+    """Outputs as lists of Values, targets as a numpy array of finite numbers (or as
+    rows of Values when they are Values); same number of samples."""
     if isinstance(outputs, Value):
         raise TypeError(f"{who} expects a list of outputs, one per sample; got one Value "
                         f"(wrap a single sample as [{who}_output])")
+    if not isinstance(outputs, (list, tuple)):
+        raise TypeError(f"{who}: outputs must be a list with one output per sample (a Value, "
+                        f"or a list of Values), got {type(outputs).__name__}: {outputs!r:.40}")
     outputs = list(outputs)
     symbolic = _symbolic(targets)
-    if symbolic:
-        targets = _target_rows(targets, len(outputs), who)
-    else:
-        targets = np.asarray(targets, dtype=float)
-    if not symbolic and targets.ndim == 0:
-        raise TypeError(f"{who} expects one target per sample, got a single number")
+    targets = _target_rows(targets, len(outputs), who) if symbolic else _numbers(targets, who)
     if len(outputs) != len(targets):
         raise ValueError(f"{who}: {len(outputs)} outputs but {len(targets)} targets")
     if not outputs:
@@ -69,7 +67,28 @@ def _rows(outputs, targets, who: str):
         if not all(isinstance(v, Value) for v in row):
             raise TypeError(f"{who}: output {i} must be a Value or a list of Values")
         rows.append(row)
+    if symbolic:  # traced: checked on every batch the program runs
+        require([v for row in targets for v in row], lambda a: np.all(np.isfinite(a)),
+                f"{who}: targets must be finite numbers, got {{got}}")
     return rows, targets
+
+
+def _numbers(targets, who: str) -> np.ndarray:
+    """Number targets as a float array, one entry (or row) per sample, all finite."""
+    if targets is None or isinstance(targets, (str, bytes)) or np.iscomplexobj(targets):
+        raise TypeError(f"{who}: targets must be numbers, one per sample, got "
+                        f"{type(targets).__name__}: {targets!r:.40}")
+    try:
+        t = np.asarray(targets, dtype=float)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise TypeError(f"{who}: targets must be numbers, one per sample ({e})") from None
+    if t.ndim == 0:
+        raise TypeError(f"{who} expects one target per sample, got a single number")
+    bad = np.argwhere(~np.isfinite(t))
+    if len(bad):
+        raise ValueError(f"{who}: targets must be finite numbers, got {t[tuple(bad[0])]} for "
+                         f"sample {bad[0][0]}")
+    return t
 
 
 def _same_width(rows: list, who: str) -> int:
@@ -128,10 +147,11 @@ def binary_cross_entropy(outputs, targets) -> Value:
 
 
 def _check_logits(logits, who: str) -> list:
-    logits = list(logits)
-    if not logits or not all(isinstance(z, Value) for z in logits):
-        raise TypeError(f"{who} expects a non-empty list of Values (the logits)")
-    return logits
+    if not isinstance(logits, (list, tuple)) or not logits \
+            or not all(isinstance(z, Value) for z in logits):
+        raise TypeError(f"{who} expects a non-empty list of Values (the logits), got "
+                        f"{type(logits).__name__}: {logits!r:.40}")
+    return list(logits)
 
 
 def log_softmax(logits: Sequence[Value]) -> list[Value]:
@@ -196,6 +216,7 @@ def _one_hot_rows(t, k: int, who: str) -> list:
 def hinge(outputs, targets, margin: float = 1.0) -> Value:
     """Multiclass SVM loss: L_i = sum_{j != y_i} max(0, s_j - s_{y_i} + margin)
     (``F.multi_margin_loss`` up to its 1/k factor)."""
+    margin = _internal.real(margin, "hinge: margin")
     rows, t = _rows(outputs, targets, "hinge")
     k = _same_width(rows, "hinge")
     if not isinstance(t, list):
@@ -237,7 +258,10 @@ def l2_penalty(module, weights_only: bool = True) -> Value:
     """1/2 sum of squared weights: multiply by lambda for weight decay lambda/2 ||w||^2.
     Biases (parameters named ``...b``) are left out unless ``weights_only=False``."""
     _internal.has_methods(module, "l2_penalty: module", ("named_parameters",),
-                      "a model (nn.Neuron, nn.Layer or nn.MLP)")
+                          "a model (nn.Neuron, nn.Layer or nn.MLP)")
+    if not isinstance(weights_only, (bool, np.bool_)):
+        raise TypeError(f"l2_penalty: weights_only must be True or False, got "
+                        f"{type(weights_only).__name__}: {weights_only!r:.40}")
     params = [p for name, p in module.named_parameters()
               if not (weights_only and name.rsplit(".", 1)[-1] == "b")]
     if not params:

@@ -6,21 +6,28 @@ of neurons that see the same inputs; an MLP is a list of layers.
 (PyTorch: ``nn.Module``, ``nn.Linear`` + activation, ``nn.Sequential``.)
 
 Parameters are plain leaf Values, created once: ``model.parameters()`` always
-returns the same objects, in the order of ``model.named_parameters()``.
+returns the same objects, in the order of ``model.named_parameters()``. A model's
+shape is fixed when it is built: its layers, neurons and weights are tuples that
+refuse ``append`` or ``w[0] = Value(...)`` with what to do instead (change a number
+with ``w[0].data = ...``; build a new model for a new shape). A layer's or neuron's
+``activation`` may be assigned, and the forward pass, ``predict``, saving and
+``to_torch`` all follow it.
 
 Saving (``model.save(path)``) writes JSON, never pickle: the architecture and
 every parameter by name. ``model.load(path)`` reads the numbers into an existing
 model; ``load(path)`` (this module's function) builds the model the file describes.
+A model also pickles (for multiprocessing or joblib), whatever ``predict`` cached.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from autograd import TracingError, Value, compile, no_grad  # noqa: A004
+from autograd import TracingError, Value, _internal, compile, no_grad  # noqa: A004
 from autograd.viz.model import GraphParts, generic_parts
 
 from . import graph, serialization
@@ -28,25 +35,36 @@ from . import init as initializers
 from .activations import ACTIVATIONS, activation_function, activation_name, named
 from .serialization import MAX_PARAMETERS
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "activation_function", "load"]
+__all__ = ["Module", "Neuron", "Layer", "MLP", "Parts", "ACTIVATIONS", "activation_function",
+           "load"]
+
 
 def _rng(rng) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None:
         return np.random.default_rng()
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        if rng < 0:
-            raise ValueError(f"rng must be a seed >= 0 (or a numpy Generator), got {rng}")
-        return np.random.default_rng(rng)
-    raise TypeError(f"rng must be None, an int seed or a numpy Generator, got {type(rng).__name__}")
+    if isinstance(rng, (str, bytes)) or not isinstance(rng, (int, np.integer)) \
+            or isinstance(rng, bool):
+        raise TypeError(f"rng must be None, an int seed or a numpy Generator, "
+                        f"got {type(rng).__name__}: {rng!r:.40}")
+    rng = _internal.integer(rng, "rng")
+    if rng < 0:
+        raise ValueError(f"rng must be a seed >= 0 (or a numpy Generator), got {rng}")
+    return np.random.default_rng(rng)
 
 
 def _count(value, what: str) -> int:
     """A positive int (a number of inputs or units), or a clear error."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{what} must be an int >= 1, got {value!r}")
-    return int(value)
+    return _internal.integer(value, what, minimum=1)
+
+
+def _at_most_max_parameters(who: str, count: int) -> None:
+    """Refuse, before anything is allocated, a model too large for scalar Values."""
+    if count > MAX_PARAMETERS:
+        raise ValueError(f"{who} would have {count:,} parameters, more than gradlab's scalar "
+                         f"Values hold ({MAX_PARAMETERS:,}, about 1.5 GB): this library "
+                         "teaches with small networks; use PyTorch for this one")
 
 
 def _as_values(x, n_expected: int, who: str) -> list:
@@ -70,6 +88,101 @@ def _is_number(v) -> bool:
             and isinstance(v, (int, float, np.integer, np.floating)))
 
 
+# --- a model's fixed shape ------------------------------------------------------------------
+
+
+class Parts(list):
+    """A module's layers, neurons or weights: a list that refuses to change
+    (``model.layers.append(...)``, ``neuron.w[0] = Value(...)``) with what to do
+    instead. Optimizers, saved files and ``predict``'s trace all hold these objects,
+    so a model's shape and its parameters are fixed once it is built (as a
+    ``torch.nn.Linear``'s weight shape is)."""
+
+    def _refuse(self, *args, **kwargs):
+        if self and isinstance(self[0], Value):
+            advice = ("a parameter is created once (optimizers and traces hold it): change "
+                      "its number instead, w[i].data = 0.5")
+        else:
+            advice = ("build a new model for a new shape: nn.MLP(nin, sizes, ...) or "
+                      "nn.MLP.from_weights(weights, biases, activations)")
+        raise TypeError(f"a model's layers, neurons and weights are fixed when it is built; "
+                        f"{advice}")
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+    append = extend = insert = pop = remove = clear = sort = reverse = _refuse
+
+    def __reduce__(self):
+        return (Parts, (list(self),))  # pickle would rebuild a list with append
+
+
+class _Fixed:
+    """An attribute set when the module is built and read-only afterwards (its shape,
+    its parts): assigning it is refused with what to do instead."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name, self.slot = name, "_" + name
+
+    def __get__(self, module, owner=None):
+        return self if module is None else module.__dict__[self.slot]
+
+    def __set__(self, module, value) -> None:
+        raise AttributeError(
+            f"{type(module).__name__}.{self.name} is fixed when the model is built; "
+            "change a parameter's number with .data, a layer's activation with "
+            "layer.activation = 'tanh', and build a new model for another shape")
+
+
+# What a module keeps for itself (caches): changing it is no change to the model.
+_CACHES = frozenset({"_traced", "_named", "_changes"})
+
+
+def _state_of(module) -> tuple:
+    """What a traced forward pass of ``module`` depends on besides the parameters'
+    numbers (which the replay reads afresh): every module of the tree, how many
+    times its attributes were assigned, and every object its attributes hold
+    (parameters, the items of its lists; a ``Parts`` of parameters, which can't change,
+    as itself). ``(objects, counts)``: compared by identity and by value."""
+    objects, counts, stack, seen = [], [], [module], set()
+    while stack:
+        m = stack.pop()
+        if id(m) in seen:
+            continue
+        seen.add(id(m))
+        objects.append(m)
+        counts.append(m.__dict__.get("_changes", 0))
+        for name, value in m.__dict__.items():
+            if name in _CACHES:
+                continue
+            if isinstance(value, Parts) and (not value or isinstance(value[0], Value)):
+                objects.append(value)  # fixed: its identity says it all
+                continue
+            items = value if isinstance(value, (list, tuple)) else \
+                list(value.values()) if isinstance(value, dict) else (value,)
+            objects.append(len(items))
+            for item in items:
+                objects.append(item)
+                if isinstance(item, Module):
+                    stack.append(item)
+    if type(module).named_parameters not in _FIXED_PARAMETERS:  # a module of your own
+        objects.extend(p for _, p in module.named_parameters())
+    return tuple(objects), tuple(counts)
+
+
+def _same_state(a: tuple, b: tuple) -> bool:
+    return a[1] == b[1] and len(a[0]) == len(b[0]) and all(
+        x is y or (type(x) is int and type(y) is int and x == y) for x, y in zip(a[0], b[0]))
+
+
+@dataclass
+class _Traced:
+    """``predict``'s cache: the compiled model (None: it can't be traced) for the
+    model's state it was made from, and the last plan found free of baked parameters."""
+
+    state: tuple
+    program: object
+    checked: object = None
+
+
 class Module:
     """Base class: parameters, gradients, saving (``torch.nn.Module``).
 
@@ -80,6 +193,29 @@ class Module:
 
     def __call__(self, x):
         raise NotImplementedError(f"{type(self).__name__} does not define __call__")
+
+    def __setattr__(self, name: str, value) -> None:
+        """Assigning an attribute is a change ``predict`` sees (it traces again)."""
+        object.__setattr__(self, name, value)
+        if name not in _CACHES:
+            self.__dict__["_changes"] = self.__dict__.get("_changes", 0) + 1
+
+    def __getstate__(self) -> dict:
+        """What pickling keeps: everything but ``predict``'s cache (a traced plan holds
+        functions that do not pickle), and a named activation by its name only."""
+        state = {k: v for k, v in self.__dict__.items() if k != "_traced"}
+        if isinstance(state.get("_activation"), str):
+            state.pop("_f", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if "_activation" in state and "_f" not in state:
+            self.__dict__["_f"] = activation_function(state["_activation"])
+        for _, p in self.named_parameters():
+            # a stamp is a count of this process's changes: take one of this process
+            # (else a graph built here would look older than its parameters: stale)
+            p.data = p.data
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """``(name, Value)`` pairs in a fixed order, e.g. ``layers.0.neurons.3.w.1``."""
@@ -194,21 +330,50 @@ class Module:
 
         The model is traced once with ``autograd.compile`` and replayed over all rows
         with numpy, so the numbers equal calling the model to ~1e-15 (a matrix product
-        adds in another order). A model that can't be traced (Python branches on
-        ``.data``) is run sample by sample instead."""
+        adds in another order). The trace follows the model: a changed activation or
+        attribute, or another Value in a module, traces again (parameters' numbers
+        are read afresh on every call). A model that can't be traced (Python branches
+        on ``.data``) is run sample by sample instead."""
         X = self._check_batch(X)
         if not len(X):
             return np.zeros((0,) if self._returns_value() else (0, self._n_outputs()))
-        program = self.__dict__.get("_predict_program")
-        if program is None:
-            program = self.__dict__["_predict_program"] = compile(self)
-        if program is not False:
+        for _ in range(3):
+            traced = self._traced_for(_state_of(self))
+            if traced.program is None:
+                return self._predict_per_sample(X)
             try:
-                return program(X)
+                out = traced.program(X)
             except (TracingError, TypeError):
-                if program._plans:  # it traced once, so this is a real error: raise it
+                if traced.program._plans:  # it traced once, so this is a real error: raise it
                     raise
-                self.__dict__["_predict_program"] = False  # not traceable: per sample
+                traced.program = None  # not traceable: per sample
+                return self._predict_per_sample(X)
+            if self._plan_reads_every_parameter(traced, X):
+                return out
+            self.__dict__.pop("_traced", None)
+        raise RuntimeError(f"{type(self).__name__}.predict: the parameters kept changing while "
+                           "the model was traced (is another thread training it?); predict "
+                           "again when they have settled")
+
+    def _traced_for(self, state: tuple) -> _Traced:
+        traced = self.__dict__.get("_traced")
+        if traced is None or not _same_state(traced.state, state):
+            traced = self.__dict__["_traced"] = _Traced(state, compile(self))
+        return traced
+
+    def _plan_reads_every_parameter(self, traced: _Traced, X) -> bool:
+        """False when a parameter went into the trace as a constant: its number was
+        assigned (by another thread) while it was traced, so the replay would keep
+        that number forever."""
+        plan = traced.program.plan(X)
+        if plan is not traced.checked:
+            params = set(self.parameters())
+            if any(plan.nodes[i] in params for i in plan.constants):
+                return False
+            traced.checked = plan
+        return True
+
+    def _predict_per_sample(self, X) -> np.ndarray:
         forward = self._float_forward()
         with no_grad():
             rows = [forward(x) for x in X.tolist()]
@@ -222,7 +387,7 @@ class Module:
             raise TypeError(f"{type(self).__name__}.predict expects real numbers, got complex")
         try:
             X = np.asarray(X, dtype=float)
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, OverflowError) as e:
             raise TypeError(f"{type(self).__name__}.predict expects an array of numbers "
                             f"of shape (N, {nin}): {e}") from None
         if X.ndim == 1 and nin is not None:
@@ -254,26 +419,63 @@ def _first(names: list, n: int = 5) -> str:
 # --- the three modules ----------------------------------------------------------------------
 
 
+def _read_only(fget: Callable) -> property:
+    """A property computed from the model's parts (``nin``, ``nout``): assigning it is
+    refused with what to do instead."""
+    def refuse(module, value):
+        raise AttributeError(f"{type(module).__name__}.{fget.__name__} follows from the "
+                             "model's weights and can't be assigned: build a new model for "
+                             "another shape")
+    return property(fget, refuse, doc=fget.__doc__)
+
+
 class Neuron(Module):
     """One neuron: ``activation(sum_i w_i x_i + b)`` (PyTorch: ``nn.Linear(nin, 1)``
     followed by the activation).
 
-    ``activation`` is a name in ``ACTIVATIONS`` or any callable Value -> Value.
-    ``init`` is a name in ``nn.init.NAMES`` or a callable ``(n_in, n_out, rng)``;
-    ``"auto"`` picks He for the ReLU family (relu, leaky_relu, softplus) and Xavier
-    for the others. Biases start at 0. ``rng`` is a seed or a numpy Generator:
-    the same seed gives the same weights.
+    ``activation`` is a name in ``ACTIVATIONS``, a unary op made with ``autograd.op``
+    or any callable Value -> Value; it may be assigned later (for a neuron of a layer:
+    the layer's). ``init`` is a name in ``nn.init.NAMES`` or a callable
+    ``(n_in, n_out, rng)``; ``"auto"`` picks He for the ReLU family (relu,
+    leaky_relu, softplus) and Xavier for the others. Biases start at 0. ``rng`` is a
+    seed or a numpy Generator: the same seed gives the same weights. ``w`` (a tuple
+    of Values) and ``b`` (a Value, or None) are fixed: assign their ``.data``.
     """
+
+    w = _Fixed()
+    b = _Fixed()
 
     def __init__(self, nin: int, activation="relu", init="auto", bias: bool = True, rng=None,
                  _weights=None):
-        self.nin = _count(nin, "Neuron: nin (the number of inputs)")
-        self.activation = activation = named(activation)
-        self._f = activation_function(activation)
+        nin = _count(nin, "Neuron: nin (the number of inputs)")
+        _at_most_max_parameters(f"Neuron({nin})", nin + 1)
+        self._set_activation(activation)
         if _weights is None:
-            _weights = _initial_weights(init, activation, self.nin, 1, _rng(rng))[0]
-        self.w = [Value(float(wi)) for wi in _weights]
-        self.b = Value(0.0) if bias else None
+            _weights = _initial_weights(init, self._activation, nin, 1, _rng(rng))[0]
+        self.__dict__["_w"] = Parts(Value(float(wi)) for wi in _weights)
+        self.__dict__["_b"] = Value(0.0) if bias else None
+
+    @_read_only
+    def nin(self) -> int:
+        """The number of inputs (of weights)."""
+        return len(self._w)
+
+    @property
+    def activation(self):
+        """The activation's name, or the callable (``Neuron(2, activation=...)``)."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, activation) -> None:
+        if self.__dict__.get("_in_layer"):
+            raise AttributeError("this neuron belongs to a layer, whose neurons share one "
+                                 "activation: assign layer.activation instead")
+        self._set_activation(activation)
+
+    def _set_activation(self, activation) -> None:
+        activation = named(activation)
+        f = activation_function(activation)  # refuses an unknown name before any change
+        self._activation, self._f = activation, f
 
     @classmethod
     def from_weights(cls, weights: Sequence[float], bias: float | None = 0.0,
@@ -284,26 +486,28 @@ class Neuron(Module):
         weights = _finite_floats(weights, "Neuron.from_weights: weights")
         if not weights:
             raise ValueError("Neuron.from_weights expects at least one weight, got none")
+        if bias is not None:
+            bias = _finite_floats([bias], "Neuron.from_weights: bias")[0]
         neuron = cls(len(weights), activation=activation, bias=bias is not None,
                      _weights=weights)
         if bias is not None:
-            neuron.b.data = _finite_floats([bias], "Neuron.from_weights: bias")[0]
+            neuron.b.data = bias
         return neuron
 
     def _forward(self, xs: list) -> Value:
-        terms = [wi * xi for wi, xi in zip(self.w, xs)]
-        if self.b is not None:
-            terms.append(self.b)
+        terms = [wi * xi for wi, xi in zip(self._w, xs)]
+        if self._b is not None:
+            terms.append(self._b)
         out = Value.sum(terms)
         return out if self._f is None else self._f(out)
 
     def __call__(self, x) -> Value:
-        return self._forward(_as_values(x, self.nin, "Neuron"))
+        return self._forward(_as_values(x, len(self._w), "Neuron"))
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        named = [(f"w.{i}", w) for i, w in enumerate(self.w)]
-        if self.b is not None:
-            named.append(("b", self.b))
+        named = [(f"w.{i}", w) for i, w in enumerate(self._w)]
+        if self._b is not None:
+            named.append(("b", self._b))
         return named
 
     def neuron_paths(self) -> list:
@@ -335,21 +539,52 @@ class Neuron(Module):
 
 class Layer(Module):
     """``nout`` neurons that see the same ``nin`` inputs (PyTorch: ``nn.Linear``
-    + activation). Calling it returns a list of ``nout`` Values."""
+    + activation). Calling it returns a list of ``nout`` Values. ``neurons`` is a
+    tuple, fixed; ``activation`` may be assigned (every neuron follows)."""
+
+    neurons = _Fixed()
 
     def __init__(self, nin: int, nout: int, activation="relu", init="auto", bias: bool = True,
                  rng=None, _weights=None):
-        self.nin = _count(nin, "Layer: nin (the number of inputs)")
-        self.nout = _count(nout, "Layer: nout (the number of neurons)")
-        self.activation = activation = named(activation)
+        nin = _count(nin, "Layer: nin (the number of inputs)")
+        nout = _count(nout, "Layer: nout (the number of neurons)")
+        _at_most_max_parameters(f"Layer({nin}, {nout})", nout * (nin + 1))
+        activation = named(activation)
         activation_function(activation)  # fail here, once, on an unknown name
         if _weights is None:
-            _weights = _initial_weights(init, activation, self.nin, self.nout, _rng(rng))
-        self.neurons = [Neuron(self.nin, activation=activation, bias=bias, _weights=row)
-                        for row in _weights]
+            _weights = _initial_weights(init, activation, nin, nout, _rng(rng))
+        neurons = Parts(Neuron(nin, activation=activation, bias=bias, _weights=row)
+                        for row in _weights)
+        for neuron in neurons:
+            neuron._in_layer = True
+        self.__dict__["_neurons"] = neurons
+        self._activation = activation
+
+    @_read_only
+    def nin(self) -> int:
+        """The number of inputs each neuron sees."""
+        return self._neurons[0].nin
+
+    @_read_only
+    def nout(self) -> int:
+        """The number of neurons (outputs)."""
+        return len(self._neurons)
+
+    @property
+    def activation(self):
+        """The activation of every neuron of the layer: a name or a callable."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, activation) -> None:
+        activation = named(activation)
+        activation_function(activation)  # refuses an unknown name before any change
+        for neuron in self._neurons:
+            neuron._set_activation(activation)
+        self._activation = activation
 
     def _forward(self, xs: list) -> list:
-        return [n._forward(xs) for n in self.neurons]
+        return [n._forward(xs) for n in self._neurons]
 
     def __call__(self, x) -> list:
         return self._forward(_as_values(x, self.nin, "Layer"))
@@ -407,29 +642,55 @@ class MLP(Module):
     one unit, else a list of Values. ``model.predict(X)`` does a whole batch.
     """
 
+    layers = _Fixed()
+
     def __init__(self, nin: int, sizes: Sequence[int], activation="relu",
                  output_activation="linear", init="auto", bias: bool = True, rng=None):
-        self.nin = _count(nin, "MLP: nin (the number of inputs)")
+        nin = _count(nin, "MLP: nin (the number of inputs)")
         if isinstance(sizes, (int, np.integer, str)) or not isinstance(sizes, Iterable):
             raise TypeError(f"MLP expects a list of layer sizes such as [16, 1], got {sizes!r}")
         sizes = [_count(s, f"MLP: size of layer {i}") for i, s in enumerate(sizes)]
         if not sizes:
             raise ValueError("MLP expects at least one layer size, got []")
-        n_hidden = len(sizes) - 1
-        if isinstance(activation, (list, tuple)):
-            hidden = list(activation)
-            if len(hidden) != n_hidden:
-                raise ValueError(f"MLP with {n_hidden} hidden layers got {len(hidden)} "
-                                 f"hidden activations {activation!r}")
-        else:
-            hidden = [activation] * n_hidden
-            activation_function(activation)  # checked even when there is no hidden layer
+        dims = [nin] + sizes
+        _at_most_max_parameters(f"MLP({nin}, {sizes})", sum(
+            dims[i + 1] * (dims[i] + 1) for i in range(len(sizes))))
+        hidden = _hidden_activations(activation, len(sizes) - 1)
         rng = _rng(rng)
-        dims = [self.nin] + sizes
         acts = hidden + [output_activation]
-        self.layers = [Layer(dims[i], dims[i + 1], activation=acts[i], init=init, bias=bias,
-                             rng=rng) for i in range(len(sizes))]
+        self._build([Layer(dims[i], dims[i + 1], activation=acts[i], init=init, bias=bias,
+                           rng=rng) for i in range(len(sizes))])
+
+    def _build(self, layers: list) -> None:
+        self.__dict__["_layers"] = Parts(layers)
         self._named = None
+
+    @_read_only
+    def nin(self) -> int:
+        """The number of inputs."""
+        return self._layers[0].nin
+
+    @property
+    def activation(self):
+        """The hidden layers' activation (a list when they differ); assigning one
+        name or a list (one per hidden layer) sets them, as ``MLP(activation=)``."""
+        acts = [layer.activation for layer in self._layers[:-1]]
+        return acts[0] if acts and all(a == acts[0] for a in acts) else acts
+
+    @activation.setter
+    def activation(self, activation) -> None:
+        hidden = _hidden_activations(activation, len(self._layers) - 1)
+        for layer, a in zip(self._layers, hidden):
+            layer.activation = a
+
+    @property
+    def output_activation(self):
+        """The last layer's activation (``"linear"`` by default); may be assigned."""
+        return self._layers[-1].activation
+
+    @output_activation.setter
+    def output_activation(self, activation) -> None:
+        self._layers[-1].activation = activation
 
     @classmethod
     def from_weights(cls, weights: Sequence, biases: Sequence | None = None,
@@ -439,44 +700,15 @@ class MLP(Module):
         ``activations`` is one name or callable, or a list with one per layer.
         The lectures' ReLU XOR network:
         ``MLP.from_weights([[[1, 1], [1, 1]], [[1, -2]]], [[0, -1], [0]], "relu")``."""
-        if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or not weights:
-            raise ValueError("MLP.from_weights expects a non-empty list of 2-D weight "
-                             "matrices, one (n_out, n_in) matrix per layer")
-        mats = []
-        for k, w in enumerate(weights):
-            try:
-                m = np.asarray(w, dtype=float)
-            except (TypeError, ValueError) as e:
-                raise ValueError(f"layer {k}: weights are not a matrix of numbers ({e})") from None
-            if m.ndim != 2 or 0 in m.shape:
-                raise ValueError(f"layer {k}: expected a 2-D (n_out, n_in) weight matrix, "
-                                 f"got shape {m.shape}")
-            if not np.all(np.isfinite(m)):
-                raise ValueError(f"layer {k}: weights must be finite numbers")
-            mats.append(m)
-        for k in range(1, len(mats)):
-            if mats[k].shape[1] != mats[k - 1].shape[0]:
-                raise ValueError(f"layer {k} expects {mats[k].shape[1]} inputs but layer {k - 1} "
-                                 f"has {mats[k - 1].shape[0]} outputs")
+        mats = _weight_matrices(weights)
         acts = list(activations) if isinstance(activations, (list, tuple)) \
             else [activations] * len(mats)
         if len(acts) != len(mats):
             raise ValueError(f"{len(mats)} layers but {len(acts)} activations")
-        bias_vectors = None
-        if biases is not None:
-            if len(biases) != len(mats):
-                raise ValueError(f"{len(mats)} layers but {len(biases)} bias vectors")
-            bias_vectors = []
-            for k, (m, b) in enumerate(zip(mats, biases)):
-                b = np.asarray(b, dtype=float).reshape(-1)
-                if len(b) != m.shape[0]:
-                    raise ValueError(f"layer {k} has {m.shape[0]} neurons but {len(b)} biases")
-                bias_vectors.append(_finite_floats(b.tolist(), f"layer {k}: biases"))
+        bias_vectors = None if biases is None else _bias_vectors(biases, mats)
         model = cls.__new__(cls)
-        model.nin = mats[0].shape[1]
-        model.layers = [Layer(m.shape[1], m.shape[0], activation=a, bias=biases is not None,
-                              _weights=m) for m, a in zip(mats, acts)]
-        model._named = None
+        model._build([Layer(m.shape[1], m.shape[0], activation=a, bias=biases is not None,
+                            _weights=m) for m, a in zip(mats, acts)])
         for layer, b in zip(model.layers, bias_vectors or []):
             for neuron, bj in zip(layer.neurons, b):
                 neuron.b.data = bj
@@ -497,13 +729,14 @@ class MLP(Module):
         return cls.from_weights(*read_sequential(seq))
 
     def __call__(self, x):
-        h = _as_values(x, self.nin, "MLP")
-        for layer in self.layers:
+        layers = self._layers
+        h = _as_values(x, layers[0].nin, "MLP")
+        for layer in layers:
             h = layer._forward(h)
         return h[0] if len(h) == 1 else h
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        if self._named is None:  # parameters never change identity: list them once
+        if self._named is None:  # the parameters are fixed (Parts): list them once
             self._named = [(f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers)
                            for name, p in layer.named_parameters()]
         return list(self._named)
@@ -543,11 +776,74 @@ class MLP(Module):
         return "MLP(\n" + "\n".join(lines) + f"\n)  # {self.num_parameters} parameters"
 
 
+# nn's own modules list parameters held in Parts: fixed, seen by _state_of as Parts
+_FIXED_PARAMETERS = (Neuron.named_parameters, Layer.named_parameters, MLP.named_parameters)
+
+
 def _matrices(neurons: list) -> tuple:
     """The weights (n_out, n_in) and biases (None without) of a layer's neurons."""
     W = np.array([[w.data for w in n.w] for n in neurons], dtype=np.float64)
     b = None if neurons[0].b is None else np.array([n.b.data for n in neurons])
     return W, b
+
+
+def _hidden_activations(activation, n_hidden: int) -> list:
+    """One activation per hidden layer, from one for all or a list of ``n_hidden``."""
+    if isinstance(activation, (list, tuple)):
+        if len(activation) != n_hidden:
+            raise ValueError(f"MLP with {n_hidden} hidden layers got {len(activation)} "
+                             f"hidden activations {activation!r}")
+        return list(activation)
+    activation_function(named(activation))  # checked even when there is no hidden layer
+    return [activation] * n_hidden
+
+
+def _weight_matrices(weights) -> list:
+    """``MLP.from_weights``' weights as finite (n_out, n_in) arrays that chain."""
+    if isinstance(weights, (str, bytes, np.ndarray)) or not isinstance(weights, Sequence):
+        raise TypeError(f"MLP.from_weights: weights must be a list of 2-D weight matrices, "
+                        f"one (n_out, n_in) matrix per layer, got {type(weights).__name__}")
+    if not weights:
+        raise ValueError("MLP.from_weights expects a non-empty list of 2-D weight "
+                         "matrices, one (n_out, n_in) matrix per layer")
+    mats = []
+    for k, w in enumerate(weights):
+        m = _numbers(w, f"MLP.from_weights: layer {k}: weights are not a matrix of numbers")
+        if m.ndim != 2 or 0 in m.shape:
+            raise ValueError(f"layer {k}: expected a 2-D (n_out, n_in) weight matrix, "
+                             f"got shape {m.shape}")
+        if not np.all(np.isfinite(m)):
+            raise ValueError(f"layer {k}: weights must be finite numbers")
+        if mats and m.shape[1] != mats[-1].shape[0]:
+            raise ValueError(f"layer {k} expects {m.shape[1]} inputs but layer {k - 1} "
+                             f"has {mats[-1].shape[0]} outputs")
+        mats.append(m)
+    return mats
+
+
+def _bias_vectors(biases, mats: list) -> list:
+    """``MLP.from_weights``' biases: one vector of finite floats per layer."""
+    if isinstance(biases, (str, bytes)) or not isinstance(biases, (Sequence, np.ndarray)):
+        raise TypeError(f"MLP.from_weights: biases must be None or a list of bias vectors, "
+                        f"one per layer, got {type(biases).__name__}: {biases!r:.40}")
+    if len(biases) != len(mats):
+        raise ValueError(f"{len(mats)} layers but {len(biases)} bias vectors")
+    vectors = []
+    for k, (m, b) in enumerate(zip(mats, biases)):
+        b = _numbers(b, f"MLP.from_weights: layer {k}: biases are not numbers").reshape(-1)
+        if len(b) != m.shape[0]:
+            raise ValueError(f"layer {k} has {m.shape[0]} neurons but {len(b)} biases")
+        vectors.append(_finite_floats(b.tolist(), f"layer {k}: biases"))
+    return vectors
+
+
+def _numbers(x, what: str) -> np.ndarray:
+    if np.iscomplexobj(x):
+        raise ValueError(f"{what} (complex)")
+    try:
+        return np.asarray(x, dtype=float)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise ValueError(f"{what} ({e})") from None
 
 
 # --- predict without building a graph -----------------------------------------------------------
@@ -576,11 +872,18 @@ def _float_layer(numbers: list, f, x: list) -> list:
 
 
 def _finite_floats(values, what: str) -> list[float]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+        raise TypeError(f"{what} must be a list of numbers, got {type(values).__name__}: "
+                        f"{values!r:.40}")
     out = []
     for v in values:
-        if not _is_number(v) or not math.isfinite(v):
-            raise ValueError(f"{what} must be finite numbers, got {v!r}")
-        out.append(float(v))
+        try:
+            number = float(v) if _is_number(v) else math.nan
+        except OverflowError:  # an int past float's range, 10**400
+            number = math.inf
+        if not math.isfinite(number):
+            raise ValueError(f"{what} must be finite numbers, got {v!r:.40}")
+        out.append(number)
     return out
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import stat
-from pathlib import Path
 
 from autograd import _internal
 
@@ -35,7 +34,7 @@ def _parse_int(text: str):
 def read(path) -> dict:
     """The parsed contents of a model file, checked for format, version and size
     before anything is built from it."""
-    path = Path(path)
+    path = _internal.file_path(path)
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -63,19 +62,20 @@ def read(path) -> dict:
         raise ValueError(f"{path} is not a gradlab model file: {e}") from None
     if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
         raise ValueError(f"{path} is not a gradlab model file (no 'format': '{FILE_FORMAT}')")
-    if document.get("version") != FILE_VERSION:
+    version = document.get("version")
+    if type(version) is not int or version != FILE_VERSION:  # true == 1, but not a version
         raise ValueError(f"{path}: unsupported gradlab model file version "
-                         f"{document.get('version')!r}, this gradlab reads {FILE_VERSION}")
+                         f"{version!r}, this gradlab reads {FILE_VERSION}")
     if not isinstance(document.get("parameters"), dict):
         raise ValueError(f"{path}: 'parameters' must be an object of name -> number")
     return document
 
 
-
-
 def write(path, model: str, architecture: dict | None, parameters: dict) -> None:
     """Write a model file (``Module.save``), atomically: a reader sees the old file or
-    the new one, never half of one."""
+    the new one, never half of one; several processes saving to one path each land
+    whole (the last one wins); a pipe, device or folder at ``path`` is refused, and a
+    failure (a full disk) names ``path`` (``autograd._internal.write_atomically``)."""
     document = {
         "format": FILE_FORMAT,
         "version": FILE_VERSION,
@@ -83,4 +83,4 @@ def write(path, model: str, architecture: dict | None, parameters: dict) -> None
         "architecture": architecture,
         "parameters": parameters,
     }
-    _internal.write_atomically(Path(path), json.dumps(document, indent=1).encode())
+    _internal.write_atomically(path, json.dumps(document, indent=1).encode())

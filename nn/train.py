@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograd import Value, _internal, compile, no_grad  # noqa: A004
+from autograd import TracingError, Value, _internal, compile, no_grad  # noqa: A004
 
 from . import losses
 from .data import minibatches, to_pm1
 from .optim import SGD, Optimizer
 
-__all__ = ["fit", "History", "LOSSES", "accuracy", "Epoch", "compiled_losses"]
+__all__ = ["fit", "History", "LOSSES", "accuracy", "Epoch", "compiled_losses", "MAX_EPOCHS"]
+
+MAX_EPOCHS = 1_000_000  # more is a mistake (epochs=10**9 would train for weeks), not a plan
 
 # name -> (loss function, how targets are prepared)
 LOSSES = {
@@ -45,7 +47,9 @@ def _check_finite(X: np.ndarray, what: str) -> None:
 
 @dataclass
 class History:
-    """Per-epoch records of a ``fit`` run."""
+    """Per-epoch records of a ``fit`` run, and the path it took: ``path`` is
+    ``"compiled"`` (the traced replay, ``autograd.compile``) or ``"eager"`` (a Value
+    graph and ``backward()`` per batch), ``path_reason`` why it was eager."""
 
     loss: list = field(default_factory=list)
     accuracy: list = field(default_factory=list)
@@ -54,13 +58,15 @@ class History:
     val_accuracy: list = field(default_factory=list)
     grad_norms: list = field(default_factory=list)  # per epoch: one norm per layer
     snapshots: list = field(default_factory=list)  # fit(snapshots=k): (epoch, state_dict)
+    path: str = ""  # how fit ran the batches: "compiled" (the replay) or "eager" (graphs)
+    path_reason: str = ""  # why it took the eager path ("" when compiled)
 
     @property
     def epochs(self) -> int:
         return len(self.loss)
 
     def as_dict(self) -> dict:
-        return {k: list(v) for k, v in self.__dict__.items()}
+        return {k: list(v) if isinstance(v, list) else v for k, v in self.__dict__.items()}
 
 
 def accuracy(outputs, y, loss: str) -> float | None:
@@ -72,9 +78,16 @@ def accuracy(outputs, y, loss: str) -> float | None:
     y = np.asarray(y)
     if isinstance(outputs, np.ndarray):
         scores = outputs
+    elif isinstance(outputs, (list, tuple)) and all(
+            isinstance(o, Value) or (isinstance(o, (list, tuple))
+                                     and all(isinstance(v, Value) for v in o)) for o in outputs):
+        scores = _scores(outputs)
     else:
-        scores = np.array([o.data if isinstance(o, Value) else [v.data for v in o]
-                           for o in outputs])
+        raise TypeError(f"accuracy: outputs must be the model's outputs (Values, or lists of "
+                        f"Values, one per sample) or an array of their numbers, got "
+                        f"{type(outputs).__name__}: {outputs!r:.40}")
+    if len(scores) != len(y) or y.ndim == 0:
+        raise ValueError(f"accuracy: {len(scores)} outputs but labels of shape {y.shape}")
     if scores.ndim == 2 and scores.shape[1] == 1:
         scores = scores[:, 0]
     if scores.ndim == 1:
@@ -152,7 +165,7 @@ class Epoch:
 def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epochs: int = 100,
         batch_size: int | None = None, schedule=None, l2: float = 0.0, shuffle: bool = True,
         seed: int = 0, progress: bool = True, record_grad_norms: bool = False,
-        validation=None, compiled: bool = False, snapshots: int | None = None) -> History:
+        validation=None, compiled: bool | None = None, snapshots: int | None = None) -> History:
     """Train ``model`` on (X, y) with minibatch gradient descent.
 
     ``loss`` is a name in ``LOSSES`` (targets are converted for it: 0/1 labels
@@ -165,12 +178,18 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
     stops with a RuntimeWarning and the history ends with that epoch.
     ``validation=(X_val, y_val)`` adds
     ``val_loss``/``val_accuracy`` after each epoch. A tqdm progress bar shows
-    unless ``progress=False``.
+    unless ``progress=False``. Every argument, and every target, is checked before
+    the model changes.
 
-    ``compiled=True`` traces the per-sample loss once (``autograd.compile``) and
-    runs each batch with numpy: the same numbers (to rounding), one to three
-    orders of magnitude faster. A custom loss is then called on one sample at a
-    time and must be a mean over samples.
+    How the batches run (``compiled``): by default (None) the per-sample loss is
+    traced once (``autograd.compile``) and each batch replayed with numpy, with the
+    numbers of the eager graph (to ~1e-15 per step) and one to two orders of
+    magnitude faster, whenever the model and the loss can be traced; otherwise (a
+    Python branch on a Value's number, a custom loss that is not a mean over the
+    samples) each batch builds the eager graph and calls ``backward()``.
+    ``compiled=False`` always takes the eager graph (to watch or change it),
+    ``compiled=True`` insists on the replay. The progress line and ``history.path``
+    say which path it took (PyTorch: eager by default, ``torch.compile`` on request).
 
     ``snapshots=k`` (2 <= k <= epochs) keeps k copies of ``model.state_dict()`` in
     ``history.snapshots`` as ``(epoch, state)`` pairs, at evenly spaced epochs from
@@ -178,42 +197,77 @@ def fit(model, X, y, loss="max_margin", optimizer: Optimizer | None = None, epoc
     (Keras: a ``ModelCheckpoint`` callback). A run that diverges keeps those it reached.
     """
     # the arguments, checked in this order (the first bad one is the error)
-    X, y = _checked_data(X, y)
+    _internal.has_methods(model, "fit: model", ("parameters", "__call__"),
+                          "a model such as nn.MLP(2, [16, 1])")
+    X, y = _checked_data(model, X, y)
     loss_name, loss_fn, prepare = _named_loss(loss)
-    epochs = _internal.integer(epochs, "fit: epochs", minimum=1)
-    l2 = _internal.real(l2, "fit: l2", minimum=0)
-    if batch_size is not None:
-        batch_size = _internal.integer(batch_size, "fit: batch_size", minimum=1)
+    epochs, l2, batch_size, seed = _checked_settings(
+        model, epochs, l2, batch_size, seed, shuffle=shuffle, progress=progress,
+        record_grad_norms=record_grad_norms, compiled=compiled)
     snapshot_epochs = _snapshot_epochs(model, snapshots, epochs)
-    _check_parts(loss_name, y, optimizer, schedule, validation)
-    # the targets as the loss takes them, and the parts left to their defaults
-    targets = prepare(y)
+    _check_parts(model, loss_name, y, optimizer, schedule, validation)
+    # the targets as the loss takes them, every one checked by the loss itself
+    targets = _prepared(prepare, y, "y")
+    val_set = None if validation is None else _validation_set(validation, prepare, X, y)
+    if loss_name != "custom":  # a custom loss may need outputs that differ: its first batch
+        _check_targets(model, X, loss_fn, targets, val_set)
     if optimizer is None:
         optimizer = SGD(model.parameters(), lr=0.1)
-    if record_grad_norms and not hasattr(model, "layers"):
-        raise TypeError("record_grad_norms needs a model with .layers (an MLP)")
-    val_set = None if validation is None else _validation_set(validation, prepare)
-    # the step is chosen once: eager graphs, or the compiled replay of one sample's loss
-    steps = _compiled_steps if compiled else _eager_steps
-    train_batch, validate = steps(model, X, targets, loss_fn, loss_name, l2, optimizer,
-                                  val_set and val_set[:2])
+    # the step is chosen once: the compiled replay of one sample's loss, or eager graphs
+    train_batch, validate, path, reason = _steps(
+        compiled, model, X, targets, loss_fn, loss_name, l2, optimizer, val_set)
     run = _Run(model, X, y, loss_name, optimizer, train_batch,
                validate if val_set else None, val_set and val_set[2],
                (lambda: _layer_grad_norms(model)) if record_grad_norms else None)
-    return _train(run, epochs, batch_size, shuffle, seed, progress, schedule, snapshot_epochs)
+    history = History(path=path, path_reason=reason)
+    return _train(run, history, epochs, batch_size, shuffle, seed, progress, schedule,
+                  snapshot_epochs)
 
 
-def _checked_data(X, y) -> tuple[np.ndarray, np.ndarray]:
+def _checked_settings(model, epochs, l2, batch_size, seed, **flags) -> tuple:
+    """``(epochs, l2, batch_size, seed)`` as plain numbers; the flags True or False
+    (``compiled`` also None)."""
+    epochs = _internal.integer(epochs, "fit: epochs", minimum=1)
+    if epochs > MAX_EPOCHS:
+        raise ValueError(f"fit: epochs must be <= {MAX_EPOCHS:,}, got {epochs}")
+    l2 = _internal.real(l2, "fit: l2", minimum=0)
+    if batch_size is not None:
+        batch_size = _internal.integer(batch_size, "fit: batch_size", minimum=1)
+    seed = _internal.integer(seed, "fit: seed", minimum=0)
+    for name, value in flags.items():
+        none_ok = name == "compiled"
+        if not (isinstance(value, (bool, np.bool_)) or (none_ok and value is None)):
+            raise TypeError(f"fit: {name} must be True or False"
+                            f"{' or None' if none_ok else ''}, got {type(value).__name__}: "
+                            f"{value!r:.40}")
+    if flags["record_grad_norms"] and not hasattr(model, "layers"):
+        raise TypeError("record_grad_norms needs a model with .layers (an MLP)")
+    return epochs, l2, batch_size, seed
+
+
+def _checked_data(model, X, y) -> tuple[np.ndarray, np.ndarray]:
     if y is None:
         raise ValueError("fit expects labels y (one per row of X), got None")
     if np.iscomplexobj(X):
         raise TypeError("fit expects X of real numbers, got complex")
-    X = np.asarray(X, dtype=float)
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise TypeError(f"fit: X must be an array of numbers of shape (n, d): {e}") from None
     y = np.asarray(y)
     if y.ndim == 0 or X.ndim != 2 or len(X) != len(y) or len(X) == 0:
         raise ValueError(f"fit expects X of shape (n, d) and y of length n, "
                          f"got X {X.shape} and y {y.shape}")
+    nin = getattr(model, "nin", None)
+    if isinstance(nin, int) and X.shape[1] != nin:
+        raise ValueError(f"fit: the model takes {nin} inputs, X has {X.shape[1]} columns")
     _check_finite(X, "X")
+    if y.dtype.kind == "f":
+        bad = np.argwhere(~np.isfinite(y))
+        if len(bad):
+            raise ValueError(f"fit: y has {len(bad)} non-finite value(s), the first "
+                             f"{y[tuple(bad[0])]} for sample {bad[0][0]}: clean the targets "
+                             "first")
     return X, y
 
 
@@ -241,28 +295,77 @@ def _snapshot_epochs(model, snapshots, epochs: int) -> set | tuple:
     return {int(e) for e in np.round(np.linspace(0, epochs, snapshots))}
 
 
-def _check_parts(loss_name: str, y, optimizer, schedule, validation) -> None:
+def _check_parts(model, loss_name: str, y, optimizer, schedule, validation) -> None:
     if loss_name in _ONE_LABEL_LOSSES and y.ndim != 1:
         raise ValueError(f"fit: y must hold one label per sample, shape ({len(y)},), got "
                          f"{y.shape} (y.ravel() makes a column flat)")
     if optimizer is not None:
         _internal.has_methods(optimizer, "fit: optimizer", ("step", "zero_grad"),
                               "an optimizer such as nn.SGD(model.parameters(), lr=0.1)")
+        held = getattr(optimizer, "params", None)
+        if isinstance(held, list) and not set(held) & set(model.parameters()):
+            raise ValueError("fit: the optimizer updates none of this model's parameters "
+                             "(was it made for another model?); pass "
+                             "optimizer=nn.SGD(model.parameters(), lr=...)")
     if schedule is not None:
         _internal.has_methods(schedule, "fit: schedule", ("step",),
                               "a schedule such as nn.optim.StepLR(optimizer, ...)")
+        if hasattr(schedule, "optimizer") and schedule.optimizer is not optimizer:
+            raise ValueError("fit: the schedule steers another optimizer than fit's: make "
+                             "the optimizer, pass it, and the schedule of it, "
+                             "StepLR(optimizer, ...)")
     if validation is not None and not (isinstance(validation, (tuple, list))
                                        and len(validation) == 2):
         raise TypeError(f"fit: validation must be a pair (X_val, y_val), got "
                         f"{type(validation).__name__}")
 
 
-def _validation_set(validation, prepare) -> tuple:
-    """``(X_val, its targets for the loss, y_val)``."""
-    Xv = np.asarray(validation[0], dtype=float)
-    _check_finite(Xv, "validation X")
+def _prepared(prepare, y: np.ndarray, what: str) -> np.ndarray:
+    """The labels as the loss takes them (0/1 as -1/+1 for max_margin), or a clear error."""
+    try:
+        return prepare(y)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"fit: {what}: {e}") from None
+
+
+def _validation_set(validation, prepare, X: np.ndarray, y: np.ndarray) -> tuple:
+    """``(X_val, its targets for the loss, y_val)``, shaped as the training data."""
+    if np.iscomplexobj(validation[0]):
+        raise TypeError("fit: validation X must hold real numbers, got complex")
+    try:
+        Xv = np.asarray(validation[0], dtype=float)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise TypeError(f"fit: validation X must be an array of numbers: {e}") from None
     yv = np.asarray(validation[1])
-    return Xv, prepare(yv), yv
+    if yv.dtype.kind == "f" and not np.all(np.isfinite(yv)):
+        raise ValueError("fit: validation y has non-finite values: clean the targets first")
+    if Xv.ndim != 2 or Xv.shape[1] != X.shape[1] or yv.ndim == 0 or len(Xv) != len(yv) \
+            or not len(Xv) or yv.shape[1:] != y.shape[1:]:
+        raise ValueError(f"fit: validation must be (X_val, y_val) shaped as X {X.shape} and "
+                         f"y {y.shape} (any number of rows), got X_val {Xv.shape} and "
+                         f"y_val {yv.shape}")
+    _check_finite(Xv, "validation X")
+    return Xv, _prepared(prepare, yv, "validation y"), yv
+
+
+def _check_targets(model, X, loss_fn, targets, val_set) -> None:
+    """The loss (one of ``LOSSES``) takes every target, those of the validation set too,
+    before any step: it runs (recording nothing) on the model's output for the first
+    sample, repeated, with each distinct target (what it says of one depends on that
+    target only)."""
+    with no_grad():
+        out = model(X[0])
+        for what, t in (("y", targets), ("validation y", val_set and val_set[1])):
+            if t is None:
+                continue
+            t = np.unique(np.asarray(t), axis=0)
+            for start in range(0, len(t), 4096):  # a bounded number of nodes at a time
+                chunk = t[start:start + 4096]
+                try:
+                    loss_fn([out] * len(chunk), chunk)
+                except (TypeError, ValueError) as e:
+                    raise type(e)(f"fit: {what} does not suit the loss and the model's "
+                                  f"outputs: {e}") from None
 
 
 def _layer_grad_norms(model) -> list:
@@ -285,14 +388,18 @@ class _Run:
     grad_norms: Callable | None  # () -> one gradient norm per layer
 
 
-def _train(run: _Run, epochs, batch_size, shuffle, seed, progress, schedule,
+def _train(run: _Run, history: History, epochs, batch_size, shuffle, seed, progress, schedule,
            snapshot_epochs) -> History:
-    """The epoch loop: each epoch, then the snapshot, the schedule and the bar."""
+    """The epoch loop: each epoch, then the snapshot, the schedule and the bar (its
+    line says the path: "training (compiled)", "training (eager)", or with the reason
+    when the default had to take the eager graph: "training (eager: can't trace)")."""
     from tqdm.auto import tqdm
 
     rng = np.random.default_rng(seed)
-    history = History()
-    bar = tqdm(range(epochs), disable=not progress, desc="training", unit="epoch")
+    why = {"": "", "compiled=False": ""}.get(history.path_reason, ": " + (
+        "custom loss not a mean" if "custom loss" in history.path_reason else "can't trace"))
+    bar = tqdm(range(epochs), disable=not progress, desc=f"training ({history.path}{why})",
+               unit="epoch")
     if 0 in snapshot_epochs:
         history.snapshots.append((0, run.model.state_dict()))
     for _ in bar:
@@ -360,6 +467,31 @@ def _scores(outputs) -> np.ndarray:
     return np.array([o.data if isinstance(o, Value) else [v.data for v in o] for o in outputs])
 
 
+def _steps(compiled, model, X, targets, loss_fn, loss_name, l2, optimizer, val_set) -> tuple:
+    """``(train_batch, validate, path, reason)``: the compiled replay when asked for, or
+    by default when the model and the loss can be traced (and a custom loss is a mean
+    over the samples); else the eager graph, and the reason why."""
+    validation = val_set and val_set[:2]
+
+    def eager(reason: str) -> tuple:
+        return (*_eager_steps(model, X, targets, loss_fn, loss_name, l2, optimizer, validation),
+                "eager", reason)
+    if compiled is False:
+        return eager("compiled=False")
+    try:
+        train_batch, validate, check = _compiled_steps(model, X, targets, loss_fn, loss_name,
+                                                       l2, optimizer, validation)
+    except (TracingError, TypeError, ValueError) as e:
+        if compiled:
+            raise
+        return eager(f"the model or the loss can't be traced: {type(e).__name__}: {e}")
+    if loss_name == "custom" and compiled is None and not check():
+        return eager("a custom loss that is not a mean over the samples: on the first "
+                     "samples, it differs from the mean of its per-sample values, which is "
+                     "what the replay computes")
+    return train_batch, validate, "compiled", ""
+
+
 def _eager_steps(model, X, targets, loss_fn, loss_name, l2, optimizer, validation):
     """One batch and one validation pass on the eager graph (backward() per batch)."""
     def train_batch(Xb, tb):
@@ -383,9 +515,16 @@ def _eager_steps(model, X, targets, loss_fn, loss_name, l2, optimizer, validatio
 
 def _compiled_steps(model, X, targets, loss_fn, loss_name, l2, optimizer, validation):
     """The same two, replayed over numpy batches (``autograd.compile``): the
-    gradients come with the loss, so there is nothing left to do backward."""
+    gradients come with the loss, so there is nothing left to do backward. Traced
+    here, on the first sample, so that a model or loss that can't be traced is known
+    before training starts. Also returns ``is_a_mean()``: whether the loss of a few
+    samples equals the mean of its per-sample replay (a custom loss must be a mean)."""
     train_program, val_program = compiled_losses(model, loss_fn, l2)
     train_targets = _traceable_targets(model, X[0], targets, loss_name)
+    train_program.plan(X[:1], train_targets[:1])
+    if validation is not None:
+        val_targets = _traceable_targets(model, X[0], validation[1], loss_name)
+        val_program.plan(validation[0][:1], val_targets[:1])
 
     def train_batch(Xb, tb):
         optimizer.zero_grad()
@@ -396,6 +535,11 @@ def _compiled_steps(model, X, targets, loss_fn, loss_name, l2, optimizer, valida
         Xv, tv = validation
         per_sample, out = val_program(Xv, val_targets)
         return float(np.sum(per_sample) * (1.0 / len(Xv))), out
-    if validation is not None:
-        val_targets = _traceable_targets(model, X[0], validation[1], loss_name)
-    return train_batch, validate
+
+    def is_a_mean() -> bool:
+        m = min(len(X), 4)
+        with no_grad():
+            eager = loss_fn([model(x) for x in X[:m]], targets[:m]).data
+        per_sample, _ = val_program(X[:m], train_targets[:m])
+        return math.isclose(eager, float(np.mean(per_sample)), rel_tol=1e-9, abs_tol=1e-12)
+    return train_batch, validate, is_a_mean

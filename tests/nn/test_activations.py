@@ -95,3 +95,25 @@ def test_custom_activation_saves_parameters_but_cannot_be_rebuilt_by_name(tmp_pa
         load(path)
     same = MLP(2, [3, 1], activation=lambda v: v.leaky_relu(0.2), rng=9).load(path)
     assert same.state_dict() == model.state_dict()
+
+
+def test_a_user_op_cannot_take_a_name_that_means_something_in_nn(tmp_path):
+    """An op named 'linear' (doubling) was stored by its name, and "linear" resolved to the
+    identity: 3.0 where 6.0 was meant. Such an op is refused; a name is resolved once, when
+    the neuron is made, and the neuron keeps the op itself."""
+    from autograd import custom
+
+    doubling = autograd.op("linear", forward=lambda x: 2 * x, local=lambda x, out: 2.0)
+    try:
+        for build in (lambda: Neuron.from_weights([3.0], bias=0.0, activation=doubling),
+                      lambda: MLP(2, [3, 1], output_activation=doubling, rng=0),
+                      lambda: setattr(MLP(2, [1], rng=0).layers[0], "activation", doubling)):
+            with pytest.raises(ValueError, match="the op 'linear' has the name of nn's own "
+                                                 "activation 'linear' .*identity.*'my_linear'"):
+                build()
+        identity = Neuron.from_weights([3.0], bias=0.0, activation="linear")
+        assert identity([1.0]).data == 3.0  # the name "linear" means the identity, always
+    finally:
+        del custom._USER_OPS["linear"]
+    neuron = Neuron.from_weights([3.0], bias=0.0, activation=silu)
+    assert neuron.activation == "silu" and neuron._f is silu  # the op itself, not the name

@@ -84,6 +84,58 @@ def test_bad_arguments(call, match):
         call()
 
 
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("call,error,match", [
+    # nonsense that returned NaN data sets
+    (lambda: data.moons(noise=NAN), ValueError, "moons: noise must be a finite number, got nan"),
+    (lambda: data.moons(noise=INF), ValueError, "moons: noise must be a finite number, got inf"),
+    (lambda: data.circles(noise=NAN), ValueError, "circles: noise must be a finite"),
+    (lambda: data.circles(factor=NAN), ValueError, "circles: factor must be a finite"),
+    (lambda: data.spirals(turns=NAN), ValueError, "spirals: turns must be a finite number"),
+    (lambda: data.spirals(turns=INF), ValueError, "spirals: turns must be a finite number"),
+    (lambda: data.blobs(centers=[[NAN, 0], [1, 1]]), ValueError,
+     "blobs: centers must be finite numbers"),
+    (lambda: data.blobs(std=NAN), ValueError, "blobs: std must be a finite"),
+    (lambda: data.blobs(std=0), ValueError, "blobs: std must be > 0"),
+    (lambda: data.xor_quadrants(noise=INF), ValueError, "xor_quadrants: noise must be a finite"),
+    (lambda: data.moons(noise=1e308), ValueError, "moons: the arguments make points that "
+                                                  "overflow float64"),
+    (lambda: data.regression_1d(fn=np.log), ValueError, r"regression_1d: fn gives nan at x = "),
+    (lambda: data.regression_1d(fn="sin"), TypeError, "regression_1d: fn must be a function"),
+    # wrong types: the argument named, TypeError
+    (lambda: data.moons(noise="0.1"), TypeError, "moons: noise must be a real number, got str"),
+    (lambda: data.moons(n=10.0), TypeError, "moons: n must be an int, got float"),
+    (lambda: data.moons(seed=-1), ValueError, "moons: seed must be an int >= 0, got -1"),
+    (lambda: data.spirals(arms=2.5), TypeError, "spirals: arms must be an int"),
+    (lambda: data.blobs(centers="ab"), TypeError, "blobs: centers must be an int >= 2 or an "
+                                                  "array"),
+    (lambda: data.blobs(centers=1), ValueError, "blobs: centers .* must be an int >= 2"),
+    (lambda: data.make(["moons"]), ValueError, "unknown data set"),
+    (lambda: data.train_test_split(np.zeros((4, 1)), np.zeros(4), test_fraction="half"),
+     TypeError, "test_fraction must be a real number"),
+    (lambda: list(data.minibatches(np.zeros((3, 1)), np.zeros(3), 2, rng=-1)), ValueError,
+     r"minibatches: rng \(a seed\) must be an int >= 0"),
+    (lambda: data.load_digits(classes=5), TypeError, "classes must be a list of digits"),
+    (lambda: data.load_digits(classes=["a", 1]), TypeError, r"classes\[i\] must be an int"),
+])
+def test_nonsense_is_refused_before_any_data_is_made(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_numpy_numbers_are_accepted_where_python_ones_are():
+    """moons(noise=np.float32(0.1)) was refused (numpy scalars are numbers too)."""
+    for make, kwargs in ((data.moons, {"noise": np.float32(0.1), "n": np.int64(20)}),
+                         (data.spirals, {"arms": np.int32(3), "turns": np.float64(1.5)}),
+                         (data.circles, {"factor": np.float32(0.5), "noise": np.float16(0.0)}),
+                         (data.blobs, {"centers": np.int8(3), "std": np.float32(0.2)})):
+        X, y = make(seed=np.uint8(1), **kwargs)
+        plain = make(seed=1, **{k: v.item() for k, v in kwargs.items()})
+        assert np.array_equal(X, plain[0]) and np.array_equal(y, plain[1])
+
+
 def test_to_pm1():
     assert data.to_pm1([0, 1, 1]).tolist() == [-1.0, 1.0, 1.0]
 

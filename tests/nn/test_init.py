@@ -107,18 +107,25 @@ def test_same_seed_same_weights(name):
     assert np.array_equal(a, b) and not np.array_equal(a, c)
 
 
-@pytest.mark.parametrize("make,match", [
-    (lambda: init.gaussian(0), "std must be a finite number > 0, got 0"),
-    (lambda: init.gaussian(-1.0), "std must be"),
-    (lambda: init.gaussian("0.1"), "std must be"),
-    (lambda: init.uniform(float("nan")), "a must be"),
-    (lambda: init.uniform(True), "a must be"),
-    (lambda: init.get("kaiming"), "unknown init 'kaiming'; expected one of gaussian"),
-    (lambda: init.get(3), "unknown init 3"),
+@pytest.mark.parametrize("make,error,match", [
+    (lambda: init.gaussian(0), ValueError, "gaussian init: std must be > 0, got 0"),
+    (lambda: init.gaussian(-1.0), ValueError, "std must be"),
+    (lambda: init.gaussian("0.1"), TypeError, "gaussian init: std must be a real number, got str"),
+    (lambda: init.uniform(float("nan")), ValueError, "uniform init: a must be a finite number"),
+    (lambda: init.uniform(True), TypeError, "a must be a real number, got bool"),
+    (lambda: init.get("kaiming"), ValueError, "unknown init 'kaiming'; expected one of gaussian"),
+    (lambda: init.get(3), ValueError, "unknown init 3"),
 ])
-def test_bad_init_arguments(make, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_init_arguments(make, error, match):
+    with pytest.raises(error, match=match):
         make()
+
+
+def test_numpy_numbers_are_accepted_where_python_ones_are():
+    rng = np.random.default_rng
+    assert np.array_equal(init.gaussian(np.float32(0.5))(3, 2, rng(0)),
+                          init.gaussian(float(np.float32(0.5)))(3, 2, rng(0)))
+    assert np.array_equal(init.uniform(np.int64(2))(3, 2, rng(0)), init.uniform(2)(3, 2, rng(0)))
 
 
 def test_init_returning_nonsense_is_caught():

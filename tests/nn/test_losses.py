@@ -111,6 +111,22 @@ def test_every_loss_passes_gradcheck(loss, targets):
     (lambda: binary_cross_entropy([Value(1.0)], [2]), ValueError, "0 or 1"),
     (lambda: softmax([]), TypeError, "non-empty"),
     (lambda: mse([1.0], [1.0]), TypeError, "Value"),
+    # nonsense that went through as raw Python errors or NaN losses
+    (lambda: mse(5, [1.0]), TypeError, "mse: outputs must be a list with one output per "
+                                       "sample .*got int: 5"),
+    (lambda: mse([Value(1.0)], None), TypeError, "mse: targets must be numbers"),
+    (lambda: mse([Value(1.0)], ["a"]), TypeError, "mse: targets must be numbers"),
+    (lambda: mse([Value(1.0)], [float("nan")]), ValueError,
+     "mse: targets must be finite numbers, got nan for sample 0"),
+    (lambda: half_squared_error([Value(1.0), Value(2.0)], [0.0, float("inf")]), ValueError,
+     "got inf for sample 1"),
+    (lambda: hinge([[Value(1.0), Value(2.0)]], [0], margin=float("nan")), ValueError,
+     "hinge: margin must be a finite number, got nan"),
+    (lambda: hinge([[Value(1.0), Value(2.0)]], [0], margin="1"), TypeError, "hinge: margin"),
+    (lambda: softmax(None), TypeError, "softmax expects a non-empty list of Values .*NoneType"),
+    (lambda: log_softmax(Value(1.0)), TypeError, "log_softmax expects a non-empty list"),
+    (lambda: l2_penalty(MLP(2, [1], rng=0), weights_only="yes"), TypeError,
+     "weights_only must be True or False"),
 ])
 def test_bad_arguments(call, exc, match):
     with pytest.raises(exc, match=match):
@@ -188,6 +204,15 @@ def test_traced_class_index_targets_are_refused_with_a_hint():
     program = compile(lambda x, t: nn.losses.cross_entropy([model(x)], [t]))
     with pytest.raises(TracingError, match="one-hot"):
         program(np.zeros((2, 2)), np.array([0.0, 1.0]))
+
+
+def test_compiled_losses_refuse_non_finite_targets_on_every_batch():
+    model = nn.MLP(2, [3, 1], rng=0)
+    X = np.random.default_rng(0).normal(size=(3, 2))
+    program = compile(lambda x, t: nn.mse([model(x)], [t]))
+    assert math.isfinite(program.value_and_grad(X, np.array([0.5, 1.0, -2.0])))
+    with pytest.raises(ValueError, match=r"mse: targets must be finite numbers, got \[.*nan"):
+        program.value_and_grad(X, np.array([0.5, np.nan, -2.0]))
 
 
 def test_compiled_losses_check_their_targets_on_every_batch():

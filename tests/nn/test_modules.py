@@ -322,6 +322,187 @@ def test_predict_works_for_custom_activations_and_custom_modules():
     assert is_grad_enabled()
 
 
+# --- a model changed after predict: traced again, or refused --------------------------------
+
+X_CHANGE = np.array([[0.5, -1.0], [2.0, 0.25], [-0.3, 0.8]])
+
+
+def _agrees(model, X=X_CHANGE):
+    """predict (the cached replay) equals calling the model, sample by sample."""
+    expected = [model(x).data for x in X]
+    np.testing.assert_allclose(model.predict(X), expected, rtol=1e-13, atol=1e-15)
+    return expected
+
+
+def test_an_assigned_activation_is_honoured_by_forward_predict_save_and_torch(tmp_path):
+    """``layer.activation = "relu"`` changed nothing in the forward pass and predict kept
+    its old trace, but save() wrote "relu": the loaded model differed."""
+    from nn import load
+
+    model = MLP(2, [4, 1], activation="tanh", rng=0)
+    before = _agrees(model)
+    model.layers[0].activation = "relu"
+    after = _agrees(model)
+    assert after != before
+    assert all(n.activation == "relu" for n in model.layers[0].neurons)
+    model.output_activation = "sigmoid"
+    assert model([0.5, -1.0]).op == "sigmoid" and model.config()["activations"] == [
+        "relu", "sigmoid"]
+    _agrees(model)
+    model.activation = "softsign"  # the hidden layers, as MLP(activation=...)
+    assert model.activation == "softsign" and model.output_activation == "sigmoid"
+    expected = _agrees(model)
+    model.save(tmp_path / "m.json")
+    np.testing.assert_allclose(load(tmp_path / "m.json").predict(X_CHANGE), expected,
+                               rtol=1e-13)
+    assert "Layer(2 -> 4, softsign)" in repr(model)
+    import torch
+
+    seq = model.to_torch()
+    assert [type(m).__name__ for m in seq] == ["Linear", "Softsign", "Linear", "Sigmoid"]
+    np.testing.assert_allclose(seq(torch.tensor(X_CHANGE)).detach().numpy()[:, 0], expected,
+                               rtol=1e-13)
+    neuron = Neuron(2, activation="tanh", rng=0)
+    neuron.activation = "linear"
+    assert neuron([1.0, 2.0]).op == "sum"
+
+
+def test_a_models_shape_and_parameters_are_fixed_with_advice():
+    """``model.layers.append(...)`` and ``neuron.w[0] = Value(50)`` went unseen by predict
+    (0.2645 vs 2.645; 0.138 vs 50.09); now they are refused, saying what to do."""
+    model = MLP(2, [3, 1], rng=0)
+    expected = _agrees(model)
+    neuron = model.layers[0].neurons[0]
+    refusals = [
+        (lambda: model.layers.append(Layer(1, 1, rng=0)), TypeError, "build a new model"),
+        (lambda: model.layers.pop(), TypeError, "nn.MLP.from_weights"),
+        (lambda: model.layers.__setitem__(0, Layer(2, 3, rng=1)), TypeError, "new model"),
+        (lambda: model.layers[0].neurons.insert(0, Neuron(2)), TypeError, "new model"),
+        (lambda: neuron.w.__setitem__(0, Value(50.0)), TypeError, r"w\[i\]\.data = 0\.5"),
+        (lambda: neuron.w.extend([Value(1.0)]), TypeError, "a parameter is created once"),
+        (lambda: setattr(neuron, "w", [Value(1.0), Value(2.0)]), AttributeError,
+         "Neuron.w is fixed"),
+        (lambda: setattr(neuron, "b", None), AttributeError, "Neuron.b is fixed"),
+        (lambda: setattr(model, "layers", []), AttributeError, "MLP.layers is fixed"),
+        (lambda: setattr(model.layers[0], "neurons", []), AttributeError, "Layer.neurons"),
+        (lambda: setattr(model, "nin", 3), AttributeError, "MLP.nin follows from"),
+        (lambda: setattr(model.layers[1], "nout", 2), AttributeError, "Layer.nout follows"),
+        (lambda: setattr(neuron, "activation", "tanh"), AttributeError,
+         "belongs to a layer.*assign layer.activation"),
+        (lambda: setattr(model.layers[0], "activation", "tanhh"), ValueError,
+         "unknown activation 'tanhh'"),
+    ]
+    for change, error, match in refusals:
+        with pytest.raises(error, match=match):
+            change()
+    assert len(model.layers) == 2 and len(neuron.w) == 2 and model.layers[0].activation == "relu"
+    assert _agrees(model) == expected
+    assert isinstance(model.layers, list) and model.layers[0].neurons[0] is neuron
+
+
+def test_a_custom_modules_changes_trace_again():
+    """A module of your own: an assigned attribute, another parameter Value or a list
+    changed in place is a new trace, never the old replay."""
+    class Scaled(Module):
+        def __init__(self):
+            self.w = Value(1.5)
+            self.scale = 2.0
+            self.offsets = [0.0]
+
+        def named_parameters(self):
+            return [("w", self.w)]
+
+        def __call__(self, x):
+            return self.w * x[0] * self.scale + self.offsets[0]
+
+    m = Scaled()
+    X = np.array([[1.0], [3.0]])
+    assert m.predict(X).tolist() == [3.0, 9.0]
+    m.scale = 3.0
+    assert m.predict(X).tolist() == [4.5, 13.5]
+    m.w = Value(2.0)
+    assert m.predict(X).tolist() == [6.0, 18.0]
+    m.offsets[0] = 1.0
+    assert m.predict(X).tolist() == [7.0, 19.0]
+    m.w.data = 1.0  # a number: read afresh by the replay, no new trace needed
+    program = m._traced.program
+    assert m.predict(X).tolist() == [4.0, 10.0] and m._traced.program is program
+
+
+def test_a_parameter_assigned_by_another_thread_while_tracing_is_not_baked_in():
+    """The trace took a parameter assigned during tracing for a constant, so predict
+    kept that number forever (0.138 vs 50.09)."""
+    import threading
+
+    net = MLP(2, [3, 1], activation="tanh", rng=0)
+    w = net.layers[1].neurons[0].w[0]
+    go, done = threading.Event(), threading.Event()
+
+    def other_thread():
+        go.wait(10)
+        w.data = 7.0  # while the main thread is tracing
+        done.set()
+
+    class Traced(Module):
+        def named_parameters(self):
+            return net.named_parameters()
+
+        def __call__(self, x):
+            out = net(x)
+            if not done.is_set():  # the first trace: let the other thread in now
+                go.set()
+                done.wait(10)
+            return out
+
+    model = Traced()
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    model.predict(X_CHANGE)
+    thread.join()
+    assert done.is_set()
+    for number in (7.0, -3.0, 50.0):  # predict follows every later assignment
+        w.data = number
+        np.testing.assert_allclose(model.predict(X_CHANGE), [net(x).data for x in X_CHANGE],
+                                   rtol=1e-13)
+
+
+def _backward_in_a_child(model) -> list:
+    """In another process: a graph built there back-propagates into the model."""
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    return [p.grad for p in model.parameters()]
+
+
+def test_a_model_pickles_after_predict_and_trains_in_another_process():
+    """pickle.dumps(model) failed after predict() (the cached plan holds lambdas), and an
+    unpickled model's parameters kept the stamps of the process that pickled them, so a
+    graph built in a fresh process raised StaleGraphError."""
+    import multiprocessing
+    import pickle
+
+    model = MLP(2, [4, 1], activation="tanh", rng=0)
+    for _ in range(50):  # stamps well past a fresh process's
+        model.layers[0].neurons[0].w[0].data += 0.0
+    model.predict(X_CHANGE)
+    copy = pickle.loads(pickle.dumps(model))
+    assert copy.state_dict() == model.state_dict() and repr(copy) == repr(model)
+    np.testing.assert_array_equal(copy.predict(X_CHANGE), model.predict(X_CHANGE))
+    with pytest.raises(TypeError, match="fixed"):
+        copy.layers.append(copy.layers[0])
+    expected = _backward_in_a_child(pickle.loads(pickle.dumps(model)))
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        assert pool.apply(_backward_in_a_child, (model,)) == expected
+
+
+def test_an_absurd_size_is_refused_before_anything_is_allocated():
+    """nn.MLP(10**6, [10**6]) ended in numpy's "Unable to allocate 7.28 TiB"."""
+    for build, count in ((lambda: MLP(10**6, [10**6]), "1,000,001,000,000"),
+                         (lambda: Layer(10**4, 10**4), "100,010,000"),
+                         (lambda: Neuron(10**8), "100,000,001")):
+        with pytest.raises(ValueError, match=f"would have {count} parameters, more than"):
+            build()
+
+
 # --- bad input ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("call,error,match", [
@@ -334,6 +515,7 @@ def test_predict_works_for_custom_activations_and_custom_modules():
     (lambda m: m(["a", 1.0]), TypeError, "str"),
     (lambda m: m.predict(np.zeros((4, 3))), ValueError, r"shape \(N, 2\), got shape \(4, 3\)"),
     (lambda m: m.predict([["a", "b"]]), TypeError, "array of numbers"),
+    (lambda m: m.predict([[10**400, 1.0]]), TypeError, "array of numbers"),
     (lambda m: m.layers[0]([1.0]), ValueError, "Layer expects 2 inputs, got 1"),
     (lambda m: m.layers[0].neurons[0]([1.0]), ValueError, "Neuron expects 2 inputs, got 1"),
 ])
@@ -344,8 +526,8 @@ def test_bad_inputs_to_a_model(call, error, match):
 
 @pytest.mark.parametrize("build,error,match", [
     (lambda: MLP(0, [3]), ValueError, "nin .* must be an int >= 1, got 0"),
-    (lambda: MLP(2.5, [3]), ValueError, "nin"),
-    (lambda: MLP(True, [3]), ValueError, "nin"),
+    (lambda: MLP(2.5, [3]), TypeError, r"nin \(the number of inputs\) must be an int, got float"),
+    (lambda: MLP(True, [3]), TypeError, "nin"),
     (lambda: MLP(2, 3), TypeError, "list of layer sizes"),
     (lambda: MLP(2, "16"), TypeError, "list of layer sizes"),
     (lambda: MLP(2, []), ValueError, "at least one layer"),
@@ -364,7 +546,15 @@ def test_bad_inputs_to_a_model(call, error, match):
     (lambda: Neuron.from_weights([]), ValueError, "at least one weight"),
     (lambda: Neuron.from_weights([1.0, float("nan")]), ValueError, "finite"),
     (lambda: Neuron.from_weights([1.0], bias="x"), ValueError, "finite"),
+    (lambda: Neuron.from_weights(None), TypeError, "weights must be a list of numbers"),
+    (lambda: Neuron.from_weights([10**400]), ValueError, "must be finite numbers, got 1000"),
     (lambda: MLP.from_weights([]), ValueError, "non-empty list"),
+    (lambda: MLP.from_weights(5), TypeError, "weights must be a list of 2-D weight matrices"),
+    (lambda: MLP.from_weights([np.ones((2, 2))], biases=5), TypeError,
+     "biases must be None or a list of bias vectors, one per layer, got int: 5"),
+    (lambda: MLP.from_weights([np.ones((2, 2))], biases=[["a", "b"]]), ValueError,
+     "layer 0: biases are not numbers"),
+    (lambda: Neuron(2, rng=-1), ValueError, r"rng must be a seed >= 0 \(or a numpy Generator"),
     (lambda: MLP.from_weights([[1.0, 2.0]]), ValueError, "2-D"),
     (lambda: MLP.from_weights([[["a"]]]), ValueError, "not a matrix of numbers"),
     (lambda: MLP.from_weights([[[np.inf]]]), ValueError, "finite"),

@@ -341,3 +341,40 @@ def test_save_keeps_a_files_mode_and_cleans_up_after_a_crash(tmp_path, monkeypat
     (tmp_path / ".m.json.0123456789abcdef.tmp").write_text("left by a kill -9")
     MLP(2, [1], rng=3).save(path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json"]
+
+
+def test_save_refuses_a_pipe_or_an_empty_path_and_a_full_disk_names_the_file(tmp_path,
+                                                                           monkeypatch):
+    """save() onto a FIFO replaced it; an empty path or a full disk said nothing of the file."""
+    import errno
+
+    fifo = tmp_path / "model.json"
+    os.mkfifo(fifo)
+    model = MLP(2, [1], rng=0)
+    with pytest.raises(ValueError, match="model.json is a pipe, device or socket, not a "
+                                         "regular file: refusing to replace it"):
+        model.save(fifo)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    for call in (lambda: model.save(""), lambda: load(""), lambda: model.load("")):
+        with pytest.raises(ValueError, match="path is empty"):
+            call()
+    with pytest.raises(TypeError, match="path must be a file name .*got int: 5"):
+        model.save(5)
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    path = tmp_path / "m.json"
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError, match=f"could not write {path}: No space left on device"):
+        model.save(path)
+    assert sorted(os.listdir(tmp_path)) == ["model.json"]
+
+
+@pytest.mark.parametrize("version,shown", [("true", "True"), ("1.0", "1.0"), ('"1"', "'1'")])
+def test_a_version_must_be_the_integer_1_not_true(tmp_path, version, shown):
+    path = tmp_path / "m.json"
+    MLP(2, [1], rng=0).save(path)
+    path.write_text(path.read_text().replace('"version": 1', f'"version": {version}'))
+    with pytest.raises(ValueError, match=f"unsupported gradlab model file version {shown}"):
+        load(path)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd import Value
+from autograd import TracingError, Value
 from nn import MLP, SGD, data, fit
 from nn.train import Epoch, History
 
@@ -216,3 +216,163 @@ def test_fit_compiled_stops_on_divergence_like_eager():
         h = nn.fit(model, X, y, loss="mse", epochs=50, progress=False, compiled=True,
                    optimizer=nn.SGD(model.parameters(), lr=50.0))
     assert h.loss[-1] == math.inf and h.accuracy[-1] is None
+
+
+# --- fit takes the fast path by default, and says so --------------------------------------------
+
+
+def _classroom_fit(compiled, loss="max_margin", epochs=5, **kwargs):
+    """The issue's classroom model: 2-16-16-16-k tanh on the spirals, batches of 16."""
+    X, y = nn.data.spirals(100, seed=0)
+    k = 2 if loss in ("cross_entropy", "hinge") else 1
+    model = nn.MLP(2, [16, 16, 16, k], activation="tanh", rng=0)
+    optimizer = nn.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    history = nn.fit(model, X, y, loss=loss, epochs=epochs, batch_size=16, l2=1e-4,
+                     optimizer=optimizer, schedule=nn.optim.StepLR(optimizer, step_size=2),
+                     validation=(X[:30], y[:30]), progress=False, compiled=compiled,
+                     record_grad_norms=True, **kwargs)
+    return history, np.array([p.data for p in model.parameters()])
+
+
+@pytest.mark.parametrize("loss", ["max_margin", "mse", "bce", "cross_entropy", "hinge"])
+def test_the_default_is_the_compiled_replay_with_the_eager_numbers_to_1e_12(loss):
+    eager_h, eager_p = _classroom_fit(False, loss)
+    h, p = _classroom_fit(None, loss)
+    assert (h.path, h.path_reason) == ("compiled", "")
+    assert (eager_h.path, eager_h.path_reason) == ("eager", "compiled=False")
+    for got, expected in ((h.loss, eager_h.loss), (h.val_loss, eager_h.val_loss),
+                          (h.grad_norms, eager_h.grad_norms)):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
+    assert h.accuracy == eager_h.accuracy and h.val_accuracy == eager_h.val_accuracy
+    assert h.lr == eager_h.lr
+    np.testing.assert_allclose(p, eager_p, rtol=0, atol=1e-12)  # weights of size ~0.1 to 1
+
+
+def test_the_progress_line_and_the_history_say_which_path(capsys):
+    X, y = data.moons(20, seed=0)
+    for compiled, line in ((None, "training (compiled)"), (True, "training (compiled)"),
+                           (False, "training (eager)")):
+        history = fit(MLP(2, [3, 1], rng=0), X, y, epochs=2, compiled=compiled)
+        assert line in capsys.readouterr().err
+        assert history.path == line[10:-1] and history.as_dict()["path"] == history.path
+
+
+class _Branchy(nn.Module):
+    """A model with a Python branch on a Value's number: it can't be traced."""
+
+    def __init__(self):
+        self.mlp = MLP(2, [4, 1], activation="tanh", rng=0)
+
+    def named_parameters(self):
+        return self.mlp.named_parameters()
+
+    def __call__(self, x):
+        out = self.mlp(x)
+        return out if out.data > 0 else out * 0.5
+
+
+def test_a_model_that_cant_be_traced_trains_eagerly_and_says_why(capsys):
+    X, y = data.moons(30, seed=0)
+    history = fit(_Branchy(), X, y, epochs=2)
+    assert history.path == "eager" and "can't be traced: TracingError" in history.path_reason
+    assert "training (eager: can't trace)" in capsys.readouterr().err
+    same = fit(_Branchy(), X, y, epochs=2, compiled=False, progress=False)
+    assert same.loss == history.loss
+    model = _Branchy()
+    before = model.mlp.state_dict()
+    with pytest.raises(TracingError, match="read .data"):
+        fit(model, X, y, epochs=2, compiled=True, progress=False)
+    assert model.mlp.state_dict() == before
+
+
+def test_a_custom_loss_is_replayed_only_when_it_is_a_mean_over_the_samples():
+    X, y = data.moons(30, seed=0)
+    mean_loss = lambda outputs, targets: nn.mse(outputs, targets)  # noqa: E731
+    sum_loss = lambda outputs, targets: nn.half_squared_error(outputs, targets)  # noqa: E731
+    runs = {}
+    for name, loss in (("mean", mean_loss), ("sum", sum_loss)):
+        for compiled in (None, False):
+            model = MLP(2, [4, 1], activation="tanh", rng=0)
+            runs[name, compiled] = fit(model, X, y, loss=loss, epochs=3, batch_size=8,
+                                       progress=False, compiled=compiled)
+    assert runs["mean", None].path == "compiled"
+    np.testing.assert_allclose(runs["mean", None].loss, runs["mean", False].loss, rtol=1e-12)
+    assert runs["sum", None].path == "eager" and "not a mean" in runs["sum", None].path_reason
+    assert runs["sum", None].loss == runs["sum", False].loss
+
+
+# --- nonsense is refused before the model changes ----------------------------------------------
+
+
+def _refusals():
+    X, y = data.moons(40, seed=0)
+    other = MLP(2, [3, 1], rng=5)
+    opt_of_other = SGD(other.parameters(), lr=0.1)
+    nan_y, inf_y = y.astype(float), y.astype(float)
+    nan_y[7], inf_y[31] = np.nan, np.inf
+    late_label = np.r_[y[:-1], 2]  # a bad label in the last batch only
+    late_class = np.r_[y[:-1], 3]
+    return [
+        (dict(X=X, y=nan_y, loss="mse"), ValueError,
+         "fit: y has 1 non-finite value.*, the first nan for sample 7"),
+        (dict(X=X, y=inf_y, loss="mse"), ValueError, "the first inf for sample 31"),
+        (dict(X=X, y=inf_y, loss=nn.mse), ValueError, "the first inf for sample 31"),
+        (dict(X=X, y=y, validation=(X, nan_y)), ValueError, "validation y has non-finite"),
+        (dict(X=X, y=y, validation=(X[:, :1], y)), ValueError,
+         r"validation must be \(X_val, y_val\) shaped as X \(40, 2\)"),
+        (dict(X=X, y=y, validation=(X, y[:5])), ValueError, "validation must be"),
+        (dict(X=X, y=y, loss="bce", validation=(X, late_label)), ValueError,
+         "fit: validation y does not suit .*targets 0 or 1"),
+        (dict(X=X, y=late_class, loss="cross_entropy", batch_size=8), ValueError,
+         r"fit: y does not suit .*class targets must be integers in \[0, 3\)"),
+        (dict(X=X[:, :1], y=y), ValueError, "the model takes 2 inputs, X has 1 columns"),
+        (dict(X=X, y=y, optimizer=opt_of_other), ValueError,
+         "the optimizer updates none of this model's parameters"),
+        (dict(X=X, y=y, schedule=nn.optim.StepLR(opt_of_other, 2)), ValueError,
+         "the schedule steers another optimizer"),
+        (dict(X=X, y=y, seed=-1), ValueError, "fit: seed must be an int >= 0, got -1"),
+        (dict(X=X, y=y, seed=1.5), TypeError, "fit: seed must be an int"),
+        (dict(X=X, y=y, compiled="yes"), TypeError, "fit: compiled must be True or False or "
+                                                    "None, got str"),
+        (dict(X=X, y=y, shuffle=None), TypeError, "fit: shuffle must be True or False"),
+        (dict(X=X, y=y, progress=1), TypeError, "fit: progress must be True or False"),
+        (dict(X=[["a", "b"]], y=[1]), TypeError, "fit: X must be an array of numbers"),
+        (dict(X=[[10**400, 0]], y=[1]), TypeError, "fit: X must be an array of numbers"),
+        (dict(X=X, y=y, epochs=10**400), ValueError, "fit: epochs must be <= 1,000,000"),
+    ]
+
+
+@pytest.mark.parametrize("kwargs,error,match", _refusals())
+def test_nonsense_is_refused_before_the_model_changes(kwargs, error, match):
+    model = MLP(2, [3, 3] if kwargs.get("loss") == "cross_entropy" else [3, 1], rng=0)
+    before = model.state_dict()
+    with pytest.raises(error, match=match):
+        fit(model, **{"progress": False, "epochs": 2, **kwargs})
+    assert model.state_dict() == before
+
+
+def test_a_model_that_is_no_model_is_named():
+    X, y = data.moons(10, seed=0)
+    for bad in (5, "mlp", None):
+        with pytest.raises(TypeError, match="fit: model must be a model such as nn.MLP"):
+            fit(bad, X, y, progress=False)
+
+
+def test_numpy_numbers_are_accepted_where_python_ones_are():
+    X, y = data.moons(24, seed=0)
+    runs = []
+    for number in (int, np.int64):
+        model = MLP(2, [3, 1], rng=0)
+        runs.append(fit(model, X, y, epochs=number(3), batch_size=number(8), seed=number(2),
+                        l2=np.float32(1e-3) if number is np.int64 else float(np.float32(1e-3)),
+                        shuffle=np.bool_(True), progress=False).loss)
+    assert runs[0] == runs[1]
+
+
+def test_accuracy_names_what_it_expects():
+    assert nn.train.accuracy(np.array([1.0, -1.0]), [1, 0], "bce") == 1.0
+    assert nn.train.accuracy([Value(1.0), Value(-1.0)], [1, 1], "bce") == 0.5
+    with pytest.raises(TypeError, match="accuracy: outputs must be the model's outputs"):
+        nn.train.accuracy(5, [1], "bce")
+    with pytest.raises(ValueError, match=r"accuracy: 2 outputs but labels of shape \(3,\)"):
+        nn.train.accuracy(np.array([1.0, 2.0]), [1, 0, 1], "bce")
