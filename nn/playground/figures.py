@@ -366,7 +366,7 @@ def draw_deltas(ax, pg, selected) -> None:
     """|δ| of every neuron on the last batch, log scale, coloured by sign, grouped
     by layer (the network drawing writes each one under its neuron)."""
     deltas = pg.deltas()
-    ax.set_title("δ per neuron on the last batch", fontsize=HEAD_PX, pad=4)
+    ax.set_title("|δ| on the last batch: blue +, red −", fontsize=HEAD_PX, pad=4)
     flat = np.concatenate(deltas) if deltas is not None else np.zeros(0)
     if deltas is None or not np.any(flat):
         why = "no batch yet: step() or play()" if deltas is None else (
@@ -390,7 +390,6 @@ def draw_deltas(ax, pg, selected) -> None:
         ax.set_yscale("log")
         ax.set_ylim(*log_decades(np.abs(flat)))
     plain_ticks(ax)
-    ax.set_ylabel("|δ| (blue +, red −)", fontsize=TEXT_PX)
     ax.tick_params(labelsize=TEXT_PX, length=3, pad=2)
 
 
