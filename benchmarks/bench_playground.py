@@ -15,7 +15,12 @@ Measured, each as the median over repeats:
   ``model.predict`` replay);
 - one screen update = one epoch + the boundary grid + the boundary picture drawn
   to PNG, as the live view does each update; and the live view's own update
-  (the same, plus the network drawing or the curves in turn), as updates/s.
+  (the same, plus the network drawing or the curves in turn), as updates/s;
+- the boundary picture two ways in the same run: as the live view draws it (only
+  the score's pixels, under the still layer drawn once) and drawn whole each time
+  (axes, ticks, legend and points again: how the live view drew it before), and
+  their ratio. The targets: at least 40 updates/s with the boundary picture, at
+  least 25/s for the live view's update.
 """
 
 from __future__ import annotations
@@ -31,10 +36,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import matplotlib  # noqa: E402
+import numpy as np  # noqa: E402
 
 matplotlib.use("Agg")
 
 import nn  # noqa: E402
+from nn.playground.figures import draw_boundary, px_axes  # noqa: E402
+from nn.playground.panels import BOUNDARY, Panels, png  # noqa: E402
 
 
 def median_time(fn, repeats: int) -> float:
@@ -45,6 +53,23 @@ def median_time(fn, repeats: int) -> float:
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
+
+
+def whole_boundary(pg):
+    """The boundary picture drawn whole at each call (the peer): the same artists,
+    ``set_data`` on the score, then the whole figure drawn and encoded."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(BOUNDARY[0] / 72, BOUNDARY[1] / 72), dpi=72)
+    FigureCanvasAgg(fig)
+    image, _, _ = draw_boundary(px_axes(fig, 40, 6, 252, 236), pg, *pg.boundary(100))
+
+    def draw():
+        image.set_data(pg.boundary(100)[2])
+        fig.canvas.draw()
+        return png(np.asarray(fig.canvas.buffer_rgba())[..., :3])
+    return draw
 
 
 def main(argv=None) -> None:
@@ -70,16 +95,23 @@ def main(argv=None) -> None:
 
     grid = median_time(lambda: pg.boundary(100), repeats * 4)
 
-    pg.show()
-    view = pg._front
+    panels = Panels(pg)  # the live view's pictures, without the widgets
 
     def screen_update():
         pg.play(epochs=1)
-        view.images["boundary"].value = view.panels.boundary()
+        panels.boundary()
     update = median_time(screen_update, repeats * 2)
+    whole = whole_boundary(pg)
+    changes, peer = [], []
+    for _ in range(repeats * 2):  # the two ways alternate, on the same playground
+        pg.play(epochs=1)
+        changes.append(median_time(panels.boundary, 1))
+        peer.append(median_time(whole, 1))
+    changes, peer = statistics.median(changes), statistics.median(peer)
+    pg.show()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        live = median_time(view._update, repeats * 2)
+        live = median_time(pg._front._update, repeats * 2)
 
     print(f"playground 2-[4, 2]-1 tanh, 500 training points, batch 10 "
           f"({'quick' if args.quick else 'full'} run, medians)")
@@ -94,6 +126,9 @@ def main(argv=None) -> None:
          f"{1 / update:8.1f} updates/s"),
         ("live view update (+ network or curves)", f"{live * 1e3:8.2f} ms",
          f"{1 / live:8.1f} updates/s"),
+        ("boundary PNG, only what changes", f"{changes * 1e3:8.2f} ms", ""),
+        ("boundary PNG, drawn whole (before)", f"{peer * 1e3:8.2f} ms", ""),
+        ("  ratio whole / only what changes", f"{peer / changes:8.1f} x", ""),
     ]
     for name, a, b in rows:
         print(f"{name:<44}{a:>14}{b:>20}")

@@ -30,10 +30,17 @@ Training is the compiled replay (``autograd.compile``, as ``fit(compiled=True)``
 the same numbers as the eager graph to ~1e-12, fast enough to draw ten times a
 second. (The peer: TensorFlow Playground, playground.tensorflow.org.)
 
+The model is guarded by one lock (``pg.lock``): training, in a cell or in the live
+view's own thread, and every view of it hold it; a neuron's backward pass is traced
+on a copy. So a view read while the live view plays is one step's numbers, and
+reading it never changes the training.
+
 One room per concern: ``knobs`` (the knob table, data sets, features and the
 checks), ``state`` (``Playground``: the state, the training, what the views read),
-``figures`` (matplotlib: the network drawing, the panels, the still figure) and
-``live`` (the ipywidgets view). matplotlib and ipywidgets are imported on first use.
+``names`` (the one name of a neuron and of a layer), ``figures`` (matplotlib, in
+pixels: the network drawing, the boundary, the curves, the still figure),
+``panels`` (the live view's pictures, redrawn only where they change) and ``live``
+(the ipywidgets view). matplotlib and ipywidgets are imported on first use.
 """
 
 from .figures import require_matplotlib

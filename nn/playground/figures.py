@@ -1,6 +1,13 @@
-"""The playground's pictures (matplotlib, imported on first use): the network as
-TensorFlow Playground draws it, the δ of every neuron, the still figure of
-everything (``Playground.figure``), and the live view's panels drawn to PNG."""
+"""The playground's pictures (matplotlib, imported on first use), laid out in pixels:
+the network as TensorFlow Playground draws it, the decision boundary with the points,
+the loss and gradient-norm curves, the δ of every neuron, and the still figure of
+everything (``Playground.figure``).
+
+Every picture is drawn at 72 dpi, where a point is a pixel: shown at its size (the
+live view's pictures fit the notebook's default width), no text is smaller than
+``TEXT_PX``. The live view's panels (``panels``) draw these same artists once and
+then only what changes.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +15,19 @@ import math
 
 import numpy as np
 
-__all__ = ["require_matplotlib", "neuron_names", "NetworkDrawing", "static_figure", "Panels"]
+from .names import label
 
+__all__ = ["require_matplotlib", "neuron_names", "NetworkLayout", "NetworkDrawing",
+           "draw_boundary", "CurvesDrawing", "static_figure", "delta_text", "smallest_text_px",
+           "px_axes", "DPI", "TEXT_PX"]
+
+DPI = 72                # a point is a pixel
+TEXT_PX = 10.5          # the smallest text of every picture (CSS px at the picture's size)
+HEAD_PX = 11.5          # heads and titles
 POSITIVE, NEGATIVE, HOT = "#4a6cd4", "#d44a4a", "#e6a700"  # as the network player draws
+HOT_TEXT = "#a66a00"    # the highlight colour, dark enough for text on white
+EDGES_NOTE = {"weights": "edges: the weights", "grads": "edges: this batch's ∂E/∂w"}
+EDGES_KEY = " (blue +, red −, width = size); under each neuron its δ = ∂E/∂u on the last batch"
 
 
 def require_matplotlib():
@@ -23,7 +40,8 @@ def require_matplotlib():
     return matplotlib
 
 
-def _class_cmap():
+def class_cmap():
+    """The score's colours: class 0's colour, white at the threshold, class 1's."""
     from matplotlib.colors import LinearSegmentedColormap
 
     from ..plot.figures import CLASS_COLOURS
@@ -32,32 +50,59 @@ def _class_cmap():
                                                             CLASS_COLOURS[1]])
 
 
-def _score_norm(pg):
-    """Colours of the score: white at the threshold, full colour one margin away."""
-    from matplotlib.colors import Normalize
-
+def score_limits(pg) -> tuple:
+    """The score's colour range: white at the threshold, full colour one margin away."""
     half = 0.5 if pg.knobs["loss"] == "mse" else 1.0
-    return Normalize(vmin=pg.threshold - half, vmax=pg.threshold + half, clip=True)
+    return pg.threshold - half, pg.threshold + half
 
 
-def _symmetric(Z) -> tuple:
-    m = float(np.max(np.abs(Z))) if np.size(Z) else 1.0
-    return (-m, m) if m > 0 else (-1.0, 1.0)
+def map_limits(Z) -> tuple:
+    """A feature's or hidden neuron's colour range (blue low, white, red high): around
+    0 up to the largest |y| when the map has a sign (tanh: white is 0), else from its
+    smallest to its largest value (sigmoid, relu, x1²: the pattern, not one colour)."""
+    finite = Z[np.isfinite(Z)] if np.size(Z) else np.zeros(0)
+    if not finite.size:
+        return -1.0, 1.0
+    lo, hi = float(finite.min()), float(finite.max())
+    if lo < 0:
+        m = max(-lo, hi)
+        return -m, m
+    return (lo, hi) if hi > lo else (lo - 1.0, lo + 1.0)
 
 
-def _edge_width(values: np.ndarray) -> np.ndarray:
-    """Line width of each edge: 0.3 points plus up to 4 for the largest |value|."""
-    top = float(np.max(np.abs(values))) if len(values) else 0.0
-    return 0.3 + 4.0 * (np.abs(values) / top if top > 0 else np.zeros(len(values)))
+def edge_widths(values: np.ndarray) -> np.ndarray:
+    """Line width of each edge (px): 0.4 plus up to 4 for the largest |value|."""
+    size = np.abs(np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0))
+    top = float(size.max()) if len(size) else 0.0
+    return 0.4 + 4.0 * (size / top if top > 0 else size)
+
+
+def edge_colours(values: np.ndarray) -> list:
+    return [POSITIVE if v >= 0 else NEGATIVE for v in values]
 
 
 def neuron_names(model) -> list:
-    """``(name, layer, neuron)`` of every neuron, output last: ("L0N0", 0, 0), ..."""
-    return [(f"L{i}N{j}", i, j) for i, layer in enumerate(model.layers)
+    """``(name, layer, neuron)`` of every neuron, output last: ("L1N1", 0, 0), ..."""
+    return [(label(i, j), i, j) for i, layer in enumerate(model.layers)
             for j in range(layer.nout)]
 
 
-def _network_numbers(pg, edges: str, resolution: int) -> dict:
+def delta_text(d: float) -> str:
+    """A δ in two significant digits and at most 7 characters, as Python writes
+    numbers (a plain ``-``, no ``+``), so it is narrower than a neuron's map: 0.56,
+    -0.031, 5.6e-5, -3e-12, 0."""
+    if not math.isfinite(d) or d == 0:
+        return "0" if d == 0 else str(d)
+    sign, a = ("-" if d < 0 else ""), abs(d)
+    if 0.01 <= a < 10:
+        return sign + (f"{a:.3f}" if a < 0.1 else f"{a:.2f}" if a < 1 else f"{a:.1f}")
+    mantissa, exponent = f"{a:.1e}".split("e")  # 5.6e-05, rounded by Python
+    if abs(int(exponent)) >= 10:                 # one digit leaves room for two in 1e-12
+        mantissa, exponent = f"{a:.0e}".split("e")
+    return f"{sign}{mantissa}e{int(exponent)}"
+
+
+def network_numbers(pg, edges: str, resolution: int) -> dict:
     """What the network drawing shows, as numbers: the maps of each column (input
     features, hidden layers, the output's score), the edges' values (weights, or
     the last batch's ∂E/∂w, in the order layer, neuron j, input i) and the δ."""
@@ -71,305 +116,310 @@ def _network_numbers(pg, edges: str, resolution: int) -> dict:
             "edge_values": np.asarray(numbers, dtype=float), "deltas": pg.deltas()}
 
 
+def px_axes(fig, x: float, y: float, w: float, h: float, **kwargs):
+    """An axes at pixel (x, y) from the figure's top left, w x h pixels."""
+    W, H = fig.get_size_inches() * fig.dpi
+    return fig.add_axes([x / W, 1 - (y + h) / H, w / W, h / H], **kwargs)
+
+
+def smallest_text_px(fig) -> float:
+    """The font size (px at the figure's size) of its smallest visible text."""
+    from matplotlib.text import Text
+
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+    return min(sizes) * fig.dpi / 72 if sizes else math.inf
+
+
+class NetworkLayout:
+    """Where the network drawing puts everything, in pixels from its top left: a
+    column per layer (the input features first), a map of ``BOX`` pixels per
+    feature or neuron, each neuron's δ under its map, the columns' heads above.
+    Edges run only between columns and text stays inside its column, so no edge
+    crosses a text. The gaps widen to fill ``max_width``."""
+
+    BOX = 46     # a map's side; every delta_text is narrower, so it fits under its map
+    ROW = 68     # from one map's top to the next one's: the map, its δ, a gap
+    HEAD = 24    # the columns' heads
+    NAMES = 50   # the input features' names, left of their maps
+    PAD = 6
+
+    def __init__(self, heights: list, max_width: int = 620):
+        n, rows = len(heights), max(heights)
+        free = max_width - self.NAMES - self.PAD - n * self.BOX
+        self.gap = float(np.clip(free / max(n - 1, 1), 28, 120))
+        self.width = round(self.NAMES + n * self.BOX + (n - 1) * self.gap + self.PAD)
+        self.height = self.HEAD + rows * self.ROW
+        self.heights = list(heights)
+        self.boxes = [[(round(self.NAMES + c * (self.BOX + self.gap)),
+                        round(self.HEAD + (rows - h) * self.ROW / 2 + i * self.ROW + 2))
+                       for i in range(h)] for c, h in enumerate(heights)]
+
+    def segments(self) -> list:
+        """One line per weight, layer by layer, neuron j, input i: from input i's map
+        (its right side) to neuron j's (its left side)."""
+        b, out = self.BOX, []
+        for c in range(len(self.heights) - 1):
+            for x1, y1 in self.boxes[c + 1]:
+                for x0, y0 in self.boxes[c]:
+                    out.append([(x0 + b, y0 + b / 2), (x1, y1 + b / 2)])
+        return out
+
+
 class NetworkDrawing:
-    """The network as TensorFlow Playground draws it: each input feature and each
-    neuron a small map of its output over the plane (the output neuron: the score),
-    each weight an edge, colour = sign (blue +, red −), width = size; with
-    ``edges="grads"`` the edges show the last batch's ∂E/∂w instead. Under each
-    neuron its δ on the last batch. The artists are made once per network and
-    updated in place (``update``); ``drawn`` holds the numbers last drawn."""
+    """The network as TensorFlow Playground draws it, on an axes of ``layout``'s
+    size in pixels: each input feature and each neuron a map of its output over the
+    plane (the output neuron: the score), each weight an edge, colour = sign (blue
+    +, red −), width = size (or the last batch's ∂E/∂w); under each neuron its δ on
+    the last batch. ``update`` sets the artists' numbers; ``drawn`` keeps them."""
 
-    SIZE, GAP = 0.62, 2.2  # a map's side and the distance between columns
-
-    def __init__(self, ax, pg, resolution: int = 24):
-        self.ax, self.pg, self.resolution = ax, pg, resolution
-        heights = [len(pg.features)] + [layer.nout for layer in pg.model.layers]
-        self.pos = [[(c * self.GAP, (n - 1) / 2 - i) for i in range(n)]
-                    for c, n in enumerate(heights)]
-        self._edges(heights)
-        self._maps(heights)
-        self._frame(heights)
-        self.drawn = {}
-
-    def _edges(self, heights) -> None:
-        """One line per weight, from input i's map to neuron j's."""
+    def __init__(self, ax, pg, layout: NetworkLayout, resolution: int = 24):
         from matplotlib.collections import LineCollection
-
-        size, segments = self.SIZE, []
-        for layer in range(len(heights) - 1):
-            for j in range(heights[layer + 1]):
-                for i in range(heights[layer]):
-                    (x0, y0), (x1, y1) = self.pos[layer][i], self.pos[layer + 1][j]
-                    segments.append([(x0 + size / 2, y0), (x1 - size / 2, y1)])
-        self.lines = LineCollection(segments, zorder=1, alpha=0.85)
-        self.ax.add_collection(self.lines)
-
-    def _maps(self, heights) -> None:
-        """Each feature's and neuron's map in its box; the features' names, the δ texts."""
         from matplotlib.patches import Rectangle
 
-        ax, pg, size = self.ax, self.pg, self.SIZE
-        self.images, self.boxes, self.texts = [], [], []
-        norm, cmap = _score_norm(pg), _class_cmap()
-        blank = np.zeros((2, 2))
-        last = len(heights) - 1
-        for c, n in enumerate(heights):
-            for i in range(n):
-                x, y = self.pos[c][i]
-                extent = (x - size / 2, x + size / 2, y - size / 2, y + size / 2)
-                kind = {"cmap": cmap, "norm": norm} if c == last else {"cmap": "RdBu_r"}
-                self.images.append(ax.imshow(blank, origin="lower", extent=extent, zorder=2,
-                                             interpolation="bilinear", **kind))
-                self.boxes.append(ax.add_patch(Rectangle((x - size / 2, y - size / 2), size,
-                                                         size, fill=False, zorder=3)))
-                if c == 0:
-                    ax.text(x - size / 2 - 0.08, y, pg.features[i], ha="right", va="center",
-                            fontsize=8)
-                else:
-                    self.texts.append(ax.text(x + size / 2 + 0.05, y, "", ha="left",
-                                              va="center", fontsize=6, zorder=4,
-                                              bbox={"fc": "white", "ec": "none",
-                                                    "alpha": 0.75, "pad": 0.5}))
-
-    def _frame(self, heights) -> None:
-        """The columns' heads, the limits and the title."""
-        ax, tall, last = self.ax, max(heights), len(heights) - 1
-        for c in range(len(heights)):
-            head = "input" if c == 0 else ("output" if c == last else f"layer {c}")
-            ax.text(c * self.GAP, (tall - 1) / 2 + 0.55, head, ha="center", va="bottom",
-                    fontsize=8)
-        ax.set_xlim(-1.2, self.GAP * last + 1.3)
-        ax.set_ylim(-(tall - 1) / 2 - 0.75, (tall - 1) / 2 + 0.85)
-        ax.set_aspect("equal")
+        self.ax, self.pg, self.layout, self.resolution = ax, pg, layout, resolution
+        ax.set_xlim(0, layout.width)
+        ax.set_ylim(layout.height, 0)
         ax.set_axis_off()
-        self.title = ax.set_title("", fontsize=8)
+        self.lines = ax.add_collection(LineCollection(layout.segments(), zorder=1,
+                                                      capstyle="butt"))
+        b, last = layout.BOX, len(layout.heights) - 1
+        lo, hi = score_limits(pg)
+        self.maps, self.frames, self.deltas = [], [], []
+        for c, column in enumerate(layout.boxes):
+            kind = {"cmap": class_cmap(), "vmin": lo, "vmax": hi} if c == last else \
+                {"cmap": "RdBu_r"}
+            for i, (x, y) in enumerate(column):
+                self.maps.append(ax.imshow(np.zeros((2, 2)), origin="lower", zorder=2,
+                                           extent=(x, x + b, y + b, y),
+                                           interpolation="bilinear", **kind))
+                self.frames.append(ax.add_patch(Rectangle((x, y), b, b, fill=False, zorder=3)))
+                if c == 0:
+                    ax.text(x - 5, y + b / 2, pg.features[i], ha="right", va="center",
+                            fontsize=TEXT_PX)
+                else:
+                    self.deltas.append(ax.text(x + b / 2, y + b + 2, "", ha="center",
+                                               va="top", fontsize=TEXT_PX, zorder=4))
+            ax.text(column[0][0] + b / 2, layout.HEAD - 7, "input" if c == 0 else
+                    label(c - 1, last=c == last), ha="center", va="baseline",
+                    fontsize=HEAD_PX)
+        self.n_inputs = len(layout.boxes[0])
+        self.drawn = {}
 
-    def update(self, selected=None, edges: str = "weights") -> dict:
-        numbers = _network_numbers(self.pg, edges, self.resolution)
+    def update(self, selected=None, edges: str = "weights", numbers=None) -> dict:
+        """Every artist to the playground's numbers now (``numbers`` if given)."""
+        numbers = numbers or network_numbers(self.pg, edges, self.resolution)
         values = numbers["edge_values"]
-        colours = [POSITIVE if v >= 0 else NEGATIVE for v in values]
-        widths = _edge_width(values)
+        colours, widths = edge_colours(values), edge_widths(values)
         if len(values):
             self.lines.set_colors(colours)
             self.lines.set_linewidths(widths)
         self.lines.set_visible(bool(len(values)))
         maps = [Z for column in numbers["columns"] for Z in column]
-        n_out = len(numbers["columns"][-1])
-        for k, (image, Z) in enumerate(zip(self.images, maps)):
+        for k, (image, Z) in enumerate(zip(self.maps, maps)):
             image.set_data(Z)
-            if k < len(maps) - n_out:
-                image.set_clim(*_symmetric(Z))
-        self._mark(numbers, selected)
-        what = "weights" if edges == "weights" else "this batch's ∂E/∂w"
-        self.title.set_text(f"edges: {what} (blue +, red −, width = size); "
-                            "δ = ∂E/∂u on the batch")
-        self.drawn = dict(numbers, edge_colours=colours, edge_widths=widths,
-                          segments=self.lines.get_segments(), maps=maps)
-        return self.drawn
-
-    def _mark(self, numbers: dict, selected) -> None:
-        """The selected neuron's box and δ in the highlight colour; every neuron's δ."""
+            if k < len(maps) - 1:  # the output's score keeps its fixed colours
+                image.set_clim(*map_limits(Z))
         where = [(c - 1, i) for c, column in enumerate(numbers["columns"]) if c
                  for i in range(len(column))]
-        n_inputs = len(numbers["columns"][0])
-        for k, box in enumerate(self.boxes):
-            hot = k >= n_inputs and where[k - n_inputs] == selected
-            box.set_edgecolor(HOT if hot else "0.3")
-            box.set_linewidth(2.5 if hot else 0.6)
+        for k, frame in enumerate(self.frames):
+            hot = k >= self.n_inputs and where[k - self.n_inputs] == selected
+            frame.set_edgecolor(HOT if hot else "0.35")
+            frame.set_linewidth(3 if hot else 0.8)
         deltas = numbers["deltas"]
-        for text, (layer, i) in zip(self.texts, where):
-            text.set_text("" if deltas is None else f"δ {deltas[layer][i]:+.2g}")
-            text.set_color(HOT if (layer, i) == selected else "0.2")
+        for text, (layer, i) in zip(self.deltas, where):
+            text.set_text("" if deltas is None else delta_text(deltas[layer][i]))
+            text.set_color(HOT_TEXT if (layer, i) == selected else "0.15")
+        self.drawn = dict(numbers, edge_colours=colours, edge_widths=widths, maps=maps,
+                          segments=self.lines.get_segments(), selected=selected, edges=edges,
+                          delta_texts=[t.get_text() for t in self.deltas])
+        return self.drawn
 
 
-def _draw_deltas(ax, pg, selected) -> None:
-    """|δ| of every neuron on the last batch, log scale, coloured by sign."""
+def draw_boundary(ax, pg, xs, ys, Z) -> tuple:
+    """The score over the plane (class 0's colour, white at the threshold, class
+    1's) with the training points (●) and the test points (▲), each point in its
+    class's colour; the legend below says each once: class by colour, train/test
+    by shape. Returns ``(image, train points, test points)``."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from ..plot.figures import CLASS_COLOURS
+
+    lo, hi = score_limits(pg)
+    image = ax.imshow(Z, origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]),
+                      cmap=class_cmap(), vmin=lo, vmax=hi, interpolation="bilinear",
+                      aspect="auto")
+    colours = np.array(CLASS_COLOURS[:2])
+    train = ax.scatter(pg.X_train[:, 0], pg.X_train[:, 1], c=colours[pg.y_train], s=16,
+                       marker="o", edgecolors="k", linewidths=0.4)
+    test = ax.scatter(pg.X_test[:, 0], pg.X_test[:, 1], c=colours[pg.y_test], s=22,
+                      marker="^", edgecolors="k", linewidths=0.4)
+    shape = dict(color="none", markerfacecolor="0.55", markeredgecolor="k",
+                 markeredgewidth=0.4)
+    handles = [Patch(color=CLASS_COLOURS[0], label="class 0"),
+               Patch(color=CLASS_COLOURS[1], label="class 1"),
+               Line2D([], [], marker="o", markersize=5, label="train", **shape),
+               Line2D([], [], marker="^", markersize=6, label="test", **shape)]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=4,
+              fontsize=TEXT_PX, frameon=False, handlelength=1.0, handletextpad=0.4,
+              columnspacing=0.9, borderaxespad=0)
+    ax.set_xlim(xs[0], xs[-1])
+    ax.set_ylim(ys[0], ys[-1])
+    ax.tick_params(labelsize=TEXT_PX, length=3, pad=2)
+    return image, train, test
+
+
+def plain_ticks(ax) -> None:
+    """Tick labels as plain numbers (0.01, not 10⁻²), none on the minor ticks of a log
+    scale; again after every ``set_yscale``, which resets them."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def nice_ceiling(v: float) -> float:
+    """The smallest of 1, 2, 5 times a power of ten that is at least ``v``."""
+    if v <= 0 or not math.isfinite(v):
+        return 1.0
+    e = 10.0 ** math.floor(math.log10(v))
+    return next(m * e for m in (1, 2, 5, 10) if m * e >= v * (1 - 1e-12))
+
+
+def log_decades(values, default=(1e-3, 1.0)) -> tuple:
+    """Whole decades around the finite positive ``values``: the axis only changes
+    when a value leaves them."""
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[np.isfinite(v) & (v > 0)]
+    if not v.size:
+        return default
+    lo, hi = math.floor(math.log10(v.min())), math.ceil(math.log10(v.max()))
+    return 10.0 ** lo, 10.0 ** max(hi, lo + 1)
+
+
+class CurvesDrawing:
+    """The loss per epoch (train: over the epoch's batches, test) and each layer's
+    gradient norm at every step of the last ``steps`` (a line per layer, the legend
+    naming them ``L0``, ``L1``, ..., ``output``). Axis limits move in whole steps
+    (1, 2, 5 × 10ⁿ epochs, whole decades), so most updates change only the lines."""
+
+    def __init__(self, loss_ax, norm_ax, n_layers: int, steps: int):
+        self.loss_ax, self.norm_ax, self.steps = loss_ax, norm_ax, steps
+        self.train, = loss_ax.plot([], [], color="#1f77b4", label="train")
+        self.test, = loss_ax.plot([], [], "--", color="#ff7f0e", label="test")
+        loss_ax.set_title("loss per epoch", fontsize=HEAD_PX, pad=4)
+        loss_ax.legend(fontsize=TEXT_PX, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                       handlelength=1.4, borderaxespad=0, frameon=False)
+        cmap = require_matplotlib().colormaps["viridis"]
+        self.norms = [norm_ax.plot([], [], color=cmap(0.9 * i / max(n_layers - 1, 1)), lw=1,
+                                   label=label(i, last=i == n_layers - 1))[0]
+                      for i in range(n_layers)]
+        norm_ax.set_title("gradient norm per layer, each step", fontsize=HEAD_PX, pad=4)
+        norm_ax.set_xlabel(f"steps before the last (the last {steps})", fontsize=TEXT_PX,
+                           labelpad=1)
+        norm_ax.legend(fontsize=TEXT_PX, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                       handlelength=1.0, borderaxespad=0, frameon=False)
+        norm_ax.set_yscale("log")
+        norm_ax.set_xlim(-steps, 0)
+        for ax in (loss_ax, norm_ax):
+            ax.tick_params(labelsize=TEXT_PX, length=3, pad=2)
+            plain_ticks(ax)
+        self.limits = None
+        self.drawn = {}
+
+    def update(self, pg) -> bool:
+        """The lines to the playground's history now; True if an axis limit moved
+        (then the axes must be drawn again, not only the lines)."""
+        h, n_layers = pg.history, len(self.norms)
+        self.train.set_data(np.arange(1, h.epochs + 1), h.loss)
+        self.test.set_data(np.arange(1, len(h.val_loss) + 1), h.val_loss)
+        norms = np.array(pg.step_norms, dtype=float).reshape(-1, n_layers)
+        shown = np.where(norms > 0, norms, np.nan)  # a zero gradient: a gap on the log scale
+        steps_back = np.arange(-len(norms) + 1, 1)
+        for i, line in enumerate(self.norms):
+            line.set_data(steps_back, shown[:, i])
+        losses = np.array(h.loss + h.val_loss, dtype=float)
+        finite = losses[np.isfinite(losses)]
+        log = bool(finite.size) and finite.min() > 0
+        loss_y = log_decades(finite) if log else (
+            min(0.0, finite.min()) if finite.size else 0.0,
+            nice_ceiling(finite.max()) if finite.size else 1.0)
+        limits = ((0, max(10.0, nice_ceiling(h.epochs))), log, loss_y, log_decades(norms))
+        moved = limits != self.limits
+        if moved:
+            self.limits = limits
+            self.loss_ax.set_xlim(*limits[0])
+            self.loss_ax.set_yscale("log" if log else "linear")
+            plain_ticks(self.loss_ax)
+            self.loss_ax.set_ylim(*loss_y)
+            self.norm_ax.set_ylim(*limits[3])
+        self.drawn = {"loss": self.train.get_ydata(), "val_loss": self.test.get_ydata(),
+                      "norms": norms}
+        return moved
+
+    @property
+    def lines(self) -> list:
+        return [self.train, self.test, *self.norms]
+
+
+def draw_deltas(ax, pg, selected) -> None:
+    """|δ| of every neuron on the last batch, log scale, coloured by sign, grouped
+    by layer (the network drawing writes each one under its neuron)."""
     deltas = pg.deltas()
-    ax.set_title("δ per neuron on the last batch", fontsize=9)
-    if deltas is None:
-        ax.text(0.5, 0.5, "no batch yet: step() or play()", ha="center", transform=ax.transAxes)
+    ax.set_title("|δ| on the last batch: blue +, red −", fontsize=HEAD_PX, pad=4)
+    flat = np.concatenate(deltas) if deltas is not None else np.zeros(0)
+    if deltas is None or not np.any(flat):
+        why = "no batch yet: step() or play()" if deltas is None else (
+            "every δ is 0 on this batch: the loss\nof each of its points is flat there\n"
+            "(max_margin: past the margin)")
+        ax.text(0.5, 0.5, why, ha="center", va="center", fontsize=TEXT_PX,
+                transform=ax.transAxes)
         ax.set_axis_off()
         return
-    names = [n for n, _, _ in neuron_names(pg.model)]
-    flat = np.concatenate(deltas)
-    if not np.any(flat):
-        ax.text(0.5, 0.5, "every δ is 0 on this batch: the loss of each of its\npoints is "
-                "flat there (max_margin: past the margin)", ha="center", va="center",
-                fontsize=8, transform=ax.transAxes)
-        ax.set_axis_off()
-        return
-    colours = [HOT if selected == (i, j) else (POSITIVE if d >= 0 else NEGATIVE)
-               for (_, i, j), d in zip(neuron_names(pg.model), flat)]
-    ax.bar(range(len(flat)), np.abs(flat), color=colours)
-    ax.set_xticks(range(len(flat)), names, rotation=90, fontsize=6)
+    x, centres, start = [], [], 0
+    for n, d in enumerate(deltas):  # a layer's bars side by side, a gap between layers
+        start += 3.5 if n == len(deltas) - 1 else 1  # room for the name "L3 (output)"
+        x.extend(start + np.arange(len(d)))
+        centres.append(start + (len(d) - 1) / 2)
+        start += len(d)
+    colours = [HOT if selected == (layer, i) else (POSITIVE if d >= 0 else NEGATIVE)
+               for (_, layer, i), d in zip(neuron_names(pg.model), flat)]
+    ax.bar(x, np.abs(flat), color=colours, width=0.8)
+    ax.set_xticks(centres, [label(n, last=n == len(deltas) - 1) for n in range(len(deltas))])
     if np.all(np.abs(flat) > 0):
         ax.set_yscale("log")
-    ax.set_ylabel("|δ| (blue +, red −)", fontsize=8)
+        ax.set_ylim(*log_decades(np.abs(flat)))
+    plain_ticks(ax)
+    ax.tick_params(labelsize=TEXT_PX, length=3, pad=2)
 
 
 def static_figure(pg, neuron=None, edges="weights"):
     """``Playground.figure``: the network, the boundary, the curves and the δ in one
-    matplotlib Figure (not pyplot's)."""
+    matplotlib Figure (not pyplot's), 940 pixels wide at 72 dpi."""
     require_matplotlib()
     from matplotlib.figure import Figure
-
-    from .. import plot
 
     if edges not in ("weights", "grads"):
         raise ValueError(f"figure: edges must be 'weights' or 'grads', got {edges!r}")
     if neuron is not None:
-        pg.check_neuron(*neuron)
-    fig = Figure(figsize=(14, 8.4), layout="constrained")
-    grid = fig.add_gridspec(2, 3, height_ratios=[1.25, 1], width_ratios=[1, 1, 1.15])
-    NetworkDrawing(fig.add_subplot(grid[0, :2]), pg).update(selected=neuron, edges=edges)
-    ax = fig.add_subplot(grid[0, 2])
-    plot.decision_boundary(pg.model, pg.X_train, pg.y_train, ax, X_test=pg.X_test,
-                           y_test=pg.y_test, features=pg.transform, threshold=pg.threshold,
-                           title=f"epoch {pg.epoch}, {pg.steps} steps")
-    ax.title.set_fontsize(8.5)
-    for ax, records, draw, title in (
-            (fig.add_subplot(grid[1, 0]), pg.history.loss, plot.loss_curves,
-             "loss: train (over the epoch's batches), test"),
-            (fig.add_subplot(grid[1, 1]), pg.history.grad_norms, plot.gradient_norms,
-             "gradient norm per layer (mean over each epoch's batches)")):
-        if records:
-            draw(pg.history, ax)
-            ax.set_title(title, fontsize=9)
-        else:
-            ax.text(0.5, 0.5, "no epoch yet", ha="center", transform=ax.transAxes)
-            ax.set_axis_off()
-    _draw_deltas(fig.add_subplot(grid[1, 2]), pg, neuron)
-    fig.suptitle(f"{pg!r}".replace(": epoch", "\nepoch"), fontsize=9)
+        neuron = pg.check_neuron(*neuron)
+    layout = NetworkLayout([len(pg.features)] + [la.nout for la in pg.model.layers])
+    top = max(layout.height + 22, 300)
+    fig = Figure(figsize=(940 / DPI, (48 + top + 240) / DPI), dpi=DPI)
+    fig.text(0.5, 1 - 6 / fig.bbox.height, f"{pg!r}".replace(": epoch", "\nepoch"),
+             ha="center", va="top", fontsize=HEAD_PX)
+    NetworkDrawing(px_axes(fig, 4, 48, layout.width, layout.height), pg,
+                   layout).update(selected=neuron, edges=edges)
+    fig.text(8 / 940, 1 - (48 + layout.height + 4) / fig.bbox.height,
+             EDGES_NOTE[edges] + EDGES_KEY.replace("; under", ";\nunder"), va="top",
+             fontsize=TEXT_PX)
+    ax = px_axes(fig, 672, 70, 254, 226)
+    draw_boundary(ax, pg, *pg.boundary(100))
+    train, test = pg.accuracy()
+    ax.set_title(f"accuracy: train {train:.2f}, test {test:.2f}", fontsize=HEAD_PX, pad=4)
+    y = 48 + top + 30
+    curves = CurvesDrawing(px_axes(fig, 48, y, 206, 160), px_axes(fig, 374, y, 206, 160),
+                           len(pg.model.layers), pg.step_norms.maxlen)
+    curves.update(pg)
+    draw_deltas(px_axes(fig, 690, y, 230, 160), pg, neuron)
     return fig
-
-
-class Panels:
-    """The live view's pictures, each its own small figure drawn to PNG bytes. The
-    boundary keeps its artists (one ``set_data`` per update); the network and the
-    curves are drawn again. ``drawn`` keeps the numbers of the last drawing."""
-
-    def __init__(self, pg, resolution: int = 100):
-        require_matplotlib()
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        self.pg, self.resolution = pg, resolution
-        self.figures = {}
-        for name, size in (("boundary", (4.2, 4.0)), ("network", (5.4, 4.0)),
-                           ("curves", (10.8, 2.5))):
-            fig = Figure(figsize=size, dpi=80)
-            FigureCanvasAgg(fig)
-            self.figures[name] = fig
-        self.drawn = {}
-        self.rebuilt()
-
-    def rebuilt(self) -> None:
-        # new data or network: new points, limits, maps and edges
-        self._boundary_artists = self._network = self._curves = None
-
-    @staticmethod
-    def _png(fig) -> bytes:
-        import io
-
-        from PIL import Image  # matplotlib's own dependency
-
-        fig.canvas.draw()
-        buf = io.BytesIO()
-        Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3]).save(
-            buf, format="png", compress_level=1)
-        return buf.getvalue()
-
-    def boundary(self) -> bytes:
-        pg = self.pg
-        xs, ys, Z = pg.boundary(self.resolution)
-        fig = self.figures["boundary"]
-        if self._boundary_artists is None:
-            self._boundary_artists = self._new_boundary(fig, xs, ys, Z)
-        image, title = self._boundary_artists
-        image.set_data(Z)
-        train, test = pg.accuracy()
-        title.set_text(f"epoch {pg.epoch}: train accuracy {train:.2f}, test {test:.2f}")
-        self.drawn["boundary"] = {"xs": xs, "ys": ys, "Z": np.asarray(image.get_array())}
-        return self._png(fig)
-
-    def _new_boundary(self, fig, xs, ys, Z) -> tuple:
-        """The score's image with the points on it: ``(image, title)``, kept."""
-        from ..plot.figures import CLASS_COLOURS
-
-        pg = self.pg
-        fig.clear()
-        ax = fig.add_axes([0.12, 0.1, 0.84, 0.8])
-        extent = (xs[0], xs[-1], ys[0], ys[-1])
-        image = ax.imshow(Z, origin="lower", extent=extent, cmap=_class_cmap(),
-                          norm=_score_norm(pg), interpolation="bilinear", aspect="auto")
-        colours = np.array(CLASS_COLOURS[:2])
-        ax.scatter(pg.X_train[:, 0], pg.X_train[:, 1], c=colours[pg.y_train], s=14,
-                   edgecolors="k", linewidths=0.4, label="train")
-        ax.scatter(pg.X_test[:, 0], pg.X_test[:, 1], c=colours[pg.y_test], s=18,
-                   marker="^", edgecolors="w", linewidths=0.5, label="test")
-        ax.legend(loc="lower right", fontsize=7, framealpha=0.7)
-        ax.set_xlim(xs[0], xs[-1])
-        ax.set_ylim(ys[0], ys[-1])
-        ax.tick_params(labelsize=7)
-        return image, ax.set_title("", fontsize=9)
-
-    def network(self, selected=None, edges="weights") -> bytes:
-        fig = self.figures["network"]
-        if self._network is None:
-            fig.clear()
-            self._network = NetworkDrawing(fig.add_axes([0.0, 0.0, 1.0, 0.93]), self.pg)
-        self.drawn["network"] = self._network.update(selected, edges)
-        return self._png(fig)
-
-    def curves(self) -> bytes:
-        pg, fig = self.pg, self.figures["curves"]
-        n_layers = len(pg.model.layers)
-        if self._curves is None or len(self._curves[3]) != n_layers:
-            self._curves = self._new_curves(fig, n_layers)
-        loss_ax, norm_ax, (train, test), lines = self._curves
-        h = pg.history
-        train.set_data(np.arange(1, h.epochs + 1), h.loss)
-        test.set_data(np.arange(1, len(h.val_loss) + 1), h.val_loss)
-        finite = np.array([v for v in h.loss + h.val_loss if math.isfinite(v)])
-        loss_ax.set_yscale("log" if len(finite) and finite.min() > 0 else "linear")
-        loss_ax.relim()
-        loss_ax.autoscale_view()
-        norms = np.array(pg.step_norms, dtype=float).reshape(-1, n_layers)
-        steps = np.arange(pg.steps - len(norms) + 1, pg.steps + 1)
-        shown = np.where(norms > 0, norms, np.nan)  # a zero gradient: a gap on the log scale
-        for i, line in enumerate(lines):
-            line.set_data(steps, shown[:, i])
-        norm_ax.relim()
-        norm_ax.autoscale_view()
-        self.drawn["curves"] = {"loss": train.get_ydata(), "val_loss": test.get_ydata(),
-                                "norms": norms}
-        return self._png(fig)
-
-    def _new_curves(self, fig, n_layers: int) -> tuple:
-        """The loss axes (train, test) and the per-step gradient norm axes (a line
-        per layer): ``(loss_ax, norm_ax, (train, test), lines)``, kept."""
-        from matplotlib.ticker import FuncFormatter, NullFormatter
-
-        fig.clear()
-        loss_ax, norm_ax = fig.subplots(1, 2)
-        train, = loss_ax.plot([], [], label="train")
-        test, = loss_ax.plot([], [], "--", label="test")
-        loss_ax.set_xlabel("epoch", fontsize=8)
-        loss_ax.set_title("loss (train: over the epoch's batches; test)", fontsize=9)
-        loss_ax.legend(fontsize=7, loc="upper right")
-        loss_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        loss_ax.yaxis.set_minor_formatter(NullFormatter())
-        cmap = require_matplotlib().colormaps["viridis"]
-        lines = [norm_ax.plot([], [], color=cmap(i / max(n_layers - 1, 1)), lw=0.9,
-                              label=f"layer {i + 1}" + (" (output)" if i == n_layers - 1
-                                                         else ""))[0]
-                 for i in range(n_layers)]
-        norm_ax.set_yscale("log")
-        norm_ax.set_xlabel("step", fontsize=8)
-        norm_ax.set_title(f"gradient norm per layer, each batch (last "
-                          f"{self.pg.step_norms.maxlen} steps)", fontsize=9)
-        norm_ax.legend(fontsize=6, ncol=2 if n_layers > 3 else 1, loc="upper left")
-        for ax in (loss_ax, norm_ax):
-            ax.tick_params(labelsize=7)
-        fig.subplots_adjust(left=0.06, right=0.99, bottom=0.2, top=0.88, wspace=0.15)
-        return loss_ax, norm_ax, (train, test), lines

@@ -4,6 +4,8 @@ a ``ValueError``/``TypeError`` naming the knob, what it allows and what came).""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from autograd import _internal
@@ -198,8 +200,12 @@ def check_model(model, n_in: int):
 
 
 def same_value(a, b) -> bool:
-    """Whether two checked values of a knob are the same (data: the same points)."""
+    """Whether two checked values of a knob are the same (data: the same points; two
+    numbers one rounding apart, as a slider sends 0.1 + 2 × 0.1 = 0.30000000000000004
+    back for 0.3: the same, or showing the live view would start the network again)."""
     if isinstance(a, tuple) and len(a) == 2 and isinstance(a[0], np.ndarray):
         return isinstance(b, tuple) and len(b) == 2 and isinstance(b[0], np.ndarray) and \
             a[0].shape == b[0].shape and np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    if type(a) is float and type(b) is float:
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
     return type(a) is type(b) and a == b

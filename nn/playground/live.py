@@ -1,5 +1,10 @@
 """The playground's live view in Jupyter (ipywidgets): knobs, Play / Pause / Step /
-Reset, the pictures and a neuron picker, all going through a ``Playground``."""
+Reset, the pictures and a neuron picker, all going through a ``Playground``.
+
+Sized for the notebook's default width (JupyterLab's, with its file browser open:
+about 950 pixels for a cell's output): the knobs in a column on the left, the
+pictures at their own size on the right, so no text is under 10 pixels; a narrower
+notebook scales the pictures down, and the neuron's graph scrolls sideways instead."""
 
 from __future__ import annotations
 
@@ -11,8 +16,10 @@ import time
 import warnings
 
 from ..activations import ACTIVATIONS
-from .figures import Panels, neuron_names, require_matplotlib
+from .figures import EDGES_KEY, EDGES_NOTE, neuron_names, require_matplotlib
 from .knobs import DATASETS, FEATURES, MAX_LAYERS, MAX_NEURONS, OPTIMIZERS, PLAYGROUND_LOSSES
+from .names import label
+from .panels import Panels
 
 __all__ = ["LiveView"]
 
@@ -36,12 +43,16 @@ class LiveView:
     neuron picker. Every handler goes through the Playground's own methods, so
     what it shows is what the logic holds. Play runs as an asyncio task on the
     kernel's event loop (a thread where no loop runs): the kernel stays free
-    between updates, so Pause and the knobs answer while it plays."""
+    between updates, so Pause and the knobs answer while it plays. Drawing holds
+    the playground's lock, as training does: a picture shows one step's numbers.
+    A change made from code (``pg.play(epochs=5)`` in a cell) redraws once the
+    cell is done."""
 
-    PERIOD = 1 / 15  # seconds between the starts of two updates while playing
+    PERIOD = 1 / 30  # seconds between the starts of two updates while playing
     LR = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
     L2 = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-    STYLE = {"description_width": "104px"}
+    STYLE = {"description_width": "96px"}
+    WIDE = "284px"  # a knob's width, its description included: the column is 296 px
 
     def __init__(self, pg):
         w = _ipywidgets()
@@ -52,20 +63,31 @@ class LiveView:
         self.edges = "weights"
         self._task = self._thread = None
         self._quiet = False
+        self._pending = self._updating = False
         self.updates = 0
+        try:  # the kernel's event loop, where a change made from code is drawn
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
         self.buttons = self._make_buttons()
         self.controls = self._make_knob_controls(pg.knobs)
         self._make_network_controls(pg.knobs)
         self._make_neuron_controls()
         self.status = w.HTML()
-        # pictures scale down to the notebook's width (never a sideways scroll bar)
-        self.images = {name: w.Image(format="png", layout=w.Layout(max_width="100%",
-                                                                   height="auto"))
-                       for name in ("network", "boundary", "curves", "neuron")}
-        self.neuron_caption = w.HTML()
+        # the pictures scale down to a narrower notebook (no sideways scroll bar); the
+        # neuron's graph keeps its size (its text stays readable) and scrolls instead
+        # (at their own size: never stretched by their box, align_self)
+        self.images = {name: w.Image(format="png", layout=w.Layout(
+            max_width="100%", height="auto", align_self="flex-start"))
+            for name in ("network", "boundary", "curves")}
+        self.images["neuron"] = w.Image(format="png", layout=w.Layout(
+            max_width="none", height="auto", align_self="flex-start", display="none"))
+        self.captions = {name: w.HTML() for name in ("network", "boundary", "neuron")}
+        self.neuron_caption = self.captions["neuron"]
         self.widget = self._layout()
         self._sync_layers()
-        self.rebuilt()
+        self._sync_controls()
+        self.refresh()  # drawn before it is shown
 
     # -- the widgets -------------------------------------------------------------------
     def _make_buttons(self) -> dict:
@@ -119,6 +141,7 @@ class LiveView:
                                              description="epochs/update", style=style),
         }
         for name, c in controls.items():
+            c.layout.width = self.WIDE
             c.observe(self._knob_handler(name), names="value")
         return controls
 
@@ -126,7 +149,7 @@ class LiveView:
         """The feature toggles, the number of hidden layers and a slider per layer."""
         w, lay = self.w, self.w.Layout
         self.feature_toggles = {f: w.ToggleButton(value=f in k["features"], description=f,
-                                                  layout=lay(width="74px"))
+                                                  layout=lay(width="70px"))
                                 for f in FEATURES}
         for t in self.feature_toggles.values():
             t.observe(self._on_features, names="value")
@@ -134,9 +157,9 @@ class LiveView:
                                          description="hidden layers", style=self.STYLE,
                                          layout=lay(width="170px"))
         self.layer_sizes = [w.IntSlider(value=(k["layers"][i] if i < len(k["layers"]) else 4),
-                                        min=1, max=MAX_NEURONS, description=f"layer {i + 1}",
-                                        style={"description_width": "50px"},
-                                        layout=lay(width="200px"))
+                                        min=1, max=MAX_NEURONS,
+                                        description=f"{label(i)} neurons",
+                                        style=self.STYLE, layout=lay(width=self.WIDE))
                             for i in range(MAX_LAYERS)]
         self.n_layers.observe(self._on_layers, names="value")
         for s in self.layer_sizes:
@@ -146,7 +169,7 @@ class LiveView:
         """The neuron picker and the edges' toggle (weights or ∂E/∂w)."""
         w = self.w
         self.picker = w.ToggleButtons(options=[], description="neuron", style={
-            "button_width": "64px", "description_width": "50px"})
+            "button_width": "56px", "description_width": "50px"})
         self.picker.observe(self._on_pick, names="value")
         self.edge_toggle = w.ToggleButtons(options=[("weights", "weights"), ("∂E/∂w", "grads")],
                                            value="weights", description="edges",
@@ -155,7 +178,8 @@ class LiveView:
         self.edge_toggle.observe(self._on_edges, names="value")
 
     def _layout(self):
-        """The buttons and the status on top; the knobs on the left, the pictures right."""
+        """The buttons and the status on top; the knobs on the left, the pictures right:
+        the network, then the boundary beside the curves, then the chosen neuron."""
         w, lay = self.w, self.w.Layout
         toggles = list(self.feature_toggles.values())
         controls = w.VBox([
@@ -167,13 +191,15 @@ class LiveView:
             w.HTML("<b>training</b>"),
             *(self.controls[n] for n in ("optimizer", "lr", "l2", "batch_size",
                                          "epochs_per_update")),
-        ], layout=lay(width="320px", flex="0 0 320px"))
-        wrap = lay(display="flex", flex_flow="row wrap", align_items="flex-start")
+        ], layout=lay(width="296px", flex="0 0 296px"))
+        wrap = lay(display="flex", flex_flow="row wrap", align_items="flex-end")
         pictures = w.VBox([
-            w.Box([self.images["network"], self.images["boundary"]], layout=wrap),
-            self.images["curves"],
-            w.HBox([self.picker]), w.HBox([self.edge_toggle]),
-            self.neuron_caption, self.images["neuron"],
+            self.captions["network"], self.images["network"],
+            w.Box([w.VBox([self.captions["boundary"], self.images["boundary"]],
+                          layout=lay(max_width="100%")),
+                   self.images["curves"]], layout=wrap),
+            w.HBox([self.picker]), w.HBox([self.edge_toggle]), self.neuron_caption,
+            w.Box([self.images["neuron"]], layout=lay(overflow="auto", max_width="100%")),
         ], layout=lay(flex="1 1 0%", min_width="0"))
         return w.VBox([w.HBox(list(self.buttons.values()) + [self.status]),
                        w.HBox([controls, pictures])])
@@ -191,12 +217,11 @@ class LiveView:
 
     def _set(self, **knobs) -> bool:
         try:
-            self.pg.set(**knobs)
+            self.pg.set(**knobs)  # redraws through changed() if anything changed
         except (ValueError, TypeError) as e:
             self._sync_controls()  # back to the last good values
             self.status.value = f'<span style="color:#b00">{html.escape(str(e))}</span>'
             return False
-        self.refresh()
         return True
 
     def _on_features(self, change):
@@ -215,9 +240,7 @@ class LiveView:
     def _on_pick(self, change):
         if self._quiet or change["new"] is None:
             return
-        name = change["new"]
-        layer, neuron = (int(t) for t in name[1:].split("N"))
-        self.selected = (layer, neuron)
+        self.selected = tuple(change["new"])  # the options' values are (layer, neuron)
         self.refresh()
 
     def _on_edges(self, change):
@@ -232,8 +255,7 @@ class LiveView:
 
     def _on_step(self, _=None):
         self.pg.pause()
-        self.pg.step()
-        self.refresh()
+        self.pg.step()  # redraws through changed()
 
     def _on_reset(self, _=None):
         self.pg.reset()
@@ -272,28 +294,53 @@ class LiveView:
 
     def _sync_picker(self):
         """The picker's neurons are the model's; the selection stays if it still exists."""
-        names = [n for n, _, _ in neuron_names(self.pg.model)]
-        if list(self.picker.options) != names:
-            self.picker.options = names
-        if self.selected is None or f"L{self.selected[0]}N{self.selected[1]}" not in names:
+        options = [(name, (layer, j)) for name, layer, j in neuron_names(self.pg.model)]
+        if list(self.picker.options) != options:
+            self.picker.options = options
+        if self.selected not in [value for _, value in options]:
             self.selected = (0, 0)
-        self.picker.value = f"L{self.selected[0]}N{self.selected[1]}"
+        self.picker.value = self.selected
 
     def rebuilt(self):
         """After the network or the data changed."""
         self.panels.rebuilt()
         self._sync_controls()
+        self.changed()
+
+    def changed(self):
+        """The playground changed from code or a knob: draw it again. In Jupyter, on
+        the kernel's event loop once the running cell or handler is done, whichever
+        thread made the change (a loop of ``pg.step()`` redraws once); where no loop
+        runs, at once. While playing, the loop redraws."""
+        if self._updating or (self.pg.playing and (self._task or self._thread)):
+            return
+        loop = self._loop
+        if loop is None or not loop.is_running():
+            self.refresh()
+        elif not self._pending:
+            self._pending = True
+            loop.call_soon_threadsafe(self._refresh_pending)
+
+    def _refresh_pending(self):
+        self._pending = False
         self.refresh()
 
     def refresh(self, full: bool = True):
-        """Draw everything again from the logic's state. ``full=False`` (while
-        playing) skips the neuron's graph, which needs a Graphviz layout."""
+        """Draw everything again from the logic's state, holding the playground's
+        lock. ``full=False`` (while playing) skips the neuron's graph, which needs
+        a Graphviz layout."""
+        with self.pg.lock:
+            self._draw(full)
+
+    def _draw(self, full: bool):
         pg, images = self.pg, self.images
         images["boundary"].value = self.panels.boundary()
-        # while playing, the boundary every update and the other two in turn (each
-        # takes as long as the boundary to draw): over 10 updates a second
+        train, test = pg.accuracy()
+        self.captions["boundary"].value = f"<b>accuracy</b>: train {train:.2f}, test {test:.2f}"
+        # while playing, the boundary every update and the other two in turn
         if full or self.updates % 2 == 0:
             images["network"].value = self.panels.network(self.selected, self.edges)
+            self.captions["network"].value = f"<b>{EDGES_NOTE[self.edges]}</b>{EDGES_KEY}"
         if full or self.updates % 2 == 1:
             images["curves"].value = self.panels.curves()
         h = pg.history
@@ -315,10 +362,10 @@ class LiveView:
             return
         layer, j = self.selected
         deltas = pg.deltas()
-        name = f"L{layer}N{j}"
+        name = label(layer, j)
         if deltas is None:
             self.neuron_caption.value = f"<b>{name}</b>: no batch yet (Step or Play)"
-            self.images["neuron"].value = b""
+            self.images["neuron"].layout.display = "none"  # no picture: no broken image
             return
         head = (f"<b>{name}</b>: δ = ∂E/∂u = (1/B) Σ<sub>n</sub> ∂ℓ<sub>n</sub>/∂u<sup>(n)"
                 f"</sup> = <b>{deltas[layer][j]:+.6g}</b> on the last batch of {len(pg.batch)} "
@@ -330,8 +377,10 @@ class LiveView:
         try:
             drawing, caption = pg.neuron_graph(layer, j, sample=0)
             self.images["neuron"].value = drawing.png()
+            self.images["neuron"].layout.display = ""
         except Exception as e:  # no Graphviz: the numbers still show
             caption = f"(the graph could not be drawn: {e})"
+            self.images["neuron"].layout.display = "none"
         self.neuron_caption.value = (head + "<br>the first sample of the batch, neuron by "
                                      f"neuron: {html.escape(caption)}")
 
@@ -355,10 +404,16 @@ class LiveView:
         self.pg.playing = False
 
     def _update(self) -> float:
+        """One update while playing: ``epochs_per_update`` epochs, then the pictures
+        (the boundary each time, the network and the curves in turn)."""
         t0 = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # the status says it
-            self.pg.play(epochs=self.pg.knobs["epochs_per_update"])
+        self._updating = True  # this update draws itself: changed() has nothing to do
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # the status says it
+                self.pg.play(epochs=self.pg.knobs["epochs_per_update"])
+        finally:
+            self._updating = False
         self.refresh(full=False)
         return time.perf_counter() - t0
 

@@ -1,21 +1,24 @@
 """The playground's state and training, without any front end: ``Playground``
 (knobs, ``step``/``play``/``pause``/``reset``) and what the views read off it
 (the boundary, each neuron's δ, the gradients and their norms, a neuron's
-backward pass)."""
+backward pass).
+
+One lock (``Playground.lock``, re-entrant) guards the model: every method that
+trains it or reads it holds it, so a view drawn from the main thread while the live
+view's loop trains in its own thread sees one step's numbers, never half of two; a
+neuron's backward pass is traced on a copy of the model, never on the live one."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import deque
-from contextlib import contextmanager
 
 import numpy as np
 
-from autograd import backward_trace, draw_graph, no_grad
-from autograd.engine import assign_data
+from autograd import backward_trace, compile, draw_graph, no_grad
 
 from .. import data as datasets
-from ..graph import neuron_name
 from ..modules import MLP
 from ..optim import SGD, Adam
 from ..train import LOSSES, Epoch, History, compiled_losses
@@ -32,10 +35,20 @@ from .knobs import (
     in_range,
     same_value,
 )
+from .names import label
 
 __all__ = ["Playground", "playground"]
 
 STEP_NORMS = 400  # how many steps of per-layer gradient norms the live strip keeps
+
+
+def _locked(method):
+    """The method holds the playground's lock: the model is never read half-trained."""
+    @functools.wraps(method)
+    def holding_the_lock(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return holding_the_lock
 
 
 class Playground:
@@ -59,6 +72,11 @@ class Playground:
     optimizer, so momentum and Adam's averages start again). ``model=`` takes the
     learner's ``nn.MLP`` (one output, biases); ``reset()`` puts its starting weights
     back, and a network knob replaces it with a new MLP.
+
+    Thread-safe: training (``step``, ``play``, the live view's loop) and every view
+    (``boundary``, ``deltas``, ``neuron_graph``, ``figure``, ...) hold ``pg.lock``;
+    code of your own that reads ``pg.model`` while the live view plays can hold it too
+    (``with pg.lock: ...``).
     """
 
     def __init__(self, model=None, data="circle", **knobs):
@@ -84,6 +102,8 @@ class Playground:
     # -- building: everything new is made first, then swapped in at once ----------------
     def _build(self, k: dict, *, model=None, rebuild=("data", "network"), old=None) -> dict:
         s = dict(old or {})
+        for cached in ("hidden_program", "layer_starts"):  # of the old network
+            s.pop(cached, None)
         if "data" in rebuild:
             s.update(_split_points(k))
         if "network" in rebuild:
@@ -126,7 +146,18 @@ class Playground:
         self._rng = np.random.default_rng(self._knobs["seed"])
         self._order, self._cursor = None, 0
         self._epoch = None         # the nn.train.Epoch under way
+        self._weights_before = None  # the parameters the last step's gradient was taken at
         self.step_norms = deque(maxlen=STEP_NORMS)  # per step: one norm per layer
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock every method that trains or reads the model holds (re-entrant)."""
+        return self._lock
+
+    def _changed(self) -> None:
+        """The model or its history changed from code: the live view (if shown) redraws."""
+        if self._front is not None:
+            self._front.changed()
 
     @property
     def knobs(self) -> dict:
@@ -183,8 +214,7 @@ class Playground:
                                               self._knobs["lr"])
             self.optimizer = self._s["optimizer"]
             self._clear()
-        if self._front is not None:
-            self._front.refresh()
+        self._changed()
         return self
 
     # -- training ---------------------------------------------------------------------
@@ -193,11 +223,17 @@ class Playground:
         Returns the batch's loss. An epoch that ends with this batch is recorded
         in ``history`` (loss and accuracy over its batches, as ``fit`` records
         them; ``val_*`` on the test points; per-layer gradient norms): one
-        ``nn.train.Epoch``, fed a batch per step."""
+        ``nn.train.Epoch``, fed a batch per step. The live view, if shown, redraws."""
+        loss = self._step(stacklevel=3)
+        self._changed()
+        return loss
+
+    def _step(self, stacklevel: int) -> float:
         with self._lock:
             idx = self._next_batch()
             loss, outputs, norms = self._gradients(idx)
-            if self._epoch.diverges(loss, self.history, self.optimizer.lr, stacklevel=2):
+            if self._epoch.diverges(loss, self.history, self.optimizer.lr,
+                                    stacklevel=stacklevel):
                 self.diverged, self.playing = True, False
                 return loss
             self.optimizer.step()
@@ -239,13 +275,12 @@ class Playground:
 
     def _layer_norms(self) -> list:
         """||∂E/∂θ|| over each layer's parameters on the last batch."""
-        out, start = [], 0
-        for layer in self.model.layers:
-            size = layer.num_parameters
-            with np.errstate(over="ignore", invalid="ignore"):  # a diverged step: inf
-                out.append(float(np.sqrt(np.sum(self._grads[start:start + size] ** 2))))
-            start += size
-        return out
+        if "layer_starts" not in self._s:
+            sizes = [layer.num_parameters for layer in self.model.layers]
+            self._s["layer_starts"] = np.cumsum([0] + sizes[:-1])
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged step: inf
+            squares = np.add.reduceat(self._grads * self._grads, self._s["layer_starts"])
+        return np.sqrt(squares).tolist()
 
     def play(self, epochs: int | None = None) -> Playground:
         """Train ``epochs`` more epochs (whole passes over the training points; an
@@ -263,7 +298,8 @@ class Playground:
             self.diverged = False
             target = self.history.epochs + epochs
             while self.history.epochs < target and not self.diverged:
-                self.step()
+                self._step(stacklevel=3)
+        self._changed()
         return self
 
     def pause(self) -> Playground:
@@ -278,6 +314,7 @@ class Playground:
         return self.history.epochs
 
     # -- what the views show ------------------------------------------------------------
+    @_locked
     def boundary(self, resolution: int = 100):
         """``(xs, ys, Z)``: the model's score over the plane around every point,
         ``nn.plot.boundary_grid`` of the model and the input features."""
@@ -289,17 +326,18 @@ class Playground:
     def _points(self) -> np.ndarray:
         return np.vstack([self.X_train, self.X_test])
 
+    @_locked
     def neuron_outputs(self, resolution: int = 40):
         """``(xs, ys, maps)``: every hidden neuron's output y = f(u) over the
         boundary's plane, ``maps[l]`` of shape (neurons of layer l, resolution,
-        resolution); one compiled pass over the grid."""
-        from ..plot.figures import hidden_outputs
-
+        resolution); one compiled pass over the grid (traced once per network)."""
         xs, ys, points = self._grid(resolution)
         hidden = self.model.layers[:-1]
         if not hidden:
             return xs, ys, []
-        out = hidden_outputs(self.model, self.transform(points))
+        if "hidden_program" not in self._s:
+            self._s["hidden_program"] = _hidden_outputs(self.model)
+        out = np.asarray(self._s["hidden_program"](self.transform(points)), dtype=float)
         maps, start = [], 0
         for layer in hidden:
             block = out[:, start:start + layer.nout].T
@@ -307,6 +345,7 @@ class Playground:
             start += layer.nout
         return xs, ys, maps
 
+    @_locked
     def feature_maps(self, resolution: int = 40):
         """``(xs, ys, maps)``: each input feature over the plane, (features, res, res)."""
         xs, ys, points = self._grid(resolution)
@@ -319,11 +358,13 @@ class Playground:
         gx, gy = np.meshgrid(xs, ys)
         return xs, ys, np.column_stack([gx.ravel(), gy.ravel()])
 
+    @_locked
     def weights(self) -> list:
         """Each layer's ``(W, b)``: W (n_out, n_in), b (n_out,), the model's numbers now."""
         return [(np.array([[w.data for w in n.w] for n in layer.neurons]),
                  np.array([n.b.data for n in layer.neurons])) for layer in self.model.layers]
 
+    @_locked
     def weight_grads(self) -> list | None:
         """Each layer's ``(∂E/∂W, ∂E/∂b)`` on the last step's batch (with the L2 term
         on the weights), or None before the first step."""
@@ -345,54 +386,43 @@ class Playground:
         grads = self.weight_grads()
         return None if grads is None else [db for _, db in grads]
 
+    @_locked
     def layer_grad_norms(self) -> list | None:
         """||∂E/∂θ|| per layer on the last step's batch (weights and biases)."""
         return None if self._grads is None else self._layer_norms()
 
-    @contextmanager
-    def _at_batch_weights(self):
-        """The model with the weights the last batch's gradient was taken at (before
-        the optimizer's step), put back afterwards."""
-        params = self.model.parameters()
-        now = [p.data for p in params]
-        assign_data(params, self._weights_before.tolist())
-        try:
-            yield
-        finally:
-            assign_data(params, now)
-
     def neuron_trace(self, layer: int, neuron: int, sample: int = 0):
         """The backward pass of one sample of the last batch, neuron by neuron, at
         the weights the batch's gradient was taken at: ``(trace, k)`` where ``trace
-        = backward_trace(ℓ_n, module=model, collapse="neuron")`` of that sample's
+        = backward_trace(ℓ_n, module=copy, collapse="neuron")`` of that sample's
         loss ℓ_n (without the L2 term, which reaches no u) and ``k`` the chosen
         neuron's step (``layer`` 0 is the first hidden layer, the last is the
         output). Its δ is the sample's ∂ℓ_n/∂u; the batch's δ (``deltas()``) is the
-        mean of those over the batch. The model's ``.grad`` are left as they were."""
-        with self._at_batch_weights():
-            return self._neuron_trace(layer, neuron, sample)
+        mean of those over the batch. The pass runs on a copy of the model holding
+        those weights (``trace.module``), so the live model, its ``.grad`` and a
+        training thread are never touched. A ValueError before the first step."""
+        copy, name, x, t, loss_fn = self._batch_copy(layer, neuron, sample)
+        loss = loss_fn([copy(x)], [t])
+        trace = backward_trace(loss, module=copy, collapse="neuron")
+        trace.grads = {v: v.grad for v in trace.order}
+        k = next(s.number for s in trace.neuron_steps if s.name == name)
+        return trace, k
 
-    def _neuron_trace(self, layer, neuron, sample):
-        self.check_neuron(layer, neuron)
+    @_locked
+    def _batch_copy(self, layer, neuron, sample) -> tuple:
+        """Under the lock: a copy of the model with the weights of the last batch's
+        gradient, the chosen neuron's name in it, the sample's ``(x, t)`` and the loss."""
+        layer, neuron = self.check_neuron(layer, neuron)
         if self.batch is None:
-            raise ValueError("playground: no batch yet: step() or play() first")
+            raise ValueError(f"playground: no batch yet, so no backward pass of neuron "
+                             f"{label(layer, neuron)} to show: step() or play() first")
         sample = in_range(sample, "sample", 0, len(self.batch) - 1, integer=True)
         i = self.batch[sample]
+        copy = _copy_model(self.model, self._weights_before)
+        target = copy.layers[layer].neurons[neuron]
+        name = next(n for _, n, _, unit in copy.neuron_paths() if unit is target)
         x, t = self._s["F_train"][i].tolist(), float(self._s["T_train"][i])
-        params = self.model.parameters()
-        saved = [p.grad for p in params]
-        try:
-            for p in params:  # this pass only: no earlier gradient in the steps
-                p.grad = 0.0
-            loss = self._s["loss_fn"]([self.model(x)], [t])
-            trace = backward_trace(loss, module=self.model, collapse="neuron")
-            trace.grads = {v: v.grad for v in trace.order}
-            name = neuron_name(layer, neuron)
-            k = next(s.number for s in trace.neuron_steps if s.name == name)
-        finally:
-            for p, g in zip(params, saved):
-                p.grad = g
-        return trace, k
+        return copy, name, x, t, self._s["loss_fn"]
 
     def neuron_graph(self, layer: int, neuron: int, sample: int = 0, view: str = "neuron"):
         """The chosen neuron in ``neuron_trace``'s backward pass: with
@@ -402,20 +432,23 @@ class Playground:
         box with its gradient from that pass (``draw_graph(ℓ_n, module=model,
         focus=y, edge_labels="flow")``). Returns ``(GraphDrawing, caption)``."""
         choice(view, "view", ("neuron", "scalar"))
-        with self._at_batch_weights():
-            trace, k = self._neuron_trace(layer, neuron, sample)
-            caption = trace.caption(k)
-            if view == "neuron":
-                return trace.frame(k), caption
-            return draw_graph(trace.root, module=self.model, focus=trace.neuron_steps[k - 1].y,
-                              edge_labels="flow", grads=trace.grads), caption
+        trace, k = self.neuron_trace(layer, neuron, sample)
+        caption = trace.caption(k)
+        if view == "neuron":
+            return trace.frame(k), caption
+        return draw_graph(trace.root, module=trace.module, focus=trace.neuron_steps[k - 1].y,
+                          edge_labels="flow", grads=trace.grads), caption
 
-    def check_neuron(self, layer, neuron) -> None:
-        """A ValueError unless (layer, neuron) names a neuron of the model (L{layer}N{neuron})."""
+    @_locked
+    def check_neuron(self, layer, neuron) -> tuple[int, int]:
+        """``(layer, neuron)`` as ints if they name a neuron of the model (layer 0 the
+        first hidden layer, the last the output), else a ValueError naming the argument."""
         n_layers = len(self.model.layers)
         layer = in_range(layer, "layer", 0, n_layers - 1, integer=True)
-        in_range(neuron, "neuron", 0, self.model.layers[layer].nout - 1, integer=True)
+        neuron = in_range(neuron, "neuron", 0, self.model.layers[layer].nout - 1, integer=True)
+        return layer, neuron
 
+    @_locked
     def accuracy(self) -> tuple[float, float]:
         """(train accuracy, test accuracy) of the model now, on all the points."""
         thr = self.threshold
@@ -432,6 +465,7 @@ class Playground:
                 f"{k['l2']:g}, batch {k['batch_size']}: epoch {self.epoch}, step {self.steps})")
 
     # -- pictures and the front end ---------------------------------------------------
+    @_locked
     def figure(self, neuron=None, edges: str = "weights"):
         """A still picture of everything (a matplotlib Figure, not pyplot's): the
         network (each neuron's output over the plane, edges = weights or the batch's
@@ -442,11 +476,20 @@ class Playground:
         return static_figure(self, neuron=neuron, edges=edges)
 
     def png(self, **options) -> bytes:
-        """``figure(**options)`` as PNG bytes."""
+        """``figure(**options)`` as PNG bytes, in 256 colours (a third of the size,
+        what a notebook commits; the maps' shades are too few to band)."""
         import io
 
+        from PIL import Image  # matplotlib's own dependency
+
+        from .figures import DPI
+
         buf = io.BytesIO()
-        self.figure(**options).savefig(buf, format="png", dpi=80)
+        self.figure(**options).savefig(buf, format="png", dpi=DPI)
+        image = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+        buf = io.BytesIO()
+        image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+            buf, format="png", optimize=True)
         return buf.getvalue()
 
     def show(self):
@@ -462,17 +505,17 @@ class Playground:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         """In Jupyter the live view, with a still PNG for readers without a kernel
-        (GitHub, nbviewer); the text elsewhere."""
-        bundle = {"text/plain": repr(self)}
+        or without the widget's state (GitHub, nbviewer, a committed notebook); the
+        playground's one line as text, never the widget tree's."""
         try:
             widget = self.show()
-            bundle.update(widget._repr_mimebundle_() or {})
         except ImportError as e:
-            bundle["text/plain"] += f"\n({e})"
-            return bundle
+            return {"text/plain": f"{self!r}\n({e})"}
         import base64
 
+        bundle = dict(widget._repr_mimebundle_() or {})
         bundle["image/png"] = base64.b64encode(self.png()).decode()
+        bundle["text/plain"] = repr(self)
         return bundle
 
 
@@ -489,6 +532,34 @@ def _split_points(k: dict) -> dict:
     except ValueError as e:
         raise ValueError(f"playground: data: {e}") from None
     return dict(X_train=Xtr, X_test=Xte, y_train=ytr, y_test=yte)
+
+
+def _copy_model(model, flat: np.ndarray):
+    """A new MLP shaped like ``model`` (its activations too) holding the numbers
+    ``flat``, in ``model.parameters()`` order (each neuron's weights, then its bias)."""
+    weights, biases, start = [], [], 0
+    for layer in model.layers:
+        size = layer.nout * (layer.nin + 1)
+        block = np.asarray(flat[start:start + size]).reshape(layer.nout, layer.nin + 1)
+        weights.append(block[:, :-1])
+        biases.append(block[:, -1])
+        start += size
+    return MLP.from_weights(weights, biases,
+                            activations=[layer.activation for layer in model.layers])
+
+
+def _hidden_outputs(model):
+    """A compiled function of a batch of inputs: every hidden neuron's output, layer
+    by layer (traced on its first call, replayed with the model's numbers then)."""
+    hidden = model.layers[:-1]
+
+    def all_hidden(x):
+        outputs = []
+        for layer in hidden:
+            x = layer(x)
+            outputs += x
+        return outputs
+    return compile(all_hidden)
 
 
 def _optimizer(name: str, params, lr: float):

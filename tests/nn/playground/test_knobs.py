@@ -5,7 +5,7 @@ import pytest
 
 import nn
 from nn.playground import DATASETS, FEATURES, KNOBS
-from nn.playground.knobs import ALIASES, check_knob
+from nn.playground.knobs import ALIASES, check_knob, same_value
 
 from .helpers import small
 
@@ -55,3 +55,15 @@ def test_data_names_take_their_aliases_and_features_the_playgrounds_order():
     assert list(FEATURES)[:2] == ["x1", "x2"]
     with pytest.raises(ValueError, match=r"model takes 3 inputs: pass features="):
         nn.playground(model=nn.MLP(3, [2, 1], rng=0))
+
+
+def test_a_slider_sending_back_a_rounded_value_starts_nothing_again():
+    """JupyterLab's slider sends 0.1 + 2 × 0.1 = 0.30000000000000004 back for 0.3 when it
+    shows: the same knob value, so the trained playground stays as it was."""
+    pg = small(test_fraction=0.3)
+    pg.play(epochs=2)
+    state = pg.model.state_dict()
+    pg.set(test_fraction=0.1 + 0.1 * 2, lr=pg.knobs["lr"] * (1 + 1e-15))
+    assert pg.history.epochs == 2 and pg.model.state_dict() == state and pg.batch is not None
+    assert same_value(0.3, 0.1 + 0.1 * 2) and not same_value(0.3, 0.31)
+    assert not same_value(1, 1.0)  # a knob's values are checked to one type first

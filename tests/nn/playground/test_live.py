@@ -1,11 +1,14 @@
-"""nn.playground.live: the widget tree's handlers called directly, and the whole
-live view played in a real JupyterLab (headless Chromium)."""
+"""nn.playground.live: the widget tree's handlers called directly, the live view's own
+thread racing the main thread, and the whole live view played in a real JupyterLab
+(headless Chromium): its smallest text, no broken image, and notebook 6 after Run All."""
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -67,9 +70,10 @@ def test_buttons_and_knobs_change_the_state_and_the_images(view):
     v.layer_sizes[0].value = 6
     assert [la.nout for la in pg.model.layers] == [6, 2, 1] and pg.steps == 0
     v.feature_toggles["x1*x2"].value = True
-    assert pg.model.nin == 3 and "L0N5" in v.picker.options
-    v.picker.value = "L1N1"
-    assert v.selected == (1, 1)
+    assert pg.model.nin == 3 and ("L1N6", (0, 5)) in v.picker.options
+    v.picker.value = (1, 1)
+    assert v.selected == (1, 1) and v.picker.label == "L2N2"
+    assert "<b>L2N2</b>: no batch yet" in v.neuron_caption.value
     v.controls["batch_size"].value = 60                       # more than the 40 points
     assert pg.knobs["batch_size"] == 8 and v.controls["batch_size"].value == 8
     assert "batch_size must be in [1, 40]" in v.status.value
@@ -98,6 +102,61 @@ def test_play_runs_on_the_event_loop_without_blocking_it(view):
     assert v.updates >= 3 and "epoch" in v.status.value
 
 
+def test_a_fresh_playground_shows_no_broken_image_and_code_redraws_the_view(view):
+    pg, v = view
+    assert v.images["neuron"].layout.display == "none"  # no picture yet: none shown
+    assert "no batch yet" in v.neuron_caption.value
+    assert all(v.images[n].value[:4] == b"\x89PNG" for n in ("network", "boundary", "curves"))
+    assert [b for b, _ in v.picker.options] == ["L1N1", "L1N2", "L1N3", "L1N4", "L2N1",
+                                                   "L2N2", "L3N1"]
+    assert [s.description for s in v.layer_sizes[:2]] == ["L1 neurons", "L2 neurons"]
+    boundary = v.images["boundary"].value
+    pg.play(epochs=3)                     # from code, as a notebook cell does
+    assert "epoch 3" in v.status.value and v.images["boundary"].value != boundary
+    assert list(v.panels.drawn["curves"]["loss"]) == pg.history.loss
+    assert v.images["neuron"].layout.display == "" and v.images["neuron"].value[:4] == b"\x89PNG"
+    updates = v.updates
+    pg.set(layers=[3])                    # a network knob: drawn again, picker follows
+    assert v.updates == updates + 1 and [b for b, _ in v.picker.options] == [
+        "L1N1", "L1N2", "L1N3", "L2N1"]
+    assert v.images["neuron"].layout.display == "none"
+
+
+def test_a_slider_echoing_its_value_rounded_keeps_the_training():
+    """Shown in JupyterLab, the test fraction's slider sends 0.1 + 2 × 0.1 back for 0.3
+    (notebook 6's value): the trained playground stays (it used to start again)."""
+    pg = small(test_fraction=0.3)
+    pg.play(epochs=3)
+    pg.show()
+    view = pg._front
+    view.controls["test_fraction"].value = 0.1 + 0.1 * 2
+    assert pg.epoch == 3 and pg.batch is not None and "epoch 3" in view.status.value
+
+
+def test_the_live_views_thread_and_the_main_thread_share_one_lock(view):
+    """Play without an event loop trains in the live view's own thread; the main
+    thread meanwhile draws a neuron's graph, the figure and reads the views. After
+    Pause the weights are exactly those of an undisturbed run of as many steps."""
+    pg, v = view
+    quiet = small()
+    pg.play()                              # no running loop here: a thread
+    assert v._thread is not None and v._thread.is_alive()
+    reads, deadline = 0, time.monotonic() + 120
+    while (pg.steps < 60 or reads < 6) and time.monotonic() < deadline:
+        if pg.steps:
+            pg.neuron_graph(reads % 3, 0)
+            pg.figure(neuron=(0, 1))
+            pg.deltas(), pg.boundary(20)
+            reads += 1
+    pg.pause()
+    v._thread.join(30)
+    assert not v._thread.is_alive() and not pg.diverged
+    for _ in range(pg.steps):
+        quiet.step()
+    assert pg.model.state_dict() == quiet.model.state_dict()
+    assert pg.history.loss == quiet.history.loss and threading.active_count() >= 1
+
+
 def test_without_ipywidgets_a_clear_error_and_nothing_drawn(monkeypatch):
     pg = small()
     monkeypatch.setitem(sys.modules, "ipywidgets", None)
@@ -111,12 +170,28 @@ def test_without_ipywidgets_a_clear_error_and_nothing_drawn(monkeypatch):
 # --- the live view in a real JupyterLab -------------------------------------------------------
 
 CHECKOUT = Path(__file__).resolve().parents[3]
+NOTEBOOK_6 = CHECKOUT / "notebooks" / "06_playground.ipynb"
+# in the kernel: the smallest text of each picture the live view shows (px at its size)
+TEXT_SIZES = """
+import json, re, struct
+from nn.playground.figures import TEXT_PX
+def graph_text_px(drawing):
+    svg, png = drawing.svg(), drawing.png()
+    width = float(re.search(r'<svg width="([\\d.]+)pt"', svg).group(1))
+    smallest = min(float(f) for f in re.findall(r'font-size="([\\d.]+)"', svg))
+    return smallest * struct.unpack(">I", png[16:20])[0] / width
+def text_px(pg):
+    view = pg._front
+    return {**view.panels.text_px(), "neuron": graph_text_px(pg.neuron_graph(*view.selected)[0])}
+"""
 
 
 @pytest.fixture(scope="module")
 def jupyterlab(tmp_path_factory):
     """A JupyterLab server (the notebooks extra's) on a free port, serving a notebook
-    whose one cell shows a playground; its kernels import this checkout."""
+    whose first cell shows a playground, and a copy of notebook 6; its kernels import
+    this checkout. JupyterLab's default layout (the file browser open, so a cell's
+    output is about 950 px wide in the 1400 px window)."""
     import nbformat
 
     root = tmp_path_factory.mktemp("lab")
@@ -124,19 +199,29 @@ def jupyterlab(tmp_path_factory):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(
-        'import nn\npg = nn.playground(data="circle", layers=[4, 2], lr=0.1, seed=0)\npg')]
+        'import nn\npg = nn.playground(data="circle", layers=[4, 2], lr=0.1, seed=0)\npg'),
+        nbformat.v4.new_code_cell("pg.play(epochs=2)\nprint(pg.epoch)"),
+        nbformat.v4.new_code_cell(TEXT_SIZES + "print(json.dumps(text_px(pg)))")]
     nbformat.write(nb, root / "live.ipynb")
+    (root / "06_playground.ipynb").write_bytes(NOTEBOOK_6.read_bytes())
+    # every cell in the page (JupyterLab 4 leaves cells far from view out of it by
+    # default), so the test reads them all; what each shows is the same
+    tracker = root / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(CHECKOUT), os.environ.get(
         "PYTHONPATH", "")]), JUPYTER_CONFIG_DIR=str(root / "config"),
         JUPYTER_RUNTIME_DIR=str(root / "runtime"),
-        JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"))
+        JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"),
+        JUPYTERLAB_SETTINGS_DIR=str(root / "settings"))
     log = open(root / "server.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
          "--ServerApp.ip=127.0.0.1", "--ServerApp.token=", "--ServerApp.password=",
+         "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: Run All from the test
          f"--ServerApp.root_dir={root}"], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
@@ -159,57 +244,195 @@ def jupyterlab(tmp_path_factory):
     log.close()
 
 
-def test_the_live_view_plays_and_pauses_in_a_real_jupyterlab(lab_driver, jupyterlab):
-    """The whole front end in JupyterLab, in headless Chromium: the cell runs, Play
-    trains on the kernel's event loop while the page keeps answering, the pictures
-    change, Pause stops the training, and no cell output is an error."""
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
+class Lab:
+    """A notebook in JupyterLab, driven in headless Chromium: open it, run cells, and
+    read what the page shows (each picture's size, the text's sizes, the widgets)."""
 
-    driver = lab_driver
+    def __init__(self, driver, url):
+        self.driver, self.url = driver, url
 
-    def wait(what, condition, timeout=90):
+    def wait(self, what, condition, timeout=90):
+        from selenium.webdriver.support.ui import WebDriverWait
+
         try:
-            return WebDriverWait(driver, timeout, poll_frequency=0.1, ignored_exceptions=(
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.1, ignored_exceptions=(
                 StaleElementReferenceException,)).until(lambda d: condition())
         except TimeoutException:
-            outputs = [o.text for o in driver.find_elements(By.CSS_SELECTOR, ".jp-OutputArea")]
-            raise AssertionError(f"timed out waiting for {what}; the outputs: {outputs}") from None
+            outputs = [o.text[:300] for o in self.find(".jp-OutputArea")]
+            raise AssertionError(f"timed out waiting for {what}; the outputs: {outputs}") \
+                from None
 
-    def click(element):
-        driver.execute_script("arguments[0].click()", element)  # past JupyterLab's popups
+    def find(self, css, scope=None):
+        from selenium.webdriver.common.by import By
 
-    def output_buttons():
-        return {b.text: b for b in driver.find_elements(By.CSS_SELECTOR, ".jp-OutputArea button")}
+        return (scope or self.driver).find_elements(By.CSS_SELECTOR, css)
 
-    def status():
-        return driver.find_element(By.CSS_SELECTOR, ".jp-OutputArea .widget-html").text
+    def click(self, element):
+        self.driver.execute_script("arguments[0].click()", element)  # past JupyterLab's popups
 
-    def epoch():
-        return int(status().split()[1].rstrip(","))
+    def idle(self):
+        return "| Idle" in self.find("#jp-main-statusbar")[0].text
 
-    driver.get(f"{jupyterlab}/lab/workspaces/test/tree/live.ipynb?reset")
-    wait("the notebook's cell", lambda: driver.find_elements(By.CSS_SELECTOR, ".jp-CodeCell"))
-    wait("the kernel", lambda: "| Idle" in driver.find_element(By.ID, "jp-main-statusbar").text)
-    click(driver.find_element(By.CSS_SELECTOR, ".jp-CodeCell .jp-InputArea-editor"))
-    ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT).perform()
-    wait("the live view's Play button", lambda: "▶ Play" in output_buttons())
+    def open(self, name):
+        self.driver.get(f"{self.url}/lab/workspaces/test/tree/{name}?reset")
+        self.wait(f"the cells of {name}", lambda: self.find(".jp-Cell"))
+        self.wait("the kernel", self.idle)
+
+    def cells(self):
+        return self.find(".jp-Notebook .jp-Cell")
+
+    def run(self, index):
+        """Run code cell ``index`` (shift-enter in its editor)."""
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.keys import Keys
+
+        self.click(self.find(".jp-InputArea-editor", self.find(".jp-CodeCell")[index])[0])
+        ActionChains(self.driver).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(
+            Keys.SHIFT).perform()
+
+    def run_all(self, timeout=300):
+        self.driver.execute_script(
+            "window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        prompts = lambda: [p.text for p in self.find(".jp-CodeCell .jp-InputPrompt")]  # noqa
+        self.wait("every cell run", lambda: self.idle() and all(
+            p.strip("[]: ").isdigit() for p in prompts()), timeout)
+
+    def kernel(self, code: str) -> str:
+        """What ``code`` prints, run in the notebook's kernel (not in a cell)."""
+        self.driver.set_script_timeout(120)
+        return self.driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            const context = window.jupyterapp.shell.currentWidget.sessionContext;
+            const future = context.session.kernel.requestExecute({code: arguments[0]});
+            let text = '';
+            future.onIOPub = msg => {
+              if (msg.header.msg_type === 'stream') text += msg.content.text;
+              if (msg.header.msg_type === 'error') text += 'ERROR ' + msg.content.evalue;
+            };
+            future.done.then(() => done(text), e => done('ERROR ' + e));""", code)
+
+    def output_text(self, index):
+        return self.find(".jp-OutputArea", self.find(".jp-CodeCell")[index])[0].text
+
+    def images(self, scope=None):
+        """Every picture: natural and shown width, loaded, shown at all."""
+        return self.driver.execute_script("""
+            return Array.from(arguments[0].querySelectorAll('.jp-OutputArea img')).map(i => {
+              i.scrollIntoView({block: 'nearest'});
+              return {natural: i.naturalWidth, shown: i.getBoundingClientRect().width,
+                      loaded: i.complete && i.naturalWidth > 0,
+                      visible: i.offsetParent !== null};
+            });""", scope or self.find(".jp-Notebook")[0])
+
+    def smallest_html_text(self, scope):
+        """The smallest font size (CSS px) of any text the widgets show."""
+        return self.driver.execute_script("""
+            let smallest = Infinity;
+            arguments[0].querySelectorAll('.jupyter-widgets *').forEach(e => {
+              const text = Array.from(e.childNodes).some(
+                n => n.nodeType === 3 && n.textContent.trim());
+              if (text && e.offsetParent !== null)
+                smallest = Math.min(smallest, parseFloat(getComputedStyle(e).fontSize));
+            });
+            return smallest;""", scope)
+
+
+def live_views(lab):
+    """Each live view on the page: ``(cell element, its status, data, hidden layers)``."""
+    out = []
+    for cell in lab.find(".jp-CodeCell"):
+        if any(b.text == "▶ Play" for b in lab.find(".jp-OutputArea button", cell)):
+            status = lab.find(".jp-OutputArea .widget-html", cell)[0].text
+            data = lab.driver.execute_script(
+                "return arguments[0].querySelector('.jp-OutputArea select').value", cell)
+            layers = lab.driver.execute_script(
+                "const label = Array.from(arguments[0].querySelectorAll('.widget-label'))"
+                "  .find(e => e.textContent === 'hidden layers');"
+                "return label.parentElement.querySelector('input').value", cell)
+            out.append((cell, status, data, int(layers)))
+    return out
+
+
+def assert_text_at_least_10_px(lab, scope, sizes: dict):
+    """Every picture of a live view shown with its smallest text >= 10 px (its size in the
+    PNG times the scale it is shown at), and the widgets' own text too."""
+    shown = [i for i in lab.images(scope) if i["visible"]]
+    assert all(i["loaded"] for i in shown)
+    for name, picture in zip(("network", "boundary", "curves", "neuron"), shown):
+        assert sizes[name] * picture["shown"] / picture["natural"] >= 10, (name, picture)
+    assert lab.smallest_html_text(scope) >= 10
+
+
+def test_the_live_view_plays_and_pauses_in_a_real_jupyterlab(lab_driver, jupyterlab):
+    """The whole front end in JupyterLab at its default width, in headless Chromium: the
+    cell runs and shows no broken image; a cell that trains from code redraws the view;
+    every text is at least 10 px; Play trains on the kernel's event loop while the page
+    keeps answering, the pictures change, Pause stops the training; no error."""
+    lab = Lab(lab_driver, jupyterlab)
+    lab.open("live.ipynb")
+    lab.run(0)
+    buttons = lambda: {b.text: b for b in lab.find(".jp-OutputArea button")}  # noqa: E731
+    lab.wait("the live view's Play button", lambda: "▶ Play" in buttons())
+    status = lambda: live_views(lab)[0][1]  # noqa: E731
+    epoch = lambda: int(status().split()[1].rstrip(","))  # noqa: E731
     assert "press Play or Step" in status() and epoch() == 0
-    boundary = lambda: driver.find_elements(By.CSS_SELECTOR, ".jp-OutputArea img")[1] \
-        .get_attribute("src")  # noqa: E731
-    first = boundary()
+    images = lab.images()
+    assert [i["loaded"] for i in images if i["visible"]] == [True] * 3  # the neuron: hidden
+    assert len(images) == 4 and not images[3]["visible"]
 
-    click(output_buttons()["▶ Play"])
-    wait("three epochs played", lambda: "(playing)" in status() and epoch() >= 3, timeout=60)
+    lab.run(1)                            # pg.play(epochs=2) in a cell: the view follows
+    lab.wait("the view redrawn after the cell", lambda: epoch() == 2, timeout=60)
+    lab.run(2)
+    lab.wait("the text sizes", lambda: "{" in lab.output_text(2))
+    sizes = json.loads(lab.output_text(2))
+    assert_text_at_least_10_px(lab, lab.find(".jp-CodeCell")[0], sizes)
+
+    boundary = lambda: lab.find(".jp-OutputArea img")[1].get_attribute("src")  # noqa: E731
+    first = boundary()
+    lab.click(buttons()["▶ Play"])
+    lab.wait("three epochs more", lambda: "(playing)" in status() and epoch() >= 5,
+             timeout=60)
     assert boundary() != first  # the picture follows the training
-    click(output_buttons()["❚❚ Pause"])
-    wait("the pause", lambda: "(playing)" not in status(), timeout=30)
+    lab.click(buttons()["❚❚ Pause"])
+    lab.wait("the pause", lambda: "(playing)" not in status(), timeout=30)
     paused_at = epoch()
     time.sleep(1.0)
     assert epoch() == paused_at  # Pause stopped the training
     assert "train loss" in status()
-    errors = driver.find_elements(By.CSS_SELECTOR,
-                                  ".jp-OutputArea-output[data-mime-type*='error']")
-    assert errors == []
+    assert lab.find(".jp-OutputArea-output[data-mime-type*='error']") == []
+
+
+def test_notebook_6_reads_top_to_bottom_in_a_real_jupyterlab(lab_driver, jupyterlab):
+    """Notebook 6 as a reader meets it. Before anything runs (untrusted, no kernel
+    output yet): every output is a picture with a real size, none a widget's text.
+    After Run All: each section's live view shows that section's playground, trained
+    (its own data and hidden layers, its epochs and losses), no picture is broken,
+    and no text of a live view is under 10 px."""
+    lab = Lab(lab_driver, jupyterlab)
+    lab.open("06_playground.ipynb")
+    committed = nbformat_images(NOTEBOOK_6)
+    images = lab.images()
+    assert len(images) == committed and all(i["loaded"] and i["natural"] > 100 for i in images)
+    words = " ".join(o.text for o in lab.find(".jp-OutputArea-output"))
+    assert "VBox(" not in words and "GraphDrawing(" not in words and "Playground(" not in words
+
+    lab.run_all()
+    views = live_views(lab)
+    assert [(data, layers) for _, _, data, layers in views] == [
+        ("circle", 1), ("circle", 0), ("spiral", 5)]
+    assert [status.split(":")[0] for _, status, _, _ in views] == [
+        "epoch 40, step 560", "epoch 40, step 560", "epoch 10, step 140"]
+    assert all("train loss" in status for _, status, _, _ in views)
+    assert all(i["loaded"] for i in lab.images() if i["visible"])
+    sizes = json.loads(lab.kernel(TEXT_SIZES + "print(json.dumps([text_px(p) for p in "
+                                  "(pg, squares, vanishing['sigmoid'])]))"))
+    for (cell, _, _, _), picture_sizes in zip(views, sizes):
+        assert_text_at_least_10_px(lab, cell, picture_sizes)
+    assert lab.find(".jp-OutputArea-output[data-mime-type*='error']") == []
+
+
+def nbformat_images(path) -> int:
+    """How many pictures the committed notebook's outputs hold."""
+    nb = json.loads(Path(path).read_text())
+    return sum("image/png" in o.get("data", {}) for c in nb["cells"] if c["cell_type"] == "code"
+               for o in c["outputs"])

@@ -1,10 +1,12 @@
 """nn.playground.state: the Playground driven without a browser (knobs, step, play,
-pause, reset), and what the views read off it checked against independent
-computations (an eager graph built from the numbers alone, the model itself)."""
+pause, reset), what the views read off it checked against independent computations
+(an eager graph built from the numbers alone, the model itself), and the views read
+from one thread while another trains: the training is exactly an undisturbed one."""
 
 import math
 import subprocess
 import sys
+import threading
 
 import matplotlib  # the test extra installs it; without it these tests fail
 import numpy as np
@@ -71,8 +73,11 @@ def test_divergence_stops_and_says_so():
     pg = small(lr=10.0, loss="mse", activation="relu", layers=[8, 8, 8])
     with pytest.warns(RuntimeWarning, match="learning rate") as record:
         pg.play(epochs=200)
-    assert record[0].filename == state.__file__  # at play's call of step(), step's caller
+    assert record[0].filename == __file__  # the warning points at the call of play()
     assert pg.diverged and pg.history.loss[-1] == math.inf and pg.history.epochs < 200
+    with pytest.warns(RuntimeWarning, match="learning rate") as record:
+        pg.step()
+    assert record[0].filename == __file__ and state.__file__ != __file__
 
 def test_the_playgrounds_epochs_are_recorded_as_fit_records_them():
     """One Epoch for both: the playground and fit(compiled=True) on the same
@@ -180,12 +185,76 @@ def test_the_neuron_trace_is_one_sample_of_the_batch_and_averages_to_delta():
                for a, b in zip(wb, wb2))                         # weights put back
     trace, k = per_sample[0]
     assert trace.neuron_steps[k - 1].name == "L1N2"
+    assert trace.module is not pg.model  # traced on a copy holding the batch's weights
+    assert [p.data for p in trace.module.parameters()] == pytest.approx(
+        [w for W, b in before_step_weights(pg) for w in np.c_[W, b].ravel()], abs=1e-12)
     drawing, caption = pg.neuron_graph(0, 1)
     assert "L1N2: δ = ∂E/∂u" in caption and "L1N2" in drawing.source
     scalar, _ = pg.neuron_graph(0, 1, view="scalar")
     assert "L1N2.u" in scalar.source
     with pytest.raises(ValueError, match="neuron must be in \\[0, 3\\], got 4"):
         pg.neuron_trace(0, 4)
+
+
+def before_step_weights(pg):
+    """The weights the last step's gradient was taken at: now's, minus the SGD step
+    (small() trains with plain SGD)."""
+    lr = pg.optimizer.lr
+    return [(W + lr * dW, b + lr * db) for (W, b), (dW, db) in zip(pg.weights(),
+                                                                   pg.weight_grads())]
+
+
+def test_before_the_first_step_a_neurons_backward_pass_is_a_clear_error():
+    pg = small()
+    for call in (lambda: pg.neuron_trace(0, 1), lambda: pg.neuron_graph(1, 0)):
+        with pytest.raises(ValueError, match=r"no batch yet, so no backward pass of neuron "
+                                             r"L\d N\d|no batch yet.*step\(\) or play\(\) first"):
+            call()
+    with pytest.raises(ValueError, match=r"layer must be in \[0, 2\], got 3"):
+        pg.neuron_trace(3, 0)  # the arguments are checked first
+    assert pg.deltas() is None and pg.weight_grads() is None
+
+
+VIEWS = [
+    lambda pg: pg.neuron_graph(0, 1),
+    lambda pg: pg.neuron_graph(1, 1, view="scalar"),
+    lambda pg: pg.neuron_trace(2, 0, sample=3),
+    lambda pg: pg.boundary(30),
+    lambda pg: pg.neuron_outputs(12),
+    lambda pg: (pg.deltas(), pg.weight_grads(), pg.layer_grad_norms(), pg.weights()),
+    lambda pg: pg.accuracy(),
+    lambda pg: pg.png(neuron=(0, 1)),
+]
+
+
+def test_views_read_from_another_thread_never_change_the_training():
+    """A real thread trains while this one reads every view of the model (a neuron's
+    backward pass, its graph, the boundary, the figure) twice over: the weights and
+    the losses are exactly those of an undisturbed run of as many steps, and neither
+    thread sees an error (the views hold the lock or work on a copy)."""
+    pg, quiet = small(), small()
+    pg.step()
+    quiet.step()
+    errors, losses, done = [], [], threading.Event()
+
+    def train():
+        try:
+            while not done.is_set() or len(losses) < 150:
+                losses.append(pg.step())
+        except Exception as e:  # noqa: BLE001 (reported below)
+            errors.append(repr(e))
+
+    trainer = threading.Thread(target=train)
+    trainer.start()
+    try:
+        for view in VIEWS * 2:
+            view(pg)
+    finally:
+        done.set()
+        trainer.join()
+    assert errors == [] and len(losses) >= 150
+    assert losses == [quiet.step() for _ in losses]
+    assert pg.model.state_dict() == quiet.model.state_dict()
 
 
 def test_the_boundary_and_neuron_maps_are_the_models_outputs():
@@ -199,6 +268,17 @@ def test_the_boundary_and_neuron_maps_are_the_models_outputs():
     for j, neuron in enumerate(pg.model.layers[0].neurons):
         row = [neuron(list(x)).data for x in F[:50]]
         np.testing.assert_allclose(maps[0][j].ravel()[:50], row, atol=1e-12)
+    # the maps follow the training and a new network (their compiled pass is the model's)
+    for change in (lambda: pg.play(epochs=1), lambda: pg.set(layers=[2, 2], seed=3),
+                   lambda: pg.reset()):
+        change()
+        gx, gy = grid_of(pg, 30)
+        F = np.column_stack([gx.ravel(), gy.ravel(), np.sin(gx.ravel())])
+        _, _, maps = pg.neuron_outputs(30)
+        assert [m.shape[0] for m in maps] == [la.nout for la in pg.model.layers[:-1]]
+        for j, neuron in enumerate(pg.model.layers[0].neurons):
+            row = [neuron(list(x)).data for x in F[:50]]
+            np.testing.assert_allclose(maps[0][j].ravel()[:50], row, atol=1e-12)
 
 
 def test_import_nn_imports_neither_ipywidgets_nor_matplotlib():
