@@ -66,22 +66,32 @@ def placed(line: str, x: float, y: float) -> str:
     return f'{head}[pos="{x:.2f},{y:.2f}!", {rest}'
 
 
-def columns(cols: list, sizes: dict, *, gap: float, spacing: float) -> Layout:
-    """Columns of nodes left to right, each centred on the tallest: ``cols`` is a list
-    of lists of node ids, top to bottom; ``gap`` the room between columns,
-    ``spacing`` between the nodes of a column."""
-    heights = [sum(sizes[i][1] for i in col) + spacing * max(len(col) - 1, 0) for col in cols]
+def columns(cols: list, sizes: dict, *, gap, spacing, spread: bool = False) -> Layout:
+    """Columns of nodes left to right: ``cols`` is a list of lists of node ids, top to
+    bottom; ``gap`` the room between columns, ``spacing`` between the nodes of a column
+    (each one number, or one per gap / column). The tallest column is packed; the
+    others are centred on it, or with ``spread`` each node in the middle of an equal
+    share of its height (two inputs beside sixteen neurons at a quarter and three
+    quarters), so that edges between columns are as flat as they can be."""
+    gaps = list(gap) if isinstance(gap, (list, tuple)) else [gap] * max(len(cols) - 1, 0)
+    spacings = list(spacing) if isinstance(spacing, (list, tuple)) else [spacing] * len(cols)
+    heights = [sum(sizes[i][1] for i in col) + s * max(len(col) - 1, 0)
+               for col, s in zip(cols, spacings)]
     widths = [max((sizes[i][0] for i in col), default=0.0) for col in cols]
     tallest = max(heights, default=0.0)
     positions, x = {}, 0.0
-    for col, width, height in zip(cols, widths, heights):
-        y = (tallest - height) / 2
-        for i in col:
-            h = sizes[i][1]
-            positions[i] = (x + width / 2, y + h / 2)
-            y += h + spacing
-        x += width + gap
-    return Layout(positions, {}, max(x - gap, 0.0), tallest)
+    for k, (col, width, height, s) in enumerate(zip(cols, widths, heights, spacings)):
+        if spread and col:
+            share = tallest / len(col)
+            centres = [share * (m + 0.5) for m in range(len(col))]
+        else:
+            centres, y = [], (tallest - height) / 2
+            for i in col:
+                centres.append(y + sizes[i][1] / 2)
+                y += sizes[i][1] + s
+        positions.update({i: (x + width / 2, c) for i, c in zip(col, centres)})
+        x += width + (gaps[k] if k < len(gaps) else 0.0)
+    return Layout(positions, {}, x, tallest)
 
 
 def layered(nodes: list, edges: list, sizes: dict, *, groups: dict | None = None,
