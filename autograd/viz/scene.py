@@ -305,7 +305,7 @@ class Scene:
 def draw_graph(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
                edge_labels: str | None = None, precision: int = 4, max_nodes: int = 400,
                module=None, collapse: str | None = None, focus=None,
-               grads: dict | None = None) -> GraphDrawing:
+               grads: dict | None = None, layout: str = "auto") -> GraphDrawing:
     """Draw the graph that computes ``root``.
 
     - every Value is a box with its name, data and grad; each operation is a
@@ -324,13 +324,15 @@ def draw_graph(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
     - over ``max_nodes`` drawn nodes it refuses (layout would take long) and
       says how to shrink the drawing; ``max_nodes=None`` draws any size.
     ``grads={value: number or None}`` draws other gradients than ``.grad`` (as
-    ``Program.draw`` does). The same graph always gives byte-identical DOT: node
-    names come from the topological order, never from ``id()``. (PyTorch users
-    know torchviz' ``make_dot``.)
+    ``Program.draw`` does). ``layout="auto"`` lets Graphviz's dot lay out up to
+    ``GRAPHVIZ_MAX_NODES`` nodes and places larger drawings in Python (``viz.layout``:
+    linear time, straight edges); ``"dot"`` or ``"layers"`` choose. The same graph
+    always gives byte-identical DOT: node names come from the topological order, never
+    from ``id()``. (PyTorch users know torchviz' ``make_dot``.)
     """
     scene = Scene(root, rankdir=rankdir, show_grad=show_grad, edge_labels=edge_labels,
                    precision=precision, max_nodes=max_nodes, module=module, collapse=collapse,
-                   focus=focus)
+                   focus=focus, layout=layout)
     if grads is None:
         computed = show_grad and (root.grad != 0 or not root.parents)
         grads = {v: (v.grad if computed else None) for v in scene.order}
