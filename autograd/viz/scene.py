@@ -9,6 +9,7 @@ draws every frame from one scene.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Iterable
@@ -344,8 +345,14 @@ def draw_graph(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
 
 
 def _dot_id(prefix: str, key: str) -> str:
-    """A DOT id for a box of the model: letters, digits and _ only, whatever its name."""
-    return prefix + re.sub(r"\W", "_", key, flags=re.ASCII)
+    """A DOT id for a box of the model: letters, digits and _ only, whatever its name,
+    and one id per name (a name with other characters gets a digest of itself: "a-b"
+    and "a b" are two boxes)."""
+    plain = re.sub(r"\W", "_", key, flags=re.ASCII)
+    if plain == key:
+        return prefix + plain
+    digest = hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{prefix}{plain[:40]}_{digest}"
 
 
 def _nest_clusters(body: dict, titles: dict, boxes: dict | None = None) -> list:

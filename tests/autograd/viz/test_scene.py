@@ -3,15 +3,20 @@ of huge graphs, a model's boxes, each edge label on its own edge in the layout; 
 drawings placed by viz.layout, Graphviz only drawing them."""
 
 import html
+import json
 import re
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from autograd import Value
+from autograd import Value, backward_trace
 from autograd.viz import GraphDrawing, Scene, draw_graph
 from autograd.viz.scene import GRAPHVIZ_MAX_NODES
+from autograd.viz.style import MAX_TEXT, visible
 from tests.autograd.graphs import micrograd_expression, tanh_neuron
 from tests.layout import laid_out, node_positions, touches
 
@@ -212,10 +217,63 @@ def test_layers_draws_a_models_boxes_around_their_nodes():
 
 
 def test_frames_of_a_large_trace_keep_every_place():
-    from autograd import backward_trace
-
     trace = backward_trace(chain(320))
     first, last = trace.frame(0).source, trace.frame(len(trace.steps)).source
     places = lambda s: re.findall(r'^\s+(\w+) \[pos="([^"]+)"', s, re.M)  # noqa: E731
     assert places(first) == places(last) and len(places(first)) > GRAPHVIZ_MAX_NODES
     assert first != last  # the numbers changed, nothing moved
+
+
+# --- every string reaching DOT: escaped, or replaced where it would be invalid ----------
+
+ANY_CHARACTER = st.one_of(
+    st.characters(exclude_categories=()),          # controls, private use, unassigned ...
+    st.integers(0xD800, 0xDFFF).map(chr),          # lone surrogates
+    st.sampled_from(["\x00", "\x07", "\x1b", "\ufffe", "\uffff", "\\", '"', "<", ">", "&",
+                     "\n", "{", "}", "|", "-", " "]))
+ANY_TEXT = st.text(ANY_CHARACTER, min_size=1, max_size=40)
+
+
+def svg_text(svg: str) -> str:
+    root = ET.fromstring(svg)  # valid XML
+    return "".join("".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
+
+
+def page_data(path) -> dict:
+    page = Path(path).read_bytes().decode("utf-8")  # valid UTF-8
+    return json.loads(re.search(r'id="glp-data">(.*?)</script>', page, re.S).group(1))
+
+
+@pytest.mark.parametrize("label", ["nul\x00here", "bell\x07 esc\x1b[31m", "bad\ufffe\uffff",
+                                   "lone \ud800 \udfff", "x" * 17_000, 'a "quote" and \\',
+                                   "<b>&amp;</b>"],
+                         ids=["nul", "controls", "noncharacters", "surrogates", "17000 chars",
+                              "quote", "markup"])
+def test_labels_graphviz_refused_are_drawn_replaced_visibly(label, tmp_path):
+    v = Value(1.5, label=label) * Value(2.0, label="y")
+    v.label = label
+    v.backward()
+    shown = visible(label)
+    assert len(shown) <= MAX_TEXT and visible(shown) == shown
+    assert "\x00" not in shown and "\ud800" not in shown and "\ufffe" not in shown
+    if label.startswith("nul"):
+        assert shown == "nul␀here"
+    if len(label) > MAX_TEXT:
+        assert shown.endswith("… (+16,830 characters)")
+    for layout in ("dot", "layers"):
+        drawn = svg_text(draw_graph(v, edge_labels="flow", layout=layout).svg())
+        assert "".join(shown.split()) in "".join(drawn.split())
+    data = page_data(backward_trace(v).to_html(tmp_path / "page.html"))
+    assert visible(label, None) in data["views"][0]["names"].values()  # tables: all of it
+
+
+@given(ANY_TEXT)
+def test_any_label_draws_and_pages(label):
+    v = (Value(1.5, label=label) * Value(2.0, label=label)).relu()
+    v.label = label
+    v.backward()
+    drawn = svg_text(draw_graph(v, edge_labels="flow").svg())
+    assert "".join(visible(label).split()) in "".join(drawn.split())
+    with tempfile.TemporaryDirectory() as tmp:
+        data = page_data(backward_trace(v).to_html(Path(tmp) / "page.html"))
+    assert visible(label, None) in data["views"][0]["names"].values()
