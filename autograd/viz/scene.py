@@ -81,6 +81,7 @@ class Scene:
         self.index = {v: i for i, v in enumerate(order)}
         self.parts = parts = graph_parts(module, order)
         self.owner = parts.groups  # Value -> the model's boxes it is drawn in
+        self.box_ids = _box_ids(sorted({k for path in parts.groups.values() for k in path}))
         self.names = node_names(order, parts) if names is None else names
         self.auto = {v for v in order if not v.label}
         self.collapsed = {}  # Value -> the unit's box key, for collapse=
@@ -179,7 +180,7 @@ class Scene:
                 if p not in index:
                     continue
                 src = f"v{index[p]}" if p not in self.collapsed else \
-                    _dot_id("n_", self.collapsed[p])
+                    "n_" + self.box_ids[self.collapsed[p]]
                 hot = ' color="#e6a700", penwidth=2.5,' if (v, j) in highlight_edges else ""
                 text_j = labels.get((v, j))
                 if text_j is None and not self.edge_labels:
@@ -220,7 +221,7 @@ class Scene:
         for _, path, line, _ in nodes:
             body.setdefault(path, []).append(line)
         lines = ["digraph G {", *self._header()]
-        lines += _nest_clusters(body, self.parts.titles)
+        lines += _nest_clusters(body, self.parts.titles, self.box_ids)
         lines += [line for _, _, line in links]
         lines += self._legend()
         lines.append("}")
@@ -251,7 +252,7 @@ class Scene:
                  for k, (x0, y0, x1, y1) in where.boxes.items()}
         lines = ["digraph G {", "  graph [layout=nop, splines=line, outputorder=edgesfirst];",
                  *self._header()]
-        lines += _nest_clusters(body, self.parts.titles, boxes)
+        lines += _nest_clusters(body, self.parts.titles, self.box_ids, boxes)
         lines += [line for _, _, line in links]
         lines += [placed(line, 60, -30) for line in self._legend()]
         lines.append("}")
@@ -283,7 +284,7 @@ class Scene:
     def _collapsed_unit(self, key: str, cells: dict, nodes: list, links: list) -> None:
         """One unit of the model (a neuron) as one node: its output and gradient."""
         members = [v for v in self.order if self.collapsed.get(v) == key]
-        out, node = members[-1], _dot_id("n_", key)
+        out, node = members[-1], "n_" + self.box_ids[key]
         text = (cells.get(out) or ("not computed",))[0]
         nodes.append((node, self.owner[out][:-1],
                       f'  {node} [id="{node}", shape=box, style="rounded,filled", '
@@ -296,7 +297,7 @@ class Scene:
                 if p not in self.index or self.collapsed.get(p) == key or \
                         (p.is_leaf and p in self.owner):
                     continue
-                src = _dot_id("n_", self.collapsed[p]) if p in self.collapsed else \
+                src = "n_" + self.box_ids[self.collapsed[p]] if p in self.collapsed else \
                     f"v{self.index[p]}"
                 if src not in sources:
                     sources.append(src)
@@ -344,21 +345,29 @@ def draw_graph(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
     return GraphDrawing(scene.dot(cells, labels))
 
 
-def _dot_id(prefix: str, key: str) -> str:
-    """A DOT id for a box of the model: letters, digits and _ only, whatever its name,
-    and one id per name (a name with other characters gets a digest of itself: "a-b"
-    and "a b" are two boxes)."""
-    plain = re.sub(r"\W", "_", key, flags=re.ASCII)
-    if plain == key:
-        return prefix + plain
-    digest = hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    return f"{prefix}{plain[:40]}_{digest}"
+def _box_ids(keys) -> dict:
+    """A DOT id for each box of the model: letters, digits and _ only, whatever its name
+    (``layers.0`` -> ``layers_0``), and one id per name: names that would share one
+    ("my layer", "my-layer") each get a digest of themselves."""
+    plain = {key: re.sub(r"\W", "_", key, flags=re.ASCII) for key in keys}
+    taken: dict = {}
+    for key, text in plain.items():
+        taken.setdefault(text, []).append(key)
+    ids = {}
+    for key, text in plain.items():
+        if len(taken[text]) == 1:
+            ids[key] = text
+        else:
+            digest = hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+            ids[key] = f"{text[:40]}_{digest}"
+    return ids
 
 
-def _nest_clusters(body: dict, titles: dict, boxes: dict | None = None) -> list:
+def _nest_clusters(body: dict, titles: dict, ids: dict, boxes: dict | None = None) -> list:
     """Subgraph clusters for the model's boxes (a layer box holding its neuron boxes).
     ``body`` maps a box path (a tuple of keys, outermost first; () for no box) to its
-    DOT lines; ``boxes`` the bounding box (DOT's ``bb``) of each key, when placed."""
+    DOT lines; ``ids`` each key's DOT id; ``boxes`` each key's bounding box (DOT's
+    ``bb``), when placed."""
     out = list(body.get((), []))
     paths = set(body) - {()}
     for path in list(paths):  # every enclosing box, even one with no lines of its own
@@ -366,7 +375,7 @@ def _nest_clusters(body: dict, titles: dict, boxes: dict | None = None) -> list:
 
     def emit(path: tuple, indent: str) -> None:
         key = path[-1]
-        out.append(f"{indent}subgraph {_dot_id('cluster_', key)} {{")
+        out.append(f"{indent}subgraph cluster_{ids[key]} {{")
         style = 'style=rounded; color="#999999";' if len(path) == 1 else "style=dashed;"
         where = f' bb="{boxes[key]}";' if boxes else ""
         out.append(f'{indent}  label="{escape(titles.get(key, key))}"; {style}{where}')
