@@ -5,6 +5,7 @@ operation and a count in reading order (``mul1``, ``tanh1``) or ``leaf1``."""
 from __future__ import annotations
 
 from .model import GraphParts
+from .style import visible
 
 __all__ = ["node_names", "reading_order"]
 
@@ -24,9 +25,9 @@ def node_names(order: list, parts: GraphParts | None = None) -> dict:
     names, counts = {}, {}
     for v in reading_order(order):
         if v.label:
-            names[v] = v.label
+            names[v] = visible(v.label, None)  # as every output can show it (style.visible)
         elif v in parts.names:
-            names[v] = parts.names[v]
+            names[v] = visible(parts.names[v], None)
         elif v.is_leaf:
             counts["leaf"] = counts.get("leaf", 0) + 1
             names[v] = f"leaf{counts['leaf']}"
@@ -34,11 +35,12 @@ def node_names(order: list, parts: GraphParts | None = None) -> dict:
             box = parts.groups[v][-1]
             key = (box, v.op)
             counts[key] = counts.get(key, 0) + 1
-            names[v] = f"{parts.prefixes.get(box, box)}.{OP_WORDS.get(v.op, v.op)}{counts[key]}"
+            names[v] = visible(f"{parts.prefixes.get(box, box)}.{OP_WORDS.get(v.op, v.op)}"
+                               f"{counts[key]}", None)
         else:
             word = OP_WORDS.get(v.op, v.op)
             counts[word] = counts.get(word, 0) + 1
-            names[v] = f"{word}{counts[word]}"
+            names[v] = visible(f"{word}{counts[word]}", None)  # a user op may have any name
     return names
 
 

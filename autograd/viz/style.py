@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
-__all__ = ["fmt", "grad_colour", "escape", "text_width"]
+__all__ = ["fmt", "grad_colour", "escape", "visible", "text_width", "MAX_TEXT"]
 
 
 def fmt(x: float, precision: int = 4) -> str:
@@ -36,8 +37,31 @@ def grad_colour(g: float | None, scale: float) -> str:
     return f"#{light:02x}{light:02x}ff" if g > 0 else f"#ff{light:02x}{light:02x}"
 
 
+MAX_TEXT = 200  # characters of one name or label a drawing shows (Graphviz takes 16,384)
+# control characters as their pictures (NUL -> ␀, ESC -> ␛, DEL -> ␡), but tab and newline
+_PICTURES = {c: 0x2400 + c for c in range(32) if c not in (9, 10)} | {0x7F: 0x2421}
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")  # lone surrogates, U+FFFE, U+FFFF
+
+
+def visible(text, limit: int | None = MAX_TEXT) -> str:
+    """Any text as drawings and pages can show it: a control character as its picture
+    (NUL as ␀), a lone surrogate, U+FFFE or U+FFFF as �, and past ``limit`` characters
+    (None: no limit) the rest counted ("… (+16,830 characters)", ``limit`` characters in
+    all): never an error in Graphviz or in a page's encoding, never a silent change."""
+    text = str(text)
+    if limit is not None and len(text) > limit:  # visible(visible(t)) is visible(t)
+        keep = limit - 30
+        text = f"{text[:keep]}… (+{len(text) - keep:,} characters)"
+    return _NOT_XML.sub("\ufffd", text.translate(_PICTURES))
+
+
 def escape(text: str) -> str:
-    return html.escape(str(text), quote=True).replace("\n", "<BR/>").replace("\\", "&#92;")
+    """Text for Graphviz's HTML-like labels (and its quoted strings): ``visible``, then
+    XML-escaped, newlines as line breaks; a backslash doubled (Graphviz reads ``\\N`` as
+    the node's id, ``\\\\`` as one backslash) and "]" as character references (Graphviz
+    2.43 refuses a label that is only "]")."""
+    return (html.escape(visible(text), quote=True).replace("\n", "<BR/>")
+            .replace("\\", "&#92;&#92;").replace("]", "&#93;"))
 
 
 # Helvetica's advance widths (per 1000 em) for what the cells show; others count 0.6 em.

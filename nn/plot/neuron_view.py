@@ -13,6 +13,16 @@ Every number shown is read off the real backward pass (δ_j is ``u_j.grad``,
 ``backward()``. Neurons are found in the graph by ``nn.graph.find_neurons``; the view
 is one of the model's ``trace_views()``, the step-through's protocol for more views
 (``autograd.viz.model``), drawn by autograd's player.
+
+The drawing is TensorFlow Playground's: the layers as columns (the inputs first, the
+loss last), straight edges whose colour is the weight's sign (blue +, red −) and whose
+width is its size. A step lights up the neuron, its incoming and outgoing edges, and
+fades every other edge far back (and hides the other edges into its neuron's column);
+each incoming edge's ∂E/∂w is written on that edge beside the neuron it comes from. A
+neuron with more than ``FAN_IN_DRAWN`` inputs (the digits net's 64 pixels) draws only
+its ``STRONGEST`` largest weights until its step, when all of them light up, with the
+largest ∂E/∂w that fit beside their inputs (the caption says how many). The places
+come from the layers (``network_layout``); Graphviz only draws them (``layout=nop2``).
 """
 
 from __future__ import annotations
@@ -22,11 +32,13 @@ import math
 from dataclasses import dataclass
 
 from autograd import Value, grad, local_gradients
+from autograd.viz.layout import measure, placed
 from autograd.viz.style import escape, fmt, grad_colour, text_width
 
 from ..graph import find_neurons
+from .network_layout import lay_out
 
-__all__ = ["NeuronStep", "NeuronView"]
+__all__ = ["NeuronStep", "NeuronView", "FAN_IN_DRAWN", "STRONGEST"]
 
 
 @dataclass(frozen=True)
@@ -47,16 +59,13 @@ class NeuronStep:
     scalar_step: int    # the scalar step at which u's gradient is complete
 
 
-MAX_EDGE_LABELS = 6  # more labels on the edges into one neuron would cover each other
+FAN_IN_DRAWN = 16  # a neuron with more inputs draws ...
+STRONGEST = 8      # ... only its strongest weights until its step
 
-
-def _labelled_edges(weight_grads) -> list:
-    """Which incoming edges get their ∂E/∂w written on them: all of a small
-    neuron's, else the largest few (the caption says so)."""
-    if len(weight_grads) <= MAX_EDGE_LABELS:
-        return list(range(len(weight_grads)))
-    ranked = sorted(range(len(weight_grads)), key=lambda i: -abs(weight_grads[i][2]))
-    return sorted(ranked[:MAX_EDGE_LABELS])
+FONT, LABEL_FONT = 11, 10  # points: >= 10 CSS px on the page even when "fit" shrinks it
+BLANK = "\u2009"  # an unwritten ∂E/∂w: a thin space, a text for a step of the page to fill in
+POSITIVE, NEGATIVE, LOSS_EDGE, HOT = "#4a6cd4", "#d44a4a", "#777777", "#e6a700"
+HEADER = [f'  node [fontname="Helvetica", fontsize={FONT}];', '  edge [arrowhead=none];']
 
 
 class NeuronView:
@@ -70,91 +79,103 @@ class NeuronView:
         self.trace, self.rankdir, self.p = trace, rankdir, precision
         self._find_neurons()
         self._build_steps()
+        self._layout = self._written = None
 
     # --- the neurons in the graph -----------------------------------------------------
 
     def _find_neurons(self) -> None:
         trace = self.trace
-        names = trace.names
         self.neurons = [{"path": n.key, "name": n.name, "layer": n.layer, "u": n.u, "y": n.y,
                          "inputs": list(n.inputs), "b": n.b}
                         for n in find_neurons(trace.module, trace.order)]
-        y_of = {n["y"]: j for j, n in enumerate(self.neurons)}
         if not self.neurons:
             raise ValueError("the neuron view found no neurons of module= in this graph: pass "
                              "the model that computed the traced value")
-        self.y_of = y_of
+        self.y_of = {n["y"]: j for j, n in enumerate(self.neurons)}
         self.inputs = []  # values fed to neurons that no neuron computed (x1, x2, ...)
         for n in self.neurons:
             for _, x, _ in n["inputs"]:
-                if x not in y_of and x not in self.inputs:
+                if x not in self.y_of and x not in self.inputs:
                     self.inputs.append(x)
-        self.root_is_neuron = trace.root in y_of
-        self.names = names
+        self.root_is_neuron = trace.root in self.y_of
+        self.names = trace.names
+        self.consumers = {j: [] for j in range(len(self.neurons))}  # j -> [(k, w_kj)]
+        for k, n in enumerate(self.neurons):
+            for w, x, _ in n["inputs"]:
+                if x in self.y_of:
+                    self.consumers[self.y_of[x]].append((k, w))
+
+    def _source(self, x: Value) -> str:
+        """The id of the box an input of a neuron comes from."""
+        return f"n{self.y_of[x]}" if x in self.y_of else f"x{self.inputs.index(x)}"
 
     # --- the steps ---------------------------------------------------------------------
 
     def _build_steps(self) -> None:
-        trace, p = self.trace, self.p
+        """One step per neuron, output layer first: its δ (set) and what it lights up
+        (hot). The ∂E/∂w a step writes join its ``set`` with the layout (``data``)."""
         contribution, complete = {}, {}
-        for s in trace.steps:
+        for s in self.trace.steps:
             if s.node is not None:
                 contribution.setdefault((s.node, s.parent), s.contribution)
                 complete[s.parent] = s.number
-        consumers = {j: [] for j in range(len(self.neurons))}  # j -> [(k, w_kj)]
-        for k, n in enumerate(self.neurons):
-            for w, x, _ in n["inputs"]:
-                if x in self.y_of:
-                    consumers[self.y_of[x]].append((k, w))
         walk = sorted(range(len(self.neurons)), key=lambda j: -self.neurons[j]["layer"])
         deltas = {j: self.neurons[j]["u"].grad for j in walk}
         scale = max((abs(d) for d in deltas.values() if math.isfinite(d)), default=0.0)
-        self.neuron_steps, self._steps, self._captions = [], [], [self._start_caption()]
+        self.neuron_steps, self._steps = [], []
         self._done = {"E": [0, 0, 0]} if not self.root_is_neuron else {}
         self._order = walk
         for number, j in enumerate(walk, 1):
-            n = self.neurons[j]
-            u, y = n["u"], n["y"]
-            delta = u.grad
-            upstream = y.grad if y is not u else u.grad
-            if y is u:
-                fprime = 1.0
-            elif y.parents == (u,):
-                fprime = local_gradients(y)[0]
-            else:
-                fprime = grad(y, u)
-            terms = tuple((w.data, deltas[k]) for k, w in consumers[j])
-            wgrads = tuple((w, x, contribution.get((prod, w), 0.0)) for w, x, prod in n["inputs"])
-            bias_grad = contribution.get((u, n["b"])) if n["b"] is not None else None
-            step = NeuronStep(number, n["name"], n["layer"], u, y, fprime, upstream, delta,
-                              terms, wgrads, bias_grad, complete.get(u, 0))
+            step = self._neuron_step(number, j, deltas, contribution, complete)
             self.neuron_steps.append(step)
-            fill = grad_colour(delta, scale)
-            outgoing = [f"w{k}_{i}" for k, _ in consumers[j]
-                        for i, (_, x, _) in enumerate(self.neurons[k]["inputs"]) if x is y]
-            if not consumers[j] and not self.root_is_neuron:
-                outgoing.append(f"out{j}")
-            self._steps.append({
-                "set": [[f"n{j}", f"δ = {fmt(delta, p)}", fill]],
-                "hot": [f"n{j}"] + [f"w{j}_{i}" for i in range(len(n["inputs"]))] + outgoing,
-                "wl": [[f"w{j}_{i}", f"∂E/∂w = {fmt(wgrads[i][2], p)}"]
-                       for i in _labelled_edges(wgrads)],
-            })
-            self._captions.append(self._formula(step, len(walk)))
+            self._steps.append({"set": [[f"n{j}", f"δ = {fmt(step.delta, self.p)}",
+                                         grad_colour(step.delta, scale)]],
+                                "hot": self._hot(j)})
             self._done[f"n{j}"] = [number, 0, 0]
         self.sync = [0] + [s.scalar_step for s in self.neuron_steps]
-        self._scale = scale
-        self._widths = {f"n{j}": 10 + max(text_width("δ not computed", 11),
-                                          text_width(f"δ = {fmt(deltas[j], p)}", 11))
-                        for j in walk}
+
+    def _neuron_step(self, number, j, deltas, contribution, complete) -> NeuronStep:
+        n = self.neurons[j]
+        u, y = n["u"], n["y"]
+        if y is u:
+            fprime = 1.0
+        elif y.parents == (u,):
+            fprime = local_gradients(y)[0]
+        else:
+            fprime = grad(y, u)
+        terms = tuple((w.data, deltas[k]) for k, w in self.consumers[j])
+        wgrads = tuple((w, x, contribution.get((prod, w), 0.0)) for w, x, prod in n["inputs"])
+        bias_grad = contribution.get((u, n["b"])) if n["b"] is not None else None
+        return NeuronStep(number, n["name"], n["layer"], u, y, fprime,
+                          y.grad if y is not u else u.grad, u.grad, terms, wgrads, bias_grad,
+                          complete.get(u, 0))
+
+    def _hot(self, j: int) -> list:
+        """What a step of neuron j lights up: the neuron, its incoming edges, its outgoing
+        edges (to the neurons whose δ it used, or to the loss)."""
+        n = self.neurons[j]
+        outgoing = [f"w{k}_{i}" for k, _ in self.consumers[j]
+                    for i, (_, x, _) in enumerate(self.neurons[k]["inputs"]) if x is n["y"]]
+        if not self.consumers[j] and not self.root_is_neuron:
+            outgoing.append(f"out{j}")
+        return [f"n{j}"] + [f"w{j}_{i}" for i in range(len(n["inputs"]))] + outgoing
+
+    def _labels(self, s: NeuronStep) -> dict:
+        """The ∂E/∂w texts a step may write, by label id."""
+        j = self.y_of[s.y]
+        return {f"dw{j}_{i}": f"∂E/∂w = {fmt(dw, self.p)}"
+                for i, (_, _, dw) in enumerate(s.weight_grads)}
 
     def _start_caption(self) -> str:
         root = self.trace.root
+        dense = [n for n in self.neurons if len(n["inputs"]) > FAN_IN_DRAWN]
+        left_out = (f" (a neuron with more than {FAN_IN_DRAWN} inputs shows its {STRONGEST} "
+                    "strongest weights until its step, then all of them)") if dense else ""
         return (f"start: the loss E = {self.names[root]} = {fmt(root.data, self.p)}, "
                 f"∂E/∂E = {fmt(self.trace.seed, self.p)}; next: each neuron's δ = ∂E/∂u, "
-                "from the output layer back")
+                f"from the output layer back{left_out}")
 
-    def _formula(self, s: NeuronStep, total: int) -> str:
+    def _formula(self, s: NeuronStep, total: int, written: int) -> str:
         p = self.p
         head = f"step {s.number}/{total}: {s.name}: δ = ∂E/∂u"
         if not s.terms:
@@ -165,10 +186,10 @@ class NeuronView:
             more = f" + … ({len(s.terms)} terms)" if len(s.terms) > 3 else ""
             body = (f" = f'(u) · Σ_k w_k δ_k = {fmt(s.fprime, p)} × ({shown}{more}) = "
                     f"{fmt(s.fprime, p)} × {fmt(s.upstream, p)} = {fmt(s.delta, p)}")
-        shown = len(_labelled_edges(s.weight_grads))
-        where = "the incoming edges" if shown == len(s.weight_grads) else \
-            f"the {shown} incoming edges with the largest (of {len(s.weight_grads)})"
-        tail = f"; ∂E/∂w = δ · y_in on {where}"
+        edges = len(s.weight_grads)
+        where = "on each incoming edge" if written == edges else \
+            f"on {written} of its {edges} incoming edges (the largest that fit)"
+        tail = f"; ∂E/∂w = δ · y_in {where}, beside the neuron it comes from"
         if s.bias_grad is not None:
             tail += f", ∂E/∂b = δ = {fmt(s.bias_grad, p)}"
         return head + body + tail
@@ -179,7 +200,24 @@ class NeuronView:
         return self._steps
 
     def captions(self) -> list:
-        return self._captions
+        """Before the first step, then each step's formula (how many ∂E/∂w it writes
+        depends on the layout: computed here if not yet)."""
+        return self._texts()[0]
+
+    def _texts(self) -> tuple:
+        """The captions, and per step the [label id, text, ""] it writes (its own
+        ∂E/∂w, after blanking those of the step before): both need the layout."""
+        if self._written is None:
+            written, total = self._geometry().written, len(self.neuron_steps)
+            captions, writes, before = [self._start_caption()], [], []
+            for s in self.neuron_steps:
+                texts, mine = self._labels(s), written[f"n{self.y_of[s.y]}"]
+                captions.append(self._formula(s, total, len(mine)))
+                mine = [[i, texts[i], ""] for i in mine]
+                writes.append([[i, BLANK, ""] for i, _, _ in before] + mine)
+                before = mine
+            self._written = captions, writes
+        return self._written
 
     def table(self) -> list[dict]:
         return [{"step": s.number, "neuron": s.name, "f'(u)": s.fprime, "dE/dy": s.upstream,
@@ -190,86 +228,164 @@ class NeuronView:
     def data(self) -> dict:
         """The frames as data (built once: the page, frame_data and the fallback read it)."""
         p = self.p
-        steps = [dict(st, cap=c, row=[str(s.number), s.name, fmt(s.fprime, p),
-                                      fmt(s.upstream, p), fmt(s.delta, p),
-                                      "" if s.bias_grad is None else fmt(s.bias_grad, p)])
-                 for st, c, s in zip(self._steps, self._captions[1:], self.neuron_steps)]
+        caps = self.captions()
+        steps = [dict(st, set=st["set"] + w, cap=c,
+                      row=[str(s.number), s.name, fmt(s.fprime, p), fmt(s.upstream, p),
+                           fmt(s.delta, p), "" if s.bias_grad is None else fmt(s.bias_grad, p)])
+                 for st, w, c, s in zip(self._steps, self._texts()[1], caps[1:],
+                                        self.neuron_steps)]
         names = {f"n{j}": n["name"] for j, n in enumerate(self.neurons)}
         names["E"] = self.names[self.trace.root]
         names.update({f"x{i}": self.names[x] for i, x in enumerate(self.inputs)})
         notes = {f"x{i}": f"{self.names[x]} is an input of the network: its gradient "
                  "∂E/∂x shows in the scalar view" for i, x in enumerate(self.inputs)}
-        return {"name": self.name, "title": self.title, "start": self._captions[0],
+        return {"name": self.name, "title": self.title, "start": caps[0],
                 "head": ["step", "neuron", "f'(u)", "∂E/∂y", "δ = ∂E/∂u", "∂E/∂b"],
                 "steps": steps, "done": self._done, "names": names, "notes": notes,
                 "sync": self.sync,
                 "exact": {f"n{j}": self.neurons[j]["u"].grad for j in self._order}}
 
+    # --- the drawing -------------------------------------------------------------------
+
     def dot_at(self, k: int) -> str:
-        p = self.p
+        """Frame k as DOT with every place given (Graphviz only draws): the δ found by
+        step k, step k's neuron and edges lit, its ∂E/∂w written on its edges (the
+        other labels blank: a step of the page writes them)."""
         cells = {f"n{j}": ("δ not computed", "#eeeeee") for j in range(len(self.neurons))}
         for st in self._steps[:k]:
             for el, text, fill in st["set"]:
                 cells[el] = (text, fill)
-        hot, wl = set(), {}
-        if k:
-            hot = set(self._steps[k - 1]["hot"])
-            wl = dict(self._steps[k - 1]["wl"])
+        hot = set(self._steps[k - 1]["hot"]) if k else set()
+        labels = dict((i, t) for i, t, _ in self._texts()[1][k - 1]) if k else {}
+        g = self._geometry()
         lines = ["digraph N {",
-                 f'  graph [rankdir={self.rankdir}, fontname="Helvetica", nodesep=0.12, '
-                 'ranksep=1.4, forcelabels=true];',
-                 '  node [fontname="Helvetica", fontsize=11];',
-                 '  edge [fontname="Helvetica", fontsize=8, arrowsize=0.5];']
-        # no cluster boxes: Graphviz would then rotate the neurons' order in a layer
-        lines.append("  subgraph inputs {")
-        for i, x in enumerate(self.inputs):
-            lines.append(f'    x{i} [id="x{i}", shape=box, style=rounded, label=<<B>'
-                         f'{escape(self.names[x])}</B> {escape(fmt(x.data, p))}>];')
-        lines.append("  }")
-        layers = sorted({n["layer"] for n in self.neurons})
-        for layer in layers:
-            lines.append(f"  subgraph layer{layer} {{")
-            members = [j for j, n in enumerate(self.neurons) if n["layer"] == layer]
-            for j in members:
-                lines.append(self._neuron_node(j, self.neurons[j], cells[f"n{j}"],
-                                               f"n{j}" in hot))
-            if len(members) > 1:  # neurons in their order, top to bottom, as the lectures draw
-                lines.append(f"    {{ rank=same; {' -> '.join(f'n{j}' for j in members)} "
-                             "[style=invis]; }")
-            lines.append("  }")
-        wmax = max((abs(w.data) for n in self.neurons for w, _, _ in n["inputs"]),
-                   default=1.0) or 1.0
-        for j, n in enumerate(self.neurons):
-            for i, (w, x, _) in enumerate(n["inputs"]):
-                src = f"n{self.y_of[x]}" if x in self.y_of else f"x{self.inputs.index(x)}"
-                eid = f"w{j}_{i}"
-                colour = "#e6a700" if eid in hot else ("#4a6cd4" if w.data >= 0 else "#d44a4a")
-                width = 3.0 if eid in hot else 0.4 + 2.0 * abs(w.data) / wmax
-                label = f', xlabel=<{escape(wl[eid])}>, fontcolor="#8a5a00"' if eid in wl else ""
-                lines.append(f'  {src} -> n{j} [id="{eid}", color="{colour}", '
-                             f'penwidth={width:.2f}{label}];')
-        if not self.root_is_neuron:
-            root = self.trace.root
-            lines.append(f'  E [id="E", shape=plaintext, label=<<TABLE BORDER="1" CELLBORDER="0" '
-                         f'CELLSPACING="0" CELLPADDING="4"><TR><TD><B>E = '
-                         f"{escape(self.names[root])}</B></TD></TR><TR><TD>"
-                         f"{escape(fmt(root.data, p))}</TD></TR><TR><TD BGCOLOR=\"#8989ff\">"
-                         f"∂E/∂E = {escape(fmt(self.trace.seed, p))}</TD></TR></TABLE>>];")
-            for j, n in enumerate(self.neurons):
-                if not any(x is n["y"] for m in self.neurons for _, x, _ in m["inputs"]):
-                    colour = ', color="#e6a700", penwidth=3' if f"out{j}" in hot else ""
-                    lines.append(f'  n{j} -> E [id="out{j}"{colour}];')
+                 f'  graph [layout=nop2, class="glp-nv", outputorder=edgesfirst, '
+                 f'bb="0,0,{g.width:.2f},{g.height:.2f}"];', *HEADER]
+        nodes = self._nodes(cells, hot, g)
+        nodes.update(self._label_nodes({i: labels.get(i, BLANK)
+                                        for ids in g.written.values() for i in ids}))
+        for node, line in nodes.items():
+            x, y = g.positions[node]
+            lines.append(placed(line, x, g.height - y))
+        lines += self._edges(k, hot, g)
         lines.append("}")
         return "\n".join(lines) + "\n"
 
-    def _neuron_node(self, j: int, n: dict, cell: tuple, hot: bool) -> str:
+    def _nodes(self, cells: dict, hot: set, g) -> dict:
+        """The boxes' DOT statements by id (no place yet): inputs, neurons, the loss."""
+        p, out = self.p, {}
+        for i, x in enumerate(self.inputs):
+            width = f", width={g.widths[f'x{i}'] / 72:.3f}" if g else ""
+            out[f"x{i}"] = (f'  x{i} [id="x{i}", shape=box, style=rounded, height=0.3, '
+                            f'margin="0.08,0.02"{width}, label=<<B>{escape(self.names[x])}'
+                            f"</B> {escape(fmt(x.data, p))}>];")
+        for j, n in enumerate(self.neurons):
+            out[f"n{j}"] = self._neuron_node(j, n, cells[f"n{j}"], f"n{j}" in hot,
+                                             g.widths[f"n{j}"] if g else None,
+                                             g.column[f"n{j}"] if g else 0)
+        if not self.root_is_neuron:
+            root = self.trace.root
+            out["E"] = (f'  E [id="E", shape=plaintext, margin=0, label=<<TABLE BORDER="1" '
+                        f'CELLBORDER="0" CELLSPACING="0" CELLPADDING="4"><TR><TD><B>E = '
+                        f"{escape(self.names[root])}</B></TD></TR><TR><TD>"
+                        f"{escape(fmt(root.data, p))}</TD></TR><TR><TD BGCOLOR=\"#8989ff\">"
+                        f"∂E/∂E = {escape(fmt(self.trace.seed, p))}</TD></TR></TABLE>>];")
+        return out
+
+    def _label_nodes(self, texts: dict) -> dict:
+        """A ∂E/∂w's DOT statement by id: a written one on a white ground (for a frame
+        drawn alone; on the page, its styles give it a halo)."""
+        out = {}
+        for i, text in texts.items():
+            ground = ', style=filled, fillcolor="#ffffffd9"' if text != BLANK else ""
+            out[i] = (f'  {i} [id="{i}", class="glp-nv-dw", shape=plaintext, margin=0.02, '
+                      f'fontsize={LABEL_FONT}, fontcolor="#6b4500"{ground}, label="{text}"];')
+        return out
+
+    def _neuron_node(self, j: int, n: dict, cell: tuple, hot: bool, width, column) -> str:
         p = self.p
         act = n["y"].op if n["y"] is not n["u"] else "linear"
         text, fill = cell
-        border = ' COLOR="#e6a700"' if hot else ""
-        return (f'    n{j} [id="n{j}", shape=plaintext, label=<<TABLE BORDER="1" '
-                f'CELLBORDER="0" CELLSPACING="0" CELLPADDING="3"{border}><TR><TD><B>'
-                f"{escape(n['name'])}</B> {escape(act)}</TD></TR><TR><TD>u "
+        border = f' COLOR="{HOT}"' if hot else ""
+        wide = f' WIDTH="{width - 2:.0f}"' if width else ""  # the δ cell across the box
+        return (f'  n{j} [id="n{j}", class="glp-nv-col{column}", shape=plaintext, margin=0, '
+                f'label=<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3"'
+                f"{border}><TR><TD><B>{escape(n['name'])}</B> {escape(act)}</TD></TR><TR><TD>u "
                 f"{escape(fmt(n['u'].data, p))}  y {escape(fmt(n['y'].data, p))}</TD></TR>"
-                f'<TR><TD BGCOLOR="{fill}" WIDTH="{self._widths.get(f"n{j}", 80):.0f}" '
-                f'HEIGHT="20" FIXEDSIZE="TRUE">{escape(text)}</TD></TR></TABLE>>];')
+                f'<TR><TD BGCOLOR="{fill}"{wide}>{escape(text)}</TD></TR></TABLE>>];')
+
+    def _edges(self, k: int, hot: set, g) -> list:
+        """Every edge as a straight line from its tail's side to its head's: colour =
+        the weight's sign, width = its size; faded far back unless it is hot, and hidden
+        in the step's own column (where its ∂E/∂w are written)."""
+        wmax = max((abs(w.data) for n in self.neurons for w, _, _ in n["inputs"]),
+                   default=1.0) or 1.0
+        lines = []
+        focus = g.column[self._steps[k - 1]["hot"][0]] if k else None
+        for j, n in enumerate(self.neurons):
+            shown, into = _drawn_at_rest(n["inputs"]), g.column[f"n{j}"]
+            for i, (w, x, _) in enumerate(n["inputs"]):
+                eid = f"w{j}_{i}"
+                level = 1 + min(4, int(5 * abs(w.data) / wmax))
+                sign = "pos" if w.data >= 0 else "neg"
+                more = "" if i in shown else " glp-nv-more"
+                alpha = ("ff" if eid in hot else "1c") if k else "8c"
+                if eid not in hot and (i not in shown or into == focus):
+                    alpha = "00"
+                colour = (POSITIVE if sign == "pos" else NEGATIVE) + alpha
+                width = 0.5 + 0.7 * level + (0.5 if eid in hot else 0.0)
+                lines.append(f'  {self._source(x)} -> n{j} [id="{eid}", class="glp-nv-{sign} '
+                             f'glp-nv-w{level} glp-nv-into{into}{more}", color="{colour}", '
+                             f'penwidth={width:.2f}, pos="{g.edge_pos[eid]}"];')
+            if f"out{j}" in g.edge_pos:
+                on = f"out{j}" in hot
+                lines.append(f'  n{j} -> E [id="out{j}", class="glp-nv-out", '
+                             f'color="{HOT if on else LOSS_EDGE}", penwidth={2.5 if on else 1.2}, '
+                             f'pos="{g.edge_pos[f"out{j}"]}"];')
+        return lines
+
+    def _geometry(self):
+        """The drawing's places (``network_layout.lay_out``), computed once: Graphviz
+        measures every box and ∂E/∂w, then the columns are the inputs, each layer and
+        the loss."""
+        if self._layout is None:
+            cells = {f"n{j}": ("δ not computed", "#eeeeee") for j in range(len(self.neurons))}
+            texts = {i: t for s in self.neuron_steps for i, t in self._labels(s).items()}
+            sizes = measure(HEADER, {**self._nodes(cells, set(), None), **self._label_nodes(texts)})
+            for j in self._order:  # a box wide enough for its δ, whatever it shows
+                text = f"δ = {fmt(self.neurons[j]['u'].grad, self.p)}"
+                w, h = sizes[f"n{j}"]
+                sizes[f"n{j}"] = (max(w, text_width(text, FONT) + 16), h)
+            self._layout = self._lay_out(sizes)
+        return self._layout
+
+    def _lay_out(self, sizes: dict):
+        layers = sorted({n["layer"] for n in self.neurons})
+        cols = [[f"x{i}" for i in range(len(self.inputs))]]
+        cols += [[f"n{j}" for j, n in enumerate(self.neurons) if n["layer"] == layer]
+                 for layer in layers]
+        cols.append([] if self.root_is_neuron else ["E"])
+        spacing = [6.0] + [12.0] * (len(cols) - 1)
+        spacing, cols = zip(*[(s, c) for s, c in zip(spacing, cols) if c])
+        edges = {f"w{j}_{i}": (self._source(x), f"n{j}") for j, n in enumerate(self.neurons)
+                 for i, (_, x, _) in enumerate(n["inputs"])}
+        edges.update({f"out{j}": (f"n{j}", "E") for j in range(len(self.neurons))
+                      if not self.root_is_neuron and not self.consumers[j]})
+        at_rest = {f"w{j}_{i}" for j, n in enumerate(self.neurons)
+                   for i in _drawn_at_rest(n["inputs"])} | {e for e in edges if e[0] == "o"}
+        steps = [(f"n{self.y_of[s.y]}",
+                  [(f"w{self.y_of[s.y]}_{i}", f"dw{self.y_of[s.y]}_{i}", abs(dw))
+                   for i, (_, _, dw) in enumerate(s.weight_grads)]) for s in self.neuron_steps]
+        label = max((sizes[i][0] for i in sizes if i.startswith("dw")), default=0.0)
+        return lay_out(list(cols), sizes, edges, steps, at_rest, rankdir=self.rankdir,
+                       gap=max(150.0, label + 70.0),
+                       last_gap=None if self.root_is_neuron else 60.0, spacing=list(spacing))
+
+
+def _drawn_at_rest(inputs: list) -> set:
+    """The incoming edges a neuron draws outside its own step: all of them, or its
+    ``STRONGEST`` largest weights when it has more than ``FAN_IN_DRAWN``."""
+    if len(inputs) <= FAN_IN_DRAWN:
+        return set(range(len(inputs)))
+    ranked = sorted(range(len(inputs)), key=lambda i: -abs(inputs[i][0].data))
+    return set(ranked[:STRONGEST])

@@ -2,11 +2,19 @@
 step-through what it knows, tested with small models of the tests' own (autograd knows
 nothing of nn; tests/nn/test_graph.py checks nn's side of the protocol)."""
 
+import re
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autograd import Value, backward_trace, draw_graph, topological_order
 from autograd.viz import GraphParts
 from autograd.viz.model import generic_parts, graph_parts, trace_views
+from autograd.viz.style import visible
 
 
 class Linear:
@@ -122,3 +130,52 @@ def test_bad_models_and_collapses_are_refused():
         draw_graph(out, module=Linear(), collapse=3)
     with pytest.raises(TypeError, match="must return a GraphParts"):
         draw_graph(out, module=WrongParts())
+
+
+class Named(Linear):
+    """A model whose parameter names are whatever its author chose."""
+
+    def __init__(self, names):
+        super().__init__()
+        self.names = names
+
+    def named_parameters(self):
+        return list(zip(self.names, [*self.w, self.b]))
+
+
+def test_parameter_names_with_dashes_spaces_and_quotes_are_drawn_as_written(tmp_path):
+    """Boxes "my layer", "my-layer" and 'say "hi"\\': each its own cluster (DOT ids are
+    made of letters, digits and _, one per name), each titled as written."""
+    model = Named(["my layer.w-1", "my-layer.w 2", 'say "hi"\\.b'])
+    out = (model([Value(1.0), Value(2.0)]) - 1.0).relu()
+    out.backward()
+    for layout in ("dot", "layers"):
+        drawing = draw_graph(out, module=model, layout=layout)
+        ids = re.findall(r"subgraph (\S+) \{", drawing.source)
+        assert len(ids) == len(set(ids)) == 3 and all(re.fullmatch(r"\w+", i) for i in ids)
+        texts = "".join(ET.fromstring(drawing.svg()).itertext())
+        for title in ("my layer", "my-layer", 'say "hi"\\'):
+            assert title in texts
+        for name in ("my layer.w-1", "my-layer.w 2", 'say "hi"\\.b'):
+            assert name in texts
+    page = backward_trace(out, module=model).to_html(tmp_path / "page.html").read_text()
+    assert "my layer.w-1" in page
+
+
+NAME = st.text(st.one_of(st.characters(exclude_categories=()),
+                         st.integers(0xD800, 0xDFFF).map(chr),
+                         st.sampled_from(list(". -\"\\{}[]<>&|;=\n\x00"))), min_size=1, max_size=20)
+
+
+@given(st.lists(NAME, min_size=3, max_size=3, unique=True))
+def test_any_parameter_names_draw_and_page(names):
+    model = Named(names)
+    out = model([Value(1.0), Value(2.0)])
+    out.backward()
+    svg = draw_graph(out, module=model).svg()
+    texts = "".join("".join(ET.fromstring(svg).itertext()).split())
+    for name in names:
+        assert "".join(visible(name).split()) in texts
+    with tempfile.TemporaryDirectory() as tmp:
+        page = backward_trace(out, module=model).to_html(Path(tmp) / "page.html")
+        assert page.read_bytes().decode("utf-8")

@@ -1,6 +1,9 @@
 """The network view of a backward pass: one step per neuron, output layer first,
-the lecture's deltas read off the real pass (δ = u.grad, ∂E/∂w = δ·y = w.grad)."""
+the lecture's deltas read off the real pass (δ = u.grad, ∂E/∂w = δ·y = w.grad), drawn
+so that it stays readable (measured in the browser on the laid-out page)."""
 
+import math
+import re
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -8,7 +11,8 @@ from selenium.webdriver.common.by import By
 import nn
 from autograd import backward_trace
 from autograd.viz.style import fmt as _fmt
-from tests.layout import node_positions
+from nn.plot.neuron_view import STRONGEST
+from tests.layout import node_positions as _node_positions
 from tests.player import (
     CLICK_TARGETS,
     DRAWN,
@@ -81,15 +85,24 @@ def test_a_loss_op_on_a_linear_output_is_not_the_neurons_activation(loss_of):
     assert all(by_name[f"L1N{j}"].y.op == "tanh" for j in range(1, 4))
 
 
+def boxes_of(svg: str) -> dict:
+    """Every node's box in a drawing, whatever classes it has besides "node"."""
+    return _node_positions(svg.replace('class="node ', 'class="node" data-more="'))
+
+
 def test_network_view_frames_keep_their_layout():
     model = nn.MLP(2, [3, 1], rng=0)
     loss = (1 - model([0.5, 0.5])).relu()
     trace = backward_trace(loss, module=model)
-    boxes = node_positions(trace.frame(0, view="neuron").svg())
+    boxes = boxes_of(trace.frame(0, view="neuron").svg())
+    assert {"n0", "n3", "E"} <= set(boxes)
     for k in (1, 2, len(trace.neuron_steps)):
         drawing = trace.frame(k, view="neuron")
-        assert node_positions(drawing.svg()) == boxes
-    assert "∂E/∂w" in trace.frame(1, view="neuron").source  # weight gradients on the edges
+        assert {i: b for i, b in boxes_of(drawing.svg()).items() if i[0] != "d"} == \
+            {i: b for i, b in boxes.items() if i[0] != "d"}
+    # a frame drawn alone writes its own step's ∂E/∂w (3 edges into L0N0), no other
+    one = trace.frame(trace.neuron_steps[1].number, view="neuron").source
+    assert one.count('label="∂E/∂w = ') == 2 and "dw0_0" in one
 
 
 def test_a_single_neuron_module_and_neurons_that_take_no_part():
@@ -191,14 +204,21 @@ def test_network_page_scalar_and_neuron_views(driver, network):
     for k, snap in enumerate(walk(driver, root, 1, range(1, n_neuron + 1)), 1):
         assert snap["step"] == str(k)
         s = trace.neuron_steps[k - 1]
-        (nid, text, fill), = neuron["steps"][k - 1]["set"]
+        (nid, text, fill), *labels = neuron["steps"][k - 1]["set"]
         assert names[nid] == s.name
         assert text == f"δ = {_fmt(s.u.grad, 4)}"
         assert snap["nodes"][nid]["texts"][-1] == text
         assert cell_fills(snap, "n")[nid] == fill
         assert snap["caption"] == trace.caption(k, view="neuron")
         assert snap["hot"] == sorted(neuron["steps"][k - 1]["hot"])
-        assert sorted(snap["wl"]) == sorted(t for _, t in neuron["steps"][k - 1]["wl"])
+        # every ∂E/∂w of this step written on the page, and only this step's
+        written = {i: n["texts"][-1] for i, n in snap["nodes"].items()
+                   if i.startswith("dw") and n["texts"][-1].strip()}
+        j = nid[1:]
+        assert written == {i: t for i, t, _ in labels if i.startswith(f"dw{j}_")}
+        assert len(written) == len(s.weight_grads)  # 2-16-16-1: every label fits
+        for i, (_, x, g) in enumerate(s.weight_grads):
+            assert written[f"dw{j}_{i}"] == f"∂E/∂w = {_fmt(g, 4)}" and g == s.delta * x.data
         assert snap["active"] == k - 1
     deltas = grad_texts(snap, "n")
     assert len(deltas) == n_neuron == len(neuron["exact"])
@@ -247,3 +267,165 @@ def test_a_click_anywhere_in_a_neurons_box_reaches_it(driver, network):
     missed = driver.execute_script(CLICK_TARGETS, root, 1, r"^n\d+$")
     assert_clean(driver, url)
     assert missed == [], f"{len(missed)} cells do not take a click, e.g. {missed[:6]}"
+
+
+# --- readable in the browser: measured on the laid-out page --------------------------------
+
+MEASURE = """
+const root = arguments[0], view = root.querySelector('.glp-view[data-view="' + arguments[1] + '"]');
+const rect = e => {
+  const r = e.getBoundingClientRect();
+  return [r.left, r.top, r.right, r.bottom];
+};
+const out = {texts: [], labels: {}, boxes: {}, edges: {}};
+view.querySelectorAll('text').forEach(t => {
+  const s = t.textContent.trim(), cs = getComputedStyle(t);
+  if (!s || cs.visibility === 'hidden' || parseFloat(cs.fillOpacity) === 0) return;
+  const m = t.getScreenCTM();
+  out.texts.push([s, parseFloat(t.getAttribute('font-size')) * Math.hypot(m.a, m.b)]);
+});
+view.querySelectorAll('g.glp-nv-dw').forEach(g => {
+  const t = g.querySelector('text');
+  if (t && t.textContent.trim()) out.labels[g.id] = rect(t);
+});
+view.querySelectorAll('g.node').forEach(g => {
+  if (/^(n\\d+|x\\d+|E)$/.test(g.id)) out.boxes[g.id] = rect(g);
+});
+view.querySelectorAll('g.edge').forEach(g => {
+  const p = g.querySelector('path');
+  if (parseFloat(getComputedStyle(p).strokeOpacity) === 0) return;
+  const m = p.getScreenCTM(), n = p.getTotalLength();
+  const a = p.getPointAtLength(0).matrixTransform(m), b = p.getPointAtLength(n).matrixTransform(m);
+  out.edges[g.id] = [a.x, a.y, b.x, b.y];
+});
+return out;
+"""
+
+
+def measured(driver, root, view: int) -> dict:
+    """What the view draws now, in CSS px on the page: every visible text and its size,
+    the written ∂E/∂w's boxes, the boxes of inputs, neurons and the loss, and every
+    edge drawn (stroke-opacity above 0) as its two ends."""
+    return driver.execute_script(MEASURE, root, view)
+
+
+def segment_distance(px, py, x0, y0, x1, y1) -> float:
+    dx, dy = x1 - x0, y1 - y0
+    t = max(0.0, min(1.0, ((px - x0) * dx + (py - y0) * dy) / (dx * dx + dy * dy or 1.0)))
+    return math.hypot(px - x0 - t * dx, py - y0 - t * dy)
+
+
+def overlap(a, b) -> bool:
+    return min(a[2], b[2]) - max(a[0], b[0]) > 0.5 and min(a[3], b[3]) - max(a[1], b[1]) > 0.5
+
+
+def readability_faults(m: dict) -> list:
+    """What the issue measures: a text under 10 CSS px; a ∂E/∂w whose centre is nearer
+    another drawn edge than its own; a ∂E/∂w overlapping another or a box."""
+    faults = [("under 10 px", t, round(px, 2)) for t, px in m["texts"] if px < 10]
+    for lid, r in m["labels"].items():
+        cx, cy = (r[0] + r[2]) / 2, (r[1] + r[3]) / 2
+        far = {e: segment_distance(cx, cy, *ends) for e, ends in m["edges"].items()}
+        own = "w" + lid[2:]
+        nearest = min(far, key=far.get)
+        if nearest != own:
+            faults.append(("nearer another edge", lid, nearest, far[own], far[nearest]))
+        faults += [("labels overlap", lid, o) for o, b in m["labels"].items()
+                   if o < lid and overlap(r, b)]
+        faults += [("label on a box", lid, o) for o, b in m["boxes"].items() if overlap(r, b)]
+    return faults
+
+
+def test_the_delta_view_of_2_16_16_1_is_readable_at_every_step(driver, network):
+    """Every step of the neuron view at the page's default zoom: no text under 10 CSS px,
+    each ∂E/∂w nearer its own edge than any other edge drawn, no ∂E/∂w on another or
+    on a box; and all of a step's ∂E/∂w are written (16 fit beside 16 neurons)."""
+    trace, path = network
+    url, root = load(driver, path)
+    root.find_element(By.CSS_SELECTOR, '.glp-views button[data-view="1"]').click()
+    smallest, labelled = math.inf, 0
+    data = trace.frame_data(view="neuron")
+    layer = {i: name.split("N")[0] for i, name in data["names"].items() if i[0] == "n"}
+    for k in range(len(trace.neuron_steps) + 1):
+        slide(driver, root, k)
+        m = measured(driver, root, 1)
+        assert readability_faults(m) == [], f"step {k}"
+        smallest = min([smallest] + [px for _, px in m["texts"]])
+        if k:
+            assert len(m["labels"]) == len(trace.neuron_steps[k - 1].weight_grads)
+            labelled += len(m["labels"])
+            # the other edges into the step's layer are hidden, the step's own drawn
+            hot = data["steps"][k - 1]["hot"]
+            into = {layer[f"n{e[1:].split('_')[0]}"] for e in m["edges"]
+                    if e.startswith("w") and e not in hot}
+            assert layer[hot[0]] not in into and set(hot[1:]) <= set(m["edges"])
+    assert smallest >= 10 and labelled == sum(len(s.weight_grads) for s in trace.neuron_steps)
+    assert_clean(driver, url)
+
+
+def digits_network():
+    X, y = nn.data.load_digits()
+    model = nn.MLP(64, [32, 10], activation="tanh", rng=0)
+    loss = nn.losses.cross_entropy([model([float(v) for v in X[0]])], [int(y[0])])
+    return model, loss
+
+
+def test_the_digits_net_shows_what_fits_and_says_what_is_left_out(driver, tmp_path):
+    """64-32-10: at rest each neuron draws its 8 strongest incoming weights (of 64, of
+    32); its step lights up all of them and writes the largest ∂E/∂w that fit, and the
+    caption says how many of how many; every step stays readable as measured."""
+    model, loss = digits_network()
+    trace = backward_trace(loss, module=model)
+    path = trace.to_html(tmp_path / "digits.html")
+    data = trace.frame_data(view="neuron")
+    url, root = load(driver, path)
+    root.find_element(By.CSS_SELECTOR, '.glp-views button[data-view="1"]').click()
+    rest = measured(driver, root, 1)
+    assert readability_faults(rest) == []
+    drawn = [e for e in rest["edges"] if e.startswith("w")]
+    assert len(drawn) == STRONGEST * (32 + 10)  # of 64 * 32 + 32 * 10
+    assert f"shows its {STRONGEST} strongest weights" in data["start"]
+    for k in (1, 2, 10, 11, 12, 26, 42):  # output neurons (32 inputs), hidden (64)
+        slide(driver, root, k)
+        m = measured(driver, root, 1)
+        assert readability_faults(m) == [], f"step {k}"
+        s = trace.neuron_steps[k - 1]
+        lit = [e for e in m["edges"] if e.startswith(f"w{data['steps'][k - 1]['hot'][0][1:]}_")]
+        assert len(lit) == len(s.weight_grads)  # the whole fan-in lights up
+        n = len(m["labels"])
+        assert 8 <= n < len(s.weight_grads)
+        assert f"on {n} of its {len(s.weight_grads)} incoming edges" in m_caption(driver, root)
+        j = int(data["steps"][k - 1]["hot"][0][1:])
+        want = {f"dw{j}_{i}": f"∂E/∂w = {_fmt(g, 4)}" for i, (_, _, g) in
+                enumerate(s.weight_grads)}
+        page = {i: n["texts"][-1] for i, n in snapshot(driver, root, 1)["nodes"].items()
+                if i.startswith("dw") and n["texts"][-1].strip()}
+        assert set(page) == set(m["labels"]) and all(page[i] == want[i] for i in page)
+    assert_clean(driver, url)
+
+
+def m_caption(driver, root) -> str:
+    return driver.execute_script("return arguments[0].querySelector('.glp-caption')"
+                                 ".textContent", root)
+
+
+def test_a_frame_drawn_alone_shows_its_step_and_turns_with_rankdir():
+    """trace.frame(k) (the playground shows it as a picture, no page styles): step k's
+    edges in full colour, the other edges into its column hidden, its ∂E/∂w written
+    on a white ground; rankdir=TB draws the layers as rows."""
+    model = nn.MLP(2, [4, 3, 1], activation="tanh", rng=2)
+    loss = (model([0.3, -0.8]) - 1.0) ** 2
+    trace = backward_trace(loss, module=model)
+    k = next(s.number for s in trace.neuron_steps if s.name == "L1N1")
+    source = trace.frame(k, view="neuron").source
+    lines = {re.search(r'id="([^"]+)"', line).group(1): line
+             for line in source.splitlines() if 'id="' in line}
+    for i in range(4):  # L1N1 is n5: its 4 incoming edges lit, the rest into its column hidden
+        assert 'ff"' in lines[f"w5_{i}"] and "dw5_" + str(i) in lines
+        assert 'fillcolor="#ffffffd9"' in lines[f"dw5_{i}"]
+    assert all('00"' in lines[f"w{j}_{i}"] for j in (4, 6) for i in range(4))
+    assert all('1c"' in lines[f"w{j}_{i}"] for j in range(4) for i in range(2))
+    wide = boxes_of(trace.frame(k, view="neuron").svg())
+    tall = boxes_of(trace.frame(k, view="neuron", rankdir="TB").svg())
+    assert wide["n0"][0] < wide["n4"][0] and abs(wide["n0"][0] - wide["n1"][0]) < 2
+    assert tall["n0"][1] < tall["n4"][1] and abs(tall["n0"][1] - tall["n1"][1]) < 2
