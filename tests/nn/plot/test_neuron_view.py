@@ -74,7 +74,7 @@ def test_network_view_shows_the_lectures_deltas():
                          ids=["bce", "max_margin"])
 def test_a_loss_op_on_a_linear_output_is_not_the_neurons_activation(loss_of):
     """The output neuron is linear: the loss's softplus or relu applied to its u
-    belongs to the loss, not to the neuron (it showed as "L1N0 softplus")."""
+    belongs to the loss, not to the neuron (it showed as "L2N1 softplus")."""
     model = nn.MLP(2, [3, 1], activation="tanh", rng=0)
     out = model([0.5, -1.0])
     trace = backward_trace(loss_of(out), module=model, collapse="neuron")
@@ -100,7 +100,7 @@ def test_network_view_frames_keep_their_layout():
         drawing = trace.frame(k, view="neuron")
         assert {i: b for i, b in boxes_of(drawing.svg()).items() if i[0] != "d"} == \
             {i: b for i, b in boxes.items() if i[0] != "d"}
-    # a frame drawn alone writes its own step's ∂E/∂w (3 edges into L0N0), no other
+    # a frame drawn alone writes its own step's ∂E/∂w (3 edges into L1N1), no other
     one = trace.frame(trace.neuron_steps[1].number, view="neuron").source
     assert one.count('label="∂E/∂w = ') == 2 and "dw0_0" in one
 
@@ -376,7 +376,7 @@ def test_the_digits_net_shows_what_fits_and_says_what_is_left_out(driver, tmp_pa
     caption says how many of how many; every step stays readable as measured."""
     model, loss = digits_network()
     trace = backward_trace(loss, module=model)
-    path = trace.to_html(tmp_path / "digits.html")
+    path = trace.to_html(tmp_path / "digits.html", view="scalar")  # neuron view: 1
     data = trace.frame_data(view="neuron")
     url, root = load(driver, path)
     root.find_element(By.CSS_SELECTOR, '.glp-views button[data-view="1"]').click()
@@ -416,11 +416,11 @@ def test_a_frame_drawn_alone_shows_its_step_and_turns_with_rankdir():
     model = nn.MLP(2, [4, 3, 1], activation="tanh", rng=2)
     loss = (model([0.3, -0.8]) - 1.0) ** 2
     trace = backward_trace(loss, module=model)
-    k = next(s.number for s in trace.neuron_steps if s.name == "L1N1")
+    k = next(s.number for s in trace.neuron_steps if s.name == "L2N2")
     source = trace.frame(k, view="neuron").source
     lines = {re.search(r'id="([^"]+)"', line).group(1): line
              for line in source.splitlines() if 'id="' in line}
-    for i in range(4):  # L1N1 is n5: its 4 incoming edges lit, the rest into its column hidden
+    for i in range(4):  # L2N2 is n5: its 4 incoming edges lit, the rest into its column hidden
         assert 'ff"' in lines[f"w5_{i}"] and "dw5_" + str(i) in lines
         assert 'fillcolor="#ffffffd9"' in lines[f"dw5_{i}"]
     assert all('00"' in lines[f"w{j}_{i}"] for j in (4, 6) for i in range(4))
