@@ -615,12 +615,14 @@ _DATA_CELL = re.compile(r"<TD>(data [^<]*)</TD>")
 def set_data_cells(dot: str, data: dict, widths: dict) -> str:
     """A drawing's DOT (``Scene.dot``) with each value's data cell showing ``data[box
     id]`` (``data ?`` before the forward pass computes it, or a recomputed number), sized
-    by ``widths["d<i>"]`` for every text it will show, so that nothing moves."""
+    by ``widths["d<i>"]`` for every text it will show, so that nothing moves. A node
+    inside a model's box is indented deeper: every statement counts, whatever its depth."""
     lines = dot.split("\n")
     for n, line in enumerate(lines):
-        if not line.startswith("  v"):
+        statement = line.lstrip(" ")
+        if not statement.startswith("v"):
             continue
-        box = line[2:line.index(" ", 2)]
+        box = statement[:statement.index(" ")]
         if box in data:
             width = widths.get("d" + box[1:])
             fixed = f' WIDTH="{width:.0f}" HEIGHT="22" FIXEDSIZE="TRUE"' if width else ""

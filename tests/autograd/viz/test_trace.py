@@ -341,3 +341,31 @@ def test_the_forward_pass_first_then_the_backward_pass():
     assert data["done"][f"v{index[trace.root]}"][0] == fwd + 1
     with pytest.raises(TypeError, match="forward must be True or False"):
         backward_trace(tanh_neuron(), forward="yes")
+
+
+class _Encoder:
+    """A model with named parameters: its values drawn inside a box of their own."""
+
+    def __init__(self):
+        self.w, self.b = [Value(0.5), Value(-2.0)], Value(0.25)
+
+    def named_parameters(self):
+        return [("enc.w.0", self.w[0]), ("enc.w.1", self.w[1]), ("enc.b", self.b)]
+
+
+def test_the_forward_pass_hides_the_values_inside_a_models_boxes_too():
+    """With module= a value drawn inside the model's box (a deeper-indented DOT statement)
+    says "data ?" until the forward pass computes it, as outside: frame 0 showed every
+    number already (a stale picture of what the pass had not computed yet)."""
+    enc = _Encoder()
+    x = [Value(1.0), Value(2.0)]
+    out = Value.sum([w * xi for w, xi in zip(enc.w, x)] + [enc.b]).tanh()
+    trace = backward_trace(out, module=enc, forward=True)
+    index = trace.view().scene.index
+    for k in range(len(trace.forward_steps) + 1):
+        source = trace.frame(k).source
+        for f in trace.forward_steps:
+            cell = re.search(rf'\n *v{index[f.node]} \[[^\n]*<TD[^>]*>(data [^<]*)</TD>',
+                             source).group(1)
+            assert cell == (f"data {_fmt(f.value, 4)}" if f.number <= k else "data ?"), (k, f)
+    assert source.count("    v") > 0  # some values are drawn inside the box
