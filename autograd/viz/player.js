@@ -12,11 +12,12 @@ function glPlayer(root, data, globalKeys) {
     return {el: el, d: v, k: 0, groups: groups, targets: {}, initial: {}, floats: []};
   });
   // an element a step changes: a box's last text (its gradient) and the cell's fill, or
-  // with an id d<i> the text before it in box v<i> (its data, during a forward pass)
+  // with an id d<box> (no element of its own) the text before it in that box (its data,
+  // during a forward pass): d<i> in box v<i>, d<id> in box <id> (dn3 in n3, dE in E)
   function target(view, id) {
     if (id in view.targets) return view.targets[id];
-    const data = /^d\d+$/.test(id) && !view.groups[id];
-    const g = view.groups[data ? 'v' + id.slice(1) : id];
+    const data = id[0] === 'd' && !view.groups[id];
+    const g = view.groups[data ? (/^d\d+$/.test(id) ? 'v' : '') + id.slice(1) : id];
     let t = null;
     if (g) {
       const texts = g.querySelectorAll('text');
@@ -190,13 +191,18 @@ function glPlayer(root, data, globalKeys) {
     const from = views[cur], to = views[i];
     let k = 0;
     // sync: per step of a view (0 first), the scalar backward step it has reached;
-    // backward_from: the frame before a view's first backward step (after its forward pass)
+    // backward_from: the frame before a view's first backward step (after its forward pass);
+    // forward_sync: per frame of a view's forward pass (0 first), the scalar frame reached
     const b0 = v => v.d.backward_from || 0, back = from.k - b0(from);
     if (back >= 0 && to.d.sync) {  // scalar step -> the last neuron step complete by then
       to.d.sync.forEach((s, j) => { if (s <= back) k = j; });
       k += b0(to);
     } else if (back >= 0 && from.d.sync) {
       k = b0(to) + from.d.sync[Math.min(back, from.d.sync.length - 1)];
+    } else if (to.d.forward_sync) {  // in the forward pass: the last neuron computed by then
+      to.d.forward_sync.forEach((s, j) => { if (s <= from.k) k = j; });
+    } else if (from.d.forward_sync) {
+      k = from.d.forward_sync[Math.min(from.k, from.d.forward_sync.length - 1)];
     }
     stop();
     cur = i;

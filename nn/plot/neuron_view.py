@@ -23,7 +23,20 @@ neuron with more than ``FAN_IN_DRAWN`` inputs (the digits net's 64 pixels) draws
 its ``STRONGEST`` largest weights until its step, when all of them light up, with the
 largest ∂E/∂w that fit beside their inputs (the caption says how many). The places
 come from the layers (``network_layout``); Graphviz only draws them (``layout=nop2``).
+
+With ``backward_trace(..., forward=True)`` the view starts with the forward pass, layer
+by layer: before a neuron's step its u and y are not computed yet; its step lights its
+incoming edges, writes w·y on each (where its ∂E/∂w will be written) and fills in
+
+    u = Σ_i w_i y_i + b,   y = f(u)
+
+then the loss E is computed, the backward pass starts from ∂E/∂E and runs as without it.
+The steps follow the player's protocol (``autograd.viz.player``): each says its
+``pass`` and ``focus``; the view's ``backward_from``, ``forward_head`` and
+``forward_sync`` (per frame of its forward pass, the scalar view's frame reached) let the
+player's view switch keep your place in both passes.
 """
+
 
 from __future__ import annotations
 
@@ -38,7 +51,7 @@ from autograd.viz.style import escape, fmt, grad_colour, text_width
 from ..graph import find_neurons
 from .network_layout import lay_out
 
-__all__ = ["NeuronStep", "NeuronView", "FAN_IN_DRAWN", "STRONGEST"]
+__all__ = ["NeuronStep", "NeuronForward", "NeuronView", "FAN_IN_DRAWN", "STRONGEST"]
 
 
 @dataclass(frozen=True)
@@ -59,12 +72,31 @@ class NeuronStep:
     scalar_step: int    # the scalar step at which u's gradient is complete
 
 
+@dataclass(frozen=True)
+class NeuronForward:
+    """One neuron's part of the forward pass (PyTorch: a row of ``nn.Linear`` and its
+    activation): ``u = Σ_i w_i y_i + b``, then ``y = f(u)``; every number the engine's."""
+
+    number: int         # 1 for the first neuron of the first layer
+    name: str           # L1N3
+    layer: int
+    u: Value
+    y: Value            # u itself for a linear neuron
+    activation: str     # "tanh", ..., "linear"
+    terms: tuple        # ((w, y_i, w·y_i), ...): the weights, inputs and their products' data
+    bias: float | None
+    scalar_frame: int   # the scalar view's frame at which y is computed (its forward pass)
+
+
 FAN_IN_DRAWN = 16  # a neuron with more inputs draws ...
 STRONGEST = 8      # ... only its strongest weights until its step
 
 FONT, LABEL_FONT = 11, 10  # points: >= 10 CSS px on the page even when "fit" shrinks it
 BLANK = "\u2009"  # an unwritten ∂E/∂w: a thin space, a text for a step of the page to fill in
 POSITIVE, NEGATIVE, LOSS_EDGE, HOT = "#4a6cd4", "#d44a4a", "#777777", "#e6a700"
+SEED, UNKNOWN = "#8989ff", "#eeeeee"  # the fills of ∂E/∂E and of what is not computed yet
+NOT_COMPUTED = {"n": "δ not computed", "dn": "u, y not computed", "E": "∂E/∂E not computed",
+                "dE": "not computed"}
 HEADER = [f'  node [fontname="Helvetica", fontsize={FONT}];', '  edge [arrowhead=none];']
 
 
@@ -109,11 +141,22 @@ class NeuronView:
         """The id of the box an input of a neuron comes from."""
         return f"n{self.y_of[x]}" if x in self.y_of else f"x{self.inputs.index(x)}"
 
+    def _activation(self, n: dict) -> str:
+        return n["y"].op if n["y"] is not n["u"] else "linear"
+
+    def _outputs(self) -> list:
+        """The neurons whose y the loss reads (no neuron takes them as inputs)."""
+        return [j for j in range(len(self.neurons)) if not self.consumers[j]]
+
     # --- the steps ---------------------------------------------------------------------
 
     def _build_steps(self) -> None:
-        """One step per neuron, output layer first: its δ (set) and what it lights up
-        (hot). The ∂E/∂w a step writes join its ``set`` with the layout (``data``)."""
+        """With a forward pass, first one step per neuron, layer by layer, the loss and
+        the start of the backward pass; then one step per neuron, output layer first:
+        its δ (set) and what it lights up (hot). The w·y and ∂E/∂w a step writes join
+        its ``set`` with the layout (``data``)."""
+        self._steps = self._forward_frames() if self.trace.forward else []
+        self.backward_from = len(self._steps)  # the frame before the first δ
         contribution, complete = {}, {}
         for s in self.trace.steps:
             if s.node is not None:
@@ -122,17 +165,56 @@ class NeuronView:
         walk = sorted(range(len(self.neurons)), key=lambda j: -self.neurons[j]["layer"])
         deltas = {j: self.neurons[j]["u"].grad for j in walk}
         scale = max((abs(d) for d in deltas.values() if math.isfinite(d)), default=0.0)
-        self.neuron_steps, self._steps = [], []
-        self._done = {"E": [0, 0, 0]} if not self.root_is_neuron else {}
+        self.neuron_steps = []
+        self._done = {"E": [self.backward_from, 0, 0]} if not self.root_is_neuron else {}
         self._order = walk
+        backward = {"pass": "backward"} if self.trace.forward else {}
         for number, j in enumerate(walk, 1):
             step = self._neuron_step(number, j, deltas, contribution, complete)
             self.neuron_steps.append(step)
             self._steps.append({"set": [[f"n{j}", f"δ = {fmt(step.delta, self.p)}",
                                          grad_colour(step.delta, scale)]],
-                                "hot": self._hot(j)})
-            self._done[f"n{j}"] = [number, 0, 0]
+                                "hot": self._hot(j), "focus": f"n{j}", **backward})
+            self._done[f"n{j}"] = [self.backward_from + number, 0, 0]
         self.sync = [0] + [s.scalar_step for s in self.neuron_steps]
+
+    def _forward_frames(self) -> list:
+        """The forward pass's steps (``self.forward_steps``: one per neuron, layer by
+        layer), then the loss (unless the traced value is a neuron's y) and the start of
+        the backward pass; and ``forward_sync``, each of these frames' place in the
+        scalar view's forward pass (never going back)."""
+        p, frame_of = self.p, {f.node: f.number for f in self.trace.forward_steps}
+        self.forward_steps, steps, reached = [], [], 0
+        self.forward_sync = [0]
+        for number, j in enumerate(sorted(range(len(self.neurons)),
+                                          key=lambda j: self.neurons[j]["layer"]), 1):
+            n = self.neurons[j]
+            reached = max(reached, frame_of.get(n["y"], 0))
+            self.forward_steps.append(NeuronForward(
+                number, n["name"], n["layer"], n["u"], n["y"], self._activation(n),
+                tuple((w, x, prod.data) for w, x, prod in n["inputs"]),
+                n["b"].data if n["b"] is not None else None, reached))
+            steps.append({"set": [[f"dn{j}", self._values_text(n), ""]],
+                          "hot": [f"n{j}"] + [f"w{j}_{i}" for i in range(len(n["inputs"]))],
+                          "focus": f"n{j}", "pass": "forward"})
+            self.forward_sync.append(reached)
+        root = self.trace.root
+        if not self.root_is_neuron:
+            steps.append({"set": [["dE", fmt(root.data, p), ""]],
+                          "hot": ["E"] + [f"out{j}" for j in self._outputs()],
+                          "focus": "E", "pass": "forward"})
+            self.forward_sync.append(max(reached, frame_of.get(root, 0)))
+        seed = [["E", f"∂E/∂E = {fmt(self.trace.seed, p)}", SEED]] if not self.root_is_neuron \
+            else []
+        focus = "E" if not self.root_is_neuron else f"n{self.y_of[root]}"
+        steps.append({"set": seed, "hot": [focus] if seed else [], "focus": focus,
+                      "pass": "backward"})
+        return steps
+
+    def _values_text(self, n: dict) -> str:
+        """A neuron's u and y as its box shows them (a no-break space keeps them apart on
+        the page, as Graphviz writes two spaces)."""
+        return f"u {fmt(n['u'].data, self.p)} \u00a0y {fmt(n['y'].data, self.p)}"
 
     def _neuron_step(self, number, j, deltas, contribution, complete) -> NeuronStep:
         n = self.neurons[j]
@@ -166,14 +248,58 @@ class NeuronView:
         return {f"dw{j}_{i}": f"∂E/∂w = {fmt(dw, self.p)}"
                 for i, (_, _, dw) in enumerate(s.weight_grads)}
 
+    def _forward_labels(self, f: NeuronForward) -> dict:
+        """The w·y texts a forward step may write, by label id (∂E/∂w's places)."""
+        j = self.y_of[f.y]
+        return {f"dw{j}_{i}": f"w·y = {fmt(wy, self.p)}" for i, (_, _, wy) in enumerate(f.terms)}
+
     def _start_caption(self) -> str:
-        root = self.trace.root
+        root, p = self.trace.root, self.p
         dense = [n for n in self.neurons if len(n["inputs"]) > FAN_IN_DRAWN]
         left_out = (f" (a neuron with more than {FAN_IN_DRAWN} inputs shows its {STRONGEST} "
                     "strongest weights until its step, then all of them)") if dense else ""
-        return (f"start: the loss E = {self.names[root]} = {fmt(root.data, self.p)}, "
-                f"∂E/∂E = {fmt(self.trace.seed, self.p)}; next: each neuron's δ = ∂E/∂u, "
+        if self.trace.forward:
+            given = ", ".join(f"{self.names[x]} = {fmt(x.data, p)}" for x in self.inputs[:4])
+            more = f", … ({len(self.inputs)} inputs)" if len(self.inputs) > 4 else ""
+            loss = "" if self.root_is_neuron else ", then the loss E"
+            return (f"start: the inputs {given}{more} are given; next, the forward pass: each "
+                    f"neuron's u = Σ w·y + b, then y = f(u), layer by layer{loss}; then the "
+                    "backward pass: each neuron's δ = ∂E/∂u, from the output layer back"
+                    f"{left_out}")
+        return (f"start: the loss E = {self.names[root]} = {fmt(root.data, p)}, "
+                f"∂E/∂E = {fmt(self.trace.seed, p)}; next: each neuron's δ = ∂E/∂u, "
                 f"from the output layer back{left_out}")
+
+    def _forward_caption(self, f: NeuronForward, total: int, written: int) -> str:
+        p = self.p
+        shown = " + ".join(f"{fmt(w.data, p)}×{fmt(x.data, p)}" for w, x, _ in f.terms[:3])
+        more = f" + … ({len(f.terms)} terms)" if len(f.terms) > 3 else ""
+        bias = f" + {fmt(f.bias, p)}" if f.bias is not None else ""
+        u, y = fmt(f.u.data, p), fmt(f.y.data, p)
+        if f.y is f.u:
+            out = f"y = u = {y} (a linear neuron)"
+        elif f.y.parents == (f.u,):
+            out = f"y = {f.activation}(u) = {f.activation}({u}) = {y}"
+        else:
+            out = f"y = f(u) = {y}"
+        edges = len(f.terms)
+        where = "on each incoming edge" if written == edges else \
+            f"on {written} of its {edges} incoming edges (those from the largest inputs)"
+        return (f"forward {f.number}/{total}: {f.name}: u = Σ w·y_in + b = {shown}{more}{bias} "
+                f"= {u}; {out}; w·y_in {where}")
+
+    def _loss_caption(self, total: int) -> str:
+        root, p = self.trace.root, self.p
+        outs = [self.neurons[j]["name"] for j in self._outputs()]
+        which = ", ".join(outs[:3]) + (f", … ({len(outs)} outputs)" if len(outs) > 3 else "")
+        return (f"forward {total}/{total}: the loss E = {self.names[root]} = "
+                f"{fmt(root.data, p)}, computed from the y of {which}")
+
+    def _seed_caption(self) -> str:
+        seed = fmt(self.trace.seed, self.p)
+        whose = f" (E is {self.names[self.trace.root]})" if self.root_is_neuron else ""
+        return (f"backward: start from ∂E/∂E = {seed}{whose}; next: each neuron's δ = ∂E/∂u, "
+                "from the output layer back")
 
     def _formula(self, s: NeuronStep, total: int, written: int) -> str:
         p = self.p
@@ -200,78 +326,138 @@ class NeuronView:
         return self._steps
 
     def captions(self) -> list:
-        """Before the first step, then each step's formula (how many ∂E/∂w it writes
-        depends on the layout: computed here if not yet)."""
+        """Before the first step, then each step's formula (how many w·y or ∂E/∂w it
+        writes depends on the layout: computed here if not yet)."""
         return self._texts()[0]
 
     def _texts(self) -> tuple:
-        """The captions, and per step the [label id, text, ""] it writes (its own
+        """The captions, and per step the [label id, text, ""] it writes (its own w·y or
         ∂E/∂w, after blanking those of the step before): both need the layout."""
         if self._written is None:
-            written, total = self._geometry().written, len(self.neuron_steps)
-            captions, writes, before = [self._start_caption()], [], []
+            written = self._geometry().written
+            captions, texts = [self._start_caption()], []
+            total = self.backward_from - 1  # the forward pass's steps: neurons and loss
+            for f in self.forward_steps if self.trace.forward else ():
+                mine = written[f"n{self.y_of[f.y]}"]
+                captions.append(self._forward_caption(f, total, len(mine)))
+                labels = self._forward_labels(f)
+                texts.append({i: labels[i] for i in mine})
+            if self.trace.forward:
+                if not self.root_is_neuron:
+                    captions.append(self._loss_caption(total))
+                    texts.append({})
+                captions.append(self._seed_caption())
+                texts.append({})
             for s in self.neuron_steps:
-                texts, mine = self._labels(s), written[f"n{self.y_of[s.y]}"]
-                captions.append(self._formula(s, total, len(mine)))
-                mine = [[i, texts[i], ""] for i in mine]
-                writes.append([[i, BLANK, ""] for i, _, _ in before] + mine)
+                mine = written[f"n{self.y_of[s.y]}"]
+                captions.append(self._formula(s, len(self.neuron_steps), len(mine)))
+                labels = self._labels(s)
+                texts.append({i: labels[i] for i in mine})
+            writes, before = [], {}
+            for mine in texts:
+                writes.append([[i, BLANK, ""] for i in before if i not in mine]
+                              + [[i, t, ""] for i, t in mine.items()])
                 before = mine
             self._written = captions, writes
         return self._written
 
     def table(self) -> list[dict]:
-        return [{"step": s.number, "neuron": s.name, "f'(u)": s.fprime, "dE/dy": s.upstream,
-                 "delta": s.delta, "dE/db": s.bias_grad if s.bias_grad is not None else math.nan}
-                for s in self.neuron_steps]
+        """The rows, numbered as the frames are: with a forward pass first one per neuron
+        (u, f, y) and the loss, then the start of the backward pass; then one per neuron
+        of the backward pass (f'(u), ∂E/∂y, δ, ∂E/∂b: NaN for a neuron without bias)."""
+        return [{h: math.nan if v is None else v for h, v in r.items()} for r in self._rows()]
+
+    def _rows(self) -> list[dict]:
+        """The table's rows, None where a neuron has no bias."""
+        rows = []
+        if self.trace.forward:
+            rows = [{"step": f.number, "neuron": f.name, "u": f.u.data, "f": f.activation,
+                     "y": f.y.data} for f in self.forward_steps]
+            if not self.root_is_neuron:
+                rows.append({"step": len(rows) + 1, "neuron": f"E = {self.names[self.trace.root]}",
+                             "u": "", "f": "loss", "y": self.trace.root.data})
+            rows.append({"step": len(rows) + 1, "neuron": "(start)", "f'(u)": "", "dE/dy": "",
+                         "delta": "", "dE/db": ""})
+        offset = self.backward_from
+        return rows + [{"step": offset + s.number, "neuron": s.name, "f'(u)": s.fprime,
+                        "dE/dy": s.upstream, "delta": s.delta,
+                        "dE/db": s.bias_grad} for s in self.neuron_steps]
 
     @functools.cached_property
     def data(self) -> dict:
         """The frames as data (built once: the page, frame_data and the fallback read it)."""
         p = self.p
+        show = lambda x: x if isinstance(x, str) else "" if x is None else \
+            str(x) if isinstance(x, int) else fmt(x, p)
         caps = self.captions()
-        steps = [dict(st, set=st["set"] + w, cap=c,
-                      row=[str(s.number), s.name, fmt(s.fprime, p), fmt(s.upstream, p),
-                           fmt(s.delta, p), "" if s.bias_grad is None else fmt(s.bias_grad, p)])
-                 for st, w, c, s in zip(self._steps, self._texts()[1], caps[1:],
-                                        self.neuron_steps)]
+        steps = [dict(st, set=st["set"] + w, cap=c, row=[show(v) for v in r.values()])
+                 for st, w, c, r in zip(self._steps, self._texts()[1], caps[1:], self._rows())]
         names = {f"n{j}": n["name"] for j, n in enumerate(self.neurons)}
         names["E"] = self.names[self.trace.root]
         names.update({f"x{i}": self.names[x] for i, x in enumerate(self.inputs)})
         notes = {f"x{i}": f"{self.names[x]} is an input of the network: its gradient "
                  "∂E/∂x shows in the scalar view" for i, x in enumerate(self.inputs)}
-        return {"name": self.name, "title": self.title, "start": caps[0],
-                "head": ["step", "neuron", "f'(u)", "∂E/∂y", "δ = ∂E/∂u", "∂E/∂b"],
-                "steps": steps, "done": self._done, "names": names, "notes": notes,
-                "sync": self.sync,
-                "exact": {f"n{j}": self.neurons[j]["u"].grad for j in self._order}}
+        out = {"name": self.name, "title": self.title, "start": caps[0],
+               "head": ["step", "neuron", "f'(u)", "∂E/∂y", "δ = ∂E/∂u", "∂E/∂b"],
+               "steps": steps, "done": self._done, "names": names, "notes": notes,
+               "sync": self.sync,
+               "exact": {f"n{j}": self.neurons[j]["u"].grad for j in self._order}}
+        if self.trace.forward:
+            out.update(forward_head=["step", "neuron", "u = Σ w·y + b", "f", "y = f(u)"],
+                       backward_from=self.backward_from, forward_sync=self.forward_sync)
+        return out
 
     # --- the drawing -------------------------------------------------------------------
 
+    def _first_state(self) -> dict:
+        """What each box shows at frame 0, by element id: a neuron's δ cell (n<j>) and
+        its u, y (dn<j>), the loss's ∂E/∂E (E) and value (dE): (text, fill)."""
+        forward = self.trace.forward
+        state = {}
+        for j, n in enumerate(self.neurons):
+            state[f"n{j}"] = (NOT_COMPUTED["n"], UNKNOWN)
+            state[f"dn{j}"] = (NOT_COMPUTED["dn"] if forward else self._values_text(n), "")
+        root = self.trace.root
+        state["E"] = (NOT_COMPUTED["E"], UNKNOWN) if forward else \
+            (f"∂E/∂E = {fmt(self.trace.seed, self.p)}", SEED)
+        state["dE"] = (NOT_COMPUTED["dE"] if forward else fmt(root.data, self.p), "")
+        return state
+
+    def state_at(self, k: int) -> tuple[dict, dict]:
+        """What the boxes show after step k (``_first_state``'s ids) and the ∂E/∂w or
+        w·y written on edges (label id -> text): the steps' ``set``, applied in turn as
+        the page applies them."""
+        state, labels = self._first_state(), {}
+        for step in self.data["steps"][:k]:
+            for el, text, fill in step["set"]:
+                if el.startswith("dw"):
+                    labels[el] = text
+                else:
+                    state[el] = (text, fill)
+        return state, labels
+
     def dot_at(self, k: int) -> str:
-        """Frame k as DOT with every place given (Graphviz only draws): the δ found by
-        step k, step k's neuron and edges lit, its ∂E/∂w written on its edges (the
-        other labels blank: a step of the page writes them)."""
-        cells = {f"n{j}": ("δ not computed", "#eeeeee") for j in range(len(self.neurons))}
-        for st in self._steps[:k]:
-            for el, text, fill in st["set"]:
-                cells[el] = (text, fill)
-        hot = set(self._steps[k - 1]["hot"]) if k else set()
-        labels = dict((i, t) for i, t, _ in self._texts()[1][k - 1]) if k else {}
+        """Frame k as DOT with every place given (Graphviz only draws): the values and δ
+        found by step k, step k's neuron and edges lit, its w·y or ∂E/∂w written on its
+        edges (the other labels blank: a step of the page writes them)."""
+        state, labels = self.state_at(k)
+        step = self._steps[k - 1] if k else None
+        hot = set(step["hot"]) if step else set()
         g = self._geometry()
         lines = ["digraph N {",
                  f'  graph [layout=nop2, class="glp-nv", outputorder=edgesfirst, '
                  f'bb="0,0,{g.width:.2f},{g.height:.2f}"];', *HEADER]
-        nodes = self._nodes(cells, hot, g)
+        nodes = self._nodes(state, hot, g)
         nodes.update(self._label_nodes({i: labels.get(i, BLANK)
                                         for ids in g.written.values() for i in ids}))
         for node, line in nodes.items():
             x, y = g.positions[node]
             lines.append(placed(line, x, g.height - y))
-        lines += self._edges(k, hot, g)
+        lines += self._edges(k, hot, g.column[step["focus"]] if step else None, g)
         lines.append("}")
         return "\n".join(lines) + "\n"
 
-    def _nodes(self, cells: dict, hot: set, g) -> dict:
+    def _nodes(self, state: dict, hot: set, g) -> dict:
         """The boxes' DOT statements by id (no place yet): inputs, neurons, the loss."""
         p, out = self.p, {}
         for i, x in enumerate(self.inputs):
@@ -280,17 +466,23 @@ class NeuronView:
                             f'margin="0.08,0.02"{width}, label=<<B>{escape(self.names[x])}'
                             f"</B> {escape(fmt(x.data, p))}>];")
         for j, n in enumerate(self.neurons):
-            out[f"n{j}"] = self._neuron_node(j, n, cells[f"n{j}"], f"n{j}" in hot,
+            out[f"n{j}"] = self._neuron_node(j, n, state, f"n{j}" in hot,
                                              g.widths[f"n{j}"] if g else None,
                                              g.column[f"n{j}"] if g else 0)
         if not self.root_is_neuron:
-            root = self.trace.root
+            (grad_text, fill), (value, _) = state["E"], state["dE"]
             out["E"] = (f'  E [id="E", shape=plaintext, margin=0, label=<<TABLE BORDER="1" '
                         f'CELLBORDER="0" CELLSPACING="0" CELLPADDING="4"><TR><TD><B>E = '
-                        f"{escape(self.names[root])}</B></TD></TR><TR><TD>"
-                        f"{escape(fmt(root.data, p))}</TD></TR><TR><TD BGCOLOR=\"#8989ff\">"
-                        f"∂E/∂E = {escape(fmt(self.trace.seed, p))}</TD></TR></TABLE>>];")
+                        f"{escape(self.names[self.trace.root])}</B></TD></TR><TR>"
+                        f"<TD{self._ground}>{escape(value)}</TD></TR><TR><TD BGCOLOR=\"{fill}\">"
+                        f"{escape(grad_text)}</TD></TR></TABLE>>];")
         return out
+
+    @property
+    def _ground(self) -> str:
+        """A value's cell with a forward pass: a ground of its own, so that the page
+        centres in it the number that replaces "not computed"."""
+        return ' BGCOLOR="#ffffff"' if self.trace.forward else ""
 
     def _label_nodes(self, texts: dict) -> dict:
         """A ∂E/∂w's DOT statement by id: a written one on a white ground (for a frame
@@ -302,26 +494,24 @@ class NeuronView:
                       f'fontsize={LABEL_FONT}, fontcolor="#6b4500"{ground}, label="{text}"];')
         return out
 
-    def _neuron_node(self, j: int, n: dict, cell: tuple, hot: bool, width, column) -> str:
-        p = self.p
-        act = n["y"].op if n["y"] is not n["u"] else "linear"
-        text, fill = cell
+    def _neuron_node(self, j: int, n: dict, state: dict, hot: bool, width, column) -> str:
+        text, fill = state[f"n{j}"]
+        values = state[f"dn{j}"][0]
         border = f' COLOR="{HOT}"' if hot else ""
         wide = f' WIDTH="{width - 2:.0f}"' if width else ""  # the δ cell across the box
         return (f'  n{j} [id="n{j}", class="glp-nv-col{column}", shape=plaintext, margin=0, '
                 f'label=<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3"'
-                f"{border}><TR><TD><B>{escape(n['name'])}</B> {escape(act)}</TD></TR><TR><TD>u "
-                f"{escape(fmt(n['u'].data, p))}  y {escape(fmt(n['y'].data, p))}</TD></TR>"
+                f"{border}><TR><TD><B>{escape(n['name'])}</B> {escape(self._activation(n))}"
+                f"</TD></TR><TR><TD{self._ground}>{escape(values)}</TD></TR>"
                 f'<TR><TD BGCOLOR="{fill}"{wide}>{escape(text)}</TD></TR></TABLE>>];')
 
-    def _edges(self, k: int, hot: set, g) -> list:
+    def _edges(self, k: int, hot: set, focus, g) -> list:
         """Every edge as a straight line from its tail's side to its head's: colour =
         the weight's sign, width = its size; faded far back unless it is hot, and hidden
-        in the step's own column (where its ∂E/∂w are written)."""
+        in the column of the step's focus (where its labels are written)."""
         wmax = max((abs(w.data) for n in self.neurons for w, _, _ in n["inputs"]),
                    default=1.0) or 1.0
         lines = []
-        focus = g.column[self._steps[k - 1]["hot"][0]] if k else None
         for j, n in enumerate(self.neurons):
             shown, into = _drawn_at_rest(n["inputs"]), g.column[f"n{j}"]
             for i, (w, x, _) in enumerate(n["inputs"]):
@@ -346,12 +536,21 @@ class NeuronView:
 
     def _geometry(self):
         """The drawing's places (``network_layout.lay_out``), computed once: Graphviz
-        measures every box and ∂E/∂w, then the columns are the inputs, each layer and
-        the loss."""
+        measures every box (as wide as any text it will show) and ∂E/∂w, then the
+        columns are the inputs, each layer and the loss."""
         if self._layout is None:
-            cells = {f"n{j}": ("δ not computed", "#eeeeee") for j in range(len(self.neurons))}
+            first = self._first_state()
+            final = dict(first, E=(f"∂E/∂E = {fmt(self.trace.seed, self.p)}", SEED),
+                         dE=(fmt(self.trace.root.data, self.p), ""))
+            final.update({f"dn{j}": (self._values_text(n), "")
+                          for j, n in enumerate(self.neurons)})
             texts = {i: t for s in self.neuron_steps for i, t in self._labels(s).items()}
-            sizes = measure(HEADER, {**self._nodes(cells, set(), None), **self._label_nodes(texts)})
+            sizes = measure(HEADER, {**self._nodes(final, set(), None),
+                                     **self._label_nodes(texts)})
+            if self.trace.forward:  # "not computed" may be wider than the numbers
+                start = measure(HEADER, self._nodes(first, set(), None))
+                sizes.update({i: (max(w, sizes[i][0]), max(h, sizes[i][1]))
+                              for i, (w, h) in start.items()})
             for j in self._order:  # a box wide enough for its δ, whatever it shows
                 text = f"δ = {fmt(self.neurons[j]['u'].grad, self.p)}"
                 w, h = sizes[f"n{j}"]
@@ -369,13 +568,15 @@ class NeuronView:
         spacing, cols = zip(*[(s, c) for s, c in zip(spacing, cols) if c])
         edges = {f"w{j}_{i}": (self._source(x), f"n{j}") for j, n in enumerate(self.neurons)
                  for i, (_, x, _) in enumerate(n["inputs"])}
-        edges.update({f"out{j}": (f"n{j}", "E") for j in range(len(self.neurons))
-                      if not self.root_is_neuron and not self.consumers[j]})
+        edges.update({f"out{j}": (f"n{j}", "E") for j in self._outputs()
+                      if not self.root_is_neuron})
         at_rest = {f"w{j}_{i}" for j, n in enumerate(self.neurons)
                    for i in _drawn_at_rest(n["inputs"])} | {e for e in edges if e[0] == "o"}
+        # the labels written first: those from the largest inputs |y| (so the largest
+        # ∂E/∂w = δ·y, and in a forward pass the most active inputs, even where δ = 0)
         steps = [(f"n{self.y_of[s.y]}",
-                  [(f"w{self.y_of[s.y]}_{i}", f"dw{self.y_of[s.y]}_{i}", abs(dw))
-                   for i, (_, _, dw) in enumerate(s.weight_grads)]) for s in self.neuron_steps]
+                  [(f"w{self.y_of[s.y]}_{i}", f"dw{self.y_of[s.y]}_{i}", abs(x.data))
+                   for i, (_, x, _) in enumerate(s.weight_grads)]) for s in self.neuron_steps]
         label = max((sizes[i][0] for i in sizes if i.startswith("dw")), default=0.0)
         return lay_out(list(cols), sizes, edges, steps, at_rest, rankdir=self.rankdir,
                        gap=max(150.0, label + 70.0),

@@ -373,11 +373,14 @@ def digits_network():
 def test_the_digits_net_shows_what_fits_and_says_what_is_left_out(driver, tmp_path):
     """64-32-10: at rest each neuron draws its 8 strongest incoming weights (of 64, of
     32); its step lights up all of them and writes the largest ∂E/∂w that fit, and the
-    caption says how many of how many; every step stays readable as measured."""
+    caption says how many of how many; every step stays readable as measured. With the
+    forward pass first, its steps write w·y in the same places (those from the largest
+    inputs) and say so."""
     model, loss = digits_network()
-    trace = backward_trace(loss, module=model)
+    trace = backward_trace(loss, module=model, forward=True)
     path = trace.to_html(tmp_path / "digits.html", view="scalar")  # neuron view: 1
     data = trace.frame_data(view="neuron")
+    b0, forward = data["backward_from"], trace.view("neuron").forward_steps
     url, root = load(driver, path)
     root.find_element(By.CSS_SELECTOR, '.glp-views button[data-view="1"]').click()
     rest = measured(driver, root, 1)
@@ -385,23 +388,39 @@ def test_the_digits_net_shows_what_fits_and_says_what_is_left_out(driver, tmp_pa
     drawn = [e for e in rest["edges"] if e.startswith("w")]
     assert len(drawn) == STRONGEST * (32 + 10)  # of 64 * 32 + 32 * 10
     assert f"shows its {STRONGEST} strongest weights" in data["start"]
+    for k in (1, 2, 32, 33, 42):  # the forward pass: hidden (64 inputs), output (32)
+        f, written = forward[k - 1], _lit_and_written(driver, root, data, k)
+        assert len(written) < len(f.terms) and f"w·y_in on {len(written)} of its " \
+            f"{len(f.terms)} incoming edges (those from the largest inputs)" in \
+            m_caption(driver, root)
+        j = int(data["steps"][k - 1]["focus"][1:])
+        assert written == {f"dw{j}_{i}": f"w·y = {_fmt(wy, 4)}" for i, (_, _, wy) in
+                           enumerate(f.terms) if f"dw{j}_{i}" in written}
     for k in (1, 2, 10, 11, 12, 26, 42):  # output neurons (32 inputs), hidden (64)
-        slide(driver, root, k)
-        m = measured(driver, root, 1)
-        assert readability_faults(m) == [], f"step {k}"
-        s = trace.neuron_steps[k - 1]
-        lit = [e for e in m["edges"] if e.startswith(f"w{data['steps'][k - 1]['hot'][0][1:]}_")]
-        assert len(lit) == len(s.weight_grads)  # the whole fan-in lights up
-        n = len(m["labels"])
-        assert 8 <= n < len(s.weight_grads)
-        assert f"on {n} of its {len(s.weight_grads)} incoming edges" in m_caption(driver, root)
-        j = int(data["steps"][k - 1]["hot"][0][1:])
+        s, written = trace.neuron_steps[k - 1], _lit_and_written(driver, root, data, b0 + k)
+        assert 8 <= len(written) < len(s.weight_grads)
+        assert f"on {len(written)} of its {len(s.weight_grads)} incoming edges" in \
+            m_caption(driver, root)
+        j = int(data["steps"][b0 + k - 1]["focus"][1:])
         want = {f"dw{j}_{i}": f"∂E/∂w = {_fmt(g, 4)}" for i, (_, _, g) in
                 enumerate(s.weight_grads)}
-        page = {i: n["texts"][-1] for i, n in snapshot(driver, root, 1)["nodes"].items()
-                if i.startswith("dw") and n["texts"][-1].strip()}
-        assert set(page) == set(m["labels"]) and all(page[i] == want[i] for i in page)
+        assert all(written[i] == want[i] for i in written)
     assert_clean(driver, url)
+
+
+def _lit_and_written(driver, root, data, k) -> dict:
+    """Frame k of the neuron view (view 1) measured: readable, its neuron's whole fan-in
+    lit; the labels it writes ({label id: text}, as many on the page as measured)."""
+    slide(driver, root, k)
+    m = measured(driver, root, 1)
+    assert readability_faults(m) == [], f"frame {k}"
+    j = data["steps"][k - 1]["focus"][1:]
+    fan_in = [e for e in data["steps"][k - 1]["hot"] if e.startswith(f"w{j}_")]
+    assert set(fan_in) <= set(m["edges"]) and len(fan_in) in (32, 64)
+    page = {i: n["texts"][-1] for i, n in snapshot(driver, root, 1)["nodes"].items()
+            if i.startswith("dw") and n["texts"][-1].strip()}
+    assert set(page) == set(m["labels"])
+    return page
 
 
 def m_caption(driver, root) -> str:
@@ -429,3 +448,174 @@ def test_a_frame_drawn_alone_shows_its_step_and_turns_with_rankdir():
     tall = boxes_of(trace.frame(k, view="neuron", rankdir="TB").svg())
     assert wide["n0"][0] < wide["n4"][0] and abs(wide["n0"][0] - wide["n1"][0]) < 2
     assert tall["n0"][1] < tall["n4"][1] and abs(tall["n0"][1] - tall["n1"][1]) < 2
+
+
+# --- the forward pass first: u then y, layer by layer, then the deltas ----------------------
+
+NOT_COMPUTED = "u, y not computed"
+
+
+def values_text(u, y) -> str:
+    return f"u {_fmt(u.data, 4)} \u00a0y {_fmt(y.data, 4)}"
+
+
+def test_the_forward_pass_comes_first_layer_by_layer_then_the_deltas_as_without_it():
+    """forward=True: one step per neuron, layer by layer (u = Σ w·y + b, then y = f(u),
+    the engine's numbers), the loss, the start of the backward pass; then the same
+    steps, captions and δ as without it. ``forward_sync`` maps each of its frames to
+    the scalar frame where that neuron's y is computed."""
+    def build():
+        model = nn.MLP(2, [3, 2, 1], activation="tanh", rng=1)
+        loss = (model([0.4, -0.7]) - 0.25) ** 2
+        return backward_trace(loss, module=model, forward=True), \
+            backward_trace((model([0.4, -0.7]) - 0.25) ** 2, module=model)
+    trace, plain = build()
+    view, data = trace.view("neuron"), trace.frame_data(view="neuron")
+    forward = view.forward_steps
+    assert [f.name for f in forward] == ["L1N1", "L1N2", "L1N3", "L2N1", "L2N2", "L3N1"]
+    for f in forward:
+        assert all(wy == w.data * x.data for w, x, wy in f.terms)  # the engine's products
+        assert f.u.data == pytest.approx(sum(wy for _, _, wy in f.terms) + f.bias, abs=1e-15)
+        assert f.y.data == (math.tanh(f.u.data) if f.layer < 2 else f.u.data)
+        assert trace.forward_steps[f.scalar_frame - 1].node is f.y
+    b0 = data["backward_from"]
+    assert b0 == len(forward) + 2 and len(data["steps"]) == b0 + len(trace.neuron_steps)
+    assert [s["pass"] for s in data["steps"]] == \
+        ["forward"] * (len(forward) + 1) + ["backward"] * (1 + len(trace.neuron_steps))
+    assert data["forward_sync"] == [0] + [f.scalar_frame for f in forward] + \
+        [len(trace.forward_steps)]
+    assert data["forward_head"][2] == "u = Σ w·y + b" and data["sync"] == \
+        plain.frame_data(view="neuron")["sync"]
+
+    l1n2 = forward[1]
+    assert trace.caption(2, view="neuron") == (
+        f"forward 2/7: L1N2: u = Σ w·y_in + b = {_fmt(l1n2.terms[0][0].data)}×0.4000 + "
+        f"{_fmt(l1n2.terms[1][0].data)}×-0.7000 + {_fmt(l1n2.bias)} = {_fmt(l1n2.u.data)}; "
+        f"y = tanh(u) = tanh({_fmt(l1n2.u.data)}) = {_fmt(l1n2.y.data)}; w·y_in on each "
+        "incoming edge")
+    assert "y = u = " in trace.caption(6, view="neuron")  # the linear output
+    assert trace.caption(7, view="neuron") == \
+        f"forward 7/7: the loss E = pow1 = {_fmt(trace.root.data)}, computed from the y of L3N1"
+    assert trace.caption(b0, view="neuron").startswith("backward: start from ∂E/∂E = 1.0000")
+    for m in range(len(trace.neuron_steps) + 1):  # then the backward pass as without it
+        state, labels = view.state_at(b0 + m)
+        plain_state, plain_labels = plain.view("neuron").state_at(m)
+        assert state == plain_state
+        written = lambda ls: {i: t for i, t in ls.items() if t.strip()}
+        assert written(labels) == written(plain_labels)
+        if m:
+            assert trace.caption(b0 + m, view="neuron") == plain.caption(m, view="neuron")
+
+    state, labels = view.state_at(0)
+    assert {state[f"dn{j}"][0] for j in range(6)} == {NOT_COMPUTED}
+    assert state["dE"][0] == "not computed" and state["E"][0] == "∂E/∂E not computed"
+    for k, f in enumerate(forward, 1):  # u and y appear in turn, w·y on the edges
+        state, labels = view.state_at(k)
+        j = int(data["steps"][k - 1]["focus"][1:])
+        assert state[f"dn{j}"][0] == values_text(f.u, f.y)
+        assert sum(s[0] == NOT_COMPUTED for i, s in state.items() if i[:2] == "dn") == 6 - k
+        assert written(labels) == {f"dw{j}_{i}": f"w·y = {_fmt(wy)}"
+                                   for i, (_, _, wy) in enumerate(f.terms)}
+        source = trace.frame(k, view="neuron").source
+        assert source.count('label="w·y = ') == len(f.terms)
+    rows = trace.text(view="neuron").split("\n\n")
+    assert rows[0].splitlines()[0].split() == ["step", "neuron", "u", "f", "y"]
+    assert rows[1].splitlines()[1].split() == [str(b0), "(start)"]
+    assert [r["step"] for r in trace.table(view="neuron")] == list(range(1, len(data["steps"]) + 1))
+
+
+def test_a_single_neuron_forward_pass_ends_at_its_y():
+    neuron = nn.Neuron(2, activation="sigmoid", rng=3)
+    trace = backward_trace(neuron([1.0, -2.0]), module=neuron, forward=True)
+    data = trace.frame_data(view="neuron")
+    assert data["backward_from"] == 2 and [s["pass"] for s in data["steps"]] == \
+        ["forward", "backward", "backward"]
+    assert trace.caption(1, view="neuron").startswith("forward 1/1: neuron: u = ")
+    assert trace.caption(2, view="neuron").startswith("backward: start from ∂E/∂E = 1.0000 "
+                                                      "(E is neuron.y)")
+    assert trace.view("neuron").state_at(1)[0]["dn0"][0] == \
+        values_text(trace.root.parents[0], trace.root)
+
+
+@pytest.fixture(scope="module")
+def forward_network(tmp_path_factory):
+    model, loss, _ = moons_network()
+    trace = backward_trace(loss, module=model, forward=True)
+    return trace, trace.to_html(tmp_path_factory.mktemp("forward") / "forward.html")
+
+
+def test_the_2_16_16_1_forward_pass_then_its_deltas_in_the_page(driver, forward_network):
+    """The page (on its neuron view) at every frame: before a neuron's step its u and y
+    say "not computed", its step shows the engine's u and y, lights its incoming edges
+    and writes each w·y on its own edge; the loss, ∂E/∂E, then every δ and ∂E/∂w. Every
+    frame readable as measured (no text under 10 px, each label nearest its own edge, no
+    overlaps)."""
+    trace, path = forward_network
+    assert path.stat().st_size <= MAX_NETWORK_PAGE, f"{path.stat().st_size} bytes"
+    view, data = trace.view("neuron"), trace.frame_data(view="neuron")
+    forward, b0 = view.forward_steps, data["backward_from"]
+    url, root = load(driver, path)
+    assert root.find_element(By.CSS_SELECTOR, ".glp-views button.on").text == "neurons (δ)"
+    smallest = math.inf
+    for k in range(len(data["steps"]) + 1):
+        slide(driver, root, k)
+        m, snap = measured(driver, root, 0), snapshot(driver, root, 0)
+        assert readability_faults(m) == [], f"frame {k}"
+        smallest = min([smallest] + [px for _, px in m["texts"]])
+        assert snap["caption"] == trace.caption(k, view="neuron")
+        values = {i: n["texts"][-2] for i, n in snap["nodes"].items() if re.fullmatch(r"n\d+", i)}
+        done = {f"n{trace.view('neuron').y_of[f.y]}": f for f in forward[:k]}
+        assert values == {i: values_text(done[i].u, done[i].y) if i in done else NOT_COMPUTED
+                          for i in values}, f"frame {k}"
+        assert snap["nodes"]["E"]["texts"][1:] == (
+            [_fmt(trace.root.data, 4) if k > len(forward) else "not computed",
+             "∂E/∂E = 1.0000" if k >= b0 else "∂E/∂E not computed"])
+        if 0 < k <= len(forward):
+            f = forward[k - 1]
+            j = data["steps"][k - 1]["focus"][1:]
+            assert snap["hot"] == sorted([f"n{j}"] + [f"w{j}_{i}" for i in range(len(f.terms))])
+            assert set(m["edges"]) >= {f"w{j}_{i}" for i in range(len(f.terms))}
+            assert set(m["labels"]) == {f"dw{j}_{i}" for i in range(len(f.terms))}  # all fit
+            written = {i: n["texts"][-1] for i, n in snap["nodes"].items() if i in m["labels"]}
+            assert written == {f"dw{j}_{i}": f"w·y = {_fmt(w.data * x.data, 4)}"
+                               for i, (w, x, _) in enumerate(f.terms)}
+        if k > b0:
+            s = trace.neuron_steps[k - b0 - 1]
+            assert snap["nodes"][data["steps"][k - 1]["focus"]]["texts"][-1] == \
+                f"δ = {_fmt(s.u.grad, 4)}" and len(m["labels"]) == len(s.weight_grads)
+    assert smallest >= 10
+    assert grad_texts(snapshot(driver, root, 0), "n") == \
+        {i: f"δ = {_fmt(g, 4)}" for i, g in data["exact"].items()}
+    assert_clean(driver, url)
+
+
+def test_switching_views_keeps_the_place_in_both_passes(driver, forward_network):
+    """From the neuron view's forward frame k to the scalar frame where that neuron's y
+    is computed (its data cell shows it, the next neuron's not yet) and back to k; from
+    the scalar view midway through a neuron to the last neuron computed; in the backward
+    pass as without the forward pass."""
+    trace, path = forward_network
+    data, scalar = trace.frame_data(view="neuron"), trace.frame_data(view="scalar")
+    fs, b0, s0 = data["forward_sync"], data["backward_from"], scalar["backward_from"]
+    index = trace.view("scalar").scene.index
+    forward = trace.view("neuron").forward_steps
+    y_box = {f.number: f"v{index[f.y]}" for f in forward}
+    url, root = load(driver, path)
+    for k in (1, 2, 16, 17, 18, len(fs) - 2, len(fs) - 1):
+        slide(driver, root, k)
+        toggle(driver, root, 1, fs[k])
+        nodes = snapshot(driver, root, 1)["nodes"]
+        if k in y_box:
+            assert nodes[y_box[k]]["texts"][-2] == f"data {_fmt(forward[k - 1].y.data, 4)}"
+        if k + 1 in y_box:
+            assert nodes[y_box[k + 1]]["texts"][-2] == "data ?"
+        toggle(driver, root, 0, k)
+    slide(driver, root, 5)
+    toggle(driver, root, 1, fs[5])
+    slide(driver, root, fs[5] + 3)  # into L1N6's products: L1N5 is the last computed
+    toggle(driver, root, 0, 5)
+    for m in (0, 1, 5, len(trace.neuron_steps)):  # the backward pass: as without forward
+        slide(driver, root, b0 + m)
+        toggle(driver, root, 1, s0 + data["sync"][m])
+        toggle(driver, root, 0, b0 + m)
+    assert_clean(driver, url)
