@@ -5,9 +5,9 @@
 
 writes to ./gradlab-out/: the decision boundary and the loss curve (PNG), a movie of
 training (the boundary and the loss, epoch by epoch: training.html), the graph of one
-live neuron after backward (SVG), its backward pass step by step, and the whole
-network's backward pass on one sample with the lecture's deltas (HTML); then prints
-one line: the final loss, train and test accuracy, and the files written.
+live neuron after backward (SVG), its forward and backward pass step by step, and the
+whole network's on one sample, layer by layer, with the lecture's deltas (HTML); then
+prints one line: the final loss, train and test accuracy, and the files written.
 """
 
 from __future__ import annotations
@@ -230,19 +230,21 @@ def _write_neuron(args, model, X) -> tuple[dict, str]:
 
 
 def _network_trace(args, model, X, y, sizes) -> tuple:
-    """The whole network on the sample it finds hardest, every scalar step and every
-    delta (HTML): ``(path, that sample's loss, its index)``."""
+    """The whole network on the sample it finds hardest (HTML): its forward pass, layer
+    by layer, then every delta, and every scalar step of both passes: ``(path, that
+    sample's loss, its index)``."""
     loss_fn, prepare = LOSSES[args.loss]
     targets = prepare(y)
     with no_grad():  # numbers only: no graph per sample
         per_sample = [loss_fn([model(row)], [t]).data for row, t in zip(X.tolist(), targets)]
     hardest = int(np.argmax(per_sample))
     loss = loss_fn([model(X[hardest].tolist())], [targets[hardest]])
-    network = backward_trace(loss, module=model)
+    network = backward_trace(loss, module=model, forward=True)  # what flows, then its δ
     path = network.to_html(
         args.out / "network_backprop.html",
         title=f"MLP {sizes} on sample {hardest} (its {args.loss} loss "
-              f"{loss.data:.4g}, without L2): the deltas, and every scalar step")
+              f"{loss.data:.4g}, without L2): the forward pass, the deltas, and every "
+              "scalar step")
     return path, loss, hardest
 
 

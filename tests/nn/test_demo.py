@@ -109,9 +109,10 @@ def test_unknown_option_is_argparse_error(capsys):
 
 def test_demo_pages_open_where_they_teach(driver, tmp_path):
     """The neuron's page starts with its forward pass; the network's page opens on the
-    neuron (δ) view. On both, at the default zoom, no text is under 10 CSS px (measured
-    in the browser, in each view of the network's page) and the active step stays in
-    the drawing's box, at every zoom."""
+    neuron (δ) view, and starts with its forward pass too (the first layer's first
+    neuron), then the deltas. On both, at the default zoom, no text is under 10 CSS px
+    (measured in the browser, in each view of the network's page) and the active step
+    stays in the drawing's box, at every zoom."""
     from selenium.webdriver.common.by import By
 
     from tests.player import active_in_view, smallest_text, zoom_to
@@ -128,11 +129,13 @@ def test_demo_pages_open_where_they_teach(driver, tmp_path):
     url, root = load(driver, tmp_path / "network_backprop.html")
     opening = root.find_element(By.CSS_SELECTOR, ".glp-views button.on").text
     assert opening == "neurons (δ)" and snapshot(driver, root)["caption"].startswith(
-        "start: the loss E")
+        "start: the inputs x1 = ")
     smallest = {"neurons (δ)": smallest_text(driver, root)}
     n = int(snapshot(driver, root)["count"].split(" / ")[1])
-    for k in (1, n // 2, n):
+    starts = {1: "forward 1/34: L1N1: u = ", 35: "backward: start from ∂E/∂E", 36: "step 1/33: "}
+    for k in (1, n // 4, 35, 36, n // 2, n):
         slide(driver, root, k)
+        assert snapshot(driver, root)["caption"].startswith(starts.get(k, ""))
         assert smallest_text(driver, root)[0] >= 10 and active_in_view(driver, root)["inside"]
     root.find_element(By.CSS_SELECTOR, '.glp-views button[data-view="1"]').click()
     wait_for(driver, lambda: driver.execute_script("return arguments[0].glPlayer.state()",
