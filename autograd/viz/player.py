@@ -12,7 +12,12 @@ the active step is scrolled into view at every zoom: a step's ``focus`` (an elem
 else its first ``hot`` one; at step 0 the view's ``focus``. A view's steps may be of the
 forward pass: a step
 with ``"pass": "forward"`` has its table row under the view's ``forward_head``
-(``trace.py``'s ``forward=True``; the backward steps follow under ``head``).
+(``trace.py``'s ``forward=True``; the backward steps follow under ``head``). The view
+switch keeps the place: in the backward pass (after a view's ``backward_from`` frames)
+through ``sync``, in the forward pass through ``forward_sync`` (per frame of a view's
+forward pass, the scalar view's frame reached). A step's ``set`` may name ``d<box>``:
+the text before the last in that box (its value: ``d3`` is box ``v3``'s, ``dn3`` box
+``n3``'s).
 
 A view is what ``trace.py`` builds (the scalar view) or a model offers
 (``model.trace_views()``: ``nn``'s neuron view): ``.title``, ``.dot_at(k)`` (the DOT
