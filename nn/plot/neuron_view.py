@@ -471,11 +471,12 @@ class NeuronView:
                                              g.column[f"n{j}"] if g else 0)
         if not self.root_is_neuron:
             (grad_text, fill), (value, _) = state["E"], state["dE"]
+            wide = f' WIDTH="{g.widths["E"] - 2:.0f}"' if g else ""  # as wide at every step
             out["E"] = (f'  E [id="E", shape=plaintext, margin=0, label=<<TABLE BORDER="1" '
                         f'CELLBORDER="0" CELLSPACING="0" CELLPADDING="4"><TR><TD><B>E = '
                         f"{escape(self.names[self.trace.root])}</B></TD></TR><TR>"
-                        f"<TD{self._ground}>{escape(value)}</TD></TR><TR><TD BGCOLOR=\"{fill}\">"
-                        f"{escape(grad_text)}</TD></TR></TABLE>>];")
+                        f"<TD{self._ground}>{escape(value)}</TD></TR><TR><TD BGCOLOR=\"{fill}\""
+                        f"{wide}>{escape(grad_text)}</TD></TR></TABLE>>];")
         return out
 
     @property
