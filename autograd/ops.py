@@ -81,6 +81,21 @@ def _pow(x: float, k: float) -> float:
 # grad(..., create_graph=True); these dispatch to the right implementation.
 
 
+def number(x):
+    """The number a rule branches on: ``x`` itself in backward(), the Value's ``.data``
+    under create_graph=True. Every rule that branches (abs at 0, relu's kink, ``x ** y``
+    at x = 0) branches on this, never on ``x`` itself: ``==`` on Values is identity
+    (``x == 0`` was never true under create_graph, so abs''(0) came out 1), and
+    ``.data`` refuses a per-sample number while compiling. Whichever side is taken, its
+    value is differentiable again: a constant (relu's 0 or 1) has derivative 0."""
+    return x if isinstance(x, (float, int)) else x.data
+
+
+def _sign(x: float) -> float:
+    # abs'(x): 1, -1, 0 at 0 (as PyTorch's sgn), NaN stays NaN
+    return 1.0 if x > 0 else (-1.0 if x < 0 else (0.0 if x == 0 else x))
+
+
 def _rule_pow(x, k):
     """x ** k in a local-gradient rule: a number too large for a float is ±inf, as
     in the forward pass (10.0 ** 399 in the gradient of 10.0 ** 400); 0.0 ** -1
@@ -114,11 +129,13 @@ def _logsumexp(xs) -> float:
 
 
 def _rule_pow_log(x, out):
-    # d/dy x**y = x**y * ln x. At x = 0 the limit is 0 (for y > 0); for x < 0 the
-    # real-valued power has no derivative in y: nan, as PyTorch returns.
-    if x > 0:
+    # d/dy x**y = x**y * ln x. At x = 0 the limit is 0 (for y > 0), a constant, so its
+    # own derivatives are 0; for x < 0 the real-valued power has no derivative in y: nan,
+    # as PyTorch returns, written as out * nan so that its derivatives are nan too.
+    n = number(x)
+    if n > 0:
         return out * _rule_log(x)
-    return 0.0 if x == 0 else math.nan
+    return 0.0 if n == 0 else out * math.nan
 
 
 def _first_index_of(xs, target) -> int:
@@ -140,9 +157,8 @@ def _nan_or(pick, xs):
 
 
 def _one_hot_local(xs, out):
-    n = len(xs)
-    hit = _first_index_of([getattr(x, "_data", x) for x in xs], getattr(out, "_data", out))
-    return tuple(1.0 if i == hit else 0.0 for i in range(n))
+    hit = _first_index_of([number(x) for x in xs], number(out))
+    return tuple(1.0 if i == hit else 0.0 for i in range(len(xs)))
 
 
 # --- the operation table ------------------------------------------------------
@@ -203,7 +219,8 @@ SUB = Op("-", 2, operator.sub, lambda x, y, out: (1.0, -1.0))
 MUL = Op("*", 2, operator.mul, lambda x, y, out: (y, x))
 DIV = Op("/", 2, _div, lambda x, y, out: (1.0 / y, -out / y))
 POW = Op("**", 2, _pow,  # d/dx x**y at y = 0 is 0, also at x = 0 (0 ** 0 = 1, as torch)
-         lambda x, y, out: (0.0 if y == 0 else y * _rule_pow(x, y - 1), _rule_pow_log(x, out)))
+         lambda x, y, out: (0.0 if number(y) == 0 else y * _rule_pow(x, y - 1),
+                            _rule_pow_log(x, out)))
 MAX = Op("max", 0, lambda xs: _nan_or(max, xs), _one_hot_local)
 MIN = Op("min", 0, lambda xs: _nan_or(min, xs), _one_hot_local)
 LOGSUMEXP = Op("logsumexp", 0, _logsumexp,  # local gradients: the softmax e^{x_i - out}
@@ -212,7 +229,7 @@ LOGSUMEXP = Op("logsumexp", 0, _logsumexp,  # local gradients: the softmax e^{x_
 NEG = Op("neg", 1, lambda x, a: -x, lambda x, out, a: -1.0)
 POWC = Op("**", 1, _pow, lambda x, out, k: k * _rule_pow(x, k - 1) if k != 0 else 0.0)
 ABS = Op("abs", 1, lambda x, a: abs(x),  # abs'(0) := 0; NaN in, NaN out
-         lambda x, out, a: 1.0 if x > 0 else (-1.0 if x < 0 else (0.0 if x == 0 else x)))
+         lambda x, out, a: _sign(number(x)))
 EXP = Op("exp", 1, lambda x, a: _exp(x), lambda x, out, a: out)
 LOG = Op("log", 1, lambda x, a: _log(x), lambda x, out, a: 1.0 / x)
 SQRT = Op("sqrt", 1, lambda x, a: _sqrt(x), lambda x, out, a: 0.5 / out)
@@ -221,18 +238,17 @@ SIGMOID = Op("sigmoid", 1, lambda x, a: sigmoid_number(x), lambda x, out, a: out
 # The ReLU family tests x <= 0, so a NaN passes through (value NaN, local gradient
 # 1), as in PyTorch: a NaN is never turned into a clean 0.
 RELU = Op("relu", 1, lambda x, a: 0.0 if x <= 0 else x,
-          lambda x, out, a: 0.0 if x <= 0 else 1.0)  # relu'(0) := 0, as PyTorch
+          lambda x, out, a: 0.0 if number(x) <= 0 else 1.0)  # relu'(0) := 0, as PyTorch
 LEAKY_RELU = Op("leaky_relu", 1, lambda x, alpha: alpha * x if x <= 0 else x,
-                lambda x, out, alpha: alpha if x <= 0 else 1.0)  # slope alpha at 0
+                lambda x, out, alpha: alpha if number(x) <= 0 else 1.0)  # slope alpha at 0
 SOFTPLUS = Op("softplus", 1, lambda x, a: _softplus(x), lambda x, out, a: _rule_sigmoid(x))
 SOFTSIGN = Op("softsign", 1, lambda x, a: x / (1.0 + abs(x)),
               lambda x, out, a: 1.0 / ((1.0 + abs(x)) * (1.0 + abs(x))))
 HARDTANH = Op("hardtanh", 1, lambda x, a: -1.0 if x < -1 else (1.0 if x > 1 else x),
-              lambda x, out, a: 1.0 if -1 < x < 1 else 0.0)  # 0 at the corners
+              lambda x, out, a: 1.0 if -1 < number(x) < 1 else 0.0)  # 0 at the corners
 STEP = Op("step", 1, lambda x, a: 1.0 if x > 0 else (0.0 if x <= 0 else x),  # NaN stays
           lambda x, out, a: 0.0)
-SIGN = Op("sign", 1, lambda x, a: 1.0 if x > 0 else (-1.0 if x < 0 else (0.0 if x == 0 else x)),
-          lambda x, out, a: 0.0)
+SIGN = Op("sign", 1, lambda x, a: _sign(x), lambda x, out, a: 0.0)
 
 ALL_OPS = (ADD, SUM, SUB, MUL, DIV, POW, MAX, MIN, LOGSUMEXP, NEG, POWC, ABS, EXP, LOG, SQRT,
            TANH, SIGMOID, RELU, LEAKY_RELU, SOFTPLUS, SOFTSIGN, HARDTANH, STEP, SIGN)
