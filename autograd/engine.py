@@ -17,6 +17,7 @@ graph of the gradient itself for second derivatives).
 from __future__ import annotations
 
 import functools
+import inspect
 import numbers
 import threading
 from collections.abc import Iterable, Iterator
@@ -189,8 +190,9 @@ class no_grad:
 
     Values computed inside are leaves: use it for inference, plotting and
     parameter updates. Usable as ``with no_grad():``, or as a decorator with or
-    without parentheses (``@no_grad()``, ``@no_grad``). Other threads keep
-    recording.
+    without parentheses (``@no_grad()``, ``@no_grad``); on a generator function it
+    covers the generator's body, each time it resumes, as torch's decorator does.
+    Other threads keep recording.
     """
 
     def __new__(cls, func=None):
@@ -219,12 +221,62 @@ class no_grad:
         return False
 
     def __call__(self, func):
+        if inspect.isgeneratorfunction(func):
+            return _without_grad_each_step(func)
+
         @functools.wraps(func)
         def without_grad(*args, **kwargs):
             with no_grad():
                 return func(*args, **kwargs)
 
         return without_grad
+
+
+def _without_grad_each_step(func):
+    """A generator function whose body runs under no_grad() every time it resumes (what
+    ``torch.no_grad`` does to a generator); between steps the caller's mode holds."""
+
+    @functools.wraps(func)
+    def steps(*args, **kwargs):
+        gen = func(*args, **kwargs)
+        try:
+            with no_grad():
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with no_grad():
+                        gen.close()
+                    raise
+                except BaseException as e:  # thrown in by the caller: into the body
+                    with no_grad():
+                        response = gen.throw(e)
+                else:
+                    with no_grad():
+                        response = gen.send(request)
+        except StopIteration as stop:
+            return stop.value
+
+    return steps
+
+
+@contextmanager
+def grad_mode(enabled: bool) -> Iterator[None]:
+    """Record (``True``) or not (``False``) in this thread inside the block, whatever the
+    mode around it (``torch.set_grad_enabled``): ``grad(create_graph=True)`` builds the
+    gradient's graph even inside ``no_grad()``, as torch's does."""
+    previous = _modes.grad_enabled
+    if previous == enabled:
+        yield
+        return
+    _modes.grad_enabled = enabled
+    _count_mode("no_grad", -1 if enabled else +1)
+    try:
+        yield
+    finally:
+        _modes.grad_enabled = previous
+        _count_mode("no_grad", +1 if enabled else -1)
 
 
 def as_number(x, what: str = "Value") -> float:

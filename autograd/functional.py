@@ -11,6 +11,7 @@ from .engine import (
     Value,
     as_number,
     check_not_stale,
+    grad_mode,
     local_gradients,
     no_grad,
     topological_order,
@@ -39,6 +40,15 @@ def grad(output: Value, inputs, create_graph: bool = False):
         if not isinstance(v, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(v).__name__}")
 
+    if create_graph:  # the gradient's graph is recorded even inside no_grad(), as torch's
+        with grad_mode(True):
+            return _gradients(output, wrt, single, create_graph=True)
+    return _gradients(output, wrt, single, create_graph=False)
+
+
+def _gradients(output: Value, wrt: list, single: bool, create_graph: bool):
+    """The chain rule from ``output`` back to ``wrt``, with the gradients kept in a dict
+    (Values with ``create_graph``, floats without)."""
     order = topological_order(output)
     check_not_stale(order)
     grads = {output: Value(1.0) if create_graph else 1.0}

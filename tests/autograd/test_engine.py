@@ -12,7 +12,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import StaleGraphError, Value, grad, no_grad, topological_order, vsum, zero_grad
+from autograd import (
+    StaleGraphError,
+    Value,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    topological_order,
+    vsum,
+    zero_grad,
+)
 from tests.autograd.graphs import micrograd_expression
 
 # --- the README example and the lecture's worked numbers -------------------------------
@@ -288,6 +297,35 @@ def test_no_grad_without_parentheses_and_bad_use():
     assert not (Value(1.0) * 2).is_leaf
     with pytest.raises(TypeError, match="no_grad takes no arguments"):
         no_grad(3)
+
+
+def test_no_grad_on_a_generator_covers_its_body_and_only_its_body():
+    """As torch's decorator: each resumption of the generator runs without recording; the
+    code between two ``next()`` calls records as usual (issue 19 item 2)."""
+    seen = []
+
+    @no_grad
+    def doubled(values):
+        for v in values:
+            seen.append(is_grad_enabled())
+            got = yield v * 2
+            seen.append(is_grad_enabled())
+            if got is not None:
+                yield got * 3
+
+    x = Value(1.0)
+    gen = doubled([x, x])
+    first = next(gen)
+    assert first.is_leaf and first.data == 2.0
+    assert is_grad_enabled() and not (x * 2).is_leaf  # the caller records between steps
+    third = gen.send(Value(5.0))
+    assert third.is_leaf and third.data == 15.0
+    assert all(v.is_leaf for v in gen) and seen == [False, False, False, False]
+    with pytest.raises(ValueError, match="thrown"):
+        gen2 = no_grad()(lambda: (yield from doubled([x])))()
+        next(gen2)
+        gen2.throw(ValueError("thrown"))
+    assert is_grad_enabled()
 
 
 # --- modes are per thread (as torch's grad mode) ----------------------------------------

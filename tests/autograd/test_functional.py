@@ -7,7 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import GradcheckError, Value, grad, gradcheck, local_gradients
+from autograd import (
+    GradcheckError,
+    Value,
+    grad,
+    gradcheck,
+    is_grad_enabled,
+    local_gradients,
+    no_grad,
+)
 
 
 def test_grad_matches_backward_and_leaves_grad_untouched():
@@ -66,6 +74,18 @@ def test_third_derivative_through_repeated_create_graph():
     d2 = grad(d1, x, create_graph=True)  # (2 + x) e^x
     d3 = grad(d2, x)  # (3 + x) e^x
     assert d3 == pytest.approx(3.4 * math.exp(0.4), rel=1e-13)
+
+
+def test_create_graph_builds_the_graph_even_inside_no_grad():
+    """torch.autograd.grad(create_graph=True) records the gradient's graph whatever the
+    surrounding mode (torch gives 3.0 here); it was a detached leaf (issue 19 item 2)."""
+    x = Value(0.5)
+    y = x**3
+    with no_grad():
+        first = grad(y, x, create_graph=True)
+        assert not is_grad_enabled()
+    assert not first.is_leaf and first.data == 0.75
+    assert grad(first, x) == pytest.approx(3.0, rel=1e-15)
 
 
 def test_local_gradients_are_one_per_parent():
