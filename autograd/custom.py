@@ -155,7 +155,10 @@ def _checked_rules(name: str, arity: int, forward: Callable, local: Callable):
         return run_forward, l2
 
     def fn(xs):
-        return run_forward(list(xs))
+        out = run_forward(list(xs))
+        if out == out and any(x != x for x in xs):
+            return math.nan  # a NaN input is a NaN output wherever it sits, as the built-ins
+        return out
 
     def ln(xs, out):
         floats = not any(isinstance(x, Value) for x in xs)

@@ -120,9 +120,19 @@ def _rule_exp(x):
     return math.exp(x) if _is_number(x) else x.exp()
 
 
+def _nan_or(pick, xs):
+    """max/min of the inputs, or the first NaN among them (as torch.max): Python's
+    own max([nan, 1]) and max([1, nan]) disagree."""
+    for x in xs:
+        if x != x:
+            return x
+    return pick(xs)
+
+
 def _logsumexp(xs) -> float:
-    # log sum_i e^{x_i} = m + log sum_i e^{x_i - m} with m = max x_i: no overflow.
-    m = max(xs)
+    # log sum_i e^{x_i} = m + log sum_i e^{x_i - m} with m = max x_i: no overflow. The
+    # maximum is _nan_or's: Python's max([inf, nan]) is inf but max([nan, inf]) nan.
+    m = _nan_or(max, xs)
     if math.isinf(m):
         return m
     return m + math.log(sum(math.exp(x - m) for x in xs))
@@ -145,15 +155,6 @@ def _first_index_of(xs, target) -> int:
         if x == target or (nan and x != x):
             return i
     raise ValueError("max/min: the output is not one of the inputs (was .data changed?)")
-
-
-def _nan_or(pick, xs):
-    """max/min of the inputs, or the first NaN among them (as torch.max): Python's
-    own max([nan, 1]) and max([1, nan]) disagree."""
-    for x in xs:
-        if x != x:
-            return x
-    return pick(xs)
 
 
 def _one_hot_local(xs, out):

@@ -2,6 +2,7 @@
 check_op tells a right rule from a wrong one. (A user op as a model's activation, saved
 by its name: tests/nn/test_activations.py.)"""
 
+import itertools
 import math
 
 import numpy as np
@@ -69,6 +70,16 @@ def test_an_nary_op_takes_a_list():
     m.backward()
     assert m.data == 3.0 and [x.grad for x in xs] == [1 / 3] * 3
     assert check_op(mean)
+
+
+def test_a_nan_input_makes_a_user_nary_op_nan_wherever_it_sits():
+    """A forward written with Python's max() gives max([1, nan]) = 1 but max([nan, 1]) =
+    nan; the engine makes any n-ary op of a NaN a NaN, as the built-ins (issue 19 item 3)."""
+    top = autograd.op("top", arity="n", forward=max,
+                      local=lambda xs, out: [1.0 if x == out else 0.0 for x in xs])
+    for values in itertools.permutations([1.0, math.inf, math.nan]):
+        assert math.isnan(top([Value(x) for x in values]).data), values
+    assert top([Value(1.0), Value(3.0)]).data == 3.0
 
 
 def test_second_derivatives_when_the_rule_is_written_with_value_friendly_arithmetic():

@@ -2,6 +2,7 @@
 construction, comparisons, no_grad, numerics and error messages."""
 
 import gc
+import itertools
 import math
 import sys
 import threading
@@ -683,3 +684,14 @@ def test_max_and_min_of_a_nan_are_nan_whatever_the_order():
     a, b, c = Value(NAN), Value(NAN), Value(2.0)
     Value.max([c, a, b]).backward()
     assert (c.grad, a.grad, b.grad) == (0.0, 1.0, 0.0)  # the first NaN
+
+
+@pytest.mark.parametrize("reduce", [Value.sum, Value.max, Value.min, Value.logsumexp],
+                         ids=["sum", "max", "min", "logsumexp"])
+def test_a_nan_input_makes_every_nary_op_nan_wherever_it_sits(reduce):
+    """logsumexp([inf, nan]) was inf and ([nan, inf]) nan (issue 19 item 3): Python's
+    max() depends on where the NaN sits. Every n-ary op, every position."""
+    for others in ([math.inf], [-math.inf], [math.inf, -math.inf, 1.0], [2.0, -3.0]):
+        for values in itertools.permutations([*others, NAN]):
+            out = reduce([Value(x) for x in values])
+            assert math.isnan(out.data), values

@@ -5,6 +5,7 @@ The oracle is the eager engine itself (``compare.eager``): the graph of every sa
 reduced, then backward().
 """
 
+import itertools
 import math
 
 import numpy as np
@@ -206,3 +207,12 @@ def test_nan_propagates_through_the_replay_as_through_the_engine():
     total.backward()
     assert math.isnan(loss) and math.isnan(total.data)
     assert math.isnan(compiled_grad) and math.isnan(w.grad)
+
+
+def test_a_nan_makes_every_nary_op_nan_wherever_it_sits_compiled_as_eager():
+    """Value.logsumexp([inf, nan]) was inf eagerly and nan compiled (issue 19 item 3)."""
+    rows = np.array([list(p) for p in itertools.permutations([math.inf, math.nan, 1.0])])
+    for reduce in (Value.sum, Value.max, Value.min, Value.logsumexp):
+        got = compile(reduce)(rows)
+        eager_values = [reduce([Value(x) for x in row]).data for row in rows]
+        assert np.isnan(got).all() and all(math.isnan(v) for v in eager_values)
