@@ -92,28 +92,77 @@ class UserOp(ops.Op):
 
     def array_rules(self) -> tuple[Callable, Callable, str]:
         """(forward, local, how) over (k, B) arrays for ``autograd.compile``: the
-        array rules given to ``op``, else ``np.vectorize`` of the float rules."""
+        array rules given to ``op``, else ``np.vectorize`` of the float rules. Either way
+        the results are checked as the float rules' are (a real number per sample, one
+        local gradient per input), with the same errors naming the op: a forward that
+        returns None never becomes a NaN."""
         how = []
         if self.array_forward is not None:
-            f = self.array_forward
-            forward = (lambda x, a: f(x)) if self.arity == 1 else f
+            forward = _checked_array_rule(self.name, "array_forward", self.array_forward,
+                                          self.arity, "forward")
         else:
-            vf = np.vectorize(self.user_forward, otypes=[float])
-            forward = (lambda x, a: vf(x)) if self.arity == 1 else vf
+            checked = self.forward  # the float forward, its result checked as eagerly
+            if self.arity == 1:
+                vf = np.vectorize(lambda x: checked(float(x), None), otypes=[float])
+                forward = lambda x, a: vf(x)  # noqa: E731
+            else:
+                forward = np.vectorize(lambda x, y: checked(float(x), float(y)), otypes=[float])
             how.append("forward")
         if self.array_local is not None:
-            g = self.array_local
-            local = (lambda x, out, a: g(x, out)) if self.arity == 1 else g
+            local = _checked_array_rule(self.name, "array_local", self.array_local, self.arity,
+                                        "local gradient")
         else:
             if self.arity == 1:
-                vg = np.vectorize(lambda x, out: self.local(x, out, None), otypes=[float])
+                vg = np.vectorize(lambda x, out: self.local(float(x), float(out), None),
+                                  otypes=[float])
                 local = lambda x, out, a: vg(x, out)  # noqa: E731
             else:
-                local = np.vectorize(lambda x, y, out: tuple(self.local(x, y, out)),
-                                     otypes=[float, float])
+                local = np.vectorize(
+                    lambda x, y, out: tuple(self.local(float(x), float(y), float(out))),
+                    otypes=[float, float])
             how.append("local gradient")
         note = f"np.vectorize of the float {' and '.join(how)}" if how else "array rules"
         return forward, local, note
+
+
+def _checked_array_rule(name: str, what: str, rule: Callable, arity: int, meaning: str):
+    """A user's array rule with the engine's signature (``(x, arg)`` for a unary forward,
+    ``(x, out, arg)`` for a unary local), its errors naming the op, and its result checked:
+    an array of real numbers of the inputs' shape (a local gradient may be one number)."""
+    forward = what == "array_forward"
+
+    def run(*arrays):
+        shape = np.broadcast_shapes(*(np.shape(a) for a in arrays))
+        try:
+            out = rule(*arrays)
+        except (ValueError, ZeroDivisionError, OverflowError) as e:
+            raise type(e)(f"{name}: {meaning} is not defined at some sample of the batch "
+                          f"({what}): {e}") from e
+        if forward or arity == 1:
+            return _real_array(out, name, what, shape, scalar_ok=not forward)
+        if isinstance(out, (str, bytes)) or not isinstance(out, Sequence) or len(out) != 2:
+            raise OpDefinitionError(f"op {name!r}: {what} must return 2 local gradients (one "
+                                    f"per input), got {type(out).__name__}: {out!r:.60}")
+        return tuple(_real_array(d, name, what, shape, scalar_ok=True) for d in out)
+
+    if arity == 1:
+        if forward:
+            return lambda x, a: run(x)
+        return lambda x, out, a: run(x, out)
+    return run
+
+
+def _real_array(out, name: str, what: str, shape: tuple, scalar_ok: bool):
+    """``out`` as a float array of ``shape`` (or one real number where ``scalar_ok``)."""
+    kind = getattr(getattr(out, "dtype", None), "kind", "")
+    if isinstance(out, bool) or not (isinstance(out, numbers.Real) or kind in ("b", "i", "u", "f")):
+        raise OpDefinitionError(f"op {name!r}: {what} must return an array of real numbers, "
+                                f"got {type(out).__name__}: {out!r:.60}")
+    out = np.asarray(out, dtype=float)
+    if out.shape != shape and not (scalar_ok and out.ndim == 0):
+        raise OpDefinitionError(f"op {name!r}: {what} returned shape {out.shape} for inputs "
+                                f"of shape {shape}")
+    return out
 
 
 def _checked_rules(name: str, arity: int, forward: Callable, local: Callable):

@@ -4,6 +4,7 @@ by its name: tests/nn/test_activations.py.)"""
 
 import itertools
 import math
+import re
 
 import numpy as np
 import pytest
@@ -211,3 +212,58 @@ def test_forward_domain_errors_name_the_op_and_the_input():
     my_sqrt = autograd.op("my_sqrt", forward=math.sqrt, local=lambda x, out: 0.5 / out)
     with pytest.raises(ValueError, match=r"my_sqrt: forward is not defined at input\(s\) -1.0"):
         my_sqrt(-1.0)
+
+
+# --- compiled user ops fail as eager ones do, never with a silent NaN (issue 19 item 5) ------
+
+def _eager_and_compiled_errors(user, X):
+    """The error of the op on each sample eagerly (the first one that fails), and compiled
+    over the batch: (eager error, compiled error)."""
+    errors = []
+    for run in (lambda: [user(Value(x)) for x in X], lambda: compile(user)(X)):
+        with pytest.raises(Exception) as info:
+            run()
+        errors.append(info.value)
+    return errors
+
+
+@pytest.mark.parametrize("forward,error,words", [
+    (lambda x: None if x > 1 else x, OpDefinitionError, "'gap': forward must return a real"),
+    (lambda x: math.log(1 - x) if x > 1 else x, ValueError, r"gap: forward is not defined at"),
+    (lambda x: "two" if x > 1 else x, OpDefinitionError, "'gap': forward must return a real"),
+])
+def test_a_user_op_whose_float_forward_fails_fails_compiled_as_eager(forward, error, words):
+    """np.vectorize of the user's forward made None a NaN and let a raw math error out."""
+    gap = autograd.op("gap", forward=forward, local=lambda x, out: 1.0)
+    X = np.array([0.5, 1.0, 2.0, 1.5])  # the trace sees 0.5: fine; sample 2 fails
+    eager, compiled = _eager_and_compiled_errors(gap, X)
+    assert type(eager) is type(compiled) is error
+    assert re.search(words, str(eager)) and re.search(words, str(compiled))
+    assert str(eager) == str(compiled)
+
+
+@pytest.mark.parametrize("array_forward,array_local,words", [
+    (lambda x: None, None, "'arr': array_forward must return an array of real numbers"),
+    (lambda x: x[:, :1], None, r"'arr': array_forward returned shape \(1, 1\) for inputs of "
+                               r"shape \(1, 4\)"),
+    (lambda x: x.astype(str), None, "'arr': array_forward must return an array of real"),
+    (np.tanh, lambda x, out: None, "'arr': array_local must return an array of real numbers"),
+])
+def test_a_user_ops_array_rules_are_checked_like_its_float_rules(array_forward, array_local,
+                                                                 words):
+    arr = autograd.op("arr", forward=math.tanh, local=lambda x, out: 1 - out * out,
+                      array_forward=array_forward, array_local=array_local)
+    w = Value(0.5)
+    program = compile(lambda x: arr(x * w))
+    with pytest.raises(OpDefinitionError, match=words):
+        program.value_and_grad(np.array([0.5, 1.0, 2.0, 1.5]))
+    assert w.grad == 0.0
+
+
+def test_a_user_ops_array_forward_that_raises_names_the_op():
+    def fails(x):
+        raise ValueError("math domain error")
+    arr = autograd.op("arr2", forward=math.tanh, local=lambda x, out: 1 - out * out,
+                      array_forward=fails)
+    with pytest.raises(ValueError, match="arr2: forward is not defined .*math domain error"):
+        compile(arr)(np.array([0.5, 1.0]))
