@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from . import ops
+from . import _internal, ops
 from .engine import Value, apply, no_grad
 from .functional import GradcheckError
 
@@ -219,8 +219,9 @@ def _arity_of(forward: Callable, arity) -> int:
     if arity is not None:
         if arity in ("n", 0):
             return 0
-        if arity in (1, 2) and not isinstance(arity, bool):
-            return arity
+        if arity in (1, 2) and isinstance(arity, numbers.Integral) and \
+                not isinstance(arity, bool):
+            return int(arity)
         raise ValueError(f"op: arity must be 1, 2 or 'n', got {arity!r}")
     try:
         params = list(inspect.signature(forward).parameters.values())
@@ -283,6 +284,8 @@ def op(fn: Callable | str | None = None, /, *, forward: Callable | None = None,
 
 def user_op(name: str) -> UserOp | None:
     """The op defined under ``name`` with ``autograd.op`` (None if there is none)."""
+    if not isinstance(name, str):
+        raise TypeError(f"user_op: name must be a str, got {type(name).__name__}: {name!r:.40}")
     return _USER_OPS.get(name)
 
 
@@ -308,10 +311,10 @@ def check_op(user: ops.Op, points=None, *, eps: float = 1e-6, atol: float = 1e-6
     if not isinstance(user, ops.Op):
         raise TypeError(f"check_op expects an op (made with autograd.op), got "
                         f"{type(user).__name__}")
-    for what, x in (("eps", eps), ("atol", atol), ("rtol", rtol)):
-        if isinstance(x, bool) or not isinstance(x, numbers.Real) or not x >= 0 or \
-                (what == "eps" and x == 0):
-            raise ValueError(f"check_op: {what} must be a number > 0, got {x!r}")
+    eps = _internal.real(eps, "check_op: eps", above=0)
+    atol = _internal.real(atol, "check_op: atol", minimum=0)
+    rtol = _internal.real(rtol, "check_op: rtol", minimum=0)
+    raise_exception = _internal.boolean(raise_exception, "check_op: raise_exception")
     points = _sample_points(user, points)
     rows, checked = _compare_with_central_differences(user, points, eps, atol, rtol)
     if checked == 0:
@@ -331,15 +334,29 @@ def check_op(user: ops.Op, points=None, *, eps: float = 1e-6, atol: float = 1e-6
 
 
 def _sample_points(user: ops.Op, points) -> list[tuple]:
-    """The points to check at, as tuples of the op's arity (by default a spread)."""
+    """The points to check at, as tuples of finite numbers of the op's arity (by default
+    a spread). A NaN or infinite coordinate is refused: central differences around it
+    are NaN, which would read as a mismatch."""
     if points is None:
         points = {1: _POINTS_1, 2: _POINTS_2, 0: _POINTS_N}[user.arity]
-    points = [(p,) if isinstance(p, numbers.Real) else tuple(p) for p in points]
-    for p in points:
-        if user.arity and len(p) != user.arity:
+    what = "a list of numbers" if user.arity == 1 else "a list of tuples of numbers"
+    points = _internal.items(points, "check_op: points", f"{what} (the points to check at)")
+    out = []
+    for i, p in enumerate(points):
+        coords = _internal.items([p] if isinstance(p, numbers.Real) else p,
+                                 f"check_op: points[{i}]", "a number or a tuple of numbers")
+        for x in coords:
+            if isinstance(x, bool) or not isinstance(x, numbers.Real):
+                raise TypeError(f"check_op: points[{i}] must be a number or a tuple of "
+                                f"numbers, got {type(x).__name__}: {x!r:.40}")
+            if not math.isfinite(x):
+                raise ValueError(f"check_op: points must be finite numbers, got {x} "
+                                 f"(point {i})")
+        if user.arity and len(coords) != user.arity:
             raise ValueError(f"check_op: {user.name!r} takes {user.arity} input(s); the point "
-                             f"{p!r} has {len(p)}")
-    return points
+                             f"{tuple(coords)!r} has {len(coords)}")
+        out.append(tuple(float(x) for x in coords))
+    return out
 
 
 def _compare_with_central_differences(user: ops.Op, points: list, eps: float, atol: float,

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from . import _internal
 from .ops import (  # the operation table
     ABS,
     ADD,
@@ -279,20 +280,25 @@ def grad_mode(enabled: bool) -> Iterator[None]:
         _count_mode("no_grad", +1 if enabled else -1)
 
 
-def as_number(x, what: str = "Value") -> float:
-    """Turn an int, float, bool or numpy scalar into a float; reject the rest."""
+def as_number(x, what: str = "Value: data") -> float:
+    """Turn an int, float, bool or numpy scalar into a float; reject the rest, naming the
+    argument (``what``)."""
     cls = x.__class__
     if cls is float:
         return x
-    if cls is int or cls is bool:
-        return float(x)
-    if isinstance(x, numbers.Real) and not isinstance(x, Value):
-        return float(x)
+    try:
+        if cls is int or cls is bool:
+            return float(x)
+        if isinstance(x, numbers.Real) and not isinstance(x, Value):
+            return float(x)
+    except OverflowError:  # float(10**400): a raw OverflowError otherwise
+        raise ValueError(f"{what} must fit in a float (|x| < 1.8e308), got an int of "
+                         f"{int(x).bit_length()} bits") from None
     if type(x).__module__ == "numpy" and getattr(x, "shape", None) == () and \
             type(x).__name__ != "ndarray" and x.dtype.kind in "biuf":
         return float(x)  # numpy bool_ is not registered as numbers.Real
     raise TypeError(
-        f"{what} expects a real number (int, float, bool or numpy scalar), "
+        f"{what} must be a real number (int, float, bool or numpy scalar), "
         f"got {type(x).__name__}: {x!r:.60}"
     )
 
@@ -448,7 +454,7 @@ class Value:
         if isinstance(exponent, Value):
             return self._pow_value(exponent)
         try:
-            k = as_number(exponent, "pow")
+            k = as_number(exponent, "pow: exponent")
         except TypeError:
             return NotImplemented
         return self._unary(POWC.with_arg(k))
@@ -482,7 +488,7 @@ class Value:
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         """x for x > 0, alpha*x otherwise (derivative alpha at 0)."""
-        return self._unary(LEAKY_RELU.with_arg(as_number(alpha, "leaky_relu alpha")))
+        return self._unary(LEAKY_RELU.with_arg(as_number(alpha, "leaky_relu: alpha")))
 
     def softplus(self) -> Value:
         """ln(1 + e^x), stable for large |x|; its derivative is the sigmoid."""
@@ -573,7 +579,7 @@ def backward_pass(root: Value, gradient: float = 1.0) -> Iterator[list]:
     second backward() doubles it exactly, as PyTorch's AccumulateGrad does). If
     anything fails, the leaves' earlier gradients are restored.
     """
-    seed = as_number(gradient, "backward gradient")
+    seed = as_number(gradient, "backward: gradient")
     order, leaves, earlier, stale_possible = _walk(root, prepare_backward=True)
     try:
         if stale_possible:  # a leaf changed after some node was made: look closer
@@ -689,11 +695,14 @@ def _compare_data(other) -> float:
 
 
 def _nary(op: Op, values: Iterable, what: str) -> Value:
+    if values.__class__ is not list and values.__class__ is not tuple:
+        values = _internal.items(values, f"{what}: values", "a list of Values or numbers")
     values = tuple(values)
     try:
         data = [v._data for v in values]
     except AttributeError:  # plain numbers among the Values become constant leaves
-        values = tuple(v if isinstance(v, Value) else Value(as_number(v, what)) for v in values)
+        values = tuple(v if isinstance(v, Value) else Value(as_number(v, f"{what}: values"))
+                       for v in values)
         data = [v._data for v in values]
     if not values:
         raise ValueError(f"{what}: expected at least one value, got none")
@@ -758,10 +767,10 @@ def assign_data(values: list, numbers: list) -> None:
 
 def zero_grad(values: Iterable[Value]) -> None:
     """Set ``.grad = 0.0`` on each Value (``optimizer.zero_grad``)."""
-    values = list(values)
+    values = _internal.items(values, "zero_grad: values", "a list of Values (the parameters)")
     for i, v in enumerate(values):
         if not isinstance(v, Value):
-            raise TypeError(f"zero_grad expects Values (parameters); item {i} is "
+            raise TypeError(f"zero_grad: values[{i}] must be a Value, got "
                             f"{type(v).__name__}: {v!r:.40}")
     for v in values:
         v.grad = 0.0
@@ -781,8 +790,6 @@ def _walk(root: Value, prepare_backward: bool = False) -> tuple:
     it zeroes every ``.grad``, sets the leaves' earlier gradients aside, and
     tells whether a leaf's ``.data`` may have changed after a node used it.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"expected a Value, got {type(root).__name__}")
     order, visited, stack = [], set(), [root]
     push, pop, emit, mark_visited = stack.append, stack.pop, order.append, visited.add
     leaves, earlier = [], []
@@ -828,6 +835,8 @@ def topological_order(root: Value) -> list:
     Deterministic: the same graph always gives the same order (the walk follows
     each node's parents in order; no sets or ids decide anything).
     """
+    if not isinstance(root, Value):
+        raise TypeError(f"topological_order: root must be a Value, got {type(root).__name__}")
     return _walk(root)[0]
 
 
@@ -839,7 +848,8 @@ def local_gradients(node: Value, create_graph: bool = False) -> tuple:
     A leaf has no parents and returns ``()``.
     """
     if not isinstance(node, Value):
-        raise TypeError(f"local_gradients expects a Value, got {type(node).__name__}")
+        raise TypeError(f"local_gradients: node must be a Value, got {type(node).__name__}")
+    create_graph = _internal.boolean(create_graph, "local_gradients: create_graph")
     op = node._op
     if op is None:
         return ()

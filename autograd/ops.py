@@ -66,7 +66,7 @@ def _div(x: float, y: float) -> float:
 def _pow(x: float, k: float) -> float:
     if x == 0 and k < 0:
         raise ZeroDivisionError(f"pow: 0.0 cannot be raised to the negative power {k!r}")
-    if x < 0 and k != int(k):
+    if x < 0 and math.isfinite(k) and k != int(k):  # ±inf, nan: C's pow, as torch
         raise ValueError(
             f"pow: a negative base ({x!r}) to a non-integer power ({k!r}) is not a real number"
         )

@@ -7,12 +7,13 @@ wraps an optimizer and sets its ``lr`` once per epoch in ``step(metric)``.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from operator import attrgetter
 
 import numpy as np
 
-from autograd import Value
+from autograd import Value, _internal
 from autograd.engine import assign_data
 
 __all__ = ["Optimizer", "SGD", "Adam", "Schedule", "ConstantLR", "StepLR", "ReduceLROnPlateau",
@@ -22,18 +23,11 @@ __all__ = ["Optimizer", "SGD", "Adam", "Schedule", "ConstantLR", "StepLR", "Redu
 _DATA, _GRAD = attrgetter("_data"), attrgetter("grad")  # the .data property, without its checks
 
 
-def _number(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value):
-        raise TypeError(f"{name} must be a finite number, got {value!r}")
-    return float(value)
-
-
 def _positive(name: str, value, allow_zero: bool = False) -> float:
-    value = _number(name, value)
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
-    return value
+    """A finite number > 0 (>= 0 with ``allow_zero``), named in the error."""
+    if allow_zero:
+        return _internal.real(value, name, minimum=0)
+    return _internal.real(value, name, above=0)
 
 
 class Optimizer:
@@ -110,9 +104,9 @@ class SGD(Optimizer):
         if self.momentum > 1:
             raise ValueError(f"momentum must be in [0, 1], got {momentum!r}")
         self.weight_decay = _positive("weight_decay", weight_decay, allow_zero=True)
-        if nesterov and self.momentum == 0:
+        if _internal.boolean(nesterov, "nesterov") and self.momentum == 0:
             raise ValueError("nesterov=True needs a momentum > 0")
-        self.nesterov = bool(nesterov)
+        self.nesterov = _internal.boolean(nesterov, "nesterov")
         self.velocity = np.zeros(len(self.params))
 
     def step(self) -> None:
@@ -138,10 +132,11 @@ class Adam(Optimizer):
     def __init__(self, params, lr: float = 0.001, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0):
         super().__init__(params, lr)
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2 \
-                or not all(0 <= _number("betas", b) < 1 for b in betas):
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
-        self.betas = (float(betas[0]), float(betas[1]))
+        self.betas = tuple(_internal.real(b, f"betas[{i}]") for i, b in enumerate(betas))
+        if not all(0 <= b < 1 for b in self.betas):
+            raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
         self.eps = _positive("eps", eps)
         self.weight_decay = _positive("weight_decay", weight_decay, allow_zero=True)
         self.m = np.zeros(len(self.params))
@@ -202,9 +197,8 @@ class StepLR(Schedule):
     """lr = base_lr * gamma ** (epoch // step_size); gamma = 0.5 halves it."""
 
     def __init__(self, optimizer, step_size: int, gamma: float = 0.5):
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"step_size must be an int >= 1, got {step_size!r}")
-        self.step_size, self.gamma = step_size, _positive("gamma", gamma)
+        self.step_size = _internal.integer(step_size, "step_size", minimum=1)
+        self.gamma = _positive("gamma", gamma)
         super().__init__(optimizer)
 
     def lr_at(self, epoch: int) -> float:
@@ -228,9 +222,7 @@ class LinearLR(Schedule):
     def __init__(self, optimizer, start_lr: float, end_lr: float, total_epochs: int):
         self.start_lr = _positive("start_lr", start_lr)
         self.end_lr = _positive("end_lr", end_lr, allow_zero=True)
-        if isinstance(total_epochs, bool) or not isinstance(total_epochs, int) or total_epochs < 1:
-            raise ValueError(f"total_epochs must be an int >= 1, got {total_epochs!r}")
-        self.total_epochs = total_epochs
+        self.total_epochs = _internal.integer(total_epochs, "total_epochs", minimum=1)
         super().__init__(optimizer)
 
     def lr_at(self, epoch: int) -> float:
@@ -244,11 +236,10 @@ class ReduceLROnPlateau(Schedule):
 
     def __init__(self, optimizer, factor: float = 0.5, patience: int = 5,
                  threshold: float = 1e-4, min_lr: float = 0.0):
-        if not 0 < _number("factor", factor) < 1:
+        self.factor = _internal.real(factor, "factor")
+        if not 0 < self.factor < 1:
             raise ValueError(f"factor must be in (0, 1), got {factor!r}")
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"patience must be an int >= 0, got {patience!r}")
-        self.factor, self.patience = factor, patience
+        self.patience = _internal.integer(patience, "patience", minimum=0)
         self.threshold = _positive("threshold", threshold, allow_zero=True)
         self.min_lr = _positive("min_lr", min_lr, allow_zero=True)
         self.best = math.inf
@@ -263,9 +254,10 @@ class ReduceLROnPlateau(Schedule):
             raise ValueError("ReduceLROnPlateau.step needs the epoch's metric, e.g. the loss")
         if isinstance(metric, Value):
             metric = metric.data
-        if isinstance(metric, bool) or \
-                not isinstance(metric, (int, float, np.integer, np.floating)):
-            raise TypeError(f"ReduceLROnPlateau.step expects a number, got {metric!r}")
+        if isinstance(metric, bool) or not isinstance(metric, numbers.Real):
+            raise TypeError(f"ReduceLROnPlateau.step: metric must be a number (or a Value), "
+                            f"got {type(metric).__name__}: {metric!r:.40}")
+        metric = float(metric)
         # a NaN or infinite metric (diverging training) never counts as progress
         self.epoch += 1
         if math.isfinite(metric) and (self.best == math.inf

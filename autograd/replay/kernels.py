@@ -43,7 +43,7 @@ def _check_pow(x, k):
     xb, kb = np.broadcast_to(x, shape), np.broadcast_to(k, shape)
     _domain((xb == 0) & (kb < 0), xb, ZeroDivisionError,
             "pow: 0.0 cannot be raised to a negative power (base {x!r})")
-    _domain((xb < 0) & (kb != np.round(kb)), xb, ValueError,
+    _domain((xb < 0) & np.isfinite(kb) & (kb != np.round(kb)), xb, ValueError,
             "pow: a negative base ({x!r}) to a non-integer power is not a real number")
 
 

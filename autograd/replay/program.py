@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .. import _internal
 from ..engine import TracingError, Value, current_trace, make_node, tracing
 from .plan import Plan
 
@@ -30,7 +31,8 @@ def compile(fn: Callable, *, has_aux: bool = False, fuse: bool = True) -> Progra
     """
     if not callable(fn):
         raise TypeError(f"compile expects a function, got {type(fn).__name__}")
-    return Program(fn, has_aux=has_aux, fuse=fuse)
+    return Program(fn, has_aux=_internal.boolean(has_aux, "compile: has_aux"),
+                   fuse=_internal.boolean(fuse, "compile: fuse"))
 
 
 def _argument_names(fn, n: int) -> list[str]:
@@ -49,7 +51,12 @@ def require(values, predicate, message: str) -> None:
     runs, so a compiled loss refuses what the eager one refuses.
     ``predicate`` takes an array of shape (samples, len(values)); ``message``
     may hold ``{got}``, the distinct values found."""
-    values = list(values)
+    values = _internal.items(values, "require: values", "a list of Values")
+    if not callable(predicate):
+        raise TypeError(f"require: predicate must be a function of an array, got "
+                        f"{type(predicate).__name__}")
+    if not isinstance(message, str):
+        raise TypeError(f"require: message must be a str, got {type(message).__name__}")
     trace = current_trace()
     if trace is None:
         got = np.array([[v._data for v in values]])
@@ -99,7 +106,8 @@ class Program:
     def plan(self, *arrays, fuse: bool | None = None) -> Plan:
         """The traced and scheduled graph for arrays of these shapes (traced on first use)."""
         arrays = self._arrays(arrays, "Program.plan")
-        return self._plan(arrays, self.fuse if fuse is None else fuse)
+        fuse = self.fuse if fuse is None else _internal.boolean(fuse, "Program.plan: fuse")
+        return self._plan(arrays, fuse)
 
     def _plan(self, arrays: list, fuse: bool) -> Plan:
         key = (tuple(a.shape[1:] for a in arrays), fuse)

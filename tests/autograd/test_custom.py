@@ -267,3 +267,33 @@ def test_a_user_ops_array_forward_that_raises_names_the_op():
                       array_forward=fails)
     with pytest.raises(ValueError, match="arr2: forward is not defined .*math domain error"):
         compile(arr)(np.array([0.5, 1.0]))
+
+
+@pytest.mark.parametrize("call,error,words", [
+    (lambda: check_op(swish, points=[math.nan]), ValueError,
+     r"^check_op: points must be finite numbers, got nan \(point 0\)"),
+    (lambda: check_op(swish, points=[0.5, math.inf]), ValueError, r"got inf \(point 1\)"),
+    (lambda: check_op(swish, points=5), TypeError,
+     r"^check_op: points must be a list of numbers .*got int"),
+    (lambda: check_op(swish, points=["a"]), TypeError, r"^check_op: points\[0\] must be a "),
+    (lambda: check_op(swish, eps="1"), TypeError, r"^check_op: eps must be a real number"),
+    (lambda: check_op(swish, raise_exception=1), TypeError,
+     r"^check_op: raise_exception must be True or False"),
+    (lambda: autograd.custom.user_op(["swish"]), TypeError,
+     r"^user_op: name must be a str, got list"),
+    (lambda: autograd.op("n1", forward=abs, local=abs, arity=3), ValueError,
+     r"^op: arity must be 1, 2 or 'n', got 3"),
+])
+def test_bad_arguments_name_the_argument(call, error, words):
+    """check_op(points=[nan]) was a false mismatch; now every argument is checked at the
+    boundary, naming it (issue 19 item 12)."""
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_numpy_numbers_are_accepted_by_op_and_check_op():
+    twice = autograd.op("twice_np", forward=lambda x: 2 * x, local=lambda x, out: 2.0,
+                        arity=np.int64(1))
+    assert twice.arity == 1 and type(twice.arity) is int
+    assert check_op(twice, points=np.array([0.5, -1.5]), eps=np.float32(1e-6),
+                    atol=np.float64(1e-6))

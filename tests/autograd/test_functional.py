@@ -41,6 +41,28 @@ def test_grad_rejects_non_values():
         grad(Value(1.0), [Value(1.0), 2.0])
 
 
+@pytest.mark.parametrize("call,error,words", [
+    (lambda: grad(Value(1.0), None), TypeError,
+     r"^grad: inputs must be a Value or a list of Values, got NoneType"),
+    (lambda: grad(Value(1.0), 3.0), TypeError, r"^grad: inputs must be a Value or a list"),
+    (lambda: grad(Value(1.0), [Value(1.0)], create_graph="yes"), TypeError,
+     r"^grad: create_graph must be True or False, got str"),
+    (lambda: gradcheck(lambda a: a, [1.0], raise_exception=None), TypeError,
+     r"^gradcheck: raise_exception must be True or False, got NoneType"),
+    (lambda: gradcheck(lambda a: a, [10**400]), ValueError,
+     r"^gradcheck: input 0 must be a finite"),
+])
+def test_bad_arguments_name_the_argument(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_numpy_scalars_and_arrays_are_accepted_as_numbers():
+    x = Value(1.5)
+    assert grad(x * x, [x], create_graph=np.bool_(False)) == [3.0]
+    assert gradcheck(lambda a, b: a * b, np.array([1.5, -2.0]), eps=np.float32(1e-6))
+
+
 def test_hessian_vector_product():
     # f(x, y) = x^2 y + sin-free cubic: f = x^2 y + y^3 ; H = [[2y, 2x], [2x, 6y]]
     x, y = Value(1.5), Value(-0.5)

@@ -191,3 +191,11 @@ def test_bad_functions_and_arguments_are_refused():
         compile(lambda x: x * 2).value_and_grad(np.ones(2), reduction="max")
     with pytest.raises(TypeError, match=r"has_aux=True.*\(loss Value, aux\)"):
         compile(lambda x: x * 2, has_aux=True)(np.ones(2))
+    with pytest.raises(TypeError, match=r"^compile: fuse must be True or False, got str"):
+        compile(lambda x: x * 2, fuse="no")
+    with pytest.raises(TypeError, match=r"^compile: has_aux must be True or False, got int"):
+        compile(lambda x: x * 2, has_aux=2)
+    with pytest.raises(TypeError, match=r"^Program.plan: fuse must be True or False"):
+        compile(lambda x: x * 2).plan(np.ones(2), fuse="yes")
+    with pytest.raises(TypeError, match=r"^require: predicate must be a function"):
+        require([Value(1.0)], None, "message")
