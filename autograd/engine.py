@@ -27,8 +27,10 @@ from . import _internal
 from .ops import (  # the operation table
     ABS,
     ADD,
+    BINARY,
     DIV,
     EXP,
+    FAN_OUT,
     HARDTANH,
     LEAKY_RELU,
     LOG,
@@ -39,6 +41,7 @@ from .ops import (  # the operation table
     NEG,
     POW,
     POWC,
+    PRODUCT,
     RELU,
     SIGMOID,
     SIGN,
@@ -49,6 +52,7 @@ from .ops import (  # the operation table
     SUB,
     SUM,
     TANH,
+    UNARY,
     Op,
 )
 
@@ -143,7 +147,7 @@ def tracing(placeholders: Iterable[Value]) -> Iterator[_Trace]:
     _data_version += 1
     placeholders = list(placeholders)
     for p in placeholders:
-        p._stamp = _data_version
+        p._x = _data_version  # a leaf's stamp
     trace, recording = _Trace(placeholders), modes.grad_enabled
     modes.tracing, modes.grad_enabled = trace, True  # a trace records, even under no_grad()
     _count_mode("tracing", +1)
@@ -168,8 +172,8 @@ def _read(v: Value, how: str) -> float:
     t = _modes.tracing if _threads_tracing else None
     if t is None:
         return v._data
-    if v._stamp < t.start and v._op is None:
-        t.reads[v] = v._stamp  # a parameter's number went into the trace: replay checks it
+    if v._op is None and v._x < t.start:  # _x: a leaf's stamp
+        t.reads[v] = v._x  # a parameter's number went into the trace: replay checks it
     elif v._op is not None or v in t.placeholders:
         raise TracingError(
             f"while compiling, the code {how} a Value computed from the inputs "
@@ -308,19 +312,23 @@ _new = object.__new__
 
 def make_node(data: float, op: Op, x, y=None) -> Value:
     """Make the output node of ``op`` on input ``x`` (and ``y``; for an n-ary op ``x``
-    is the tuple of inputs). Bypasses ``Value.__init__``'s checks."""
+    is the tuple of inputs). Bypasses ``Value.__init__``'s checks. (The operator
+    methods below make their nodes the same way, inline: it is the hot path.)"""
     node = _new(Value)
     node._data = data
     node.grad = 0.0
-    node.label = ""
-    node._stamp = _data_version
     if not _threads_without_grad or _modes.grad_enabled:
-        node._op, node._x, node._y = op, x, y
+        op = op.origin
+        bound = op.bound
+        node._op = bound if bound.stamp == _data_version else op.bind(_data_version)
+        node._x = x
+        if y is not None:
+            node._y = y
     else:
         if _threads_tracing and _modes.tracing is not None:
             raise TracingError("no_grad() inside a function being compiled: its results would be "
                                "recorded as constants of the first sample. Move it outside.")
-        node._op = node._x = node._y = None
+        node._op, node._x, node._y = None, _data_version, ""  # a leaf: its stamp and label
     return node
 
 
@@ -335,7 +343,8 @@ def _coerce(other):
 
 
 def _binary_method(op: Op, formula: str, reflected: bool = False):
-    """Make the operator method (``__mul__``, ``__rmul__``, ...) of a binary op."""
+    """Make the operator method (``__mul__``, ``__rmul__``, ...) of a binary op. The
+    node is made inline (what make_node does): an operator is most of a forward pass."""
     forward = op.forward
 
     def method(self, other):
@@ -343,11 +352,64 @@ def _binary_method(op: Op, formula: str, reflected: bool = False):
             other = _coerce(other)
             if other is NotImplemented:
                 return other
-        x, y = (other, self) if reflected else (self, other)
-        return make_node(forward(x._data, y._data), op, x, y)
+        if _threads_without_grad:  # some thread is in no_grad(): maybe this one
+            return make_node(forward(self._data, other._data), op, self, other)
+        node = _new(Value)
+        node._data = forward(self._data, other._data)
+        node.grad = 0.0
+        bound = op.bound
+        node._op = bound if bound.stamp == _data_version else op.bind(_data_version)
+        node._x = self
+        node._y = other
+        return node
 
-    method.__doc__ = f"{formula} (op {op.name!r}), where self is x"
+    def reflected_method(self, other):  # other (op) self: the same, inputs swapped
+        if other.__class__ is not Value:
+            other = _coerce(other)
+            if other is NotImplemented:
+                return other
+        if _threads_without_grad:
+            return make_node(forward(other._data, self._data), op, other, self)
+        node = _new(Value)
+        node._data = forward(other._data, self._data)
+        node.grad = 0.0
+        bound = op.bound
+        node._op = bound if bound.stamp == _data_version else op.bind(_data_version)
+        node._x = other
+        node._y = self
+        return node
+
+    made = reflected_method if reflected else method
+    made.__doc__ = f"{formula} (op {op.name!r}), where self is x"
+    return made
+
+
+def _unary_method(op: Op, doc: str):
+    """Make the method (``relu``, ``tanh``, ...) of a unary op of the table, its node made
+    inline as the operators' are."""
+    forward, arg = op.forward, op.arg
+
+    def method(self):
+        if _threads_without_grad:
+            return make_node(forward(self._data, arg), op, self)
+        node = _new(Value)
+        node._data = forward(self._data, arg)
+        node.grad = 0.0
+        bound = op.bound
+        node._op = bound if bound.stamp == _data_version else op.bind(_data_version)
+        node._x = self
+        return node
+
+    method.__doc__ = doc
     return method
+
+
+def _unpickled_leaf(data, grad, label):
+    """A pickled Value comes back as a leaf made now (``Tensor``'s pickle keeps no
+    graph either): its stamp is this process's, never one from another process."""
+    v = Value(data)
+    v.grad, v._y = grad, label
+    return v
 
 
 class Value:
@@ -368,17 +430,23 @@ class Value:
       ``backward()`` instead of mixing old and new numbers.
     """
 
-    # The inputs live in _x and _y (one or two; an n-ary op keeps its tuple in _x),
-    # not in a tuple per node: a node then costs about 110 bytes, not 150.
-    __slots__ = ("_data", "grad", "label", "_op", "_x", "_y", "_stamp")
+    # Five slots, 72 bytes (with the collector's header): the number, its gradient, the
+    # op that made it and its inputs in _x and _y (one or two; an n-ary op keeps its tuple
+    # in _x), not in a tuple per node. A leaf has no inputs: its _x holds its stamp (the
+    # data version of its last assignment) and _y its label; a computed node's stamp and
+    # label travel with its op (see Op: one copy of the op per data version is shared).
+    __slots__ = ("_data", "grad", "_op", "_x", "_y")
     __array_ufunc__ = None  # numpy scalars defer to our reflected operators
 
     def __init__(self, data, label: str = ""):
         self._data = as_number(data)
         self.grad = 0.0
-        self.label = str(label)
-        self._op = self._x = self._y = None
-        self._stamp = _data_version
+        self._op = None
+        self._x = _data_version
+        self._y = str(label)
+
+    def __reduce__(self):
+        return _unpickled_leaf, (self._data, self.grad, self.label)
 
     # -- the number, and what made it --------------------------------------------------
     @property
@@ -398,7 +466,28 @@ class Value:
             )
         self._data = as_number(value, "Value.data")
         _data_version += 1
-        self._stamp = _data_version
+        self._x = _data_version
+
+    @property
+    def label(self) -> str:
+        """A name for drawings and tables (``''``: none)."""
+        op = self._op
+        return self._y if op is None else op.label
+
+    @label.setter
+    def label(self, value) -> None:
+        op = self._op
+        if op is None:
+            self._y = value
+        elif op.label != value:
+            self._op = op.labelled(value)
+
+    @property
+    def _stamp(self) -> int:
+        """The data version when this Value was made (a leaf: when its .data was last
+        assigned). A node older than one of its leaves belongs to a stale graph."""
+        op = self._op
+        return self._x if op is None else op.stamp
 
     @property
     def parents(self) -> tuple:
@@ -432,11 +521,12 @@ class Value:
         return Value(self._data, self.label)
 
     def _describe(self) -> str:
-        what = f"Value {self.label!r}" if self.label else "a Value"
+        label = self.label
+        what = f"Value {label!r}" if label else "a Value"
         how = "leaf" if self._op is None else f"op {self._op.name!r}"
         return f"{what} ({how}, data={self._data!r})"
 
-    # -- applying operations (the methods are made from the table by _binary_method) --
+    # -- applying operations (the methods are made from the table) --------------------
     def _unary(self, op: Op) -> Value:
         return make_node(op.forward(self._data, op.arg), op, self)
 
@@ -459,56 +549,28 @@ class Value:
             return NotImplemented
         return self._unary(POWC.with_arg(k))
 
-    def __neg__(self):
-        return self._unary(NEG)
-
-    def __abs__(self):
-        return self._unary(ABS)
-
-    def exp(self) -> Value:
-        return self._unary(EXP)
-
-    def log(self) -> Value:
-        """Natural log. ``log(0)`` and negative inputs raise ``ValueError``."""
-        return self._unary(LOG)
-
-    def sqrt(self) -> Value:
-        return self._unary(SQRT)
-
-    def tanh(self) -> Value:
-        return self._unary(TANH)
-
-    def sigmoid(self) -> Value:
-        """Logistic sigmoid 1/(1+e^-x), computed without overflow."""
-        return self._unary(SIGMOID)
-
-    def relu(self) -> Value:
-        """max(0, x). Its derivative at exactly 0 is taken to be 0 (as PyTorch)."""
-        return self._unary(RELU)
+    __neg__ = _unary_method(NEG, "-x (op 'neg')")
+    __abs__ = _unary_method(ABS, "|x| (op 'abs'); its derivative at 0 is 0, as PyTorch's")
+    exp = _unary_method(EXP, "e^x; a result too large for a float is inf.")
+    log = _unary_method(LOG, "Natural log. ``log(0)`` and negative inputs raise ``ValueError``.")
+    sqrt = _unary_method(SQRT, "Square root; negative inputs raise ``ValueError``.")
+    tanh = _unary_method(TANH, "Hyperbolic tangent.")
+    sigmoid = _unary_method(SIGMOID, "Logistic sigmoid 1/(1+e^-x), computed without overflow.")
+    relu = _unary_method(RELU, "max(0, x). Its derivative at exactly 0 is taken to be 0 "
+                               "(as PyTorch).")
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         """x for x > 0, alpha*x otherwise (derivative alpha at 0)."""
         return self._unary(LEAKY_RELU.with_arg(as_number(alpha, "leaky_relu: alpha")))
 
-    def softplus(self) -> Value:
-        """ln(1 + e^x), stable for large |x|; its derivative is the sigmoid."""
-        return self._unary(SOFTPLUS)
-
-    def softsign(self) -> Value:
-        """x / (1 + |x|)."""
-        return self._unary(SOFTSIGN)
-
-    def hardtanh(self) -> Value:
-        """x clipped to [-1, 1]; derivative 1 inside, 0 outside and at +-1."""
-        return self._unary(HARDTANH)
-
-    def step(self) -> Value:
-        """Heaviside step: 1 if x > 0 else 0 (the perceptron's). Gradient 0 everywhere."""
-        return self._unary(STEP)
-
-    def sign(self) -> Value:
-        """-1, 0 or 1. Gradient 0 everywhere."""
-        return self._unary(SIGN)
+    softplus = _unary_method(SOFTPLUS, "ln(1 + e^x), stable for large |x|; its derivative is "
+                                       "the sigmoid.")
+    softsign = _unary_method(SOFTSIGN, "x / (1 + |x|).")
+    hardtanh = _unary_method(HARDTANH, "x clipped to [-1, 1]; derivative 1 inside, 0 outside "
+                                       "and at +-1.")
+    step = _unary_method(STEP, "Heaviside step: 1 if x > 0 else 0 (the perceptron's). Gradient "
+                               "0 everywhere.")
+    sign = _unary_method(SIGN, "-1, 0 or 1. Gradient 0 everywhere.")
 
     @staticmethod
     def sum(values: Iterable) -> Value:
@@ -553,7 +615,8 @@ class Value:
         return format(self._data, spec) if spec else repr(self)
 
     def __repr__(self) -> str:
-        label = f", label={self.label!r}" if self.label else ""
+        label = self.label
+        label = f", label={label!r}" if label else ""
         return f"Value(data={self._data!r}, grad={self.grad!r}{label})"
 
     # -- gradients ---------------------------------------------------------------------
@@ -580,7 +643,9 @@ def backward_pass(root: Value, gradient: float = 1.0) -> Iterator[list]:
     anything fails, the leaves' earlier gradients are restored.
     """
     seed = as_number(gradient, "backward: gradient")
-    order, leaves, earlier, stale_possible = _walk(root, prepare_backward=True)
+    if not isinstance(root, Value):
+        raise TypeError(f"backward_pass: root must be a Value, got {type(root).__name__}")
+    order, leaves, earlier, stale_possible = _walk_for_backward(root)
     try:
         if stale_possible:  # a leaf changed after some node was made: look closer
             check_not_stale(order)
@@ -608,19 +673,35 @@ def propagate(order: list, record=None) -> None:
     each node's parents in order: the step-through (``backward_trace``) watches this
     loop run instead of running one of its own, so the two cannot disagree.
     """
-    for node in reversed(order):
-        op = node._op
-        if op is None:  # a leaf: nothing to pass on
-            continue
-        upstream = node.grad
-        try:
-            if op.fan_out:  # + and sum: local gradient 1 to every input
+    # Kept in one piece: the loop runs once per node of every backward pass; a helper per
+    # rule would cost a call per node, as much as the arithmetic it does.
+    node = None
+    try:
+        for node in reversed(order):
+            op = node._op
+            if op is None:  # a leaf: nothing to pass on
+                continue
+            upstream = node.grad
+            rule = op.rule
+            if rule == PRODUCT:  # x * y: each input's local gradient is the other's number
+                x, y = node._x, node._y
+                d = y._data
+                contribution, before = upstream * d, x.grad
+                x.grad = before + contribution
+                if record is not None:
+                    record(node, x, upstream, d, contribution, before)
+                d = x._data
+                contribution, before = upstream * d, y.grad  # after x's: x * x adds twice
+                y.grad = before + contribution
+                if record is not None:
+                    record(node, y, upstream, d, contribution, before)
+            elif rule == FAN_OUT:  # + and sum: local gradient 1 to every input
                 for p in (node._x, node._y) if op.arity == 2 else node._x:
                     before = p.grad
                     p.grad = before + upstream if before else upstream
                     if record is not None:
                         record(node, p, upstream, 1.0, upstream, before)
-            elif op.arity == 1:
+            elif rule == UNARY:
                 x = node._x
                 d = op.local(x._data, node._data, op.arg)
                 before = x.grad
@@ -631,14 +712,14 @@ def propagate(order: list, record=None) -> None:
                     x.grad = before + contribution
                 if record is not None:
                     record(node, x, upstream, d, contribution, before)
-            elif op.arity == 2:
+            elif rule == BINARY:
                 x, y = node._x, node._y
                 dx, dy = op.local(x._data, y._data, node._data)
                 contribution, before = upstream * dx, x.grad
                 x.grad = before + contribution
                 if record is not None:
                     record(node, x, upstream, dx, contribution, before)
-                contribution, before = upstream * dy, y.grad  # after x's: x * x adds twice
+                contribution, before = upstream * dy, y.grad
                 y.grad = before + contribution
                 if record is not None:
                     record(node, y, upstream, dy, contribution, before)
@@ -650,29 +731,33 @@ def propagate(order: list, record=None) -> None:
                     p.grad = before + contribution
                     if record is not None:
                         record(node, p, upstream, d, contribution, before)
-        except (ZeroDivisionError, OverflowError, ValueError) as e:
-            raise _local_gradient_error(node, e) from e
+    except (ZeroDivisionError, OverflowError, ValueError) as e:
+        raise _local_gradient_error(node, e) from e
 
 
 def check_not_stale(order: list) -> None:
     """Raise StaleGraphError if a leaf's .data was assigned after a node used it.
 
-    Every node carries the data version current when it was made, and a leaf
-    whose .data is assigned gets a newer one. If no leaf is newer than the oldest
-    computed node, nothing can be stale (the usual case, one pass); otherwise
+    Every node carries the data version current when it was made (with its op), and
+    a leaf whose .data is assigned gets a newer one. If no leaf is newer than the
+    oldest computed node, nothing can be stale (the usual case, one pass); otherwise
     look at the edges to find the stale one, if any.
     """
     oldest = newest_leaf = -1
     for node in order:
-        if node._op is None:
-            if node._stamp > newest_leaf:
-                newest_leaf = node._stamp
-        elif oldest < 0 or node._stamp < oldest:
-            oldest = node._stamp
+        op = node._op
+        if op is None:
+            if node._x > newest_leaf:
+                newest_leaf = node._x
+        elif oldest < 0 or op.stamp < oldest:
+            oldest = op.stamp
     if newest_leaf > oldest >= 0:
         for node in order:
+            op = node._op
+            if op is None:
+                continue
             for parent in node.parents:
-                if parent._stamp > node._stamp:
+                if parent._stamp > op.stamp:
                     raise StaleGraphError(
                         f"the input {parent._describe()} had its .data assigned after "
                         f"{node._describe()} was computed from it; run the forward pass "
@@ -762,7 +847,7 @@ def assign_data(values: list, numbers: list) -> None:
     stamp = _data_version
     for v, x in zip(values, numbers):
         v._data = x
-        v._stamp = stamp
+        v._x = stamp  # a leaf's stamp
 
 
 def zero_grad(values: Iterable[Value]) -> None:
@@ -776,56 +861,70 @@ def zero_grad(values: Iterable[Value]) -> None:
         v.grad = 0.0
 
 
-_FINISH = object()  # stack marker: "the parents of the node below me are done"
+class _Mark(float):
+    """A 0.0 that is no other float: the marks a backward walk leaves in ``.grad``
+    (which it resets to 0 anyway) to know the nodes it has seen, instead of a set."""
+
+    __slots__ = ()
 
 
-def _walk(root: Value, prepare_backward: bool = False) -> tuple:
-    """Nodes that ``root`` depends on, each after all of its parents; root last.
+def _walk_for_backward(root: Value) -> tuple:
+    """The topological order of ``root``'s graph, each node after all of its parents,
+    with backward()'s bookkeeping done in the same pass: every ``.grad`` becomes 0 (a
+    mark), the leaves' earlier gradients are set aside, and it tells whether a leaf's
+    ``.data`` may have changed after a node used it.
 
-    An iterative depth-first search (no recursion, so a chain of a million
-    operations works): a node is emitted once all of its parents have been.
-    With ``prepare_backward`` it also does backward()'s bookkeeping while each
-    node is in the CPU cache (one walk, not one per task: large graphs outgrow
-    the caches, and a pass over the nodes costs about as much as the arithmetic):
-    it zeroes every ``.grad``, sets the leaves' earlier gradients aside, and
-    tells whether a leaf's ``.data`` may have changed after a node used it.
+    An iterative depth-first search (no recursion, so a chain of a million operations
+    works). A node is marked in its own ``.grad`` when the walk enters it (``entered``)
+    and when it is emitted (``done``, after its parents): marks on the nodes, not a
+    set of them (hashing every node cost more than the chain rule). The marks are
+    fresh objects per pass, so a walk never mistakes another pass's for its own. The
+    order is the one ``topological_order`` gives.
     """
-    order, visited, stack = [], set(), [root]
-    push, pop, emit, mark_visited = stack.append, stack.pop, order.append, visited.add
-    leaves, earlier = [], []
+    entered, done = _Mark(0.0), _Mark(0.0)
+    order, leaves, earlier = [], [], []
+    emit, set_aside, keep = order.append, leaves.append, earlier.append
+    stack = [root]
+    push, pop = stack.append, stack.pop
     oldest, newest_leaf = root._stamp, -1
     while stack:
         node = pop()
-        if node is _FINISH:
-            emit(pop())
+        g = node.grad
+        if g is done:
             continue
-        if node in visited:
+        if g is entered:  # its parents are all emitted: its turn
+            node.grad = done
+            emit(node)
             continue
-        mark_visited(node)
-        push(node)
-        push(_FINISH)
         op = node._op
-        if prepare_backward:
-            stamp = node._stamp
-            if op is None:
-                leaves.append(node)
-                earlier.append(node.grad)
-                if stamp > newest_leaf:
-                    newest_leaf = stamp
-            elif stamp < oldest:
-                oldest = stamp
-            node.grad = 0.0
-        if op is None:
+        if op is None:  # a leaf: emitted at once
+            set_aside(node)
+            keep(g)
+            if node._x > newest_leaf:
+                newest_leaf = node._x
+            node.grad = done
+            emit(node)
             continue
-        if op.arity == 0:  # n-ary: the inputs are the tuple in _x
-            for parent in node._x:
-                if parent not in visited:
-                    push(parent)
+        if op.stamp < oldest:
+            oldest = op.stamp
+        node.grad = entered
+        push(node)
+        arity = op.arity
+        if arity == 2:
+            x = node._x
+            if x.grad is not done:
+                push(x)
+            x = node._y
+            if x.grad is not done:
+                push(x)
+        elif arity == 1:
+            x = node._x
+            if x.grad is not done:
+                push(x)
         else:
-            if node._x not in visited:
-                push(node._x)
-            if op.arity == 2 and node._y not in visited:
-                push(node._y)
+            for x in node._x:
+                if x.grad is not done:
+                    push(x)
     return order, leaves, earlier, newest_leaf > oldest
 
 
@@ -833,11 +932,32 @@ def topological_order(root: Value) -> list:
     """All nodes ``root`` depends on, inputs first and ``root`` last.
 
     Deterministic: the same graph always gives the same order (the walk follows
-    each node's parents in order; no sets or ids decide anything).
+    each node's parents in order; no sets or ids decide anything). It is the order
+    ``backward()`` walks, and it leaves every ``.grad`` as it is.
     """
     if not isinstance(root, Value):
         raise TypeError(f"topological_order: root must be a Value, got {type(root).__name__}")
-    return _walk(root)[0]
+    order, state, stack = [], {}, [root]
+    emit, push, pop = order.append, stack.append, stack.pop
+    for_done = _DONE
+    while stack:
+        node = pop()
+        seen = state.get(node)
+        if seen is for_done:
+            continue
+        if seen is not None or node._op is None:  # entered before, or a leaf
+            state[node] = for_done
+            emit(node)
+            continue
+        state[node] = _ENTERED
+        push(node)
+        for x in node.parents:
+            if state.get(x) is not for_done:
+                push(x)
+    return order
+
+
+_ENTERED, _DONE = object(), object()
 
 
 def local_gradients(node: Value, create_graph: bool = False) -> tuple:

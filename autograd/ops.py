@@ -9,6 +9,7 @@ autodidax keep such a table keyed by op; PyTorch keeps ``derivatives.yaml``.)
 
 from __future__ import annotations
 
+import copy
 import math
 import operator
 
@@ -165,6 +166,17 @@ def _one_hot_local(xs, out):
 # --- the operation table ------------------------------------------------------
 
 
+# How backward() applies an op's local gradients (``Op.rule``): the sums pass the upstream
+# gradient on unchanged; a product's local gradients are each other's number; the others
+# call their rule.
+FAN_OUT, PRODUCT, UNARY, BINARY, NARY = range(5)
+
+
+def _product_local(x, y, out):
+    # d(x y)/dx = y, d(x y)/dy = x
+    return (y, x)
+
+
 class Op:
     """One operation: its name, forward function and local-gradient rule.
 
@@ -180,21 +192,47 @@ class Op:
     about an op (the array rules of ``autograd.compile``, ``nn``'s activations) is keyed
     by that object. ``fan_out`` marks the sums,
     whose local gradients are all 1 ("sum forward, fan-out backward"): backward()
-    then copies the upstream gradient to every input without calling ``local``.
+    then copies the upstream gradient to every input without calling ``local``; ``rule``
+    says so (``FAN_OUT``), or ``PRODUCT`` for ``x * y``, whose local gradients are each
+    other's number (multiplied in directly), else ``UNARY``/``BINARY``/``NARY``.
     This table plays the role of PyTorch's ``derivatives.yaml`` or of JAX's rule
     registries.
+
+    A node does not hold the table's op itself but a copy ``bound(stamp)`` that also
+    carries the data version the node was made at (``stamp``: what tells a stale graph)
+    and, for a node given a label, that label: one copy is shared by every node made
+    between two changes of a leaf's ``.data``, so a node needs no slot of its own for
+    either. ``origin`` is the op a copy was made from (itself for the table's own).
     """
 
-    __slots__ = ("name", "arity", "forward", "local", "arg", "fan_out", "row")
+    __slots__ = ("name", "arity", "forward", "local", "arg", "fan_out", "row", "rule",
+                 "origin", "stamp", "label", "bound")
 
     def __init__(self, name, arity, forward, local, arg=None, fan_out=False, row=None):
         self.name, self.arity, self.forward, self.local = name, arity, forward, local
         self.arg, self.fan_out = arg, fan_out
         self.row = self if row is None else row
+        self.rule = FAN_OUT if fan_out else PRODUCT if local is _product_local else \
+            (NARY, UNARY, BINARY)[arity]
+        self.origin, self.stamp, self.label, self.bound = self, -1, "", self
 
     def with_arg(self, arg) -> Op:
         """The same operation with a constant bound (``pow`` with exponent 3)."""
         return _op_with_arg(self, arg)
+
+    def bind(self, stamp: int) -> Op:
+        """The copy that nodes made at data version ``stamp`` share (kept as ``bound``
+        until the version changes)."""
+        bound = copy.copy(self.origin)
+        bound.stamp, bound.label, bound.bound = stamp, "", None
+        self.origin.bound = bound
+        return bound
+
+    def labelled(self, label) -> Op:
+        """A copy of this node's op carrying a node's label (one node's own)."""
+        copied = copy.copy(self)
+        copied.label, copied.bound = label, None
+        return copied
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})" if self.arg is None else f"Op({self.name!r}, arg={self.arg!r})"
@@ -217,7 +255,7 @@ def _op_with_arg(op: Op, arg) -> Op:
 ADD = Op("+", 2, operator.add, lambda x, y, out: (1.0, 1.0), fan_out=True)
 SUM = Op("sum", 0, sum, lambda xs, out: (1.0,) * len(xs), fan_out=True)
 SUB = Op("-", 2, operator.sub, lambda x, y, out: (1.0, -1.0))
-MUL = Op("*", 2, operator.mul, lambda x, y, out: (y, x))
+MUL = Op("*", 2, operator.mul, _product_local)
 DIV = Op("/", 2, _div, lambda x, y, out: (1.0 / y, -out / y))
 POW = Op("**", 2, _pow,  # d/dx x**y at y = 0 is 0, also at x = 0 (0 ** 0 = 1, as torch)
          lambda x, y, out: (0.0 if number(y) == 0 else y * _rule_pow(x, y - 1),

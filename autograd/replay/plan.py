@@ -185,7 +185,7 @@ def find_neurons(graph: TracedGraph) -> Neurons:
     only (so ``W @ H`` can replace it)."""
     neurons = Neurons()
     for i, v in enumerate(graph.nodes):
-        if v._op is not ops.SUM or not graph.variant[i]:
+        if v._op is None or v._op.row is not ops.SUM or not graph.variant[i]:
             continue
         products, others = [], []
         for p in graph.parents[i]:
@@ -205,7 +205,8 @@ def find_neurons(graph: TracedGraph) -> Neurons:
 def weight_and_input(graph: TracedGraph, p: int) -> tuple[int, int] | None:
     """``(w, h)`` when node p is a product, read once, of a node w that is the same for
     every sample and a per-sample node h; else None."""
-    if graph.nodes[p]._op is not ops.MUL or graph.uses[p] != 1:
+    op = graph.nodes[p]._op
+    if op is None or op.row is not ops.MUL or graph.uses[p] != 1:
         return None
     a, b = graph.parents[p]
     if graph.variant[a] == graph.variant[b]:
