@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import inspect
 import numbers
+import operator
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -685,16 +686,18 @@ def propagate(order: list, record=None) -> None:
             rule = op.rule
             if rule == PRODUCT:  # x * y: each input's local gradient is the other's number
                 x, y = node._x, node._y
+                if record is None:
+                    x.grad = x.grad + upstream * y._data
+                    y.grad = y.grad + upstream * x._data  # after x's: x * x adds twice
+                    continue
                 d = y._data
                 contribution, before = upstream * d, x.grad
                 x.grad = before + contribution
-                if record is not None:
-                    record(node, x, upstream, d, contribution, before)
+                record(node, x, upstream, d, contribution, before)
                 d = x._data
-                contribution, before = upstream * d, y.grad  # after x's: x * x adds twice
+                contribution, before = upstream * d, y.grad
                 y.grad = before + contribution
-                if record is not None:
-                    record(node, y, upstream, d, contribution, before)
+                record(node, y, upstream, d, contribution, before)
             elif rule == FAN_OUT:  # + and sum: local gradient 1 to every input
                 for p in (node._x, node._y) if op.arity == 2 else node._x:
                     before = p.grad
@@ -784,14 +787,17 @@ def _nary(op: Op, values: Iterable, what: str) -> Value:
         values = _internal.items(values, f"{what}: values", "a list of Values or numbers")
     values = tuple(values)
     try:
-        data = [v._data for v in values]
+        data = list(map(_DATA, values))
     except AttributeError:  # plain numbers among the Values become constant leaves
         values = tuple(v if isinstance(v, Value) else Value(as_number(v, f"{what}: values"))
                        for v in values)
-        data = [v._data for v in values]
+        data = list(map(_DATA, values))
     if not values:
         raise ValueError(f"{what}: expected at least one value, got none")
     return make_node(op.forward(data), op, values)
+
+
+_DATA = operator.attrgetter("_data")
 
 
 def apply(op: Op, *inputs) -> Value:
@@ -881,6 +887,8 @@ def _walk_for_backward(root: Value) -> tuple:
     fresh objects per pass, so a walk never mistakes another pass's for its own. The
     order is the one ``topological_order`` gives.
     """
+    # Kept in one piece: it runs once per node of every backward pass (a helper per case
+    # would cost a call per node, as much as the walk itself).
     entered, done = _Mark(0.0), _Mark(0.0)
     order, leaves, earlier = [], [], []
     emit, set_aside, keep = order.append, leaves.append, earlier.append
@@ -907,21 +915,33 @@ def _walk_for_backward(root: Value) -> tuple:
             continue
         if op.stamp < oldest:
             oldest = op.stamp
-        node.grad = entered
-        push(node)
+        # its parents still to emit go on the stack above it; with none (a product whose
+        # inputs were emitted through another node) it is emitted at once
         arity = op.arity
         if arity == 2:
-            x = node._x
+            x, y = node._x, node._y
+            if x.grad is done and y.grad is done:
+                node.grad = done
+                emit(node)
+                continue
+            node.grad = entered
+            push(node)
             if x.grad is not done:
                 push(x)
-            x = node._y
-            if x.grad is not done:
-                push(x)
+            if y.grad is not done:
+                push(y)
         elif arity == 1:
             x = node._x
-            if x.grad is not done:
-                push(x)
+            if x.grad is done:
+                node.grad = done
+                emit(node)
+                continue
+            node.grad = entered
+            push(node)
+            push(x)
         else:
+            node.grad = entered
+            push(node)
             for x in node._x:
                 if x.grad is not done:
                     push(x)

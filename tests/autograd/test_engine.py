@@ -750,3 +750,25 @@ def test_a_nan_input_makes_every_nary_op_nan_wherever_it_sits(reduce):
         for values in itertools.permutations([*others, NAN]):
             out = reduce([Value(x) for x in values])
             assert math.isnan(out.data), values
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 99), st.integers(0, 99)),
+                min_size=1, max_size=40))
+def test_backward_walks_the_order_topological_order_gives_and_marks_nothing(program):
+    """backward() finds its order with marks in .grad (no set); it must be the order
+    topological_order gives (the step-through and the drawings use both), every node
+    after its parents, and no mark may stay behind."""
+    from autograd.engine import backward_pass, propagate
+
+    nodes = [Value(0.5), Value(-1.5), Value(2.0)]
+    for kind, i, j in program:
+        a, b = nodes[i % len(nodes)], nodes[j % len(nodes)]
+        nodes.append([a * b, a + b, Value.sum([a, b, a]), a.tanh()][kind])
+    root = Value.sum(nodes[3:])
+    expected = topological_order(root)
+    position = {v: k for k, v in enumerate(expected)}
+    assert all(position[p] < position[v] for v in expected for p in v.parents)
+    with backward_pass(root) as order:
+        assert order == expected
+        propagate(order)
+    assert all(type(v.grad) is float for v in expected)
