@@ -130,8 +130,8 @@ class _Trace:
 
     __slots__ = ("start", "placeholders", "reads", "checks")
 
-    def __init__(self, placeholders):
-        self.start, self.placeholders = _data_version, frozenset(placeholders)
+    def __init__(self, placeholders, start: int):
+        self.start, self.placeholders = start, frozenset(placeholders)
         self.reads = {}  # parameter -> its stamp, for each parameter whose number was read
         self.checks = []  # (placeholders, predicate, message): conditions on every batch
 
@@ -141,15 +141,14 @@ def tracing(placeholders: Iterable[Value]) -> Iterator[_Trace]:
     """Record a function on ``placeholders`` for replay over a batch: inside,
     reading the number of a placeholder or of anything computed from one raises
     ``TracingError`` (the number would be the first sample's, baked into the replay)."""
-    global _data_version
     modes = _modes
     if modes.tracing is not None:
         raise TracingError("autograd.compile: already tracing (compile calls can't be nested)")
-    _data_version += 1
+    stamp = _new_data_version()
     placeholders = list(placeholders)
     for p in placeholders:
-        p._x = _data_version  # a leaf's stamp
-    trace, recording = _Trace(placeholders), modes.grad_enabled
+        p._x = stamp  # a leaf's stamp
+    trace, recording = _Trace(placeholders, stamp), modes.grad_enabled
     modes.tracing, modes.grad_enabled = trace, True  # a trace records, even under no_grad()
     _count_mode("tracing", +1)
     if not recording:
@@ -458,7 +457,6 @@ class Value:
 
     @data.setter
     def data(self, value) -> None:
-        global _data_version
         if self._op is not None:
             raise AttributeError(
                 f"can't assign .data of a computed Value ({self._describe()}): it must stay "
@@ -466,8 +464,7 @@ class Value:
                 "and run the forward pass again, or start a new leaf with Value(v.data)."
             )
         self._data = as_number(value, "Value.data")
-        _data_version += 1
-        self._x = _data_version
+        self._x = _new_data_version()
 
     @property
     def label(self) -> str:
@@ -839,21 +836,51 @@ def vmin(values: Iterable) -> Value:
     return Value.min(values)
 
 
-def assign_data(values: list, numbers: list) -> None:
+def assign_data(values, numbers, checked: bool = False) -> int:
     """``v.data = x`` for every pair, as one update (an optimizer step): each must be a
-    leaf, ``numbers`` plain floats. Graphs built before it become stale, as with
-    single assignments."""
-    global _data_version
+    leaf (``checked``: the caller knows they are, as an optimizer does), ``numbers``
+    plain floats or a numpy array. Graphs built before it become stale, as with single
+    assignments. Returns the new data version; while it is current, ``last_assigned()``
+    still has the numbers, so a compiled step can read them in one piece."""
+    global _last_assigned
     if len(values) != len(numbers):
         raise ValueError(f"assign_data: {len(values)} values but {len(numbers)} numbers")
-    for v in values:
-        if v._op is not None:
-            raise AttributeError(f"can't assign .data of a computed Value ({v._describe()})")
-    _data_version += 1
-    stamp = _data_version
-    for v, x in zip(values, numbers):
+    if not checked:
+        for v in values:
+            if v._op is not None:
+                raise AttributeError(f"can't assign .data of a computed Value ({v._describe()})")
+    array = numbers if hasattr(numbers, "tolist") else None
+    stamp = _new_data_version()
+    for v, x in zip(values, numbers if array is None else array.tolist()):
         v._data = x
         v._x = stamp  # a leaf's stamp
+    _last_assigned = (values, array, stamp)
+    return stamp
+
+
+_last_assigned: tuple = ((), None, -1)
+
+
+def last_assigned():
+    """``(values, array)`` of the last ``assign_data`` given an array, if no leaf's
+    ``.data`` has changed since (else None): the parameters' numbers as the optimizer left
+    them, which a compiled step reads instead of asking every Value."""
+    values, array, stamp = _last_assigned
+    return (values, array) if stamp == _data_version and array is not None else None
+
+
+def data_version() -> int:
+    """The data version: it changes whenever a leaf's ``.data`` is assigned (anywhere)."""
+    return _data_version
+
+
+def _new_data_version() -> int:
+    """A new data version, for an assignment that is starting (under a lock: two threads
+    assigning at once never share one, and the version never goes back)."""
+    global _data_version
+    with _mode_lock:
+        _data_version += 1
+        return _data_version
 
 
 def zero_grad(values: Iterable[Value]) -> None:

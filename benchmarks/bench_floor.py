@@ -17,10 +17,12 @@ included), next to the floor's per node, measured alternately in the same run:
   as users have it (on, default thresholds) and, for reference, off;
 - memory per node after backward (tracemalloc).
 
-What each timing counts: the collector stays on as users have it, so collections
-that the allocations trigger are included; freeing the graph (by reference counting)
-is included in the step and chain timings; no ``gc.collect()`` is forced inside a
-timing (neither engine makes reference cycles). Medians of alternating runs.
+What each timing counts: CPU time of this process (``time.process_time``: on a shared
+machine, other processes' time is not counted); the collector stays on as users have
+it, so the collections that the allocations trigger are included; freeing the graph (by
+reference counting) is included in the step and chain timings; no ``gc.collect()`` is
+forced inside a timing (neither engine makes reference cycles). Medians of alternating
+runs.
 """
 
 from __future__ import annotations
@@ -59,38 +61,38 @@ def floor_chain(n: int, timings: list | None = None) -> float:
     """y = x * w * w * ... (n multiplies), then backward over the recorded list."""
     x, w = FloorNode(1.0), FloorNode(1.0)
     tape, y = [], x
-    start = time.perf_counter()
+    start = time.process_time()
     for _ in range(n):
         y = FloorNode(y.data * w.data, (y, w))
         tape.append(y)
-    middle = time.perf_counter()
+    middle = time.process_time()
     y.grad = 1.0
     for node in reversed(tape):
         a, b = node.parents
         a.grad += node.grad * b.data
         b.grad += node.grad * a.data
     if timings is not None:
-        timings.append((middle - start, time.perf_counter() - middle))
+        timings.append((middle - start, time.process_time() - middle))
     return x.grad
 
 
 def gradlab_chain(n: int, timings: list | None = None) -> float:
     x, w = Value(1.0), Value(1.0)
     y = x
-    start = time.perf_counter()
+    start = time.process_time()
     for _ in range(n):
         y = y * w
-    middle = time.perf_counter()
+    middle = time.process_time()
     y.backward()
     if timings is not None:
-        timings.append((middle - start, time.perf_counter() - middle))
+        timings.append((middle - start, time.process_time() - middle))
     return x.grad
 
 
 def timed(fn, *args) -> float:
-    start = time.perf_counter()
+    start = time.process_time()
     fn(*args)  # the graph is freed when fn returns: included
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def chain_rows(repeat: int, n: int = 10_000) -> list:
@@ -112,21 +114,21 @@ def chain_rows(repeat: int, n: int = 10_000) -> list:
 
 def mlp_step(model, optimizer, X, Y, split: dict | None = None):
     """One training step; with ``split``, the time of each phase is appended to it."""
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     scores = [model(x) for x in X]
     loss = nn.max_margin(scores, Y) + 2e-4 * nn.l2_penalty(model, weights_only=False)
     optimizer.zero_grad()
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     frame = backward_pass(loss)  # the walk: the order, grads zeroed, stale check
     order = frame.__enter__()
-    t2 = time.perf_counter()
+    t2 = time.process_time()
     propagate(order)  # the chain rule
     frame.__exit__(None, None, None)
-    t3 = time.perf_counter()
+    t3 = time.process_time()
     del scores, loss, order, frame  # freeing the graph
-    t4 = time.perf_counter()
+    t4 = time.process_time()
     optimizer.step()
-    t5 = time.perf_counter()
+    t5 = time.process_time()
     if split is not None:
         for name, a, b in (("forward", t0, t1), ("backward: the walk", t1, t2),
                            ("backward: propagation", t2, t3), ("freeing the graph", t3, t4),
@@ -161,10 +163,10 @@ def build_per_node(n: int, collector: bool) -> float:
         gc.disable()
     try:
         w, y = Value(1.0), Value(1.0)
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(n):
             y = y * w
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
     finally:
         if was_enabled:
             gc.enable()

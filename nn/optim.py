@@ -14,7 +14,7 @@ from operator import attrgetter
 import numpy as np
 
 from autograd import Value, _internal
-from autograd.engine import assign_data
+from autograd.engine import assign_data, data_version
 
 __all__ = ["Optimizer", "SGD", "Adam", "Schedule", "ConstantLR", "StepLR", "ReduceLROnPlateau",
            "InverseTimeLR", "LinearLR"]
@@ -42,7 +42,7 @@ class Optimizer:
         if isinstance(params, Value) or not isinstance(params, Iterable):
             raise TypeError(f"{who} expects a list of parameters (Values), "
                             f"got {type(params).__name__}")
-        self.params = list(params)
+        self.params = tuple(params)  # a tuple: the list a step writes never changes
         if not self.params:
             raise ValueError(f"{who} got an empty parameter list")
         seen = set()
@@ -56,6 +56,7 @@ class Optimizer:
                 raise ValueError(f"{who}: parameter {i} appears twice in the list")
             seen.add(p)
         self._lr = _positive("lr", lr)
+        self._theta, self._version = None, -1  # the numbers the last step wrote, and when
 
     @property
     def lr(self) -> float:
@@ -67,10 +68,19 @@ class Optimizer:
         self._lr = _positive("lr", value, allow_zero=True)
 
     def _numbers(self) -> tuple[np.ndarray, np.ndarray]:
-        """The parameters' data and grads as two arrays (one step works on them)."""
+        """The parameters' data and grads as two arrays (one step works on them). The data
+        is the array the last step wrote, as long as no leaf's .data has changed since
+        (the data version tells); else it is read from the Values."""
         n = len(self.params)
-        return (np.fromiter(map(_DATA, self.params), float, n),
-                np.fromiter(map(_GRAD, self.params), float, n))
+        theta = self._theta if self._version == data_version() and len(self._theta) == n \
+            else np.fromiter(map(_DATA, self.params), float, n)
+        return theta, np.fromiter(map(_GRAD, self.params), float, n)
+
+    def _assign(self, theta: np.ndarray) -> None:
+        """Write the step's numbers into the parameters (one new data version) and keep the
+        array for the next step and for a compiled step's forward pass."""
+        self._version = assign_data(self.params, theta, checked=True)
+        self._theta = theta
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0."""
@@ -122,7 +132,7 @@ class SGD(Optimizer):
             theta = theta + (gamma * v - lr * g if self.nesterov else v)
         else:
             theta = theta - lr * g
-        assign_data(self.params, theta.tolist())
+        self._assign(theta)
 
 
 class Adam(Optimizer):
@@ -153,7 +163,7 @@ class Adam(Optimizer):
         self.m = b1 * self.m + (1 - b1) * g
         self.v = b2 * self.v + (1 - b2) * g * g
         theta = theta - self.lr * (self.m / c1) / (np.sqrt(self.v / c2) + self.eps)
-        assign_data(self.params, theta.tolist())
+        self._assign(theta)
 
 
 # --- schedules -------------------------------------------------------------------------------

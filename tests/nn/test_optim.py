@@ -472,3 +472,22 @@ def test_numpy_numbers_are_accepted_wherever_python_numbers_are():
     assert adam.lr == 0.05
     sgd.lr = np.int64(1)
     assert sgd.lr == 1.0 and type(sgd.lr) is float
+
+
+def test_a_step_starts_from_the_parameters_numbers_even_if_one_was_assigned_since():
+    """A step keeps the array it wrote for the next step (no Value asked), as long as no
+    leaf's .data changed since; an assignment in between is always honoured."""
+    p, q = Value(1.0), Value(2.0)
+    opt = SGD([p, q], lr=0.5)
+    p.grad = q.grad = 1.0
+    opt.step()
+    opt.step()  # from the kept array
+    assert (p.data, q.data) == (0.0, 1.0)
+    q.data = 5.0  # an assignment between steps
+    opt.step()
+    assert (p.data, q.data) == (-0.5, 4.5)
+    other = Value(3.0)
+    other.data = 4.0  # any leaf changing makes the next step read the Values again
+    p.data = 10.0
+    opt.step()
+    assert (p.data, q.data) == (9.5, 4.0)
