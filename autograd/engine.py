@@ -696,11 +696,16 @@ def propagate(order: list, record=None) -> None:
                 y.grad = before + contribution
                 record(node, y, upstream, d, contribution, before)
             elif rule == FAN_OUT:  # + and sum: local gradient 1 to every input
-                for p in (node._x, node._y) if op.arity == 2 else node._x:
+                parents = (node._x, node._y) if op.arity == 2 else node._x
+                if record is None:
+                    for p in parents:
+                        before = p.grad
+                        p.grad = before + upstream if before else upstream
+                    continue
+                for p in parents:
                     before = p.grad
                     p.grad = before + upstream if before else upstream
-                    if record is not None:
-                        record(node, p, upstream, 1.0, upstream, before)
+                    record(node, p, upstream, 1.0, upstream, before)
             elif rule == UNARY:
                 x = node._x
                 d = op.local(x._data, node._data, op.arg)
@@ -921,7 +926,7 @@ def _walk_for_backward(root: Value) -> tuple:
     emit, set_aside, keep = order.append, leaves.append, earlier.append
     stack = [root]
     push, pop = stack.append, stack.pop
-    oldest, newest_leaf = root._stamp, -1
+    oldest, newest_leaf, last_op = root._stamp, -1, None
     while stack:
         node = pop()
         g = node.grad
@@ -940,8 +945,10 @@ def _walk_for_backward(root: Value) -> tuple:
             node.grad = done
             emit(node)
             continue
-        if op.stamp < oldest:
-            oldest = op.stamp
+        if op is not last_op:  # nodes in a row share their op (one copy per data version)
+            last_op = op
+            if op.stamp < oldest:
+                oldest = op.stamp
         # its parents still to emit go on the stack above it; with none (a product whose
         # inputs were emitted through another node) it is emitted at once
         arity = op.arity

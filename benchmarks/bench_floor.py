@@ -136,7 +136,9 @@ def mlp_step(model, optimizer, X, Y, split: dict | None = None):
             split.setdefault(name, []).append(b - a)
 
 
-def mlp_rows(repeat: int, floor_per_node: float) -> tuple[list, dict, int]:
+def mlp_rows(repeat: int) -> tuple[list, dict, int]:
+    """The step per node next to the floor per node, alternating in one loop; and the
+    same step with the collector off (for reference: how much of it the collector is)."""
     X, Y = two_moons(100)
     model = nn.MLP(2, [16, 16, 1], rng=0)
     optimizer = nn.SGD(model.parameters(), lr=0.01)
@@ -144,14 +146,23 @@ def mlp_rows(repeat: int, floor_per_node: float) -> tuple[list, dict, int]:
     loss = nn.max_margin(scores, Y) + 2e-4 * nn.l2_penalty(model, weights_only=False)
     nodes = len(topological_order(loss))
     del scores, loss
-    whole, split = [], {}
+    whole, floor, quiet, split = [], [], [], {}
     for _ in range(repeat):
+        gc.collect()
         whole.append(timed(mlp_step, model, optimizer, X, Y))
-        floor_chain(10_000)  # alternate with the floor, as the chain rows do
+        floor.append(timed(floor_chain, 10_000))
         mlp_step(model, optimizer, X, Y, split)
+        gc.disable()
+        try:
+            quiet.append(timed(mlp_step, model, optimizer, X, Y))
+        finally:
+            gc.enable()
     per_node = statistics.median(whole) / nodes
-    return ([(f"MLP 2-16-16-1 step ({nodes:,} nodes), per node", per_node, floor_per_node)],
-            {k: statistics.median(v) for k, v in split.items()}, nodes)
+    floor_per_node = statistics.median(floor) / 10_002
+    rows = [(f"MLP 2-16-16-1 step ({nodes:,} nodes), per node", per_node, floor_per_node),
+            ("  the same, collector off (reference)", statistics.median(quiet) / nodes,
+             floor_per_node)]
+    return rows, {k: statistics.median(v) for k, v in split.items()}, nodes
 
 
 # --- building, garbage collection, memory ---------------------------------------------------
@@ -225,7 +236,7 @@ def main(argv=None):
     assert gradlab_chain(1000) == floor_chain(1000) == 1.0
 
     chain = chain_rows(repeat)
-    mlp, split, nodes = mlp_rows(repeat, chain[0][2])
+    mlp, split, nodes = mlp_rows(repeat)
     print(f"Python {sys.version.split()[0]}; medians of {repeat} alternating runs; the "
           "collector on, as users have it; freeing the graph included\n")
     print(table(["workload", "gradlab", "pure-Python floor", "gradlab / floor"],

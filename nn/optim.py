@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable
-from operator import attrgetter
 
 import numpy as np
 
@@ -20,7 +19,6 @@ __all__ = ["Optimizer", "SGD", "Adam", "Schedule", "ConstantLR", "StepLR", "Redu
            "InverseTimeLR", "LinearLR"]
 
 
-_DATA, _GRAD = attrgetter("_data"), attrgetter("grad")  # the .data property, without its checks
 
 
 def _positive(name: str, value, allow_zero: bool = False) -> float:
@@ -73,8 +71,8 @@ class Optimizer:
         (the data version tells); else it is read from the Values."""
         n = len(self.params)
         theta = self._theta if self._version == data_version() and len(self._theta) == n \
-            else np.fromiter(map(_DATA, self.params), float, n)
-        return theta, np.fromiter(map(_GRAD, self.params), float, n)
+            else np.fromiter([p._data for p in self.params], float, n)
+        return theta, np.fromiter([p.grad for p in self.params], float, n)
 
     def _assign(self, theta: np.ndarray) -> None:
         """Write the step's numbers into the parameters (one new data version) and keep the

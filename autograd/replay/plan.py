@@ -17,7 +17,6 @@ A plan is built in five phases, one function each (``Plan.__init__`` calls them 
 
 from __future__ import annotations
 
-import operator
 import threading
 from dataclasses import dataclass, field
 
@@ -26,8 +25,6 @@ import numpy as np
 from .. import ops
 from ..engine import last_assigned
 from .kernels import INVARIANT, NARY_REDUCTIONS, VARIANT, Elementwise, Linear, Segments, Sum
-
-_DATA = operator.attrgetter("_data")  # a parameter's number (the .data property's checks: no)
 
 __all__ = ["Plan", "TracedGraph", "Neurons", "find_neurons", "assign_levels", "group_steps",
            "lay_out_rows", "parameter_layout", "build_steps"]
@@ -107,7 +104,7 @@ class Plan:
                     all(a is b for a, b in zip(values, self.param_values)):
                 self._optimizer_order = values
                 return array
-        return np.fromiter(map(_DATA, self.param_values), float, len(self.param_values))
+        return np.fromiter([p._data for p in self.param_values], float, len(self.param_values))
 
     def _new_work(self, batch: int) -> tuple:
         """(V, U, GV, GU) for a batch of this size: values and gradients, per-sample rows
