@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import inspect
 import numbers
-import operator
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -789,17 +788,14 @@ def _nary(op: Op, values: Iterable, what: str) -> Value:
         values = _internal.items(values, f"{what}: values", "a list of Values or numbers")
     values = tuple(values)
     try:
-        data = list(map(_DATA, values))
+        data = [v._data for v in values]  # (faster than an attrgetter map on 3.11)
     except AttributeError:  # plain numbers among the Values become constant leaves
         values = tuple(v if isinstance(v, Value) else Value(as_number(v, f"{what}: values"))
                        for v in values)
-        data = list(map(_DATA, values))
+        data = [v._data for v in values]
     if not values:
         raise ValueError(f"{what}: expected at least one value, got none")
     return make_node(op.forward(data), op, values)
-
-
-_DATA = operator.attrgetter("_data")
 
 
 def apply(op: Op, *inputs) -> Value:
