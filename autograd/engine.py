@@ -795,7 +795,16 @@ def _nary(op: Op, values: Iterable, what: str) -> Value:
         data = [v._data for v in values]
     if not values:
         raise ValueError(f"{what}: expected at least one value, got none")
-    return make_node(op.forward(data), op, values)
+    if _threads_without_grad:  # some thread is in no_grad(): maybe this one
+        return make_node(op.forward(data), op, values)
+    node = _new(Value)  # made inline, as the operators make theirs (a sum per neuron)
+    node._data = op.forward(data)
+    node.grad = 0.0
+    op = op.origin
+    bound = op.bound
+    node._op = bound if bound.stamp == _data_version else op.bind(_data_version)
+    node._x = values
+    return node
 
 
 def apply(op: Op, *inputs) -> Value:
