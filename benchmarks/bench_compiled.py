@@ -161,6 +161,10 @@ def measure(batch: int, repeat: int, with_micrograd: bool) -> dict:
             for k, v in times.items()}
 
 
+def _times(ratio: float) -> str:
+    return f"{ratio:.1f}x slower" if ratio >= 1 else f"{1 / ratio:.1f}x faster"
+
+
 def fmt(seconds):
     if seconds is None or isinstance(seconds, str):
         return seconds or "not run"
@@ -190,7 +194,7 @@ def main(argv=None):
             "gradlab compiled": fmt(r["gradlab"]),
             "numpy by hand": fmt(r["numpy"]),
             "micrograd": fmt(r["micrograd"]),
-            "gradlab / numpy": f"{r['gradlab'] / r['numpy']:.1f}x slower",
+            "gradlab / numpy": _times(r["gradlab"] / r["numpy"]),
             "micrograd / gradlab": (f"{r['micrograd'] / r['gradlab']:.0f}x faster"
                                     if isinstance(r["micrograd"], float) else "-"),
         })
