@@ -40,11 +40,11 @@ class Optimizer:
         if isinstance(params, Value) or not isinstance(params, Iterable):
             raise TypeError(f"{who} expects a list of parameters (Values), "
                             f"got {type(params).__name__}")
-        self.params = tuple(params)  # a tuple: the list a step writes never changes
-        if not self.params:
+        self._params = tuple(params)  # never changes: a compiled step may match it by identity
+        if not self._params:
             raise ValueError(f"{who} got an empty parameter list")
         seen = set()
-        for i, p in enumerate(self.params):
+        for i, p in enumerate(self._params):
             if not isinstance(p, Value):
                 raise TypeError(f"{who}: parameter {i} is a {type(p).__name__}, not a Value")
             if not p.is_leaf:
@@ -55,6 +55,12 @@ class Optimizer:
             seen.add(p)
         self._lr = _positive("lr", lr)
         self._theta, self._version = None, -1  # the numbers the last step wrote, and when
+
+    @property
+    def params(self) -> list:
+        """The parameters this optimizer updates, in order (a new list: the optimizer's own
+        is fixed when it is made, as ``torch.optim``'s parameter groups are)."""
+        return list(self._params)
 
     @property
     def lr(self) -> float:
@@ -69,20 +75,21 @@ class Optimizer:
         """The parameters' data and grads as two arrays (one step works on them). The data
         is the array the last step wrote, as long as no leaf's .data has changed since
         (the data version tells); else it is read from the Values."""
-        n = len(self.params)
-        theta = self._theta if self._version == data_version() and len(self._theta) == n \
-            else np.fromiter([p._data for p in self.params], float, n)
-        return theta, np.fromiter([p.grad for p in self.params], float, n)
+        params = self._params
+        n = len(params)
+        theta = self._theta if self._version == data_version() else \
+            np.fromiter([p._data for p in params], float, n)
+        return theta, np.fromiter([p.grad for p in params], float, n)
 
     def _assign(self, theta: np.ndarray) -> None:
         """Write the step's numbers into the parameters (one new data version) and keep the
         array for the next step and for a compiled step's forward pass."""
-        self._version = assign_data(self.params, theta, checked=True)
+        self._version = assign_data(self._params, theta, checked=True)
         self._theta = theta
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0."""
-        for p in self.params:
+        for p in self._params:
             p.grad = 0.0
 
     def step(self) -> None:
@@ -115,7 +122,7 @@ class SGD(Optimizer):
         if _internal.boolean(nesterov, "nesterov") and self.momentum == 0:
             raise ValueError("nesterov=True needs a momentum > 0")
         self.nesterov = _internal.boolean(nesterov, "nesterov")
-        self.velocity = np.zeros(len(self.params))
+        self.velocity = np.zeros(len(self._params))
 
     def step(self) -> None:
         # Written over arrays of all parameters at once; elementwise it is exactly the
@@ -147,8 +154,8 @@ class Adam(Optimizer):
             raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
         self.eps = _positive("eps", eps)
         self.weight_decay = _positive("weight_decay", weight_decay, allow_zero=True)
-        self.m = np.zeros(len(self.params))
-        self.v = np.zeros(len(self.params))
+        self.m = np.zeros(len(self._params))
+        self.v = np.zeros(len(self._params))
         self.t = 0
 
     def step(self) -> None:
