@@ -18,7 +18,10 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Iterable
 from pathlib import Path
+
+import numpy as np
 
 try:
     import fcntl
@@ -41,7 +44,11 @@ def real(value, name: str, minimum: float | None = None, above: float | None = N
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}: "
                         f"{value!r:.40}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond a float's range
+        raise ValueError(f"{name} must be a finite number, got an int too large for a float "
+                         f"({int(value).bit_length()} bits)") from None
     if not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value}")
     if minimum is not None and value < minimum:
@@ -49,6 +56,23 @@ def real(value, name: str, minimum: float | None = None, above: float | None = N
     if above is not None and value <= above:
         raise ValueError(f"{name} must be > {above:g}, got {value:g}")
     return value
+
+
+def boolean(value, name: str) -> bool:
+    """True or False (a Python or numpy bool; not 0, 1 or "yes")."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}: "
+                        f"{value!r:.40}")
+    return bool(value)
+
+
+def items(value, name: str, expected: str) -> list:
+    """The items of a list, tuple or other iterable (not a str, bytes or dict), as a list;
+    ``expected`` says what the argument should be, for the message."""
+    if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__}: "
+                        f"{value!r:.40}")
+    return list(value)
 
 
 def has_methods(value, name: str, methods: tuple, example: str):

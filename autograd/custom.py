@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from . import ops
+from . import _internal, ops
 from .engine import Value, apply, no_grad
 from .functional import GradcheckError
 
@@ -92,28 +92,77 @@ class UserOp(ops.Op):
 
     def array_rules(self) -> tuple[Callable, Callable, str]:
         """(forward, local, how) over (k, B) arrays for ``autograd.compile``: the
-        array rules given to ``op``, else ``np.vectorize`` of the float rules."""
+        array rules given to ``op``, else ``np.vectorize`` of the float rules. Either way
+        the results are checked as the float rules' are (a real number per sample, one
+        local gradient per input), with the same errors naming the op: a forward that
+        returns None never becomes a NaN."""
         how = []
         if self.array_forward is not None:
-            f = self.array_forward
-            forward = (lambda x, a: f(x)) if self.arity == 1 else f
+            forward = _checked_array_rule(self.name, "array_forward", self.array_forward,
+                                          self.arity, "forward")
         else:
-            vf = np.vectorize(self.user_forward, otypes=[float])
-            forward = (lambda x, a: vf(x)) if self.arity == 1 else vf
+            checked = self.forward  # the float forward, its result checked as eagerly
+            if self.arity == 1:
+                vf = np.vectorize(lambda x: checked(float(x), None), otypes=[float])
+                forward = lambda x, a: vf(x)  # noqa: E731
+            else:
+                forward = np.vectorize(lambda x, y: checked(float(x), float(y)), otypes=[float])
             how.append("forward")
         if self.array_local is not None:
-            g = self.array_local
-            local = (lambda x, out, a: g(x, out)) if self.arity == 1 else g
+            local = _checked_array_rule(self.name, "array_local", self.array_local, self.arity,
+                                        "local gradient")
         else:
             if self.arity == 1:
-                vg = np.vectorize(lambda x, out: self.local(x, out, None), otypes=[float])
+                vg = np.vectorize(lambda x, out: self.local(float(x), float(out), None),
+                                  otypes=[float])
                 local = lambda x, out, a: vg(x, out)  # noqa: E731
             else:
-                local = np.vectorize(lambda x, y, out: tuple(self.local(x, y, out)),
-                                     otypes=[float, float])
+                local = np.vectorize(
+                    lambda x, y, out: tuple(self.local(float(x), float(y), float(out))),
+                    otypes=[float, float])
             how.append("local gradient")
         note = f"np.vectorize of the float {' and '.join(how)}" if how else "array rules"
         return forward, local, note
+
+
+def _checked_array_rule(name: str, what: str, rule: Callable, arity: int, meaning: str):
+    """A user's array rule with the engine's signature (``(x, arg)`` for a unary forward,
+    ``(x, out, arg)`` for a unary local), its errors naming the op, and its result checked:
+    an array of real numbers of the inputs' shape (a local gradient may be one number)."""
+    forward = what == "array_forward"
+
+    def run(*arrays):
+        shape = np.broadcast_shapes(*(np.shape(a) for a in arrays))
+        try:
+            out = rule(*arrays)
+        except (ValueError, ZeroDivisionError, OverflowError) as e:
+            raise type(e)(f"{name}: {meaning} is not defined at some sample of the batch "
+                          f"({what}): {e}") from e
+        if forward or arity == 1:
+            return _real_array(out, name, what, shape, scalar_ok=not forward)
+        if isinstance(out, (str, bytes)) or not isinstance(out, Sequence) or len(out) != 2:
+            raise OpDefinitionError(f"op {name!r}: {what} must return 2 local gradients (one "
+                                    f"per input), got {type(out).__name__}: {out!r:.60}")
+        return tuple(_real_array(d, name, what, shape, scalar_ok=True) for d in out)
+
+    if arity == 1:
+        if forward:
+            return lambda x, a: run(x)
+        return lambda x, out, a: run(x, out)
+    return run
+
+
+def _real_array(out, name: str, what: str, shape: tuple, scalar_ok: bool):
+    """``out`` as a float array of ``shape`` (or one real number where ``scalar_ok``)."""
+    kind = getattr(getattr(out, "dtype", None), "kind", "")
+    if isinstance(out, bool) or not (isinstance(out, numbers.Real) or kind in ("b", "i", "u", "f")):
+        raise OpDefinitionError(f"op {name!r}: {what} must return an array of real numbers, "
+                                f"got {type(out).__name__}: {out!r:.60}")
+    out = np.asarray(out, dtype=float)
+    if out.shape != shape and not (scalar_ok and out.ndim == 0):
+        raise OpDefinitionError(f"op {name!r}: {what} returned shape {out.shape} for inputs "
+                                f"of shape {shape}")
+    return out
 
 
 def _checked_rules(name: str, arity: int, forward: Callable, local: Callable):
@@ -155,7 +204,10 @@ def _checked_rules(name: str, arity: int, forward: Callable, local: Callable):
         return run_forward, l2
 
     def fn(xs):
-        return run_forward(list(xs))
+        out = run_forward(list(xs))
+        if out == out and any(x != x for x in xs):
+            return math.nan  # a NaN input is a NaN output wherever it sits, as the built-ins
+        return out
 
     def ln(xs, out):
         floats = not any(isinstance(x, Value) for x in xs)
@@ -167,8 +219,9 @@ def _arity_of(forward: Callable, arity) -> int:
     if arity is not None:
         if arity in ("n", 0):
             return 0
-        if arity in (1, 2) and not isinstance(arity, bool):
-            return arity
+        if arity in (1, 2) and isinstance(arity, numbers.Integral) and \
+                not isinstance(arity, bool):
+            return int(arity)
         raise ValueError(f"op: arity must be 1, 2 or 'n', got {arity!r}")
     try:
         params = list(inspect.signature(forward).parameters.values())
@@ -231,6 +284,8 @@ def op(fn: Callable | str | None = None, /, *, forward: Callable | None = None,
 
 def user_op(name: str) -> UserOp | None:
     """The op defined under ``name`` with ``autograd.op`` (None if there is none)."""
+    if not isinstance(name, str):
+        raise TypeError(f"user_op: name must be a str, got {type(name).__name__}: {name!r:.40}")
     return _USER_OPS.get(name)
 
 
@@ -256,10 +311,10 @@ def check_op(user: ops.Op, points=None, *, eps: float = 1e-6, atol: float = 1e-6
     if not isinstance(user, ops.Op):
         raise TypeError(f"check_op expects an op (made with autograd.op), got "
                         f"{type(user).__name__}")
-    for what, x in (("eps", eps), ("atol", atol), ("rtol", rtol)):
-        if isinstance(x, bool) or not isinstance(x, numbers.Real) or not x >= 0 or \
-                (what == "eps" and x == 0):
-            raise ValueError(f"check_op: {what} must be a number > 0, got {x!r}")
+    eps = _internal.real(eps, "check_op: eps", above=0)
+    atol = _internal.real(atol, "check_op: atol", minimum=0)
+    rtol = _internal.real(rtol, "check_op: rtol", minimum=0)
+    raise_exception = _internal.boolean(raise_exception, "check_op: raise_exception")
     points = _sample_points(user, points)
     rows, checked = _compare_with_central_differences(user, points, eps, atol, rtol)
     if checked == 0:
@@ -279,15 +334,29 @@ def check_op(user: ops.Op, points=None, *, eps: float = 1e-6, atol: float = 1e-6
 
 
 def _sample_points(user: ops.Op, points) -> list[tuple]:
-    """The points to check at, as tuples of the op's arity (by default a spread)."""
+    """The points to check at, as tuples of finite numbers of the op's arity (by default
+    a spread). A NaN or infinite coordinate is refused: central differences around it
+    are NaN, which would read as a mismatch."""
     if points is None:
         points = {1: _POINTS_1, 2: _POINTS_2, 0: _POINTS_N}[user.arity]
-    points = [(p,) if isinstance(p, numbers.Real) else tuple(p) for p in points]
-    for p in points:
-        if user.arity and len(p) != user.arity:
+    what = "a list of numbers" if user.arity == 1 else "a list of tuples of numbers"
+    points = _internal.items(points, "check_op: points", f"{what} (the points to check at)")
+    out = []
+    for i, p in enumerate(points):
+        coords = _internal.items([p] if isinstance(p, numbers.Real) else p,
+                                 f"check_op: points[{i}]", "a number or a tuple of numbers")
+        for x in coords:
+            if isinstance(x, bool) or not isinstance(x, numbers.Real):
+                raise TypeError(f"check_op: points[{i}] must be a number or a tuple of "
+                                f"numbers, got {type(x).__name__}: {x!r:.40}")
+            if not math.isfinite(x):
+                raise ValueError(f"check_op: points must be finite numbers, got {x} "
+                                 f"(point {i})")
+        if user.arity and len(coords) != user.arity:
             raise ValueError(f"check_op: {user.name!r} takes {user.arity} input(s); the point "
-                             f"{p!r} has {len(p)}")
-    return points
+                             f"{tuple(coords)!r} has {len(coords)}")
+        out.append(tuple(float(x) for x in coords))
+    return out
 
 
 def _compare_with_central_differences(user: ops.Op, points: list, eps: float, atol: float,

@@ -17,16 +17,20 @@ graph of the gradient itself for second derivatives).
 from __future__ import annotations
 
 import functools
+import inspect
 import numbers
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from . import _internal
 from .ops import (  # the operation table
     ABS,
     ADD,
+    BINARY,
     DIV,
     EXP,
+    FAN_OUT,
     HARDTANH,
     LEAKY_RELU,
     LOG,
@@ -37,6 +41,7 @@ from .ops import (  # the operation table
     NEG,
     POW,
     POWC,
+    PRODUCT,
     RELU,
     SIGMOID,
     SIGN,
@@ -47,6 +52,7 @@ from .ops import (  # the operation table
     SUB,
     SUM,
     TANH,
+    UNARY,
     Op,
 )
 
@@ -123,8 +129,8 @@ class _Trace:
 
     __slots__ = ("start", "placeholders", "reads", "checks")
 
-    def __init__(self, placeholders):
-        self.start, self.placeholders = _data_version, frozenset(placeholders)
+    def __init__(self, placeholders, start: int):
+        self.start, self.placeholders = start, frozenset(placeholders)
         self.reads = {}  # parameter -> its stamp, for each parameter whose number was read
         self.checks = []  # (placeholders, predicate, message): conditions on every batch
 
@@ -134,15 +140,14 @@ def tracing(placeholders: Iterable[Value]) -> Iterator[_Trace]:
     """Record a function on ``placeholders`` for replay over a batch: inside,
     reading the number of a placeholder or of anything computed from one raises
     ``TracingError`` (the number would be the first sample's, baked into the replay)."""
-    global _data_version
     modes = _modes
     if modes.tracing is not None:
         raise TracingError("autograd.compile: already tracing (compile calls can't be nested)")
-    _data_version += 1
+    stamp = _new_data_version()
     placeholders = list(placeholders)
     for p in placeholders:
-        p._stamp = _data_version
-    trace, recording = _Trace(placeholders), modes.grad_enabled
+        p._x = stamp  # a leaf's stamp
+    trace, recording = _Trace(placeholders, stamp), modes.grad_enabled
     modes.tracing, modes.grad_enabled = trace, True  # a trace records, even under no_grad()
     _count_mode("tracing", +1)
     if not recording:
@@ -166,8 +171,8 @@ def _read(v: Value, how: str) -> float:
     t = _modes.tracing if _threads_tracing else None
     if t is None:
         return v._data
-    if v._stamp < t.start and v._op is None:
-        t.reads[v] = v._stamp  # a parameter's number went into the trace: replay checks it
+    if v._op is None and v._x < t.start:  # _x: a leaf's stamp
+        t.reads[v] = v._x  # a parameter's number went into the trace: replay checks it
     elif v._op is not None or v in t.placeholders:
         raise TracingError(
             f"while compiling, the code {how} a Value computed from the inputs "
@@ -189,8 +194,9 @@ class no_grad:
 
     Values computed inside are leaves: use it for inference, plotting and
     parameter updates. Usable as ``with no_grad():``, or as a decorator with or
-    without parentheses (``@no_grad()``, ``@no_grad``). Other threads keep
-    recording.
+    without parentheses (``@no_grad()``, ``@no_grad``); on a generator function it
+    covers the generator's body, each time it resumes, as torch's decorator does.
+    Other threads keep recording.
     """
 
     def __new__(cls, func=None):
@@ -219,6 +225,9 @@ class no_grad:
         return False
 
     def __call__(self, func):
+        if inspect.isgeneratorfunction(func):
+            return _without_grad_each_step(func)
+
         @functools.wraps(func)
         def without_grad(*args, **kwargs):
             with no_grad():
@@ -227,20 +236,72 @@ class no_grad:
         return without_grad
 
 
-def as_number(x, what: str = "Value") -> float:
-    """Turn an int, float, bool or numpy scalar into a float; reject the rest."""
+def _without_grad_each_step(func):
+    """A generator function whose body runs under no_grad() every time it resumes (what
+    ``torch.no_grad`` does to a generator); between steps the caller's mode holds."""
+
+    @functools.wraps(func)
+    def steps(*args, **kwargs):
+        gen = func(*args, **kwargs)
+        try:
+            with no_grad():
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with no_grad():
+                        gen.close()
+                    raise
+                except BaseException as e:  # thrown in by the caller: into the body
+                    with no_grad():
+                        response = gen.throw(e)
+                else:
+                    with no_grad():
+                        response = gen.send(request)
+        except StopIteration as stop:
+            return stop.value
+
+    return steps
+
+
+@contextmanager
+def grad_mode(enabled: bool) -> Iterator[None]:
+    """Record (``True``) or not (``False``) in this thread inside the block, whatever the
+    mode around it (``torch.set_grad_enabled``): ``grad(create_graph=True)`` builds the
+    gradient's graph even inside ``no_grad()``, as torch's does."""
+    previous = _modes.grad_enabled
+    if previous == enabled:
+        yield
+        return
+    _modes.grad_enabled = enabled
+    _count_mode("no_grad", -1 if enabled else +1)
+    try:
+        yield
+    finally:
+        _modes.grad_enabled = previous
+        _count_mode("no_grad", +1 if enabled else -1)
+
+
+def as_number(x, what: str = "Value: data") -> float:
+    """Turn an int, float, bool or numpy scalar into a float; reject the rest, naming the
+    argument (``what``)."""
     cls = x.__class__
     if cls is float:
         return x
-    if cls is int or cls is bool:
-        return float(x)
-    if isinstance(x, numbers.Real) and not isinstance(x, Value):
-        return float(x)
+    try:
+        if cls is int or cls is bool:
+            return float(x)
+        if isinstance(x, numbers.Real) and not isinstance(x, Value):
+            return float(x)
+    except OverflowError:  # float(10**400): a raw OverflowError otherwise
+        raise ValueError(f"{what} must fit in a float (|x| < 1.8e308), got an int of "
+                         f"{int(x).bit_length()} bits") from None
     if type(x).__module__ == "numpy" and getattr(x, "shape", None) == () and \
             type(x).__name__ != "ndarray" and x.dtype.kind in "biuf":
         return float(x)  # numpy bool_ is not registered as numbers.Real
     raise TypeError(
-        f"{what} expects a real number (int, float, bool or numpy scalar), "
+        f"{what} must be a real number (int, float, bool or numpy scalar), "
         f"got {type(x).__name__}: {x!r:.60}"
     )
 
@@ -250,19 +311,23 @@ _new = object.__new__
 
 def make_node(data: float, op: Op, x, y=None) -> Value:
     """Make the output node of ``op`` on input ``x`` (and ``y``; for an n-ary op ``x``
-    is the tuple of inputs). Bypasses ``Value.__init__``'s checks."""
+    is the tuple of inputs). Bypasses ``Value.__init__``'s checks. (The operator
+    methods below make their nodes the same way, inline: it is the hot path.)"""
     node = _new(Value)
     node._data = data
     node.grad = 0.0
-    node.label = ""
-    node._stamp = _data_version
     if not _threads_without_grad or _modes.grad_enabled:
-        node._op, node._x, node._y = op, x, y
+        op = op.origin
+        bound = op.bound
+        node._op = bound if bound.stamp == _data_version else op.bind(_data_version)
+        node._x = x
+        if y is not None:
+            node._y = y
     else:
         if _threads_tracing and _modes.tracing is not None:
             raise TracingError("no_grad() inside a function being compiled: its results would be "
                                "recorded as constants of the first sample. Move it outside.")
-        node._op = node._x = node._y = None
+        node._op, node._x, node._y = None, _data_version, ""  # a leaf: its stamp and label
     return node
 
 
@@ -277,7 +342,8 @@ def _coerce(other):
 
 
 def _binary_method(op: Op, formula: str, reflected: bool = False):
-    """Make the operator method (``__mul__``, ``__rmul__``, ...) of a binary op."""
+    """Make the operator method (``__mul__``, ``__rmul__``, ...) of a binary op. The
+    node is made inline (what make_node does): an operator is most of a forward pass."""
     forward = op.forward
 
     def method(self, other):
@@ -285,11 +351,64 @@ def _binary_method(op: Op, formula: str, reflected: bool = False):
             other = _coerce(other)
             if other is NotImplemented:
                 return other
-        x, y = (other, self) if reflected else (self, other)
-        return make_node(forward(x._data, y._data), op, x, y)
+        if _threads_without_grad:  # some thread is in no_grad(): maybe this one
+            return make_node(forward(self._data, other._data), op, self, other)
+        node = _new(Value)
+        node._data = forward(self._data, other._data)
+        node.grad = 0.0
+        bound = op.bound
+        node._op = bound if bound.stamp == _data_version else op.bind(_data_version)
+        node._x = self
+        node._y = other
+        return node
 
-    method.__doc__ = f"{formula} (op {op.name!r}), where self is x"
+    def reflected_method(self, other):  # other (op) self: the same, inputs swapped
+        if other.__class__ is not Value:
+            other = _coerce(other)
+            if other is NotImplemented:
+                return other
+        if _threads_without_grad:
+            return make_node(forward(other._data, self._data), op, other, self)
+        node = _new(Value)
+        node._data = forward(other._data, self._data)
+        node.grad = 0.0
+        bound = op.bound
+        node._op = bound if bound.stamp == _data_version else op.bind(_data_version)
+        node._x = other
+        node._y = self
+        return node
+
+    made = reflected_method if reflected else method
+    made.__doc__ = f"{formula} (op {op.name!r}), where self is x"
+    return made
+
+
+def _unary_method(op: Op, doc: str):
+    """Make the method (``relu``, ``tanh``, ...) of a unary op of the table, its node made
+    inline as the operators' are."""
+    forward, arg = op.forward, op.arg
+
+    def method(self):
+        if _threads_without_grad:
+            return make_node(forward(self._data, arg), op, self)
+        node = _new(Value)
+        node._data = forward(self._data, arg)
+        node.grad = 0.0
+        bound = op.bound
+        node._op = bound if bound.stamp == _data_version else op.bind(_data_version)
+        node._x = self
+        return node
+
+    method.__doc__ = doc
     return method
+
+
+def _unpickled_leaf(data, grad, label):
+    """A pickled Value comes back as a leaf made now (``Tensor``'s pickle keeps no
+    graph either): its stamp is this process's, never one from another process."""
+    v = Value(data)
+    v.grad, v._y = grad, label
+    return v
 
 
 class Value:
@@ -310,17 +429,23 @@ class Value:
       ``backward()`` instead of mixing old and new numbers.
     """
 
-    # The inputs live in _x and _y (one or two; an n-ary op keeps its tuple in _x),
-    # not in a tuple per node: a node then costs about 110 bytes, not 150.
-    __slots__ = ("_data", "grad", "label", "_op", "_x", "_y", "_stamp")
+    # Five slots, 72 bytes (with the collector's header): the number, its gradient, the
+    # op that made it and its inputs in _x and _y (one or two; an n-ary op keeps its tuple
+    # in _x), not in a tuple per node. A leaf has no inputs: its _x holds its stamp (the
+    # data version of its last assignment) and _y its label; a computed node's stamp and
+    # label travel with its op (see Op: one copy of the op per data version is shared).
+    __slots__ = ("_data", "grad", "_op", "_x", "_y")
     __array_ufunc__ = None  # numpy scalars defer to our reflected operators
 
     def __init__(self, data, label: str = ""):
         self._data = as_number(data)
         self.grad = 0.0
-        self.label = str(label)
-        self._op = self._x = self._y = None
-        self._stamp = _data_version
+        self._op = None
+        self._x = _data_version
+        self._y = str(label)
+
+    def __reduce__(self):
+        return _unpickled_leaf, (self._data, self.grad, self.label)
 
     # -- the number, and what made it --------------------------------------------------
     @property
@@ -331,7 +456,6 @@ class Value:
 
     @data.setter
     def data(self, value) -> None:
-        global _data_version
         if self._op is not None:
             raise AttributeError(
                 f"can't assign .data of a computed Value ({self._describe()}): it must stay "
@@ -339,8 +463,28 @@ class Value:
                 "and run the forward pass again, or start a new leaf with Value(v.data)."
             )
         self._data = as_number(value, "Value.data")
-        _data_version += 1
-        self._stamp = _data_version
+        self._x = _new_data_version()
+
+    @property
+    def label(self) -> str:
+        """A name for drawings and tables (``''``: none)."""
+        op = self._op
+        return self._y if op is None else op.label
+
+    @label.setter
+    def label(self, value) -> None:
+        op = self._op
+        if op is None:
+            self._y = value
+        elif op.label != value:
+            self._op = op.labelled(value)
+
+    @property
+    def _stamp(self) -> int:
+        """The data version when this Value was made (a leaf: when its .data was last
+        assigned). A node older than one of its leaves belongs to a stale graph."""
+        op = self._op
+        return self._x if op is None else op.stamp
 
     @property
     def parents(self) -> tuple:
@@ -374,11 +518,12 @@ class Value:
         return Value(self._data, self.label)
 
     def _describe(self) -> str:
-        what = f"Value {self.label!r}" if self.label else "a Value"
+        label = self.label
+        what = f"Value {label!r}" if label else "a Value"
         how = "leaf" if self._op is None else f"op {self._op.name!r}"
         return f"{what} ({how}, data={self._data!r})"
 
-    # -- applying operations (the methods are made from the table by _binary_method) --
+    # -- applying operations (the methods are made from the table) --------------------
     def _unary(self, op: Op) -> Value:
         return make_node(op.forward(self._data, op.arg), op, self)
 
@@ -396,61 +541,33 @@ class Value:
         if isinstance(exponent, Value):
             return self._pow_value(exponent)
         try:
-            k = as_number(exponent, "pow")
+            k = as_number(exponent, "pow: exponent")
         except TypeError:
             return NotImplemented
         return self._unary(POWC.with_arg(k))
 
-    def __neg__(self):
-        return self._unary(NEG)
-
-    def __abs__(self):
-        return self._unary(ABS)
-
-    def exp(self) -> Value:
-        return self._unary(EXP)
-
-    def log(self) -> Value:
-        """Natural log. ``log(0)`` and negative inputs raise ``ValueError``."""
-        return self._unary(LOG)
-
-    def sqrt(self) -> Value:
-        return self._unary(SQRT)
-
-    def tanh(self) -> Value:
-        return self._unary(TANH)
-
-    def sigmoid(self) -> Value:
-        """Logistic sigmoid 1/(1+e^-x), computed without overflow."""
-        return self._unary(SIGMOID)
-
-    def relu(self) -> Value:
-        """max(0, x). Its derivative at exactly 0 is taken to be 0 (as PyTorch)."""
-        return self._unary(RELU)
+    __neg__ = _unary_method(NEG, "-x (op 'neg')")
+    __abs__ = _unary_method(ABS, "|x| (op 'abs'); its derivative at 0 is 0, as PyTorch's")
+    exp = _unary_method(EXP, "e^x; a result too large for a float is inf.")
+    log = _unary_method(LOG, "Natural log. ``log(0)`` and negative inputs raise ``ValueError``.")
+    sqrt = _unary_method(SQRT, "Square root; negative inputs raise ``ValueError``.")
+    tanh = _unary_method(TANH, "Hyperbolic tangent.")
+    sigmoid = _unary_method(SIGMOID, "Logistic sigmoid 1/(1+e^-x), computed without overflow.")
+    relu = _unary_method(RELU, "max(0, x). Its derivative at exactly 0 is taken to be 0 "
+                               "(as PyTorch).")
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         """x for x > 0, alpha*x otherwise (derivative alpha at 0)."""
-        return self._unary(LEAKY_RELU.with_arg(as_number(alpha, "leaky_relu alpha")))
+        return self._unary(LEAKY_RELU.with_arg(as_number(alpha, "leaky_relu: alpha")))
 
-    def softplus(self) -> Value:
-        """ln(1 + e^x), stable for large |x|; its derivative is the sigmoid."""
-        return self._unary(SOFTPLUS)
-
-    def softsign(self) -> Value:
-        """x / (1 + |x|)."""
-        return self._unary(SOFTSIGN)
-
-    def hardtanh(self) -> Value:
-        """x clipped to [-1, 1]; derivative 1 inside, 0 outside and at +-1."""
-        return self._unary(HARDTANH)
-
-    def step(self) -> Value:
-        """Heaviside step: 1 if x > 0 else 0 (the perceptron's). Gradient 0 everywhere."""
-        return self._unary(STEP)
-
-    def sign(self) -> Value:
-        """-1, 0 or 1. Gradient 0 everywhere."""
-        return self._unary(SIGN)
+    softplus = _unary_method(SOFTPLUS, "ln(1 + e^x), stable for large |x|; its derivative is "
+                                       "the sigmoid.")
+    softsign = _unary_method(SOFTSIGN, "x / (1 + |x|).")
+    hardtanh = _unary_method(HARDTANH, "x clipped to [-1, 1]; derivative 1 inside, 0 outside "
+                                       "and at +-1.")
+    step = _unary_method(STEP, "Heaviside step: 1 if x > 0 else 0 (the perceptron's). Gradient "
+                               "0 everywhere.")
+    sign = _unary_method(SIGN, "-1, 0 or 1. Gradient 0 everywhere.")
 
     @staticmethod
     def sum(values: Iterable) -> Value:
@@ -495,7 +612,8 @@ class Value:
         return format(self._data, spec) if spec else repr(self)
 
     def __repr__(self) -> str:
-        label = f", label={self.label!r}" if self.label else ""
+        label = self.label
+        label = f", label={label!r}" if label else ""
         return f"Value(data={self._data!r}, grad={self.grad!r}{label})"
 
     # -- gradients ---------------------------------------------------------------------
@@ -521,8 +639,10 @@ def backward_pass(root: Value, gradient: float = 1.0) -> Iterator[list]:
     second backward() doubles it exactly, as PyTorch's AccumulateGrad does). If
     anything fails, the leaves' earlier gradients are restored.
     """
-    seed = as_number(gradient, "backward gradient")
-    order, leaves, earlier, stale_possible = _walk(root, prepare_backward=True)
+    seed = as_number(gradient, "backward: gradient")
+    if not isinstance(root, Value):
+        raise TypeError(f"backward_pass: root must be a Value, got {type(root).__name__}")
+    order, leaves, earlier, stale_possible = _walk_for_backward(root)
     try:
         if stale_possible:  # a leaf changed after some node was made: look closer
             check_not_stale(order)
@@ -550,19 +670,42 @@ def propagate(order: list, record=None) -> None:
     each node's parents in order: the step-through (``backward_trace``) watches this
     loop run instead of running one of its own, so the two cannot disagree.
     """
-    for node in reversed(order):
-        op = node._op
-        if op is None:  # a leaf: nothing to pass on
-            continue
-        upstream = node.grad
-        try:
-            if op.fan_out:  # + and sum: local gradient 1 to every input
-                for p in (node._x, node._y) if op.arity == 2 else node._x:
+    # Kept in one piece: the loop runs once per node of every backward pass; a helper per
+    # rule would cost a call per node, as much as the arithmetic it does.
+    node = None
+    try:
+        for node in reversed(order):
+            op = node._op
+            if op is None:  # a leaf: nothing to pass on
+                continue
+            upstream = node.grad
+            rule = op.rule
+            if rule == PRODUCT:  # x * y: each input's local gradient is the other's number
+                x, y = node._x, node._y
+                if record is None:
+                    x.grad = x.grad + upstream * y._data
+                    y.grad = y.grad + upstream * x._data  # after x's: x * x adds twice
+                    continue
+                d = y._data
+                contribution, before = upstream * d, x.grad
+                x.grad = before + contribution
+                record(node, x, upstream, d, contribution, before)
+                d = x._data
+                contribution, before = upstream * d, y.grad
+                y.grad = before + contribution
+                record(node, y, upstream, d, contribution, before)
+            elif rule == FAN_OUT:  # + and sum: local gradient 1 to every input
+                parents = (node._x, node._y) if op.arity == 2 else node._x
+                if record is None:
+                    for p in parents:
+                        before = p.grad
+                        p.grad = before + upstream if before else upstream
+                    continue
+                for p in parents:
                     before = p.grad
                     p.grad = before + upstream if before else upstream
-                    if record is not None:
-                        record(node, p, upstream, 1.0, upstream, before)
-            elif op.arity == 1:
+                    record(node, p, upstream, 1.0, upstream, before)
+            elif rule == UNARY:
                 x = node._x
                 d = op.local(x._data, node._data, op.arg)
                 before = x.grad
@@ -573,14 +716,14 @@ def propagate(order: list, record=None) -> None:
                     x.grad = before + contribution
                 if record is not None:
                     record(node, x, upstream, d, contribution, before)
-            elif op.arity == 2:
+            elif rule == BINARY:
                 x, y = node._x, node._y
                 dx, dy = op.local(x._data, y._data, node._data)
                 contribution, before = upstream * dx, x.grad
                 x.grad = before + contribution
                 if record is not None:
                     record(node, x, upstream, dx, contribution, before)
-                contribution, before = upstream * dy, y.grad  # after x's: x * x adds twice
+                contribution, before = upstream * dy, y.grad
                 y.grad = before + contribution
                 if record is not None:
                     record(node, y, upstream, dy, contribution, before)
@@ -592,29 +735,33 @@ def propagate(order: list, record=None) -> None:
                     p.grad = before + contribution
                     if record is not None:
                         record(node, p, upstream, d, contribution, before)
-        except (ZeroDivisionError, OverflowError, ValueError) as e:
-            raise _local_gradient_error(node, e) from e
+    except (ZeroDivisionError, OverflowError, ValueError) as e:
+        raise _local_gradient_error(node, e) from e
 
 
 def check_not_stale(order: list) -> None:
     """Raise StaleGraphError if a leaf's .data was assigned after a node used it.
 
-    Every node carries the data version current when it was made, and a leaf
-    whose .data is assigned gets a newer one. If no leaf is newer than the oldest
-    computed node, nothing can be stale (the usual case, one pass); otherwise
+    Every node carries the data version current when it was made (with its op), and
+    a leaf whose .data is assigned gets a newer one. If no leaf is newer than the
+    oldest computed node, nothing can be stale (the usual case, one pass); otherwise
     look at the edges to find the stale one, if any.
     """
     oldest = newest_leaf = -1
     for node in order:
-        if node._op is None:
-            if node._stamp > newest_leaf:
-                newest_leaf = node._stamp
-        elif oldest < 0 or node._stamp < oldest:
-            oldest = node._stamp
+        op = node._op
+        if op is None:
+            if node._x > newest_leaf:
+                newest_leaf = node._x
+        elif oldest < 0 or op.stamp < oldest:
+            oldest = op.stamp
     if newest_leaf > oldest >= 0:
         for node in order:
+            op = node._op
+            if op is None:
+                continue
             for parent in node.parents:
-                if parent._stamp > node._stamp:
+                if parent._stamp > op.stamp:
                     raise StaleGraphError(
                         f"the input {parent._describe()} had its .data assigned after "
                         f"{node._describe()} was computed from it; run the forward pass "
@@ -637,15 +784,27 @@ def _compare_data(other) -> float:
 
 
 def _nary(op: Op, values: Iterable, what: str) -> Value:
+    if values.__class__ is not list and values.__class__ is not tuple:
+        values = _internal.items(values, f"{what}: values", "a list of Values or numbers")
     values = tuple(values)
     try:
-        data = [v._data for v in values]
+        data = [v._data for v in values]  # (faster than an attrgetter map on 3.11)
     except AttributeError:  # plain numbers among the Values become constant leaves
-        values = tuple(v if isinstance(v, Value) else Value(as_number(v, what)) for v in values)
+        values = tuple(v if isinstance(v, Value) else Value(as_number(v, f"{what}: values"))
+                       for v in values)
         data = [v._data for v in values]
     if not values:
         raise ValueError(f"{what}: expected at least one value, got none")
-    return make_node(op.forward(data), op, values)
+    if _threads_without_grad:  # some thread is in no_grad(): maybe this one
+        return make_node(op.forward(data), op, values)
+    node = _new(Value)  # made inline, as the operators make theirs (a sum per neuron)
+    node._data = op.forward(data)
+    node.grad = 0.0
+    op = op.origin
+    bound = op.bound
+    node._op = bound if bound.stamp == _data_version else op.bind(_data_version)
+    node._x = values
+    return node
 
 
 def apply(op: Op, *inputs) -> Value:
@@ -687,86 +846,144 @@ def vmin(values: Iterable) -> Value:
     return Value.min(values)
 
 
-def assign_data(values: list, numbers: list) -> None:
+def assign_data(values, numbers, checked: bool = False) -> int:
     """``v.data = x`` for every pair, as one update (an optimizer step): each must be a
-    leaf, ``numbers`` plain floats. Graphs built before it become stale, as with
-    single assignments."""
-    global _data_version
+    leaf (``checked``: the caller knows they are, as an optimizer does), ``numbers``
+    plain floats or a numpy array. Graphs built before it become stale, as with single
+    assignments. Returns the new data version; while it is current, ``last_assigned()``
+    still has the numbers, so a compiled step can read them in one piece."""
+    global _last_assigned
     if len(values) != len(numbers):
         raise ValueError(f"assign_data: {len(values)} values but {len(numbers)} numbers")
-    for v in values:
-        if v._op is not None:
-            raise AttributeError(f"can't assign .data of a computed Value ({v._describe()})")
-    _data_version += 1
-    stamp = _data_version
-    for v, x in zip(values, numbers):
+    if not checked:
+        for v in values:
+            if v._op is not None:
+                raise AttributeError(f"can't assign .data of a computed Value ({v._describe()})")
+    array = numbers if hasattr(numbers, "tolist") else None
+    stamp = _new_data_version()
+    for v, x in zip(values, numbers if array is None else array.tolist()):
         v._data = x
-        v._stamp = stamp
+        v._x = stamp  # a leaf's stamp
+    _last_assigned = (values, array, stamp)
+    return stamp
+
+
+_last_assigned: tuple = ((), None, -1)
+
+
+def last_assigned():
+    """``(values, array)`` of the last ``assign_data`` given an array, if no leaf's
+    ``.data`` has changed since (else None): the parameters' numbers as the optimizer left
+    them, which a compiled step reads instead of asking every Value."""
+    values, array, stamp = _last_assigned
+    return (values, array) if stamp == _data_version and array is not None else None
+
+
+def data_version() -> int:
+    """The data version: it changes whenever a leaf's ``.data`` is assigned (anywhere)."""
+    return _data_version
+
+
+def _new_data_version() -> int:
+    """A new data version, for an assignment that is starting (under a lock: two threads
+    assigning at once never share one, and the version never goes back)."""
+    global _data_version
+    with _mode_lock:
+        _data_version += 1
+        return _data_version
 
 
 def zero_grad(values: Iterable[Value]) -> None:
     """Set ``.grad = 0.0`` on each Value (``optimizer.zero_grad``)."""
-    values = list(values)
+    values = _internal.items(values, "zero_grad: values", "a list of Values (the parameters)")
     for i, v in enumerate(values):
         if not isinstance(v, Value):
-            raise TypeError(f"zero_grad expects Values (parameters); item {i} is "
+            raise TypeError(f"zero_grad: values[{i}] must be a Value, got "
                             f"{type(v).__name__}: {v!r:.40}")
     for v in values:
         v.grad = 0.0
 
 
-_FINISH = object()  # stack marker: "the parents of the node below me are done"
+class _Mark(float):
+    """A 0.0 that is no other float: the marks a backward walk leaves in ``.grad``
+    (which it resets to 0 anyway) to know the nodes it has seen, instead of a set."""
+
+    __slots__ = ()
 
 
-def _walk(root: Value, prepare_backward: bool = False) -> tuple:
-    """Nodes that ``root`` depends on, each after all of its parents; root last.
+def _walk_for_backward(root: Value) -> tuple:
+    """The topological order of ``root``'s graph, each node after all of its parents,
+    with backward()'s bookkeeping done in the same pass: every ``.grad`` becomes 0 (a
+    mark), the leaves' earlier gradients are set aside, and it tells whether a leaf's
+    ``.data`` may have changed after a node used it.
 
-    An iterative depth-first search (no recursion, so a chain of a million
-    operations works): a node is emitted once all of its parents have been.
-    With ``prepare_backward`` it also does backward()'s bookkeeping while each
-    node is in the CPU cache (one walk, not one per task: large graphs outgrow
-    the caches, and a pass over the nodes costs about as much as the arithmetic):
-    it zeroes every ``.grad``, sets the leaves' earlier gradients aside, and
-    tells whether a leaf's ``.data`` may have changed after a node used it.
+    An iterative depth-first search (no recursion, so a chain of a million operations
+    works). A node is marked in its own ``.grad`` when the walk enters it (``entered``)
+    and when it is emitted (``done``, after its parents): marks on the nodes, not a
+    set of them (hashing every node cost more than the chain rule). The marks are
+    fresh objects per pass, so a walk never mistakes another pass's for its own. The
+    order is the one ``topological_order`` gives.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"expected a Value, got {type(root).__name__}")
-    order, visited, stack = [], set(), [root]
-    push, pop, emit, mark_visited = stack.append, stack.pop, order.append, visited.add
-    leaves, earlier = [], []
-    oldest, newest_leaf = root._stamp, -1
+    # Kept in one piece: it runs once per node of every backward pass (a helper per case
+    # would cost a call per node, as much as the walk itself).
+    entered, done = _Mark(0.0), _Mark(0.0)
+    order, leaves, earlier = [], [], []
+    emit, set_aside, keep = order.append, leaves.append, earlier.append
+    stack = [root]
+    push, pop = stack.append, stack.pop
+    oldest, newest_leaf, last_op = root._stamp, -1, None
     while stack:
         node = pop()
-        if node is _FINISH:
-            emit(pop())
+        g = node.grad
+        if g is done:
             continue
-        if node in visited:
+        if g is entered:  # its parents are all emitted: its turn
+            node.grad = done
+            emit(node)
             continue
-        mark_visited(node)
-        push(node)
-        push(_FINISH)
         op = node._op
-        if prepare_backward:
-            stamp = node._stamp
-            if op is None:
-                leaves.append(node)
-                earlier.append(node.grad)
-                if stamp > newest_leaf:
-                    newest_leaf = stamp
-            elif stamp < oldest:
-                oldest = stamp
-            node.grad = 0.0
-        if op is None:
+        if op is None:  # a leaf: emitted at once
+            set_aside(node)
+            keep(g)
+            if node._x > newest_leaf:
+                newest_leaf = node._x
+            node.grad = done
+            emit(node)
             continue
-        if op.arity == 0:  # n-ary: the inputs are the tuple in _x
-            for parent in node._x:
-                if parent not in visited:
-                    push(parent)
+        if op is not last_op:  # nodes in a row share their op (one copy per data version)
+            last_op = op
+            if op.stamp < oldest:
+                oldest = op.stamp
+        # its parents still to emit go on the stack above it; with none (a product whose
+        # inputs were emitted through another node) it is emitted at once
+        arity = op.arity
+        if arity == 2:
+            x, y = node._x, node._y
+            if x.grad is done and y.grad is done:
+                node.grad = done
+                emit(node)
+                continue
+            node.grad = entered
+            push(node)
+            if x.grad is not done:
+                push(x)
+            if y.grad is not done:
+                push(y)
+        elif arity == 1:
+            x = node._x
+            if x.grad is done:
+                node.grad = done
+                emit(node)
+                continue
+            node.grad = entered
+            push(node)
+            push(x)
         else:
-            if node._x not in visited:
-                push(node._x)
-            if op.arity == 2 and node._y not in visited:
-                push(node._y)
+            node.grad = entered
+            push(node)
+            for x in node._x:
+                if x.grad is not done:
+                    push(x)
     return order, leaves, earlier, newest_leaf > oldest
 
 
@@ -774,9 +991,32 @@ def topological_order(root: Value) -> list:
     """All nodes ``root`` depends on, inputs first and ``root`` last.
 
     Deterministic: the same graph always gives the same order (the walk follows
-    each node's parents in order; no sets or ids decide anything).
+    each node's parents in order; no sets or ids decide anything). It is the order
+    ``backward()`` walks, and it leaves every ``.grad`` as it is.
     """
-    return _walk(root)[0]
+    if not isinstance(root, Value):
+        raise TypeError(f"topological_order: root must be a Value, got {type(root).__name__}")
+    order, state, stack = [], {}, [root]
+    emit, push, pop = order.append, stack.append, stack.pop
+    for_done = _DONE
+    while stack:
+        node = pop()
+        seen = state.get(node)
+        if seen is for_done:
+            continue
+        if seen is not None or node._op is None:  # entered before, or a leaf
+            state[node] = for_done
+            emit(node)
+            continue
+        state[node] = _ENTERED
+        push(node)
+        for x in node.parents:
+            if state.get(x) is not for_done:
+                push(x)
+    return order
+
+
+_ENTERED, _DONE = object(), object()
 
 
 def local_gradients(node: Value, create_graph: bool = False) -> tuple:
@@ -787,7 +1027,8 @@ def local_gradients(node: Value, create_graph: bool = False) -> tuple:
     A leaf has no parents and returns ``()``.
     """
     if not isinstance(node, Value):
-        raise TypeError(f"local_gradients expects a Value, got {type(node).__name__}")
+        raise TypeError(f"local_gradients: node must be a Value, got {type(node).__name__}")
+    create_graph = _internal.boolean(create_graph, "local_gradients: create_graph")
     op = node._op
     if op is None:
         return ()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 from . import _internal
 from .engine import (
     Value,
-    as_number,
     check_not_stale,
+    grad_mode,
     local_gradients,
     no_grad,
     topological_order,
@@ -34,11 +34,22 @@ def grad(output: Value, inputs, create_graph: bool = False):
     if not isinstance(output, Value):
         raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
     single = isinstance(inputs, Value)
-    wrt = [inputs] if single else list(inputs)
+    wrt = [inputs] if single else \
+        _internal.items(inputs, "grad: inputs", "a Value or a list of Values")
     for i, v in enumerate(wrt):
         if not isinstance(v, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(v).__name__}")
+    create_graph = _internal.boolean(create_graph, "grad: create_graph")
 
+    if create_graph:  # the gradient's graph is recorded even inside no_grad(), as torch's
+        with grad_mode(True):
+            return _gradients(output, wrt, single, create_graph=True)
+    return _gradients(output, wrt, single, create_graph=False)
+
+
+def _gradients(output: Value, wrt: list, single: bool, create_graph: bool):
+    """The chain rule from ``output`` back to ``wrt``, with the gradients kept in a dict
+    (Values with ``create_graph``, floats without)."""
     order = topological_order(output)
     check_not_stale(order)
     grads = {output: Value(1.0) if create_graph else 1.0}
@@ -83,6 +94,7 @@ def gradcheck(
     eps = _internal.real(eps, "gradcheck: eps", above=0)
     atol = _internal.real(atol, "gradcheck: atol", minimum=0)
     rtol = _internal.real(rtol, "gradcheck: rtol", minimum=0)
+    raise_exception = _internal.boolean(raise_exception, "gradcheck: raise_exception")
 
     leaves = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
     out = f(*leaves)
@@ -105,12 +117,10 @@ def _input_numbers(inputs) -> list:
     """gradcheck's inputs (a number, a Value or a list of them) as finite numbers."""
     if isinstance(inputs, (Value, numbers.Real)) and not isinstance(inputs, bool):
         inputs = [inputs]
-    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Iterable):
-        raise TypeError(f"gradcheck: inputs must be a number or a list of numbers, got "
-                        f"{type(inputs).__name__}: {inputs!r:.40}")
-    xs = [v.data if isinstance(v, Value) else as_number(v, "gradcheck input") for v in inputs]
-    for i, x in enumerate(xs):  # central differences need numbers to step around
-        _internal.real(x, f"gradcheck: input {i}")
+    inputs = _internal.items(inputs, "gradcheck: inputs", "a number or a list of numbers")
+    # central differences need numbers to step around: finite ones
+    xs = [_internal.real(v.data if isinstance(v, Value) else v, f"gradcheck: input {i}")
+          for i, v in enumerate(inputs)]
     if not xs:
         raise ValueError("gradcheck: expected at least one input, got none")
     return xs

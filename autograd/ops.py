@@ -9,6 +9,7 @@ autodidax keep such a table keyed by op; PyTorch keeps ``derivatives.yaml``.)
 
 from __future__ import annotations
 
+import copy
 import math
 import operator
 
@@ -66,7 +67,7 @@ def _div(x: float, y: float) -> float:
 def _pow(x: float, k: float) -> float:
     if x == 0 and k < 0:
         raise ZeroDivisionError(f"pow: 0.0 cannot be raised to the negative power {k!r}")
-    if x < 0 and k != int(k):
+    if x < 0 and math.isfinite(k) and k != int(k):  # ±inf, nan: C's pow, as torch
         raise ValueError(
             f"pow: a negative base ({x!r}) to a non-integer power ({k!r}) is not a real number"
         )
@@ -79,6 +80,21 @@ def _pow(x: float, k: float) -> float:
 # --- helpers used by the local-gradient rules -------------------------------
 # A rule receives floats during backward() and Values during
 # grad(..., create_graph=True); these dispatch to the right implementation.
+
+
+def number(x):
+    """The number a rule branches on: ``x`` itself in backward(), the Value's ``.data``
+    under create_graph=True. Every rule that branches (abs at 0, relu's kink, ``x ** y``
+    at x = 0) branches on this, never on ``x`` itself: ``==`` on Values is identity
+    (``x == 0`` was never true under create_graph, so abs''(0) came out 1), and
+    ``.data`` refuses a per-sample number while compiling. Whichever side is taken, its
+    value is differentiable again: a constant (relu's 0 or 1) has derivative 0."""
+    return x if isinstance(x, (float, int)) else x.data
+
+
+def _sign(x: float) -> float:
+    # abs'(x): 1, -1, 0 at 0 (as PyTorch's sgn), NaN stays NaN
+    return 1.0 if x > 0 else (-1.0 if x < 0 else (0.0 if x == 0 else x))
 
 
 def _rule_pow(x, k):
@@ -105,20 +121,32 @@ def _rule_exp(x):
     return math.exp(x) if _is_number(x) else x.exp()
 
 
+def _nan_or(pick, xs):
+    """max/min of the inputs, or the first NaN among them (as torch.max): Python's
+    own max([nan, 1]) and max([1, nan]) disagree."""
+    for x in xs:
+        if x != x:
+            return x
+    return pick(xs)
+
+
 def _logsumexp(xs) -> float:
-    # log sum_i e^{x_i} = m + log sum_i e^{x_i - m} with m = max x_i: no overflow.
-    m = max(xs)
+    # log sum_i e^{x_i} = m + log sum_i e^{x_i - m} with m = max x_i: no overflow. The
+    # maximum is _nan_or's: Python's max([inf, nan]) is inf but max([nan, inf]) nan.
+    m = _nan_or(max, xs)
     if math.isinf(m):
         return m
     return m + math.log(sum(math.exp(x - m) for x in xs))
 
 
 def _rule_pow_log(x, out):
-    # d/dy x**y = x**y * ln x. At x = 0 the limit is 0 (for y > 0); for x < 0 the
-    # real-valued power has no derivative in y: nan, as PyTorch returns.
-    if x > 0:
+    # d/dy x**y = x**y * ln x. At x = 0 the limit is 0 (for y > 0), a constant, so its
+    # own derivatives are 0; for x < 0 the real-valued power has no derivative in y: nan,
+    # as PyTorch returns, written as out * nan so that its derivatives are nan too.
+    n = number(x)
+    if n > 0:
         return out * _rule_log(x)
-    return 0.0 if x == 0 else math.nan
+    return 0.0 if n == 0 else out * math.nan
 
 
 def _first_index_of(xs, target) -> int:
@@ -130,22 +158,23 @@ def _first_index_of(xs, target) -> int:
     raise ValueError("max/min: the output is not one of the inputs (was .data changed?)")
 
 
-def _nan_or(pick, xs):
-    """max/min of the inputs, or the first NaN among them (as torch.max): Python's
-    own max([nan, 1]) and max([1, nan]) disagree."""
-    for x in xs:
-        if x != x:
-            return x
-    return pick(xs)
-
-
 def _one_hot_local(xs, out):
-    n = len(xs)
-    hit = _first_index_of([getattr(x, "_data", x) for x in xs], getattr(out, "_data", out))
-    return tuple(1.0 if i == hit else 0.0 for i in range(n))
+    hit = _first_index_of([number(x) for x in xs], number(out))
+    return tuple(1.0 if i == hit else 0.0 for i in range(len(xs)))
 
 
 # --- the operation table ------------------------------------------------------
+
+
+# How backward() applies an op's local gradients (``Op.rule``): the sums pass the upstream
+# gradient on unchanged; a product's local gradients are each other's number; the others
+# call their rule.
+FAN_OUT, PRODUCT, UNARY, BINARY, NARY = range(5)
+
+
+def _product_local(x, y, out):
+    # d(x y)/dx = y, d(x y)/dy = x
+    return (y, x)
 
 
 class Op:
@@ -163,21 +192,47 @@ class Op:
     about an op (the array rules of ``autograd.compile``, ``nn``'s activations) is keyed
     by that object. ``fan_out`` marks the sums,
     whose local gradients are all 1 ("sum forward, fan-out backward"): backward()
-    then copies the upstream gradient to every input without calling ``local``.
+    then copies the upstream gradient to every input without calling ``local``; ``rule``
+    says so (``FAN_OUT``), or ``PRODUCT`` for ``x * y``, whose local gradients are each
+    other's number (multiplied in directly), else ``UNARY``/``BINARY``/``NARY``.
     This table plays the role of PyTorch's ``derivatives.yaml`` or of JAX's rule
     registries.
+
+    A node does not hold the table's op itself but a copy ``bound(stamp)`` that also
+    carries the data version the node was made at (``stamp``: what tells a stale graph)
+    and, for a node given a label, that label: one copy is shared by every node made
+    between two changes of a leaf's ``.data``, so a node needs no slot of its own for
+    either. ``origin`` is the op a copy was made from (itself for the table's own).
     """
 
-    __slots__ = ("name", "arity", "forward", "local", "arg", "fan_out", "row")
+    __slots__ = ("name", "arity", "forward", "local", "arg", "fan_out", "row", "rule",
+                 "origin", "stamp", "label", "bound")
 
     def __init__(self, name, arity, forward, local, arg=None, fan_out=False, row=None):
         self.name, self.arity, self.forward, self.local = name, arity, forward, local
         self.arg, self.fan_out = arg, fan_out
         self.row = self if row is None else row
+        self.rule = FAN_OUT if fan_out else PRODUCT if local is _product_local else \
+            (NARY, UNARY, BINARY)[arity]
+        self.origin, self.stamp, self.label, self.bound = self, -1, "", self
 
     def with_arg(self, arg) -> Op:
         """The same operation with a constant bound (``pow`` with exponent 3)."""
         return _op_with_arg(self, arg)
+
+    def bind(self, stamp: int) -> Op:
+        """The copy that nodes made at data version ``stamp`` share (kept as ``bound``
+        until the version changes)."""
+        bound = copy.copy(self.origin)
+        bound.stamp, bound.label, bound.bound = stamp, "", None
+        self.origin.bound = bound
+        return bound
+
+    def labelled(self, label) -> Op:
+        """A copy of this node's op carrying a node's label (one node's own)."""
+        copied = copy.copy(self)
+        copied.label, copied.bound = label, None
+        return copied
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})" if self.arg is None else f"Op({self.name!r}, arg={self.arg!r})"
@@ -200,10 +255,11 @@ def _op_with_arg(op: Op, arg) -> Op:
 ADD = Op("+", 2, operator.add, lambda x, y, out: (1.0, 1.0), fan_out=True)
 SUM = Op("sum", 0, sum, lambda xs, out: (1.0,) * len(xs), fan_out=True)
 SUB = Op("-", 2, operator.sub, lambda x, y, out: (1.0, -1.0))
-MUL = Op("*", 2, operator.mul, lambda x, y, out: (y, x))
+MUL = Op("*", 2, operator.mul, _product_local)
 DIV = Op("/", 2, _div, lambda x, y, out: (1.0 / y, -out / y))
 POW = Op("**", 2, _pow,  # d/dx x**y at y = 0 is 0, also at x = 0 (0 ** 0 = 1, as torch)
-         lambda x, y, out: (0.0 if y == 0 else y * _rule_pow(x, y - 1), _rule_pow_log(x, out)))
+         lambda x, y, out: (0.0 if number(y) == 0 else y * _rule_pow(x, y - 1),
+                            _rule_pow_log(x, out)))
 MAX = Op("max", 0, lambda xs: _nan_or(max, xs), _one_hot_local)
 MIN = Op("min", 0, lambda xs: _nan_or(min, xs), _one_hot_local)
 LOGSUMEXP = Op("logsumexp", 0, _logsumexp,  # local gradients: the softmax e^{x_i - out}
@@ -212,7 +268,7 @@ LOGSUMEXP = Op("logsumexp", 0, _logsumexp,  # local gradients: the softmax e^{x_
 NEG = Op("neg", 1, lambda x, a: -x, lambda x, out, a: -1.0)
 POWC = Op("**", 1, _pow, lambda x, out, k: k * _rule_pow(x, k - 1) if k != 0 else 0.0)
 ABS = Op("abs", 1, lambda x, a: abs(x),  # abs'(0) := 0; NaN in, NaN out
-         lambda x, out, a: 1.0 if x > 0 else (-1.0 if x < 0 else (0.0 if x == 0 else x)))
+         lambda x, out, a: _sign(number(x)))
 EXP = Op("exp", 1, lambda x, a: _exp(x), lambda x, out, a: out)
 LOG = Op("log", 1, lambda x, a: _log(x), lambda x, out, a: 1.0 / x)
 SQRT = Op("sqrt", 1, lambda x, a: _sqrt(x), lambda x, out, a: 0.5 / out)
@@ -221,18 +277,17 @@ SIGMOID = Op("sigmoid", 1, lambda x, a: sigmoid_number(x), lambda x, out, a: out
 # The ReLU family tests x <= 0, so a NaN passes through (value NaN, local gradient
 # 1), as in PyTorch: a NaN is never turned into a clean 0.
 RELU = Op("relu", 1, lambda x, a: 0.0 if x <= 0 else x,
-          lambda x, out, a: 0.0 if x <= 0 else 1.0)  # relu'(0) := 0, as PyTorch
+          lambda x, out, a: 0.0 if number(x) <= 0 else 1.0)  # relu'(0) := 0, as PyTorch
 LEAKY_RELU = Op("leaky_relu", 1, lambda x, alpha: alpha * x if x <= 0 else x,
-                lambda x, out, alpha: alpha if x <= 0 else 1.0)  # slope alpha at 0
+                lambda x, out, alpha: alpha if number(x) <= 0 else 1.0)  # slope alpha at 0
 SOFTPLUS = Op("softplus", 1, lambda x, a: _softplus(x), lambda x, out, a: _rule_sigmoid(x))
 SOFTSIGN = Op("softsign", 1, lambda x, a: x / (1.0 + abs(x)),
               lambda x, out, a: 1.0 / ((1.0 + abs(x)) * (1.0 + abs(x))))
 HARDTANH = Op("hardtanh", 1, lambda x, a: -1.0 if x < -1 else (1.0 if x > 1 else x),
-              lambda x, out, a: 1.0 if -1 < x < 1 else 0.0)  # 0 at the corners
+              lambda x, out, a: 1.0 if -1 < number(x) < 1 else 0.0)  # 0 at the corners
 STEP = Op("step", 1, lambda x, a: 1.0 if x > 0 else (0.0 if x <= 0 else x),  # NaN stays
           lambda x, out, a: 0.0)
-SIGN = Op("sign", 1, lambda x, a: 1.0 if x > 0 else (-1.0 if x < 0 else (0.0 if x == 0 else x)),
-          lambda x, out, a: 0.0)
+SIGN = Op("sign", 1, lambda x, a: _sign(x), lambda x, out, a: 0.0)
 
 ALL_OPS = (ADD, SUM, SUB, MUL, DIV, POW, MAX, MIN, LOGSUMEXP, NEG, POWC, ABS, EXP, LOG, SQRT,
            TANH, SIGMOID, RELU, LEAKY_RELU, SOFTPLUS, SOFTSIGN, HARDTANH, STEP, SIGN)

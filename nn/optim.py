@@ -7,33 +7,25 @@ wraps an optimizer and sets its ``lr`` once per epoch in ``step(metric)``.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
-from operator import attrgetter
 
 import numpy as np
 
-from autograd import Value
-from autograd.engine import assign_data
+from autograd import Value, _internal
+from autograd.engine import assign_data, data_version
 
 __all__ = ["Optimizer", "SGD", "Adam", "Schedule", "ConstantLR", "StepLR", "ReduceLROnPlateau",
            "InverseTimeLR", "LinearLR"]
 
 
-_DATA, _GRAD = attrgetter("_data"), attrgetter("grad")  # the .data property, without its checks
-
-
-def _number(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value):
-        raise TypeError(f"{name} must be a finite number, got {value!r}")
-    return float(value)
 
 
 def _positive(name: str, value, allow_zero: bool = False) -> float:
-    value = _number(name, value)
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
-    return value
+    """A finite number > 0 (>= 0 with ``allow_zero``), named in the error."""
+    if allow_zero:
+        return _internal.real(value, name, minimum=0)
+    return _internal.real(value, name, above=0)
 
 
 class Optimizer:
@@ -48,11 +40,11 @@ class Optimizer:
         if isinstance(params, Value) or not isinstance(params, Iterable):
             raise TypeError(f"{who} expects a list of parameters (Values), "
                             f"got {type(params).__name__}")
-        self.params = list(params)
-        if not self.params:
+        self._params = tuple(params)  # never changes: a compiled step may match it by identity
+        if not self._params:
             raise ValueError(f"{who} got an empty parameter list")
         seen = set()
-        for i, p in enumerate(self.params):
+        for i, p in enumerate(self._params):
             if not isinstance(p, Value):
                 raise TypeError(f"{who}: parameter {i} is a {type(p).__name__}, not a Value")
             if not p.is_leaf:
@@ -62,6 +54,13 @@ class Optimizer:
                 raise ValueError(f"{who}: parameter {i} appears twice in the list")
             seen.add(p)
         self._lr = _positive("lr", lr)
+        self._theta, self._version = None, -1  # the numbers the last step wrote, and when
+
+    @property
+    def params(self) -> list:
+        """The parameters this optimizer updates, in order (a new list: the optimizer's own
+        is fixed when it is made, as ``torch.optim``'s parameter groups are)."""
+        return list(self._params)
 
     @property
     def lr(self) -> float:
@@ -73,14 +72,24 @@ class Optimizer:
         self._lr = _positive("lr", value, allow_zero=True)
 
     def _numbers(self) -> tuple[np.ndarray, np.ndarray]:
-        """The parameters' data and grads as two arrays (one step works on them)."""
-        n = len(self.params)
-        return (np.fromiter(map(_DATA, self.params), float, n),
-                np.fromiter(map(_GRAD, self.params), float, n))
+        """The parameters' data and grads as two arrays (one step works on them). The data
+        is the array the last step wrote, as long as no leaf's .data has changed since
+        (the data version tells); else it is read from the Values."""
+        params = self._params
+        n = len(params)
+        theta = self._theta if self._version == data_version() else \
+            np.fromiter([p._data for p in params], float, n)
+        return theta, np.fromiter([p.grad for p in params], float, n)
+
+    def _assign(self, theta: np.ndarray) -> None:
+        """Write the step's numbers into the parameters (one new data version) and keep the
+        array for the next step and for a compiled step's forward pass."""
+        self._version = assign_data(self._params, theta, checked=True)
+        self._theta = theta
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0."""
-        for p in self.params:
+        for p in self._params:
             p.grad = 0.0
 
     def step(self) -> None:
@@ -110,10 +119,10 @@ class SGD(Optimizer):
         if self.momentum > 1:
             raise ValueError(f"momentum must be in [0, 1], got {momentum!r}")
         self.weight_decay = _positive("weight_decay", weight_decay, allow_zero=True)
-        if nesterov and self.momentum == 0:
+        if _internal.boolean(nesterov, "nesterov") and self.momentum == 0:
             raise ValueError("nesterov=True needs a momentum > 0")
-        self.nesterov = bool(nesterov)
-        self.velocity = np.zeros(len(self.params))
+        self.nesterov = _internal.boolean(nesterov, "nesterov")
+        self.velocity = np.zeros(len(self._params))
 
     def step(self) -> None:
         # Written over arrays of all parameters at once; elementwise it is exactly the
@@ -128,7 +137,7 @@ class SGD(Optimizer):
             theta = theta + (gamma * v - lr * g if self.nesterov else v)
         else:
             theta = theta - lr * g
-        assign_data(self.params, theta.tolist())
+        self._assign(theta)
 
 
 class Adam(Optimizer):
@@ -138,14 +147,15 @@ class Adam(Optimizer):
     def __init__(self, params, lr: float = 0.001, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0):
         super().__init__(params, lr)
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2 \
-                or not all(0 <= _number("betas", b) < 1 for b in betas):
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
-        self.betas = (float(betas[0]), float(betas[1]))
+        self.betas = tuple(_internal.real(b, f"betas[{i}]") for i, b in enumerate(betas))
+        if not all(0 <= b < 1 for b in self.betas):
+            raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
         self.eps = _positive("eps", eps)
         self.weight_decay = _positive("weight_decay", weight_decay, allow_zero=True)
-        self.m = np.zeros(len(self.params))
-        self.v = np.zeros(len(self.params))
+        self.m = np.zeros(len(self._params))
+        self.v = np.zeros(len(self._params))
         self.t = 0
 
     def step(self) -> None:
@@ -158,7 +168,7 @@ class Adam(Optimizer):
         self.m = b1 * self.m + (1 - b1) * g
         self.v = b2 * self.v + (1 - b2) * g * g
         theta = theta - self.lr * (self.m / c1) / (np.sqrt(self.v / c2) + self.eps)
-        assign_data(self.params, theta.tolist())
+        self._assign(theta)
 
 
 # --- schedules -------------------------------------------------------------------------------
@@ -202,9 +212,8 @@ class StepLR(Schedule):
     """lr = base_lr * gamma ** (epoch // step_size); gamma = 0.5 halves it."""
 
     def __init__(self, optimizer, step_size: int, gamma: float = 0.5):
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"step_size must be an int >= 1, got {step_size!r}")
-        self.step_size, self.gamma = step_size, _positive("gamma", gamma)
+        self.step_size = _internal.integer(step_size, "step_size", minimum=1)
+        self.gamma = _positive("gamma", gamma)
         super().__init__(optimizer)
 
     def lr_at(self, epoch: int) -> float:
@@ -228,9 +237,7 @@ class LinearLR(Schedule):
     def __init__(self, optimizer, start_lr: float, end_lr: float, total_epochs: int):
         self.start_lr = _positive("start_lr", start_lr)
         self.end_lr = _positive("end_lr", end_lr, allow_zero=True)
-        if isinstance(total_epochs, bool) or not isinstance(total_epochs, int) or total_epochs < 1:
-            raise ValueError(f"total_epochs must be an int >= 1, got {total_epochs!r}")
-        self.total_epochs = total_epochs
+        self.total_epochs = _internal.integer(total_epochs, "total_epochs", minimum=1)
         super().__init__(optimizer)
 
     def lr_at(self, epoch: int) -> float:
@@ -244,11 +251,10 @@ class ReduceLROnPlateau(Schedule):
 
     def __init__(self, optimizer, factor: float = 0.5, patience: int = 5,
                  threshold: float = 1e-4, min_lr: float = 0.0):
-        if not 0 < _number("factor", factor) < 1:
+        self.factor = _internal.real(factor, "factor")
+        if not 0 < self.factor < 1:
             raise ValueError(f"factor must be in (0, 1), got {factor!r}")
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"patience must be an int >= 0, got {patience!r}")
-        self.factor, self.patience = factor, patience
+        self.patience = _internal.integer(patience, "patience", minimum=0)
         self.threshold = _positive("threshold", threshold, allow_zero=True)
         self.min_lr = _positive("min_lr", min_lr, allow_zero=True)
         self.best = math.inf
@@ -263,9 +269,10 @@ class ReduceLROnPlateau(Schedule):
             raise ValueError("ReduceLROnPlateau.step needs the epoch's metric, e.g. the loss")
         if isinstance(metric, Value):
             metric = metric.data
-        if isinstance(metric, bool) or \
-                not isinstance(metric, (int, float, np.integer, np.floating)):
-            raise TypeError(f"ReduceLROnPlateau.step expects a number, got {metric!r}")
+        if isinstance(metric, bool) or not isinstance(metric, numbers.Real):
+            raise TypeError(f"ReduceLROnPlateau.step: metric must be a number (or a Value), "
+                            f"got {type(metric).__name__}: {metric!r:.40}")
+        metric = float(metric)
         # a NaN or infinite metric (diverging training) never counts as progress
         self.epoch += 1
         if math.isfinite(metric) and (self.best == math.inf

@@ -28,8 +28,8 @@ def _fit(**kwargs):
 
 
 CASES = [  # (what, call, exception, words of the message)
-    ("zero_grad([1, 2])", lambda: zero_grad([1, 2]), TypeError, "item 0 is int"),
-    ("local_gradients(3)", lambda: local_gradients(3), TypeError, "expects a Value"),
+    ("zero_grad([1, 2])", lambda: zero_grad([1, 2]), TypeError, "values[0] must be a Value"),
+    ("local_gradients(3)", lambda: local_gradients(3), TypeError, "node must be a Value"),
     ("draw_graph(module=3)", lambda: draw_graph(Value(1.0) * 2, module=3), TypeError,
      "named_parameters"),
     ("l2_penalty(None)", lambda: nn.l2_penalty(None), TypeError, "a model"),

@@ -43,7 +43,7 @@ def _check_pow(x, k):
     xb, kb = np.broadcast_to(x, shape), np.broadcast_to(k, shape)
     _domain((xb == 0) & (kb < 0), xb, ZeroDivisionError,
             "pow: 0.0 cannot be raised to a negative power (base {x!r})")
-    _domain((xb < 0) & (kb != np.round(kb)), xb, ValueError,
+    _domain((xb < 0) & np.isfinite(kb) & (kb != np.round(kb)), xb, ValueError,
             "pow: a negative base ({x!r}) to a non-integer power is not a real number")
 
 
@@ -129,15 +129,20 @@ def array_rules(op: ops.Op) -> tuple[Callable, Callable, str]:
 
 
 def _rows(slots) -> slice | np.ndarray:
-    """Index for a list of row numbers: a slice when they are consecutive (no copy)."""
+    """Index for a list of row numbers: a slice when they are consecutive, upwards or
+    downwards (a view: no copy), else the index array."""
     slots = np.asarray(slots, dtype=np.intp)
     if len(slots) and np.array_equal(slots, np.arange(slots[0], slots[0] + len(slots))):
         return slice(int(slots[0]), int(slots[0]) + len(slots))
+    if len(slots) > 1 and np.array_equal(slots, np.arange(slots[0], slots[0] - len(slots), -1)):
+        stop = int(slots[0]) - len(slots)
+        return slice(int(slots[0]), None if stop < 0 else stop, -1)
     return slots
 
 
 def _count(rows) -> str:
-    n = rows.stop - rows.start if isinstance(rows, slice) else len(rows)
+    n = len(range(rows.start, -1 if rows.stop is None else rows.stop, rows.step or 1)) \
+        if isinstance(rows, slice) else len(rows)
     return f"{n} node" if n == 1 else f"{n} nodes"
 
 
@@ -165,6 +170,11 @@ class _ScatterAdd:
 VARIANT, INVARIANT = 0, 1
 
 
+# Binary ops whose array forward is one numpy ufunc with no domain to check: run straight
+# into the output rows (``out=``), no temporary.
+_UFUNCS = {ops.ADD: np.add, ops.SUB: np.subtract, ops.MUL: np.multiply}
+
+
 class Elementwise:
     """One unary or binary op applied to k nodes at once."""
 
@@ -175,6 +185,14 @@ class Elementwise:
         self.scatters = [_ScatterAdd(idx) if need else None
                          for (_, idx), need in zip(parent_specs, needs)]
         self.sum_over_batch = [s == INVARIANT and space == VARIANT for s, _ in parent_specs]
+        self.ufunc = _UFUNCS.get(op.row) if isinstance(self.out, slice) and \
+            not hasattr(op, "array_rules") else None
+        self.blow_up = op.row in _LOCAL_CAN_BLOW_UP
+        # x * x, x + x: both inputs are the same rows; their two contributions are added
+        # before one scatter (the rows repeat otherwise)
+        self.same_inputs = op.arity == 2 and all(needs) and \
+            parent_specs[0][0] == parent_specs[1][0] and \
+            np.array_equal(parent_specs[0][1], parent_specs[1][1])
 
     def __repr__(self) -> str:
         name = self.op.name if self.op.arg is None else f"{self.op.name} {self.op.arg:g}"
@@ -186,6 +204,9 @@ class Elementwise:
 
     def forward(self, S) -> None:
         xs = self._inputs(S)
+        if self.ufunc is not None:
+            self.ufunc(xs[0], xs[1], out=S[self.space][self.out])
+            return
         out = self.forward_fn(*xs) if self.op.arity == 2 else self.forward_fn(xs[0], self.op.arg)
         S[self.space][self.out] = out
 
@@ -194,12 +215,14 @@ class Elementwise:
         xs, out = self._inputs(S), S[self.space][self.out]
         if self.op.arity == 2:
             locals_ = self.local_fn(xs[0], xs[1], out)
+            if self.same_inputs:  # one input twice: d/dx = the two local gradients added
+                locals_ = (locals_[0] + locals_[1], 0.0)
         else:
             locals_ = (self.local_fn(xs[0], out, self.op.arg),)
         for i, (d, scatter) in enumerate(zip(locals_, self.scatters)):
             if scatter is None:
                 continue
-            if self.op.row in _LOCAL_CAN_BLOW_UP:  # infinite at 0: the engine raises there;
+            if self.blow_up:  # infinite at 0: the engine raises there;
                 x = np.broadcast_to(xs[0], upstream.shape)  # elsewhere an overflow is inf
                 _domain(np.isinf(np.broadcast_to(d, upstream.shape)) & (x == 0), x,
                         ZeroDivisionError,
@@ -221,6 +244,13 @@ class _RowSum:
 
     def __init__(self, k, rows, specs, needs, variant_out):
         self.k, self.width_b = k, variant_out
+        # one sum of consecutive rows of one space (an L2 penalty over the parameters):
+        # a sum of a view forward, one broadcast addition backward
+        self.one_slice = None
+        if k == 1 and specs and len({s for s, _ in specs}) == 1 and all(needs):
+            block = _rows([i for _, i in specs])
+            if isinstance(block, slice) and block.step is None:
+                self.one_slice = (specs[0][0], block)
         rows = np.asarray(rows, dtype=np.intp)
         spaces = np.array([s for s, _ in specs], dtype=np.intp)
         slots = np.array([i for _, i in specs], dtype=np.intp)
@@ -245,6 +275,10 @@ class _RowSum:
         self.inv_grad_slots, self.inv_grad_index = np.unique(slots[inv_need], return_inverse=True)
 
     def compute(self, S, batch: int) -> np.ndarray:
+        if self.one_slice is not None:
+            space, block = self.one_slice
+            out = S[space][block].sum(axis=0, keepdims=True)
+            return out if out.shape[1] == batch or not self.width_b else np.repeat(out, batch, 1)
         if len(self.var_rows):
             sums = np.add.reduceat(S[VARIANT][self.var_slots], self.var_starts, axis=0)
             if self.var_all_rows:
@@ -262,6 +296,11 @@ class _RowSum:
         return out
 
     def backward(self, G, upstream: np.ndarray) -> None:
+        if self.one_slice is not None:
+            space, block = self.one_slice
+            G[space][block] += upstream if space == VARIANT or upstream.shape[1] == 1 else \
+                upstream.sum(axis=1, keepdims=True)
+            return
         if self.var_scatter is not None:
             self.var_scatter(G[VARIANT], upstream[self.var_gather_rows])
         if self.inv_one_per_row and self.inv_need_all:
@@ -369,7 +408,12 @@ class Linear:
     def __init__(self, slots, products, extras, needs_of):
         self.out = _rows(slots)
         k = len(slots)
-        q_slots = sorted({q for terms in products for _, q in terms})
+        # the columns: the inputs in the order the first neuron multiplies them (its
+        # weights' order, nn's), when every neuron has the same inputs; else by row
+        first = [q for _, q in products[0]]
+        same = all(sorted(q for _, q in terms) == sorted(first) for terms in products) \
+            and len(set(first)) == len(first)
+        q_slots = first if same else sorted({q for terms in products for _, q in terms})
         column = {q: j for j, q in enumerate(q_slots)}
         self.k, self.m = k, len(q_slots)
         self.q = _rows(q_slots)
@@ -377,13 +421,22 @@ class Linear:
                               for _, q in terms], dtype=np.intp)
         self.w_slots = np.array([w for terms in products for w, _ in terms], dtype=np.intp)
         # The usual case: every (row, column) once and the weights in consecutive rows of
-        # U, row-major: W is then a view of U, and dW is added to a view of GU.
+        # U, row-major: W is then a view of U, and dW is added to a view of GU. Better
+        # still, each neuron's weights followed by its bias (nn's order): a (k, m + 1)
+        # block whose columns are W and b.
         by_position = self.w_slots[np.argsort(self.flat)]
-        self.block = None
+        self.block = self.wb = None
         if len(self.flat) == k * self.m and len(np.unique(self.flat)) == k * self.m:
             block = _rows(by_position)
             if isinstance(block, slice):
                 self.block = block
+            elif all(len(e) == 1 and e[0][0] == INVARIANT for e in extras):
+                with_bias = np.insert(by_position.reshape(k, self.m), self.m,
+                                      [e[0][1] for e in extras], axis=1).ravel()
+                wb = _rows(with_bias)
+                if isinstance(wb, slice) and all(needs_of((INVARIANT, int(r)))
+                                                 for r in with_bias):
+                    self.wb = wb
         w_need = np.array([needs_of((INVARIANT, w)) for w in self.w_slots], dtype=bool)
         self.w_flat_need = self.flat[w_need]
         self.w_grad_slots, self.w_grad_index = np.unique(self.w_slots[w_need], return_inverse=True)
@@ -393,29 +446,45 @@ class Linear:
         extra_rows = [r for r, terms in enumerate(extras) for _ in terms]
         extra_specs = [t for terms in extras for t in terms]
         self.extras = _RowSum(k, extra_rows, extra_specs, [needs_of(t) for t in extra_specs],
-                              True) if extra_specs else None
-        self.W = None  # the weight matrix of the last forward, reused by backward
+                              True) if extra_specs and self.wb is None else None
+        self.bias = self.wb is not None
 
     def __repr__(self) -> str:
-        extra = " + bias" if self.extras is not None else ""
+        extra = " + bias" if self.extras is not None or self.bias else ""
         neurons = "1 neuron" if self.k == 1 else f"{self.k} neurons"
         return f"layer of {neurons}: W ({self.k}x{self.m}) @ H{extra}"
 
-    def forward(self, S) -> None:
-        V, U = S
+    def _weights(self, U) -> np.ndarray:
+        """W for this call: a view of the parameter rows when they are laid out as a block."""
+        if self.wb is not None:
+            return U[self.wb, 0].reshape(self.k, self.m + 1)[:, :self.m]
         if self.block is not None:
-            self.W = U[self.block, 0].reshape(self.k, self.m)
-        else:
-            self.W = np.bincount(self.flat, weights=U[self.w_slots, 0],
-                                 minlength=self.k * self.m).reshape(self.k, self.m)
-        out = self.W @ V[self.q]
-        if self.extras is not None:
+            return U[self.block, 0].reshape(self.k, self.m)
+        return np.bincount(self.flat, weights=U[self.w_slots, 0],
+                           minlength=self.k * self.m).reshape(self.k, self.m)
+
+    def forward(self, S) -> None:
+        V, U = S[0], S[1]
+        if self.wb is not None and isinstance(self.out, slice):  # straight into its rows
+            Wb = U[self.wb, 0].reshape(self.k, self.m + 1)
+            out = V[self.out]
+            np.matmul(Wb[:, :self.m], V[self.q], out=out)
+            out += Wb[:, self.m:]
+            return
+        out = self._weights(U) @ V[self.q]
+        if self.wb is not None:
+            out += U[self.wb, 0].reshape(self.k, self.m + 1)[:, self.m:]
+        elif self.extras is not None:
             out += self.extras.compute(S, V.shape[1])
         V[self.out] = out
 
     def backward(self, S, G) -> None:
         upstream = G[VARIANT][self.out]
-        if self.block is not None and len(self.w_grad_slots) == self.k * self.m:
+        if self.wb is not None:
+            grads = G[INVARIANT][self.wb, 0].reshape(self.k, self.m + 1)
+            grads[:, :self.m] += upstream @ S[VARIANT][self.q].T
+            grads[:, self.m] += upstream.sum(axis=1)
+        elif self.block is not None and len(self.w_grad_slots) == self.k * self.m:
             G[INVARIANT][self.block, 0] += (upstream @ S[VARIANT][self.q].T).ravel()
         elif len(self.w_grad_slots):
             dW = (upstream @ S[VARIANT][self.q].T).ravel()
@@ -423,7 +492,7 @@ class Linear:
                 self.w_grad_index, weights=dW[self.w_flat_need],
                 minlength=len(self.w_grad_slots))
         if self.q_scatter is not None:
-            dQ = self.W.T @ upstream
+            dQ = self._weights(S[INVARIANT]).T @ upstream
             self.q_scatter(G[VARIANT], dQ if len(self.q_need) == self.m else dQ[self.q_need])
         if self.extras is not None:
             self.extras.backward(G, upstream)

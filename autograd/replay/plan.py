@@ -17,12 +17,13 @@ A plan is built in five phases, one function each (``Plan.__init__`` calls them 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import ops
-from ..engine import topological_order
+from ..engine import last_assigned
 from .kernels import INVARIANT, NARY_REDUCTIONS, VARIANT, Elementwise, Linear, Segments, Sum
 
 __all__ = ["Plan", "TracedGraph", "Neurons", "find_neurons", "assign_levels", "group_steps",
@@ -50,6 +51,9 @@ class Plan:
         self.steps = build_steps(graph, neurons, schedule, self.slot, level)
         self.levels = max(level, default=0)
         self.n_fused, self.n_absorbed = len(neurons.terms), len(neurons.absorbed)
+        self._spare: dict = {}  # batch size -> work arrays given back by finished calls
+        self._optimizer_order = None  # a parameter tuple seen to be in param_values' order
+        self._lock = threading.Lock()
 
     def summary(self) -> str:
         """One line per numpy operation of the replay, level by level."""
@@ -59,36 +63,81 @@ class Plan:
 
     # -- running ---------------------------------------------------------------------------
     def forward(self, arrays: list) -> tuple:
-        """Every node's values for this batch: ``S = (V, U)``, per-sample rows and rows
-        that are the same for every sample, step after step."""
+        """Every node's values for this batch: ``S = (V, U, GV, GU)``: per-sample rows and
+        rows that are the same for every sample, step after step (and the arrays
+        ``backward`` fills with gradients). They are reused from an earlier call of the
+        same batch size when it gave them back (``release``): a large batch then costs no
+        fresh memory (and no page faults) per call."""
         batch = len(arrays[0])
-        V = np.empty((self.n_rows[VARIANT], batch))
-        U = np.empty((self.n_rows[INVARIANT], 1))
+        with self._lock:
+            spare = self._spare.get(batch)
+            S = spare.pop() if spare else None
+        if S is None:
+            S = self._new_work(batch)
+        V, U = S[0], S[1]
         row = 0
         for a in arrays:
-            width = 1 if a.ndim == 1 else a.shape[1]
-            V[row:row + width] = a if a.ndim == 1 else a.T
-            row += width
+            if a.ndim == 1:
+                V[row] = a
+                row += 1
+            else:
+                V[row:row + a.shape[1]] = a.T
+                row += a.shape[1]
         P = len(self.params)
-        U[:P, 0] = np.fromiter((p._data for p in self.param_values), float, P)
-        U[P:P + len(self.constants), 0] = self.constant_values
-        S = (V, U)
+        if P:
+            U[:P, 0] = self._parameter_numbers()
         with np.errstate(all="ignore"):
             for step in self.steps:
                 step.forward(S)
         return S
 
-    def output_rows(self, S) -> list:
-        """The outputs' values, one array of B numbers per output."""
+    def _parameter_numbers(self):
+        """The parameters' numbers in the order of their rows: the array an optimizer step
+        last wrote when it holds exactly these parameters in this order and no leaf has
+        changed since (one copy, no Value asked), else read from every Value."""
+        last = last_assigned()
+        if last is not None:
+            values, array = last
+            if values is self._optimizer_order:
+                return array
+            if isinstance(values, tuple) and len(values) == len(self.param_values) and \
+                    all(a is b for a, b in zip(values, self.param_values)):
+                self._optimizer_order = values
+                return array
+        return np.fromiter([p._data for p in self.param_values], float, len(self.param_values))
+
+    def _new_work(self, batch: int) -> tuple:
+        """(V, U, GV, GU) for a batch of this size: values and gradients, per-sample rows
+        and rows that are the same for every sample; the constants written once."""
+        V = np.empty((self.n_rows[VARIANT], batch))
+        U = np.empty((self.n_rows[INVARIANT], 1))
+        P = len(self.params)
+        U[P:P + len(self.constants), 0] = self.constant_values
+        return V, U, np.empty_like(V), np.empty_like(U)
+
+    def release(self, S) -> None:
+        """Give the arrays of a finished call back for the next call of the same batch size
+        (its outputs were copied out of them). Two batch sizes are kept."""
         batch = S[VARIANT].shape[1]
-        return [S[s][r] if s == VARIANT else np.full(batch, S[s][r, 0]) for s, r in self.outputs]
+        with self._lock:
+            if batch not in self._spare and len(self._spare) >= 2:
+                self._spare.pop(next(iter(self._spare)))
+            self._spare.setdefault(batch, []).append(S)
+
+    def output_rows(self, S) -> list:
+        """The outputs' values, one array of B numbers per output (copies: the arrays of
+        ``S`` are reused by the next call)."""
+        batch = S[VARIANT].shape[1]
+        return [S[s][r].copy() if s == VARIANT else np.full(batch, S[s][r, 0])
+                for s, r in self.outputs]
 
     def backward(self, S, seed: int, weight: float) -> tuple:
         """Gradients of ``weight * sum over the batch of output[seed]``."""
-        V, U = S
-        G = (np.zeros_like(V), np.zeros_like(U))
+        G = (S[2], S[3])
+        G[0].fill(0.0)
+        G[1].fill(0.0)
         s, r = self.outputs[seed]
-        G[s][r] += weight if s == VARIANT else weight * V.shape[1]
+        G[s][r] += weight if s == VARIANT else weight * S[VARIANT].shape[1]
         with np.errstate(all="ignore"):
             for step in reversed(self.steps):
                 if step.needs:
@@ -123,13 +172,24 @@ class TracedGraph:
 
 
 def number_nodes(outputs: list) -> tuple[list, dict]:
-    """Every node of the outputs' graphs once, in topological order, and its number."""
+    """Every node of the outputs' graphs once, in topological order, and its number.
+
+    The order reads each node's inputs left to right (``a * b + c``: a, b, a*b, c, +),
+    so the neurons of a layer are numbered, and get their rows, in the order the model
+    lists them, and their parameters land in the model's (an optimizer's) order."""
     order, index = [], {}
     for out in outputs:
-        for v in topological_order(out):
-            if v not in index:
+        stack = [(out, False)]
+        while stack:
+            v, inputs_done = stack.pop()
+            if v in index:
+                continue
+            if inputs_done or v.is_leaf:
                 index[v] = len(order)
                 order.append(v)
+                continue
+            stack.append((v, True))
+            stack.extend((p, False) for p in reversed(v.parents) if p not in index)
     return order, index
 
 
@@ -185,7 +245,7 @@ def find_neurons(graph: TracedGraph) -> Neurons:
     only (so ``W @ H`` can replace it)."""
     neurons = Neurons()
     for i, v in enumerate(graph.nodes):
-        if v._op is not ops.SUM or not graph.variant[i]:
+        if v._op is None or v._op.row is not ops.SUM or not graph.variant[i]:
             continue
         products, others = [], []
         for p in graph.parents[i]:
@@ -205,7 +265,8 @@ def find_neurons(graph: TracedGraph) -> Neurons:
 def weight_and_input(graph: TracedGraph, p: int) -> tuple[int, int] | None:
     """``(w, h)`` when node p is a product, read once, of a node w that is the same for
     every sample and a per-sample node h; else None."""
-    if graph.nodes[p]._op is not ops.MUL or graph.uses[p] != 1:
+    op = graph.nodes[p]._op
+    if op is None or op.row is not ops.MUL or graph.uses[p] != 1:
         return None
     a, b = graph.parents[p]
     if graph.variant[a] == graph.variant[b]:
@@ -294,9 +355,12 @@ def lay_out_rows(graph: TracedGraph, inputs: list, schedule: list,
 
 
 def parameter_layout(params: list, schedule: list, neurons: Neurons, slot: dict) -> list:
-    """Parameters in the order they get rows: for each layer whose neurons all use
-    the same inputs with their own weights, its weights row by row (column order =
-    input rows) and then its biases; the other parameters after, in graph order."""
+    """Parameters in the order they get rows: for each layer whose neurons all use the
+    same inputs with their own weights, neuron by neuron its weights (column order = input
+    rows) and its bias, as ``nn`` lists a neuron's parameters (so a layer is a (k, m + 1)
+    block: W and b are views, and the rows are in the optimizer's order); a layer whose
+    neurons have no single bias each gets its weights row by row and then its biases; the
+    other parameters after, in graph order."""
     is_param, placed, order = set(params), set(), []
     for group in schedule:
         if group[0] not in neurons.terms:
@@ -305,28 +369,37 @@ def parameter_layout(params: list, schedule: list, neurons: Neurons, slot: dict)
         if layer is None:
             continue
         rows, biases = layer
-        if all(w in is_param for w in rows) and len(set(rows)) == len(rows) \
-                and not placed.intersection(rows):
+        if not (all(w in is_param for w in rows) and len(set(rows)) == len(rows)
+                and not placed.intersection(rows)):
+            continue
+        with_bias = len(biases) == len(group) and all(b in is_param for b in biases) \
+            and len(set(biases)) == len(biases) and not placed.intersection(biases)
+        if with_bias:
+            m = len(rows) // len(group)
+            for r, b in enumerate(biases):
+                order.extend(rows[r * m:(r + 1) * m])
+                order.append(b)
+            placed.update(biases)
+        else:
             order.extend(rows)
-            placed.update(rows)
-            if len(biases) == len(group) and all(b in is_param for b in biases) \
-                    and len(set(biases)) == len(biases) and not placed.intersection(biases):
-                order.extend(biases)
-                placed.update(biases)
+        placed.update(rows)
     return order + [i for i in params if i not in placed]
 
 
 def layer_weights(group: list, neurons: Neurons, slot: dict) -> tuple[list, list] | None:
     """``(weights, biases)`` of a fused layer, its weights neuron by neuron in the order
-    of their inputs' rows, its biases (neurons with exactly one other term); None when
-    its neurons do not all read the same inputs."""
-    columns = sorted(slot[h] for _, h in neurons.terms[group[0]][0])
+    the first neuron multiplies its inputs, its biases (neurons with exactly one other
+    term); None when its neurons do not all read the same inputs."""
+    # the columns in the order the first neuron multiplies its inputs (nn's order)
+    columns = [slot[h] for _, h in neurons.terms[group[0]][0]]
+    position = {c: j for j, c in enumerate(columns)}
     rows, biases = [], []
     for i in group:
         products, others = neurons.terms[i]
-        by_column = sorted(products, key=lambda pair: slot[pair[1]])
-        if [slot[h] for _, h in by_column] != columns:
+        if sorted(slot[h] for _, h in products) != sorted(columns) or \
+                len(position) != len(columns):
             return None
+        by_column = sorted(products, key=lambda pair: position[slot[pair[1]]])
         rows.extend(w for w, _ in by_column)
         if len(others) == 1:
             biases.append(others[0])

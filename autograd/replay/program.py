@@ -9,10 +9,13 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .. import _internal
 from ..engine import TracingError, Value, current_trace, make_node, tracing
 from .plan import Plan
 
 __all__ = ["compile", "Program", "TracingError", "require"]
+
+_FLOAT = np.dtype(float)
 
 
 # --- the user-facing program -------------------------------------------------------------
@@ -30,7 +33,8 @@ def compile(fn: Callable, *, has_aux: bool = False, fuse: bool = True) -> Progra
     """
     if not callable(fn):
         raise TypeError(f"compile expects a function, got {type(fn).__name__}")
-    return Program(fn, has_aux=has_aux, fuse=fuse)
+    return Program(fn, has_aux=_internal.boolean(has_aux, "compile: has_aux"),
+                   fuse=_internal.boolean(fuse, "compile: fuse"))
 
 
 def _argument_names(fn, n: int) -> list[str]:
@@ -49,7 +53,12 @@ def require(values, predicate, message: str) -> None:
     runs, so a compiled loss refuses what the eager one refuses.
     ``predicate`` takes an array of shape (samples, len(values)); ``message``
     may hold ``{got}``, the distinct values found."""
-    values = list(values)
+    values = _internal.items(values, "require: values", "a list of Values")
+    if not callable(predicate):
+        raise TypeError(f"require: predicate must be a function of an array, got "
+                        f"{type(predicate).__name__}")
+    if not isinstance(message, str):
+        raise TypeError(f"require: message must be a str, got {type(message).__name__}")
     trace = current_trace()
     if trace is None:
         got = np.array([[v._data for v in values]])
@@ -78,6 +87,9 @@ class Program:
             raise TypeError(f"{who} expects one batch array per argument of the function")
         out = []
         for i, a in enumerate(arrays):
+            if a.__class__ is np.ndarray and a.dtype == _FLOAT and a.ndim in (1, 2):
+                out.append(a)  # already what the plan runs on: no conversion, no copy
+                continue
             if np.iscomplexobj(a):
                 raise TypeError(f"{who}: argument {i} must hold real numbers, got complex")
             try:
@@ -99,21 +111,22 @@ class Program:
     def plan(self, *arrays, fuse: bool | None = None) -> Plan:
         """The traced and scheduled graph for arrays of these shapes (traced on first use)."""
         arrays = self._arrays(arrays, "Program.plan")
-        return self._plan(arrays, self.fuse if fuse is None else fuse)
+        fuse = self.fuse if fuse is None else _internal.boolean(fuse, "Program.plan: fuse")
+        return self._plan(arrays, fuse)
 
     def _plan(self, arrays: list, fuse: bool) -> Plan:
-        key = (tuple(a.shape[1:] for a in arrays), fuse)
+        key = (tuple([a.shape[1:] for a in arrays]), fuse)
         plan = self._plans.get(key)
-        if plan is None or any(p._stamp != stamp for p, stamp in plan.reads):
+        if plan is None or plan.reads and any(p._stamp != stamp for p, stamp in plan.reads):
             # first call, or fn read a parameter's number (w.data * 3, if w.data > 0)
             # and that number has changed since: trace again rather than replay a stale one
             plan = self._plans[key] = self._trace(arrays, fuse)
-        if plan.checks:  # what a loss requires of its targets, on every batch
-            columns = np.concatenate([a.reshape(len(a), -1) for a in arrays], axis=1)
-            for positions, predicate, message in plan.checks:
-                got = columns[:, positions]
-                if not predicate(got):
-                    raise ValueError(message.format(got=np.unique(got)))
+        for argument, columns, predicate, message in plan.checks:
+            # what a loss requires of its targets, on every batch: the columns it named
+            got = arrays[argument]
+            got = got[:, None] if got.ndim == 1 else got[:, columns]
+            if not predicate(got):
+                raise ValueError(message.format(got=np.unique(got)))
         return plan
 
     def _trace(self, arrays: list, fuse: bool) -> Plan:
@@ -135,10 +148,17 @@ class Program:
         # what the outputs look like belongs to this trace, not to the last one
         plan.single, plan.aux_is_value = single, aux_is_value
         plan.reads = tuple(trace.reads.items())
-        where = {p: i for i, p in enumerate(placeholders)}
-        plan.checks = [(np.array([where[v] for v in values]), predicate, message)
-                       for values, predicate, message in trace.checks
-                       if all(v in where for v in values)]
+        # each check names placeholders: found as (argument, its columns)
+        where = {v: (i, j) for i, vs in enumerate(args)
+                 for j, v in enumerate(vs if isinstance(vs, list) else [vs])}
+        plan.checks = []
+        for values, predicate, message in trace.checks:
+            if all(v in where for v in values) and len({where[v][0] for v in values}) == 1:
+                columns = np.array([where[v][1] for v in values])
+                plan.checks.append((where[values[0]][0], columns, predicate, message))
+            elif any(v in where for v in values):
+                raise TracingError("require() names the inputs of several arguments at once; "
+                                   "name the columns of one argument per call")
         return plan
 
     def _outputs(self, result) -> list:
@@ -170,7 +190,10 @@ class Program:
         with ``has_aux``). Records nothing and leaves every ``.grad`` alone."""
         arrays = self._arrays(arrays, "Program")
         plan = self._plan(arrays, self.fuse)
-        return self._shape(plan.output_rows(plan.forward(arrays)), plan)
+        S = plan.forward(arrays)
+        rows = plan.output_rows(S)
+        plan.release(S)
+        return self._shape(rows, plan)
 
     def value_and_grad(self, *arrays, reduction: str = "mean"):
         """The loss reduced over the batch (``"mean"`` or ``"sum"``), with its gradient
@@ -189,9 +212,10 @@ class Program:
         rows = plan.output_rows(S)
         batch = len(arrays[0])
         weight = 1.0 / batch if reduction == "mean" else 1.0
-        loss = float(np.sum(rows[0]) * weight)
-        grads = plan.parameter_gradients(plan.backward(S, 0, weight))
-        for p, g in zip(plan.param_values, grads.tolist()):
+        loss = float(rows[0].sum() * weight)
+        grads = plan.parameter_gradients(plan.backward(S, 0, weight)).tolist()
+        plan.release(S)
+        for p, g in zip(plan.param_values, grads):
             p.grad += g
         if self.has_aux:
             return loss, self._shape(rows, plan)[1]
@@ -214,7 +238,8 @@ class Program:
             raise ValueError("Program.draw draws a function with one output per sample")
         S = plan.forward(arrays)
         batch = len(arrays[0])
-        G = plan.backward(S, 0, 1.0 / batch if reduction == "mean" else 1.0)
+        G = plan.backward(S, 0, 1.0 / batch if reduction == "mean" else 1.0)  # not released:
+        # the drawing reads S and G below
         copies, grads, params = {}, {}, set(plan.params)
         for i, v in enumerate(plan.nodes):
             space, row = plan.slot.get(i, (None, None))

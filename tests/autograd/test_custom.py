@@ -2,7 +2,9 @@
 check_op tells a right rule from a wrong one. (A user op as a model's activation, saved
 by its name: tests/nn/test_activations.py.)"""
 
+import itertools
 import math
+import re
 
 import numpy as np
 import pytest
@@ -69,6 +71,16 @@ def test_an_nary_op_takes_a_list():
     m.backward()
     assert m.data == 3.0 and [x.grad for x in xs] == [1 / 3] * 3
     assert check_op(mean)
+
+
+def test_a_nan_input_makes_a_user_nary_op_nan_wherever_it_sits():
+    """A forward written with Python's max() gives max([1, nan]) = 1 but max([nan, 1]) =
+    nan; the engine makes any n-ary op of a NaN a NaN, as the built-ins (issue 19 item 3)."""
+    top = autograd.op("top", arity="n", forward=max,
+                      local=lambda xs, out: [1.0 if x == out else 0.0 for x in xs])
+    for values in itertools.permutations([1.0, math.inf, math.nan]):
+        assert math.isnan(top([Value(x) for x in values]).data), values
+    assert top([Value(1.0), Value(3.0)]).data == 3.0
 
 
 def test_second_derivatives_when_the_rule_is_written_with_value_friendly_arithmetic():
@@ -200,3 +212,88 @@ def test_forward_domain_errors_name_the_op_and_the_input():
     my_sqrt = autograd.op("my_sqrt", forward=math.sqrt, local=lambda x, out: 0.5 / out)
     with pytest.raises(ValueError, match=r"my_sqrt: forward is not defined at input\(s\) -1.0"):
         my_sqrt(-1.0)
+
+
+# --- compiled user ops fail as eager ones do, never with a silent NaN (issue 19 item 5) ------
+
+def _eager_and_compiled_errors(user, X):
+    """The error of the op on each sample eagerly (the first one that fails), and compiled
+    over the batch: (eager error, compiled error)."""
+    errors = []
+    for run in (lambda: [user(Value(x)) for x in X], lambda: compile(user)(X)):
+        with pytest.raises(Exception) as info:
+            run()
+        errors.append(info.value)
+    return errors
+
+
+@pytest.mark.parametrize("forward,error,words", [
+    (lambda x: None if x > 1 else x, OpDefinitionError, "'gap': forward must return a real"),
+    (lambda x: math.log(1 - x) if x > 1 else x, ValueError, r"gap: forward is not defined at"),
+    (lambda x: "two" if x > 1 else x, OpDefinitionError, "'gap': forward must return a real"),
+])
+def test_a_user_op_whose_float_forward_fails_fails_compiled_as_eager(forward, error, words):
+    """np.vectorize of the user's forward made None a NaN and let a raw math error out."""
+    gap = autograd.op("gap", forward=forward, local=lambda x, out: 1.0)
+    X = np.array([0.5, 1.0, 2.0, 1.5])  # the trace sees 0.5: fine; sample 2 fails
+    eager, compiled = _eager_and_compiled_errors(gap, X)
+    assert type(eager) is type(compiled) is error
+    assert re.search(words, str(eager)) and re.search(words, str(compiled))
+    assert str(eager) == str(compiled)
+
+
+@pytest.mark.parametrize("array_forward,array_local,words", [
+    (lambda x: None, None, "'arr': array_forward must return an array of real numbers"),
+    (lambda x: x[:, :1], None, r"'arr': array_forward returned shape \(1, 1\) for inputs of "
+                               r"shape \(1, 4\)"),
+    (lambda x: x.astype(str), None, "'arr': array_forward must return an array of real"),
+    (np.tanh, lambda x, out: None, "'arr': array_local must return an array of real numbers"),
+])
+def test_a_user_ops_array_rules_are_checked_like_its_float_rules(array_forward, array_local,
+                                                                 words):
+    arr = autograd.op("arr", forward=math.tanh, local=lambda x, out: 1 - out * out,
+                      array_forward=array_forward, array_local=array_local)
+    w = Value(0.5)
+    program = compile(lambda x: arr(x * w))
+    with pytest.raises(OpDefinitionError, match=words):
+        program.value_and_grad(np.array([0.5, 1.0, 2.0, 1.5]))
+    assert w.grad == 0.0
+
+
+def test_a_user_ops_array_forward_that_raises_names_the_op():
+    def fails(x):
+        raise ValueError("math domain error")
+    arr = autograd.op("arr2", forward=math.tanh, local=lambda x, out: 1 - out * out,
+                      array_forward=fails)
+    with pytest.raises(ValueError, match="arr2: forward is not defined .*math domain error"):
+        compile(arr)(np.array([0.5, 1.0]))
+
+
+@pytest.mark.parametrize("call,error,words", [
+    (lambda: check_op(swish, points=[math.nan]), ValueError,
+     r"^check_op: points must be finite numbers, got nan \(point 0\)"),
+    (lambda: check_op(swish, points=[0.5, math.inf]), ValueError, r"got inf \(point 1\)"),
+    (lambda: check_op(swish, points=5), TypeError,
+     r"^check_op: points must be a list of numbers .*got int"),
+    (lambda: check_op(swish, points=["a"]), TypeError, r"^check_op: points\[0\] must be a "),
+    (lambda: check_op(swish, eps="1"), TypeError, r"^check_op: eps must be a real number"),
+    (lambda: check_op(swish, raise_exception=1), TypeError,
+     r"^check_op: raise_exception must be True or False"),
+    (lambda: autograd.custom.user_op(["swish"]), TypeError,
+     r"^user_op: name must be a str, got list"),
+    (lambda: autograd.op("n1", forward=abs, local=abs, arity=3), ValueError,
+     r"^op: arity must be 1, 2 or 'n', got 3"),
+])
+def test_bad_arguments_name_the_argument(call, error, words):
+    """check_op(points=[nan]) was a false mismatch; now every argument is checked at the
+    boundary, naming it (issue 19 item 12)."""
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_numpy_numbers_are_accepted_by_op_and_check_op():
+    twice = autograd.op("twice_np", forward=lambda x: 2 * x, local=lambda x, out: 2.0,
+                        arity=np.int64(1))
+    assert twice.arity == 1 and type(twice.arity) is int
+    assert check_op(twice, points=np.array([0.5, -1.5]), eps=np.float32(1e-6),
+                    atol=np.float64(1e-6))

@@ -7,7 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import GradcheckError, Value, grad, gradcheck, local_gradients
+from autograd import (
+    GradcheckError,
+    Value,
+    grad,
+    gradcheck,
+    is_grad_enabled,
+    local_gradients,
+    no_grad,
+)
 
 
 def test_grad_matches_backward_and_leaves_grad_untouched():
@@ -31,6 +39,28 @@ def test_grad_rejects_non_values():
         grad(3.0, [Value(1.0)])
     with pytest.raises(TypeError, match=r"inputs\[1\]"):
         grad(Value(1.0), [Value(1.0), 2.0])
+
+
+@pytest.mark.parametrize("call,error,words", [
+    (lambda: grad(Value(1.0), None), TypeError,
+     r"^grad: inputs must be a Value or a list of Values, got NoneType"),
+    (lambda: grad(Value(1.0), 3.0), TypeError, r"^grad: inputs must be a Value or a list"),
+    (lambda: grad(Value(1.0), [Value(1.0)], create_graph="yes"), TypeError,
+     r"^grad: create_graph must be True or False, got str"),
+    (lambda: gradcheck(lambda a: a, [1.0], raise_exception=None), TypeError,
+     r"^gradcheck: raise_exception must be True or False, got NoneType"),
+    (lambda: gradcheck(lambda a: a, [10**400]), ValueError,
+     r"^gradcheck: input 0 must be a finite"),
+])
+def test_bad_arguments_name_the_argument(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_numpy_scalars_and_arrays_are_accepted_as_numbers():
+    x = Value(1.5)
+    assert grad(x * x, [x], create_graph=np.bool_(False)) == [3.0]
+    assert gradcheck(lambda a, b: a * b, np.array([1.5, -2.0]), eps=np.float32(1e-6))
 
 
 def test_hessian_vector_product():
@@ -66,6 +96,18 @@ def test_third_derivative_through_repeated_create_graph():
     d2 = grad(d1, x, create_graph=True)  # (2 + x) e^x
     d3 = grad(d2, x)  # (3 + x) e^x
     assert d3 == pytest.approx(3.4 * math.exp(0.4), rel=1e-13)
+
+
+def test_create_graph_builds_the_graph_even_inside_no_grad():
+    """torch.autograd.grad(create_graph=True) records the gradient's graph whatever the
+    surrounding mode (torch gives 3.0 here); it was a detached leaf (issue 19 item 2)."""
+    x = Value(0.5)
+    y = x**3
+    with no_grad():
+        first = grad(y, x, create_graph=True)
+        assert not is_grad_enabled()
+    assert not first.is_leaf and first.data == 0.75
+    assert grad(first, x) == pytest.approx(3.0, rel=1e-15)
 
 
 def test_local_gradients_are_one_per_parent():

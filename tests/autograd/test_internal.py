@@ -144,3 +144,26 @@ def test_a_full_disk_names_the_file_and_leaves_the_old_one_whole(tmp_path, monke
     assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["m.json"]
     with pytest.raises(FileNotFoundError, match="could not write .*nowhere.*m.json"):
         _internal.write_atomically(tmp_path / "nowhere" / "m.json", b"new")
+
+def test_real_refuses_an_int_too_large_for_a_float_by_name():
+    """float(10**400) is a raw OverflowError (issue 19 item 12)."""
+    with pytest.raises(ValueError, match=r"^lr must be a finite number, got an int too large"):
+        _internal.real(10**400, "lr")
+
+
+def test_boolean_takes_python_and_numpy_bools_only():
+    assert _internal.boolean(np.bool_(True), "fuse") is True
+    assert _internal.boolean(False, "fuse") is False
+    for bad in (1, "yes", None, 1.0):
+        with pytest.raises(TypeError, match=r"^fuse must be True or False, got "):
+            _internal.boolean(bad, "fuse")
+
+
+def test_items_takes_iterables_and_names_what_it_expects():
+    assert _internal.items((1, 2), "values", "a list") == [1, 2]
+    assert _internal.items(iter([3]), "values", "a list") == [3]
+    assert _internal.items(np.array([1.0]), "values", "a list") == [1.0]
+    for bad, got in ((None, "NoneType: None"), ("ab", "str: 'ab'"), (3.0, "float: 3.0"),
+                     ({"a": 1}, "dict")):
+        with pytest.raises(TypeError, match=rf"^grad: inputs must be a list of Values, got {got}"):
+            _internal.items(bad, "grad: inputs", "a list of Values")

@@ -5,6 +5,7 @@ The oracle is the eager engine itself (``compare.eager``): the graph of every sa
 reduced, then backward().
 """
 
+import itertools
 import math
 
 import numpy as np
@@ -206,3 +207,23 @@ def test_nan_propagates_through_the_replay_as_through_the_engine():
     total.backward()
     assert math.isnan(loss) and math.isnan(total.data)
     assert math.isnan(compiled_grad) and math.isnan(w.grad)
+
+
+def test_a_nan_makes_every_nary_op_nan_wherever_it_sits_compiled_as_eager():
+    """Value.logsumexp([inf, nan]) was inf eagerly and nan compiled (issue 19 item 3)."""
+    rows = np.array([list(p) for p in itertools.permutations([math.inf, math.nan, 1.0])])
+    for reduce in (Value.sum, Value.max, Value.min, Value.logsumexp):
+        got = compile(reduce)(rows)
+        eager_values = [reduce([Value(x) for x in row]).data for row in rows]
+        assert np.isnan(got).all() and all(math.isnan(v) for v in eager_values)
+
+
+def test_a_negative_base_to_an_infinite_or_nan_power_replays_as_eager():
+    """C's pow, as torch: (-0.5) ** inf is 0; only a finite non-integer power of a negative
+    base is refused (the replay refused a NaN exponent while the engine did not)."""
+    X = np.array([[-0.5, math.inf], [-2.0, math.inf], [-1.0, -math.inf], [-2.0, math.nan]])
+    got = compile(lambda row: row[0] ** row[1])(X)
+    want = [(Value(a) ** Value(b)).data for a, b in X]
+    assert np.array_equal(got, want, equal_nan=True)
+    assert np.array_equal(compile(lambda x: x ** math.inf)(X[:, 0]),
+                          [(Value(a) ** math.inf).data for a in X[:, 0]])

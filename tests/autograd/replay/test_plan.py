@@ -75,23 +75,34 @@ def test_level_scheduling_runs_groups_not_nodes():
     assert len(fused.steps) < len(replay.steps)
 
 
-def test_a_layer_s_weights_and_biases_get_consecutive_rows():
-    # each layer's weights row by row, then its biases: W is a view of the parameter
-    # rows (no copy), in the order of the step's neurons and of its inputs' rows
+def test_a_layer_is_one_block_of_rows_in_the_models_own_parameter_order():
+    # neuron by neuron, its weights (in the order of its inputs' rows) then its bias, as
+    # nn lists them: each layer is a (k, m + 1) block whose columns are W and b (views,
+    # no copy), and the rows are in the order of model.parameters() (an optimizer's)
     model = nets.MLP(3, [4, 2], "tanh")
     plan = compile(model).plan(np.zeros((5, 3)))
     layers = [step for step in plan.steps if isinstance(step, Linear)]
     assert [(step.k, step.m) for step in layers] == [(4, 3), (2, 4)]
-    assert all(isinstance(step.block, slice) for step in layers)
-    blocks = []
-    for layer in model.layers:
-        blocks.append({w for n in layer.neurons for w in n.w})
-        blocks.append({n.b for n in layer.neurons})
-    start = 0
-    for block in blocks:
-        assert set(plan.param_values[start:start + len(block)]) == block
-        start += len(block)
-    assert start == len(plan.param_values)
+    assert all(isinstance(step.wb, slice) for step in layers)
+    in_model_order = [p for layer in model.layers for n in layer.neurons for p in (*n.w, n.b)]
+    assert plan.param_values == in_model_order
+
+
+def test_a_layer_without_biases_keeps_its_weights_as_one_block():
+    rng = np.random.default_rng(0)
+    weights = [[[Value(rng.normal()) for _ in range(3)] for _ in range(4)],
+               [[Value(rng.normal()) for _ in range(4)] for _ in range(2)]]
+
+    def no_bias(x):
+        for W in weights:
+            x = [Value.sum([w * v for w, v in zip(row, x)]).tanh() for row in W]
+        return x
+
+    plan = compile(no_bias).plan(np.zeros((5, 3)))
+    layers = [step for step in plan.steps if isinstance(step, Linear)]
+    assert len(layers) == 2
+    assert all(isinstance(step.block, slice) and step.wb is None for step in layers)
+    assert plan.param_values == [w for W in weights for row in W for w in row]
 
 
 # --- random networks, activations and losses (hypothesis) ------------------------------------

@@ -3,6 +3,8 @@ checks the batches it is given, and runs the plan: per-sample outputs, ``value_a
 (the eager graph's loss and gradients, ``compare.eager``), ``draw``; and it refuses what
 can't be replayed."""
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -191,3 +193,57 @@ def test_bad_functions_and_arguments_are_refused():
         compile(lambda x: x * 2).value_and_grad(np.ones(2), reduction="max")
     with pytest.raises(TypeError, match=r"has_aux=True.*\(loss Value, aux\)"):
         compile(lambda x: x * 2, has_aux=True)(np.ones(2))
+    with pytest.raises(TypeError, match=r"^compile: fuse must be True or False, got str"):
+        compile(lambda x: x * 2, fuse="no")
+    with pytest.raises(TypeError, match=r"^compile: has_aux must be True or False, got int"):
+        compile(lambda x: x * 2, has_aux=2)
+    with pytest.raises(TypeError, match=r"^Program.plan: fuse must be True or False"):
+        compile(lambda x: x * 2).plan(np.ones(2), fuse="yes")
+    with pytest.raises(TypeError, match=r"^require: predicate must be a function"):
+        require([Value(1.0)], None, "message")
+
+
+# --- work arrays reused, parameters read in one piece (issue 20) -----------------------------
+
+def test_reused_work_arrays_never_show_through_in_results():
+    """The arrays of a call are reused by the next call of the same batch size: what a call
+    returned must not change when the next one runs, in this thread or in others."""
+    w = Value(0.5)
+    program = compile(lambda x: (x * w).tanh())
+    X1, X2 = np.linspace(-1, 1, 50), np.linspace(2, 3, 50)
+    first = program(X1)
+    kept = first.copy()
+    second = program(X2)
+    assert np.array_equal(first, kept) and not np.shares_memory(first, second)
+    assert np.allclose(program(X1), np.tanh(X1 * 0.5), rtol=1e-15)
+    results = {}
+
+    def run(i):
+        X = np.linspace(-1, 1, 50) * i
+        for _ in range(30):
+            got = program(X)
+        results[i] = np.allclose(got, np.tanh(X * 0.5), rtol=1e-15)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(1, 5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {1: True, 2: True, 3: True, 4: True}
+
+
+def test_the_forward_pass_reads_the_optimizer_s_numbers_and_never_stale_ones():
+    """After an optimizer step the parameters' numbers are taken from the step's array in
+    one piece; any later assignment to a leaf makes the plan read the Values again."""
+    model = nets.MLP(2, [3, 1], "tanh")
+    params = tuple(model.parameters())
+    program = compile(model)
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    plan = program.plan(X)
+    assert plan.param_values == list(params)
+    theta = np.array([p.data for p in params]) + 0.25
+    assign_data(params, theta, checked=True)
+    assert np.allclose(program(X), [model(x).data for x in X], rtol=1e-14)
+    assert plan._optimizer_order is params  # the array was used
+    params[0].data = 7.0  # a later assignment: the array is stale now
+    assert np.allclose(program(X), [model(x).data for x in X], rtol=1e-14)
