@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from autograd import Value
 from autograd.viz import GraphParts
 
-__all__ = ["NeuronNodes", "find_neurons", "graph_parts", "layer_name", "neuron_name",
-           "parse_neuron_name"]
+__all__ = ["NeuronNodes", "filter_name", "find_neurons", "graph_parts", "layer_name",
+           "neuron_name", "parse_neuron_name"]
 
 _NEURON_NAME = re.compile(r"L([1-9][0-9]*)N([1-9][0-9]*)")
 
@@ -41,6 +41,14 @@ def neuron_name(layer: int, neuron: int) -> str:
     ``neuron_name(0, 2) == "L1N3"``, whose u, y and δ are the lectures' u_3^(1), y_3^(1)
     and δ_3^(1)."""
     return f"{layer_name(layer)}N{_index(neuron, 'neuron')}"
+
+
+def filter_name(layer: int, filter_: int) -> str:
+    """The one name of filter ``filter_`` of the shared-weight layer ``model.layers[layer]``
+    (0-based indices): ``filter_name(0, 1) == "L1F2"``. Its weights ``L1F2.w1, ...`` and
+    bias ``L1F2.b`` are reused at every position; its weighted sum and output at position
+    3 are ``L1F2.u3`` and ``L1F2.y3`` (``u[2,3]``, ``y[2,3]`` on a grid), counted from 1."""
+    return f"{layer_name(layer)}F{_index(filter_, 'filter')}"
 
 
 def parse_neuron_name(name: str) -> tuple[int, int]:
@@ -105,9 +113,9 @@ def _outputs(neuron, u: Value, users: dict) -> list:
     return out
 
 
-def _all_uses(model, order: list):
-    """Per neuron of the model: its products, sums and output nodes in ``order``."""
-    neurons = model.neuron_paths()
+def _all_uses(neurons: list, order: list):
+    """Per unit (a neuron, or a filter whose weights are reused at every position): its
+    products and its sums in ``order``."""
     weight_of = {w: (k, i) for k, (_, _, _, n) in enumerate(neurons) for i, w in enumerate(n.w)}
     bias_of = {n.b: k for k, (_, _, _, n) in enumerate(neurons) if n.b is not None}
     products = [[] for _ in neurons]
@@ -123,13 +131,14 @@ def _all_uses(model, order: list):
             owners = {product_of.get(p, bias_of.get(p)) for p in v.parents} - {None}
             if len(owners) == 1:
                 sums[owners.pop()].append(v)
-    return neurons, products, sums
+    return products, sums
 
 
 def find_neurons(model, order: list) -> list[NeuronNodes]:
     """The neurons of ``model`` that take part in the graph ``order``, in the model's
     order (layer by layer), each with its nodes at its first use."""
-    neurons, products, sums = _all_uses(model, order)
+    neurons = model.neuron_paths()
+    products, sums = _all_uses(neurons, order)
     users = _children(order)
     found = []
     for k, (key, name, layer, neuron) in enumerate(neurons):
@@ -153,38 +162,81 @@ def graph_parts(model, order: list) -> GraphParts:
     ``L1N3.b``, every weighted sum ``L1N3.u`` and output ``L1N3.y``, the inputs of the
     first layer ``x1, x2, ...`` (the input multiplied by w1 is x1); each neuron's
     products, sum and activation drawn in the neuron's box (titled ``L1N3``) inside its
-    layer's (titled ``L1``)."""
-    neurons, products, sums = _all_uses(model, order)
+    layer's (titled ``L1``). A filter of a shared-weight layer (``model.filter_paths()``)
+    is one box (``L1F2``) holding its uses at every position, each position's sum and
+    output named by where it is (``L1F2.u3``, ``L1F2.y[2,3]``); its weights' gradients
+    arrive from "positions" (the step-through's word for their paths)."""
+    neurons, filters = model.neuron_paths(), model.filter_paths()
+    products, sums = _all_uses(neurons + [f[:4] for f in filters], order)
     users = _children(order)
-    names, groups, titles, prefixes = {}, {}, {}, {}
+    parts = GraphParts(unit="neuron")
     members = set(order)
     for k, (key, name, layer, neuron) in enumerate(neurons):
-        outer = key.rsplit(".neurons.", 1)[0] if ".neurons." in key else None
-        box = (outer, key) if outer else (key,)
-        titles[key] = name
-        if outer:
-            titles[outer] = layer_name(layer)
-        prefixes[key] = prefixes.get(key, name)
-        prefix = "" if key == "neuron" else f"{name}."
-        for i, w in enumerate(neuron.w):
-            names[w] = f"{prefix}w{i + 1}"
-        if neuron.b is not None:
-            names[neuron.b] = f"{prefix}b"
-        for p in (*neuron.w, *([neuron.b] if neuron.b is not None else [])):
-            if p in members:
-                groups[p] = box
+        box = _box(parts, key, ".neurons.", name, layer, neuron, members)
         for i, v in products[k]:
-            groups[v] = box
+            parts.groups[v] = box
             x = v.parents[1]
-            if layer == 0 and x.is_leaf and x not in names:
-                names[x] = f"x{i + 1}"
+            if layer == 0 and x.is_leaf and x not in parts.names:
+                parts.names[x] = f"x{i + 1}"
         for u in sums[k]:
-            groups[u] = box
-            names[u] = f"{name}.u"
-            outs = _outputs(neuron, u, users)
-            for v in outs:
-                groups[v] = box
-            if outs:
-                names[outs[-1]] = f"{name}.y"
-    return GraphParts(names=names, groups=groups, titles=titles, prefixes=prefixes,
-                      unit="neuron")
+            _name_sum(parts, box, name, "", u, _outputs(neuron, u, users))
+    for k, (key, name, layer, filter_, conv) in enumerate(filters, len(neurons)):
+        box = _box(parts, key, ".filters.", name, layer, filter_, members)
+        for p in _parameters(filter_):
+            parts.arrivals[p] = "positions"
+        for _, v in products[k]:
+            parts.groups[v] = box
+        where = conv.locate(sums[k], filter_)  # None: not every position is in the graph
+        for u in sums[k]:
+            _name_sum(parts, box, name, "" if where is None else conv.position_name(where[u]),
+                      u, _outputs(filter_, u, users))
+            if layer == 0 and where is not None:
+                _name_inputs(parts, conv, filter_, u, where[u])
+    return parts
+
+
+def _parameters(neuron) -> list:
+    return [*neuron.w, *([neuron.b] if neuron.b is not None else [])]
+
+
+def _box(parts: GraphParts, key: str, inner: str, name: str, layer: int, unit,
+         members: set) -> tuple:
+    """The box of a neuron or filter (inside its layer's, ``L1``), its title, and its
+    parameters' names (``L1N3.w1``, ``L1N3.b``) and places."""
+    outer = key.rsplit(inner, 1)[0] if inner in key else None
+    box = (outer, key) if outer else (key,)
+    parts.titles[key] = name
+    if outer:
+        parts.titles[outer] = layer_name(layer)
+    parts.prefixes[key] = parts.prefixes.get(key, name)
+    prefix = "" if key == "neuron" else f"{name}."
+    for i, w in enumerate(unit.w):
+        parts.names[w] = f"{prefix}w{i + 1}"
+    if unit.b is not None:
+        parts.names[unit.b] = f"{prefix}b"
+    for p in _parameters(unit):
+        if p in members:
+            parts.groups[p] = box
+    return box
+
+
+def _name_sum(parts: GraphParts, box: tuple, name: str, where: str, u: Value,
+              outs: list) -> None:
+    """A weighted sum ``L1N3.u`` (a filter's at a position: ``L1F2.u3``) and its
+    activation's nodes, the last of them the output ``L1N3.y``, in the unit's box."""
+    parts.groups[u] = box
+    parts.names[u] = f"{name}.u{where}"
+    for v in outs:
+        parts.groups[v] = box
+    if outs:
+        parts.names[outs[-1]] = f"{name}.y{where}"
+
+
+def _name_inputs(parts: GraphParts, conv, filter_, u: Value, position: int) -> None:
+    """The first layer's inputs a filter reads at a position, by their index: ``x5``."""
+    weight_index = {w: i for i, w in enumerate(filter_.w)}
+    for v in u.parents:
+        if v.op == "*" and v.parents[0] in weight_index:
+            x = v.parents[1]
+            if x.is_leaf and x not in parts.names:
+                parts.names[x] = f"x{conv.input_index(position, weight_index[v.parents[0]]) + 1}"
