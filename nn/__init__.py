@@ -15,6 +15,7 @@ from .losses import (
     mse,
     softmax,
 )
+from .module_view import module_view
 from .modules import MLP, Layer, Module, Neuron, load
 from .optim import SGD, Adam
 from .playground import Playground, playground
@@ -25,7 +26,8 @@ __all__ = [
     "MLP", "Adam", "Adaline", "Conv1d", "Conv2d", "History", "Layer", "Module", "Neuron",
     "Perceptron", "SGD", "Sequential",
     "binary_cross_entropy", "cross_entropy", "data", "fit", "half_squared_error", "hinge",
-    "exercises", "init", "l2_penalty", "load", "log_softmax", "losses", "max_margin", "mse",
+    "exercises", "init", "l2_penalty", "load", "log_softmax", "losses", "max_margin",
+    "module_view", "mse",
     "optim",
     "softmax", "Playground", "playground",
 ]

@@ -21,7 +21,7 @@ import numbers
 import re
 from dataclasses import dataclass
 
-from autograd import Value
+from autograd import Value, topological_order
 from autograd.viz import GraphParts
 
 __all__ = ["NeuronNodes", "filter_name", "find_neurons", "graph_parts", "layer_name",
@@ -90,27 +90,44 @@ def _children(order: list) -> dict:
     return users
 
 
-def _outputs(neuron, u: Value, users: dict) -> list:
+def _outputs(neuron, u: Value, users: dict, params: frozenset = frozenset()) -> list:
     """The nodes that compute the neuron's output from ``u``: none for a linear neuron,
-    the activation's node for a named one, and for an activation function every node
-    computed from ``u`` (and constants) alone."""
+    the activation's node for a named one, and for an activation function the nodes
+    computed from ``u`` and constants alone (a model's parameters are no constants: the
+    next layer's ``w * y`` is not part of ``y``), as many as the function makes."""
     activation = neuron.activation
     if activation == "linear":
         return []
     if isinstance(activation, str):
         return [c for c in users.get(u, ()) if c.parents == (u,) and c.op == activation][:1]
+    most = _nodes_made_by(activation)
     members, out, frontier = {u}, [], [u]
-    while frontier:
+    while frontier and len(out) < most:
         nxt = []
         for v in frontier:
             for c in users.get(v, ()):
-                if c not in members and all(p in members or (p.is_leaf and p.label == "")
-                                            for p in c.parents):
+                if c not in members and len(out) < most and all(
+                        p in members or (p.is_leaf and p.label == "" and p not in params)
+                        for p in c.parents):
                     members.add(c)
                     out.append(c)
                     nxt.append(c)
         frontier = nxt
     return out
+
+
+def _nodes_made_by(activation) -> int:
+    """How many nodes an activation function adds to the graph of its input (tried on
+    one number); a large number when it cannot be tried."""
+    probe = Value(0.5)
+    try:
+        y = activation(probe)
+    except Exception:  # a function of the learner's may refuse 0.5: then no limit
+        return 1 << 30
+    if not isinstance(y, Value):
+        return 1 << 30
+    below = set(topological_order(probe))
+    return sum(1 for v in topological_order(y) if v not in below and not v.is_leaf)
 
 
 def _all_uses(neurons: list, order: list):
@@ -140,6 +157,7 @@ def find_neurons(model, order: list) -> list[NeuronNodes]:
     neurons = model.neuron_paths()
     products, sums = _all_uses(neurons, order)
     users = _children(order)
+    params = frozenset(p for _, p in model.named_parameters())
     found = []
     for k, (key, name, layer, neuron) in enumerate(neurons):
         if not sums[k]:
@@ -150,7 +168,7 @@ def find_neurons(model, order: list) -> list[NeuronNodes]:
             if v in u.parents and i not in first:
                 first[i] = v
         inputs = tuple((neuron.w[i], first[i].parents[1], first[i]) for i in sorted(first))
-        outs = _outputs(neuron, u, users)
+        outs = _outputs(neuron, u, users, params)
         found.append(NeuronNodes(key, name, layer, neuron, u, outs[-1] if outs else u, inputs,
                                  neuron.b if neuron.b is not None and neuron.b in u.parents
                                  else None))
@@ -169,6 +187,7 @@ def graph_parts(model, order: list) -> GraphParts:
     neurons, filters = model.neuron_paths(), model.filter_paths()
     products, sums = _all_uses(neurons + [f[:4] for f in filters], order)
     users = _children(order)
+    params = frozenset(p for _, p in model.named_parameters())
     parts = GraphParts(unit="neuron")
     members = set(order)
     for k, (key, name, layer, neuron) in enumerate(neurons):
@@ -179,7 +198,7 @@ def graph_parts(model, order: list) -> GraphParts:
             if layer == 0 and x.is_leaf and x not in parts.names:
                 parts.names[x] = f"x{i + 1}"
         for u in sums[k]:
-            _name_sum(parts, box, name, "", u, _outputs(neuron, u, users))
+            _name_sum(parts, box, name, "", u, _outputs(neuron, u, users, params))
     for k, (key, name, layer, filter_, conv) in enumerate(filters, len(neurons)):
         box = _box(parts, key, ".filters.", name, layer, filter_, members)
         for p in _parameters(filter_):
@@ -189,7 +208,7 @@ def graph_parts(model, order: list) -> GraphParts:
         where = conv.locate(sums[k], filter_)  # None: not every position is in the graph
         for u in sums[k]:
             _name_sum(parts, box, name, "" if where is None else conv.position_name(where[u]),
-                      u, _outputs(filter_, u, users))
+                      u, _outputs(filter_, u, users, params))
             if layer == 0 and where is not None:
                 _name_inputs(parts, conv, filter_, u, where[u])
     return parts

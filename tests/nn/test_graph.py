@@ -129,3 +129,19 @@ def test_positions_are_named_only_when_every_one_is_in_the_graph():
     full = topological_order(sum(out))
     names = set(node_names(full, conv.graph_parts(full)).values())
     assert {"L1F1.u[1,1]", "L1F1.u[3,3]", "L1F1.y[2,3]", "x16"} <= names
+
+
+def test_a_custom_activations_output_stops_where_the_next_layer_begins():
+    """y = u·σ(u) is two nodes; the next layer's w * y (w a parameter, not a constant) and
+    the loss's y - t are not part of it."""
+    from nn.graph import find_neurons
+
+    model = nn.MLP(2, [3, 1], activation=lambda v: v * v.sigmoid(), output_activation=lambda v:
+                   v.tanh() * 2, rng=1)
+    out = model([0.4, 0.9])
+    loss = (out - 0.5) ** 2
+    found = find_neurons(model, topological_order(loss))
+    hidden = found[0]
+    assert hidden.y.op == "*" and hidden.u in hidden.y.parents
+    assert hidden.y.parents[1].op == "sigmoid"
+    assert found[-1].y is out  # the output neuron's 2·tanh(u), not the loss's (y - t)
