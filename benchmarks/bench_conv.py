@@ -21,13 +21,16 @@ weights (to 1e-12). A run is one ``fit`` call followed by ``gc.collect()``; per 
 the call's time over its epochs (the compiled path's one tracing included), and "once
 running" leaves the tracing out (a long call minus a one-epoch call, over the epochs
 between). Runs of the three alternate; the table gives medians and ratios measured in
-the same run.
+the same run. The compiled conv net's matrix products (288 x 64 by a batch) are large
+enough for OpenBLAS to split over threads; on a machine busy with other jobs the threads
+wait for a free core, so compare with ``OPENBLAS_NUM_THREADS=1`` too.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import sys
 import time
@@ -109,8 +112,10 @@ def main() -> None:
     args.epochs = max(args.epochs, 2)
     t = measure(repeats, args.epochs)
     conv, peer = conv_net(), mlp()
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "OpenBLAS's default")
     print(f"\nnn.fit, {N_TRAIN} digits per epoch, batches of {BATCH}, cross-entropy, Adam; "
-          f"medians of {repeats} alternating runs (gc.collect() included)\n")
+          f"medians of {repeats} alternating runs (gc.collect() included); BLAS threads: "
+          f"{threads}\n")
     print(f"| model | parameters | path | per epoch, fit of {args.epochs} epochs | per epoch "
           "once running | per image once running |")
     print("|---|---|---|---|---|---|")
