@@ -13,6 +13,10 @@ y^(0) = x; the last layer is the output layer. Python's indices count from 0:
 ``neuron_name(0, 2) == "L1N3"`` is ``model.layers[0].neurons[2]``, whose parameters
 ``named_parameters()`` lists as ``layers.0.neurons.2.w.0`` ... (PyTorch's ``state_dict``
 keys), drawn as ``L1N3.w1`` ...
+
+A shared-weight layer (``nn.conv``) has filters instead: ``L1F2`` is filter 2 of layer 1, a
+neuron whose weights are used at every position; its box holds all its uses, each
+position's weighted sum and output named by where it is (``L1F2.u3``, ``L1F2.y[2,3]``).
 """
 
 from __future__ import annotations
@@ -188,7 +192,9 @@ def graph_parts(model, order: list) -> GraphParts:
     products, sums = _all_uses(neurons + [f[:4] for f in filters], order)
     users = _children(order)
     params = frozenset(p for _, p in model.named_parameters())
-    parts = GraphParts(unit="neuron")
+    # a filter's box holds every position: as one node it would show one position's
+    # numbers as the filter's, so collapse= draws a model with filters not at all
+    parts = GraphParts(unit=None if filters else "neuron")
     members = set(order)
     for k, (key, name, layer, neuron) in enumerate(neurons):
         box = _box(parts, key, ".neurons.", name, layer, neuron, members)

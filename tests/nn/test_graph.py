@@ -118,6 +118,9 @@ def test_a_filter_is_one_box_holding_its_uses_at_every_position():
     assert {parts.arrivals[p] for p in (*f.w, f.b)} == {"positions"} and len(parts.arrivals) == 8
     src = draw_graph(loss, module=conv).source
     assert "subgraph cluster_filters_1 {" in src and "<I>L1F2.u6</I>" in src
+    # as one node a filter would show one position's numbers as its own: refused
+    with pytest.raises(ValueError, match="no units to collapse"):
+        draw_graph(loss, module=conv, collapse="neuron")
 
 
 def test_positions_are_named_only_when_every_one_is_in_the_graph():
