@@ -3,6 +3,7 @@ built on ``autograd.Value``."""
 
 from . import data, exercises, init, losses, optim
 from .classic import Adaline, Perceptron
+from .conv import Conv1d, Conv2d
 from .losses import (
     binary_cross_entropy,
     cross_entropy,
@@ -14,15 +15,19 @@ from .losses import (
     mse,
     softmax,
 )
+from .module_view import module_view
 from .modules import MLP, Layer, Module, Neuron, load
 from .optim import SGD, Adam
 from .playground import Playground, playground
+from .sequential import Sequential
 from .train import History, fit
 
 __all__ = [
-    "MLP", "Adam", "Adaline", "History", "Layer", "Module", "Neuron", "Perceptron", "SGD",
+    "MLP", "Adam", "Adaline", "Conv1d", "Conv2d", "History", "Layer", "Module", "Neuron",
+    "Perceptron", "SGD", "Sequential",
     "binary_cross_entropy", "cross_entropy", "data", "fit", "half_squared_error", "hinge",
-    "exercises", "init", "l2_penalty", "load", "log_softmax", "losses", "max_margin", "mse",
+    "exercises", "init", "l2_penalty", "load", "log_softmax", "losses", "max_margin",
+    "module_view", "mse",
     "optim",
     "softmax", "Playground", "playground",
 ]

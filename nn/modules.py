@@ -67,7 +67,7 @@ def _at_most_max_parameters(who: str, count: int) -> None:
                          "teaches with small networks; use PyTorch for this one")
 
 
-def _as_values(x, n_expected: int, who: str) -> list:
+def as_values(x, n_expected: int, who: str) -> list:
     """The inputs as a list of Values: numbers become leaves (once, shared by every
     neuron of the first layer), Values stay as they are."""
     if isinstance(x, np.ndarray):
@@ -247,10 +247,16 @@ class Module:
         none for a module without neurons."""
         return []
 
+    def filter_paths(self) -> list[tuple[str, str, int, Neuron, object]]:
+        """``(path, name, layer, filter, conv)`` for every filter of a shared-weight layer
+        (``nn.conv``): ``("filters.1", "L1F2", 0, neuron, conv)``, the filter a Neuron whose
+        weights are reused at every position of ``conv``; none for a model without."""
+        return []
+
     def graph_parts(self, order: list) -> GraphParts:
         """The names and boxes of this model's values in the graph ``order`` (the
         protocol of ``draw_graph(module=)`` and ``backward_trace(module=)``)."""
-        if not self.neuron_paths():
+        if not self.neuron_paths() and not self.filter_paths():
             return generic_parts(self, order)
         return graph.graph_parts(self, order)
 
@@ -502,7 +508,7 @@ class Neuron(Module):
         return out if self._f is None else self._f(out)
 
     def __call__(self, x) -> Value:
-        return self._forward(_as_values(x, len(self._w), "Neuron"))
+        return self._forward(as_values(x, len(self._w), "Neuron"))
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         named = [(f"w.{i}", w) for i, w in enumerate(self._w)]
@@ -587,7 +593,7 @@ class Layer(Module):
         return [n._forward(xs) for n in self._neurons]
 
     def __call__(self, x) -> list:
-        return self._forward(_as_values(x, self.nin, "Layer"))
+        return self._forward(as_values(x, self.nin, "Layer"))
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"neurons.{j}.{name}", p) for j, n in enumerate(self.neurons)
@@ -730,7 +736,7 @@ class MLP(Module):
 
     def __call__(self, x):
         layers = self._layers
-        h = _as_values(x, layers[0].nin, "MLP")
+        h = as_values(x, layers[0].nin, "MLP")
         for layer in layers:
             h = layer._forward(h)
         return h[0] if len(h) == 1 else h
@@ -887,8 +893,36 @@ def _finite_floats(values, what: str) -> list[float]:
     return out
 
 
-def _declared_parameters(config) -> int:
+@dataclass(frozen=True)
+class Architecture:
+    """How a model file's architecture of another ``nn`` module (``nn.conv``: Conv1d,
+    Conv2d, Sequential) is checked and built: ``count(config)``, the parameters it
+    declares (before anything is built; a ValueError naming the field when it is not
+    valid), and ``build(config)``, the module with placeholder weights that ``load``
+    then replaces with the file's."""
+
+    count: Callable[[dict], int]
+    build: Callable[[dict], Module]
+
+
+# the architectures other modules of nn add to the file format, by their "type"
+ARCHITECTURES: dict[str, Architecture] = {}
+_OWN_TYPES = ("Neuron", "Layer", "MLP")
+
+
+def register_architecture(kind: str, count: Callable[[dict], int],
+                          build: Callable[[dict], Module]) -> None:
+    """Let ``save``/``nn.load`` write and rebuild a module whose ``config()`` has
+    ``"type": kind`` (how ``nn.conv`` adds its layers to the file format)."""
+    if kind in _OWN_TYPES:
+        raise ValueError(f"{kind!r} is one of nn.modules' own architectures")
+    ARCHITECTURES[kind] = Architecture(count, build)
+
+
+def declared_parameters(config) -> int:
     """How many parameters an architecture declares, computed before building it."""
+    if config.get("type") in ARCHITECTURES:
+        return ARCHITECTURES[config["type"]].count(config)
     for key in {"Neuron": ("nin",), "Layer": ("nin", "nout")}.get(config["type"],
                                                                   ("nin", "sizes")):
         if key not in config:
@@ -916,11 +950,15 @@ def _declared_parameters(config) -> int:
     return total
 
 
-def _from_config(config) -> Module:
-    if not isinstance(config, dict) or config.get("type") not in ("Neuron", "Layer", "MLP"):
+def from_config(config) -> Module:
+    """The module an architecture (``model.config()``) describes, with placeholder
+    weights (``init="gaussian"``, seed 0) until a file's numbers replace them."""
+    if not isinstance(config, dict) or config.get("type") not in (*_OWN_TYPES, *ARCHITECTURES):
         raise ValueError("no architecture to rebuild (a custom activation cannot be saved "
                          "by name): build the model yourself and call model.load(path)")
     try:
+        if config["type"] in ARCHITECTURES:
+            return ARCHITECTURES[config["type"]].build(config)
         kind, bias = config["type"], config["bias"]
         if not isinstance(bias, bool):
             raise ValueError(f"'bias' must be true or false, got {bias!r}")
@@ -943,14 +981,15 @@ def _from_config(config) -> Module:
 
 
 def load(path) -> Module:
-    """Build the Neuron, Layer or MLP described by a file written by ``save``,
+    """Build the Neuron, Layer or MLP (or ``nn.conv``'s Conv1d, Conv2d, Sequential)
+    described by a file written by ``save``,
     with its parameters (PyTorch needs the class first; here the file says it)."""
     document = serialization.read(path)
     config, stored = document.get("architecture"), len(document["parameters"])
     try:
-        if isinstance(config, dict) and config.get("type") in ("Neuron", "Layer", "MLP"):
+        if isinstance(config, dict) and config.get("type") in (*_OWN_TYPES, *ARCHITECTURES):
             try:
-                declared = _declared_parameters(config)  # before building anything
+                declared = declared_parameters(config)  # before building anything
             except ValueError as e:
                 if "has no" in str(e):
                     raise
@@ -958,7 +997,7 @@ def load(path) -> Module:
             if declared != stored:
                 raise ValueError(f"the architecture declares {declared} parameters but the "
                                  f"file stores {stored}")
-        model = _from_config(config)
+        model = from_config(config)
         model.load_state_dict(document["parameters"])
     except ValueError as e:
         raise ValueError(f"{path}: {e}") from None

@@ -1,6 +1,8 @@
 """The same network in PyTorch: ``model.to_torch()`` and ``nn.MLP.from_torch(seq)``.
 
-A gradlab layer is PyTorch's ``torch.nn.Linear`` followed by an activation module:
+A gradlab layer is PyTorch's ``torch.nn.Linear`` followed by an activation module (a
+shared-weight layer, ``nn.Conv1d``/``nn.Conv2d``, is ``torch.nn.Conv1d``/``Conv2d``
+between ``Unflatten`` and ``Flatten``, filter k's weight i at ``weight[k].flatten()[i]``):
 neuron j's weight i is ``linear.weight[j, i]`` (the weight matrix is [out, in]) and
 its bias is ``linear.bias[j]``. ``to_torch()`` builds that ``torch.nn.Sequential`` in
 float64 with the same numbers, so outputs, losses and every parameter's gradient
@@ -168,23 +170,64 @@ def _linear(torch, weights: np.ndarray, biases: np.ndarray | None):
     return linear
 
 
-def to_torch(module):
-    """The ``torch.nn.Sequential`` (float64) computing what ``module`` computes, with
-    copies of its parameters: ``Linear`` + activation for each layer (a Neuron is a
-    Linear with one output). Changing one model afterwards leaves the other alone.
-    Called as ``model.to_torch()``; ``module.linear_layers()`` gives the layers."""
+def _conv(torch, weights: np.ndarray, biases: np.ndarray | None):
+    """A float64 ``torch.nn.Conv1d`` or ``Conv2d`` (stride 1, no padding) holding exactly
+    these numbers: weights of shape (filters, channels, *kernel)."""
+    cls = torch.nn.Conv1d if weights.ndim == 3 else torch.nn.Conv2d
+    conv = torch.nn.utils.skip_init(cls, weights.shape[1], weights.shape[0],
+                                    tuple(weights.shape[2:]), bias=biases is not None,
+                                    dtype=torch.float64)
+    with torch.no_grad():
+        conv.weight.copy_(torch.from_numpy(weights))
+        if biases is not None:
+            conv.bias.copy_(torch.from_numpy(biases))
+    return conv
+
+
+def _torch_layers(module) -> list:
+    """``module``'s layers as ``("linear", (where, W, b, activation))`` and ``("conv",
+    (where, W, b, activation, in_shape))``: its ``torch_layers()`` (``nn.conv``,
+    ``nn.Sequential``), else its ``linear_layers()`` (Neuron, Layer, MLP)."""
+    own = getattr(module, "torch_layers", None)
+    if callable(own):
+        return own()
     layers = getattr(module, "linear_layers", None)
     if not callable(layers):
-        raise TypeError(f"to_torch expects an nn.MLP, nn.Layer or nn.Neuron, got "
-                        f"{type(module).__name__}")
-    layers = layers()
-    names = [_activation_name(a, where) for where, _, _, a in layers]  # check before torch
+        raise TypeError(f"to_torch expects an nn.MLP, nn.Layer, nn.Neuron, nn.Conv1d, "
+                        f"nn.Conv2d or nn.Sequential, got {type(module).__name__}")
+    return [("linear", layer) for layer in layers()]
+
+
+def to_torch(module):
+    """The ``torch.nn.Sequential`` (float64) computing what ``module`` computes, with
+    copies of its parameters: ``Linear`` + activation for each layer of neurons (a Neuron
+    is a Linear with one output), and for a convolution ``Unflatten`` (the flat input as
+    (channels, ...)), ``Conv1d``/``Conv2d`` + activation and ``Flatten`` (outputs in
+    gradlab's order: filter, row, column), so that the torch model maps (N, nin) to
+    (N, nout) as ``predict`` does. Changing one model afterwards leaves the other alone.
+    Called as ``model.to_torch()``."""
+    layers = _torch_layers(module)
+    names = [_activation_name(spec[3], spec[0]) for _, spec in layers]  # check before torch
     torch = _torch()
-    parts = []
-    for (_, W, b, _), name in zip(layers, names):
-        parts.append(_linear(torch, W, b))
+    parts, shape = [], None  # shape: the (channels, ...) a conv left unflattened, or None
+    for (kind, spec), name in zip(layers, names):
+        if kind == "conv":
+            if shape != tuple(spec[4]):
+                if shape is not None:
+                    parts.append(torch.nn.Flatten())
+                parts.append(torch.nn.Unflatten(1, tuple(spec[4])))
+            parts.append(_conv(torch, spec[1], spec[2]))
+            shape = (spec[1].shape[0], *(n - k + 1 for n, k in zip(spec[4][1:],
+                                                                 spec[1].shape[2:])))
+        else:
+            if shape is not None:
+                parts.append(torch.nn.Flatten())
+                shape = None
+            parts.append(_linear(torch, spec[1], spec[2]))
         if TORCH_ACTIVATIONS[name].written:
             parts.append(TORCH_ACTIVATIONS[name].make(torch))
+    if shape is not None:
+        parts.append(torch.nn.Flatten())
     return torch.nn.Sequential(*parts)
 
 

@@ -5,7 +5,9 @@ model.config(), "parameters": {name: number}}``. ``read`` refuses, naming the fi
 the field, anything that is not such a file before a model is built from it: not a
 regular file, too large, not UTF-8 JSON, numbers of absurd length, another format or
 version. Building the model the architecture describes is ``nn.modules``' part
-(``nn.load``).
+(``nn.load``): its "type" is Neuron, Layer or MLP, or one another module registered
+(``nn.modules.register_architecture``: ``nn.conv``'s Conv1d and Conv2d, ``nn.Sequential``
+of layers). New types need no new version: a reader that does not know one refuses it.
 """
 
 from __future__ import annotations

@@ -123,6 +123,21 @@ def test_readme_pytorch_example_prints_what_its_comments_say():
     _prints_what_its_comments_say("to_torch()")
 
 
+def test_readme_conv_example_prints_what_its_comments_say():
+    _prints_what_its_comments_say("nn.Conv1d(")
+
+
+def test_readme_module_view_example_prints_what_it_shows():
+    text = README.read_text()
+    code = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S)
+                if "nn.module_view(" in b)
+    shown = re.search(r"```text\n(ỹ = .*?)```", text, re.S).group(1)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec"), {})
+    assert out.getvalue() == shown
+
+
 def test_readme_plots_example_draws_the_model_it_names(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _prints_what_its_comments_say("nn.plot.decision_boundary")

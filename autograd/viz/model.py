@@ -34,13 +34,16 @@ class GraphParts:
     (``("layers.0", "layers.0.neurons.3")``). ``titles``: box key -> its title, and
     ``prefixes``: box key -> the prefix of the automatic names of the values inside
     (``L1N4`` gives ``L1N4.mul1``). ``unit``: the word for the innermost boxes
-    (``"neuron"``), or None when they cannot be drawn as one node each."""
+    (``"neuron"``), or None when they cannot be drawn as one node each. ``arrivals``:
+    Value -> the word the step-through uses for the uses its gradient arrives from
+    ("3 of 6 positions arrived" for a weight shared over positions; "paths" otherwise)."""
 
     names: dict = field(default_factory=dict)
     groups: dict = field(default_factory=dict)
     titles: dict = field(default_factory=dict)
     prefixes: dict = field(default_factory=dict)
     unit: str | None = None
+    arrivals: dict = field(default_factory=dict)
 
 
 def check_module(module, collapse) -> None:

@@ -259,7 +259,7 @@ function glPlayer(root, data, globalKeys) {
     stop();
     show(done[0]);
     const name = view.d.names[id] || id;
-    note.textContent = done[2] ? name + ': ' + done[1] + ' of ' + done[2] + ' paths arrived by step ' + done[0] + ', its gradient is complete'
+    note.textContent = done[2] ? name + ': ' + done[1] + ' of ' + done[2] + ' ' + (done[3] || 'paths') + ' arrived by step ' + done[0] + ', its gradient is complete'
                                : name + ': complete at step ' + done[0];
   }));
   const keys = e => {

@@ -23,11 +23,12 @@ A view is what ``trace.py`` builds (the scalar view) or a model offers
 (``model.trace_views()``: ``nn``'s neuron view): ``.title``, ``.dot_at(k)`` (the DOT
 of frame ``k``; frame 0 is laid out once and every step changes only texts and
 colours), ``.captions()``, ``.steps_data()``, ``.table()`` and ``.data`` (``names``:
-element id -> name; ``done``: element id -> [step, arrived, paths]; per step: ``set``
-= [element id, text, fill], ``hot`` = ids to highlight, ``wl`` = [edge id, text] labels
-to float on edges, ``cap`` = caption, ``row`` = table cells). Every text goes into the page as
-JSON inside a ``<script type="application/json">`` with ``<``, ``>`` and ``&``
-escaped, and reaches the page only through ``textContent``: a label cannot
+element id -> name; ``done``: element id -> [step, arrived, paths], and a fourth item,
+the word for the paths, when it is not "paths" ("positions": a shared weight); per
+step: ``set`` = [element id, text, fill], ``hot`` = ids to highlight, ``wl`` = [edge id,
+text] labels to float on edges, ``cap`` = caption, ``row`` = table cells). Every text goes
+into the page as JSON inside a ``<script type="application/json">`` with ``<``, ``>`` and
+``&`` escaped, and reaches the page only through ``textContent``: a label cannot
 become markup or script.
 """
 

@@ -137,11 +137,17 @@ class BackwardTrace:
 
     # --- the steps -------------------------------------------------------------------
 
+    @functools.cached_property
+    def parts(self):
+        """What the model (``module=``) tells about the graph: names, boxes, and the word
+        for the paths of a weight it shares ("positions"; ``viz.model.GraphParts``)."""
+        return graph_parts(self.module, self.order)
+
     @property
     def names(self) -> dict:
         """Every node's name as drawings and tables show it (``viz.node_names``)."""
         if self._names is None:
-            self._names = node_names(self.order, graph_parts(self.module, self.order))
+            self._names = node_names(self.order, self.parts)
         return self._names
 
     def __getattr__(self, attr: str):
@@ -394,6 +400,9 @@ class ScalarView:
                 n = arrived[s.parent] = arrived.get(s.parent, 0) + 1
                 cell, change, hot, caption = self._edge_step(s, scale, n, paths[s.parent], texts)
                 done[pid] = [offset + s.number, n, paths[s.parent]]
+                word = trace.parts.arrivals.get(s.parent)
+                if word:  # a weight shared over positions: "3 of 6 positions arrived"
+                    done[pid].append(word)
             texts[pid].append(cell[0])
             steps.append({"set": change, "hot": hot, "focus": pid} |
                          ({"pass": "backward"} if trace.forward else {}))
@@ -483,10 +492,11 @@ class ScalarView:
             texts[f"l{ci}_{j}"].append(flow)
         hot = [f"v{ci}", f"o{ci}", f"e{ci}_{j}"] + ([f"f{ci}_{j}"] if self.edge_labels else []) \
             + [pid]
+        word = self.trace.parts.arrivals.get(s.parent, "paths")  # a model's: "positions"
         caption = (f"step {s.number}/{len(self.trace.steps)}: {names[s.parent]}.grad += upstream "
                    f"{fmt(s.upstream, p)} × local {fmt(s.local, p)} = {fmt(s.contribution, p)} "
                    f"(from {names[s.node]}) → {fmt(s.after, p)}"
-                   + (f", {n} of {paths} paths arrived" if paths > 1 else ""))
+                   + (f", {n} of {paths} {word} arrived" if paths > 1 else ""))
         return cell, change, hot, caption
 
     def _start_caption(self) -> str:
@@ -566,7 +576,25 @@ class ScalarView:
                   "input": names[s.parent], "upstream": s.upstream, "local": s.local,
                   "contribution": s.contribution, "before": s.before, "after": s.after}
                  for s in self.trace.steps]
+        if self.trace.parts.arrivals:  # a model that shares weights: say how many arrived
+            for row, said in zip(rows[offset:], self._arrived()):
+                row["arrived"] = said
+            if self.trace.forward:
+                rows[offset - 1]["arrived"] = ""
         return rows
+
+    def _arrived(self) -> list[str]:
+        """Per backward step, "3 of 6 positions" (a shared weight), "2 of 3 paths" (another
+        value that fans out) or "" (a value used once), as the captions say it."""
+        _, paths = self._final_gradients()
+        words, seen, out = self.trace.parts.arrivals, {}, []
+        for s in self.trace.steps:
+            if s.node is None or paths[s.parent] < 2:
+                out.append("")
+                continue
+            n = seen[s.parent] = seen.get(s.parent, 0) + 1
+            out.append(f"{n} of {paths[s.parent]} {words.get(s.parent, 'paths')}")
+        return out
 
     @functools.cached_property
     def data(self) -> dict:
@@ -580,7 +608,8 @@ class ScalarView:
         index = self.scene.index
         out = {"name": self.name, "title": self.title, "start": self.captions()[0],
                "head": ["step", "node", "input", "upstream", "local", "contribution",
-                        "grad before", "grad after"],
+                        "grad before", "grad after"]
+               + (["arrived"] if self.trace.parts.arrivals else []),
                "steps": steps, "done": self._built["done"],
                "focus": f"v{index[self.trace.root]}",
                "names": {f"v{index[v]}": n for v, n in self.trace.names.items()},

@@ -89,3 +89,62 @@ def test_no_output_names_a_neuron_or_layer_another_way(tmp_path):
     assert [hit for t in texts for hit in other_name_forms(t)] == []
     assert other_name_forms("L0N8, layers.0 / neurons.8, layer 6 (output)") != []
     assert other_name_forms("layers.0.neurons.2.w.0 is L1N3.w1") == []
+
+
+# --- shared-weight layers: a box per filter, its uses at every position ------------------
+
+
+def test_a_filter_is_one_box_holding_its_uses_at_every_position():
+    from nn.graph import filter_name
+
+    assert filter_name(0, 1) == "L1F2" and filter_name(2, 0) == "L3F1"
+    with pytest.raises(ValueError, match="filter must be an index >= 0"):
+        filter_name(0, -1)
+    conv = nn.Conv1d(8, 2, 3, activation="tanh", rng=0)
+    loss = sum(conv([0.1 * i for i in range(8)]))
+    order = topological_order(loss)
+    parts = conv.graph_parts(order)
+    names = node_names(order, parts)
+    f = conv.filters[1]
+    assert [names[w] for w in f.w] == ["L1F2.w1", "L1F2.w2", "L1F2.w3"]
+    assert names[f.b] == "L1F2.b"
+    assert {f"L1F2.u{j}" for j in range(1, 7)} | {f"L1F1.y{j}" for j in range(1, 7)} \
+        | {f"x{i}" for i in range(1, 9)} <= set(names.values())
+    # everything the filter computes, at every position, in its box titled L1F2
+    inside = [v for v, box in parts.groups.items() if box == ("filters.1",)]
+    assert len(inside) == 4 + 6 * (3 + 1 + 1)  # its parameters; 3 products, u, y per position
+    assert parts.titles["filters.1"] == "L1F2"
+    # the gradients of its weights and bias arrive from positions
+    assert {parts.arrivals[p] for p in (*f.w, f.b)} == {"positions"} and len(parts.arrivals) == 8
+    src = draw_graph(loss, module=conv).source
+    assert "subgraph cluster_filters_1 {" in src and "<I>L1F2.u6</I>" in src
+    # as one node a filter would show one position's numbers as its own: refused
+    with pytest.raises(ValueError, match="no units to collapse"):
+        draw_graph(loss, module=conv, collapse="neuron")
+
+
+def test_positions_are_named_only_when_every_one_is_in_the_graph():
+    conv = nn.Conv2d((4, 4), 1, 2, rng=0)
+    out = conv([float(i) for i in range(16)])
+    order = topological_order(out[0] + out[4])  # two of the nine positions
+    names = node_names(order, conv.graph_parts(order))
+    assert list(names.values()).count("L1F1.u") == 2  # where they sit is not certain: no number
+    full = topological_order(sum(out))
+    names = set(node_names(full, conv.graph_parts(full)).values())
+    assert {"L1F1.u[1,1]", "L1F1.u[3,3]", "L1F1.y[2,3]", "x16"} <= names
+
+
+def test_a_custom_activations_output_stops_where_the_next_layer_begins():
+    """y = u·σ(u) is two nodes; the next layer's w * y (w a parameter, not a constant) and
+    the loss's y - t are not part of it."""
+    from nn.graph import find_neurons
+
+    model = nn.MLP(2, [3, 1], activation=lambda v: v * v.sigmoid(), output_activation=lambda v:
+                   v.tanh() * 2, rng=1)
+    out = model([0.4, 0.9])
+    loss = (out - 0.5) ** 2
+    found = find_neurons(model, topological_order(loss))
+    hidden = found[0]
+    assert hidden.y.op == "*" and hidden.u in hidden.y.parents
+    assert hidden.y.parents[1].op == "sigmoid"
+    assert found[-1].y is out  # the output neuron's 2·tanh(u), not the loss's (y - t)

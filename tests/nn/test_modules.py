@@ -10,6 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import nn
 from autograd import Value, gradcheck, is_grad_enabled, no_grad, topological_order
 from nn import MLP, Layer, Neuron
 from nn.modules import Module
@@ -571,3 +572,15 @@ def test_bad_construction_raises_clear_errors(build, error, match):
         build()
 
 
+
+
+def test_other_modules_add_their_architectures_to_the_file_format():
+    """nn.conv registers Conv1d, Conv2d and Sequential; nn.modules' own types stay its own."""
+    from nn.modules import ARCHITECTURES, declared_parameters, from_config, register_architecture
+
+    assert {"Conv1d", "Conv2d", "Sequential"} <= set(ARCHITECTURES)
+    config = nn.Conv2d((5, 5), 2, 3, rng=0).config()
+    assert declared_parameters(config) == 2 * (9 + 1)
+    assert from_config(config).config() == config
+    with pytest.raises(ValueError, match="'MLP' is one of nn.modules' own architectures"):
+        register_architecture("MLP", lambda c: 0, lambda c: None)

@@ -390,7 +390,8 @@ def test_a_custom_activation_is_refused_by_name():
 
 
 def test_to_torch_refuses_other_objects():
-    with pytest.raises(TypeError, match="nn.MLP, nn.Layer or nn.Neuron, got Perceptron"):
+    with pytest.raises(TypeError, match="nn.MLP, nn.Layer, nn.Neuron, nn.Conv1d, nn.Conv2d or "
+                                        "nn.Sequential, got Perceptron"):
         to_torch(nn.Perceptron(2))
 
 

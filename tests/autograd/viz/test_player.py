@@ -249,6 +249,36 @@ def test_clicking_a_node_jumps_to_its_complete_gradient(driver, tmp_path):
     assert_clean(driver, url)
 
 
+
+def test_a_shared_weights_note_counts_positions(driver, tmp_path):
+    """A model that says its weight is shared over positions (viz.model's ``arrivals``):
+    clicking the weight says how many positions arrived; the table has an arrived column."""
+    from autograd.viz.model import GraphParts
+
+    w = Value(0.5)
+
+    class Shared:
+        def named_parameters(self):
+            return [("w", w)]
+
+        def graph_parts(self, order):
+            return GraphParts(names={w: "w"}, arrivals={w: "positions"})
+
+    xs = [Value(x, label=f"x{i}") for i, x in enumerate((1.0, 2.0, 3.0), 1)]
+    trace = backward_trace(Value.sum([w * x for x in xs]), module=Shared())
+    index = trace.view("scalar").scene.index
+    last = max(s.number for s in trace.steps if s.parent is w)
+    url, root = load(driver, trace.to_html(tmp_path / "shared.html"))
+    ActionChains(driver).move_to_element(svg_group(root, 0, f"v{index[w]}")).click().perform()
+    wait_for(driver, lambda: step_of(driver, root) == last, f"step {last} after clicking w")
+    snap = snapshot(driver, root)
+    assert snap["note"] == f"w: 3 of 3 positions arrived by step {last}, its gradient is complete"
+    assert snap["caption"] == trace.caption(last)
+    assert snap["caption"].endswith("3 of 3 positions arrived")
+    head = [th.text for th in root.find_elements(By.CSS_SELECTOR, ".glp-table thead th")]
+    assert head[-1] == "arrived"
+    assert_clean(driver, url)
+
 def test_a_click_anywhere_in_a_box_reaches_its_node(driver, readme):
     """The middle of every cell of a value's box is the node: a click there jumps, not
     only a click on the glyphs or the coloured grad cell."""

@@ -369,3 +369,46 @@ def test_the_forward_pass_hides_the_values_inside_a_models_boxes_too():
                              source).group(1)
             assert cell == (f"data {_fmt(f.value, 4)}" if f.number <= k else "data ?"), (k, f)
     assert source.count("    v") > 0  # some values are drawn inside the box
+
+
+class _SharedWeight:
+    """A model (the protocol of viz.model) whose one weight is used at three positions."""
+
+    def __init__(self):
+        self.w = Value(0.5)
+
+    def named_parameters(self):
+        return [("w", self.w)]
+
+    def graph_parts(self, order):
+        from autograd.viz.model import GraphParts
+
+        return GraphParts(names={self.w: "w"}, arrivals={self.w: "positions"})
+
+
+def test_a_shared_weights_steps_say_how_many_positions_arrived():
+    model = _SharedWeight()
+    xs = [Value(x, label=f"x{i}") for i, x in enumerate((1.0, 2.0, 3.0), 1)]
+    out = Value.sum([model.w * x for x in xs] + [xs[0] * xs[0]])
+    trace = backward_trace(out, module=model)
+    into_w = [k for k, s in enumerate(trace.steps, 1) if s.parent is model.w]
+    assert [trace.caption(k).rsplit(", ", 1)[1] for k in into_w] == \
+        ["1 of 3 positions arrived", "2 of 3 positions arrived", "3 of 3 positions arrived"]
+    x1_last = max(k for k, s in enumerate(trace.steps, 1) if s.parent is xs[0])
+    assert trace.caption(x1_last).endswith("3 of 3 paths arrived")  # x1: one position, x1 * x1
+    rows = trace.table()
+    assert [rows[k - 1]["arrived"] for k in into_w] == ["1 of 3 positions", "2 of 3 positions",
+                                                        "3 of 3 positions"]
+    assert rows[x1_last - 1]["arrived"] == "3 of 3 paths" and rows[0]["arrived"] == ""
+    assert "3 of 3 positions" in trace.text()
+    data = trace.frame_data()
+    assert data["head"][-1] == "arrived"
+    assert data["done"][f"v{trace.view('scalar').scene.index[model.w]}"][3] == "positions"
+    # with the forward pass first, the backward rows keep their column
+    for leaf in (model.w, *xs):
+        leaf.grad = 0.0
+    forward = backward_trace(out, module=model, forward=True)
+    backward_rows = forward.table()[-len(rows):]
+    assert [r["arrived"] for r in backward_rows] == [r["arrived"] for r in rows]
+    # a graph without shared weights keeps its eight columns
+    assert "arrived" not in backward_trace(xs[0] * xs[1]).table()[0]
