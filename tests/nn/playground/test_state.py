@@ -110,7 +110,7 @@ def test_the_learners_model_and_data():
     ax = nn.plot.loss_curves(pg.history)
     assert list(ax.get_lines()[0].get_ydata()) == pg.history.loss
     matplotlib.pyplot.close(ax.figure)
-    with pytest.raises(ValueError, match="noise and n_samples apply"):
+    with pytest.raises(ValueError, match="noise, n_samples and classes apply"):
         pg.set(noise=0.2)
     with pytest.raises(ValueError, match="3 inputs but 2 features"):
         playground(model=model, data=(X, y), features=["x1", "x2"])
