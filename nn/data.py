@@ -293,8 +293,9 @@ def check_class_labels(y, who: str) -> tuple[np.ndarray, int]:
     y = y.astype(int)
     present = np.unique(y)
     if len(present) < 2:
-        raise ValueError(f"{who}: all {len(y)} points are class {present[0] if len(present) else '-'}"
-                         ": a classifier needs points of at least two classes")
+        only = present[0] if len(present) else "-"
+        raise ValueError(f"{who}: all {len(y)} points are class {only}: a classifier needs "
+                         "points of at least two classes")
     k = int(present[-1]) + 1
     if len(present) != k:
         missing = sorted(set(range(k)) - set(present.tolist()))

@@ -305,8 +305,9 @@ def draw_boundary(ax, pg, xs, ys, Z, view=None) -> tuple:
     handles += [Line2D([], [], marker="o", markersize=5, label="train", **shape),
                 Line2D([], [], marker="^", markersize=6, label="test", **shape)]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=k + 2,
-              fontsize=TEXT_PX, frameon=False, handlelength=1.0, handletextpad=0.4,
-              columnspacing=0.9 if k <= 3 else 0.45, borderaxespad=0)
+              fontsize=TEXT_PX, frameon=False, handlelength=1.0 if k <= 3 else 0.8,
+              handletextpad=0.4 if k <= 3 else 0.3, columnspacing=0.9 if k <= 3 else 0.3,
+              borderaxespad=0)
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])
     ax.tick_params(labelsize=TEXT_PX, length=3, pad=2)

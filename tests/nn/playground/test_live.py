@@ -122,6 +122,32 @@ def test_a_fresh_playground_shows_no_broken_image_and_code_redraws_the_view(view
     assert v.images["neuron"].layout.display == "none"
 
 
+def test_several_classes_in_the_live_view():
+    pg = small(data="spiral", classes=3, n_samples=90, layers=[4])
+    pg.show()
+    v = pg._front
+    assert v.view_toggle.layout.display == "" and v.output_table.layout.display == ""
+    assert [label for label, _ in v.view_toggle.options] == ["classes", "p(0)", "p(1)", "p(2)"]
+    assert "after the first batch" in v.output_table.value
+    v._on_step()
+    v.refresh()
+    d = pg.output_deltas()
+    table = v.output_table.value
+    assert "δ = ∂E/∂u = p − t" in table and "δ (mean)" in table
+    assert all(f"{x:+.3f}" in table for x in list(d["delta"]) + list(d["p_minus_t"][0]))
+    assert "regions" in v.panels.drawn["boundary"]
+    v._on_pick({"new": (1, 2)})  # the output neuron of class 2: its probability map
+    assert v.boundary_view == 2 and v.view_toggle.value == 2
+    assert v.panels.drawn["boundary"]["view"] == 2 and "p(class 2)" in v.captions["boundary"].value
+    v.view_toggle.value = -1  # back to the classes
+    assert v.boundary_view is None and v.panels.drawn["boundary"]["view"] is None
+    v.controls["classes"].value = 5  # the slider: five arms, the softmax over five outputs
+    assert pg.classes == 5 and pg.model.layers[-1].nout == 5 and len(v.view_toggle.options) == 6
+    v.controls["classes"].value = 2
+    v.controls["loss"].value = "bce"
+    assert v.view_toggle.layout.display == "none" and v.output_table.layout.display == "none"
+
+
 def test_a_slider_echoing_its_value_rounded_keeps_the_training():
     """Shown in JupyterLab, the test fraction's slider sends 0.1 + 2 × 0.1 back for 0.3
     (notebook 6's value): the trained playground stays (it used to start again)."""
