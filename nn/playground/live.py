@@ -29,7 +29,7 @@ from .knobs import (
 from .names import label
 from .panels import Panels
 
-__all__ = ["LiveView", "output_delta_table"]
+__all__ = ["LiveView", "output_delta_table", "setup_box"]
 
 NOTEBOOKS = ('the playground\'s live view needs ipywidgets and matplotlib: pip install -e '
              '".[notebooks]" from a gradlab checkout (or pip install ipywidgets matplotlib)')
@@ -44,6 +44,26 @@ def _ipywidgets():
     if ipywidgets is None:  # sys.modules["ipywidgets"] = None also means: not installed
         raise ImportError(NOTEBOOKS)
     return ipywidgets
+
+
+COPY = ("navigator.clipboard.writeText(this.previousElementSibling.value).then("
+        "() => {this.textContent = '✓ copied'}, "
+        "() => {this.previousElementSibling.select(); this.textContent = 'press Ctrl+C'})")
+
+
+def setup_box(pg) -> str:
+    """The run's setup as one line to copy (``pg.setup().text``; ``nn.playground(setup=
+    ...)`` replays it) and a "copy setup" button that puts it on the clipboard (the
+    browser's: where the page may not write there, it selects the line to copy)."""
+    try:
+        text = html.escape(pg.setup().text)
+    except ValueError as e:  # a model with a custom activation: no setup to write
+        return f"<i>no setup to copy: {html.escape(str(e))}</i>"
+    return (f'<span title="nn.playground(setup=...) replays this run">setup</span> '
+            f'<input readonly value="{text}" onclick="this.select()" '
+            f'style="width:430px;font-size:12px;font-family:monospace"> '
+            f'<button class="gradlab-copy-setup" onclick="{html.escape(COPY)}" '
+            f'style="font-size:13px">copy setup</button>')
 
 
 def output_delta_table(pg, rows: int = 8) -> str:
@@ -120,6 +140,7 @@ class LiveView:
         self.boundary_view = None  # None: the classes; k: class k's probability map
         self._make_class_controls()
         self.status = w.HTML()
+        self.setup_box = w.HTML()  # the run's setup, to copy (updated when paused)
         # the pictures scale down to a narrower notebook (no sideways scroll bar); the
         # neuron's graph keeps its size (its text stays readable) and scrolls instead
         # (at their own size: never stretched by their box, align_self)
@@ -263,7 +284,7 @@ class LiveView:
             w.HBox([self.picker]), w.HBox([self.edge_toggle]), self.neuron_caption,
             w.Box([self.images["neuron"]], layout=lay(overflow="auto", max_width="100%")),
         ], layout=lay(flex="1 1 0%", min_width="0"))
-        return w.VBox([w.HBox(list(self.buttons.values()) + [self.status]),
+        return w.VBox([w.HBox(list(self.buttons.values()) + [self.status]), self.setup_box,
                        w.HBox([controls, pictures])])
 
     # -- handlers (tests call them directly) -------------------------------------------
@@ -453,6 +474,8 @@ class LiveView:
             text += ' — <span style="color:#b00">the loss diverged: lower the learning rate ' \
                     'and Reset</span>'
         self.status.value = text + (" (playing)" if pg.playing else "")
+        self.setup_box.value = setup_box(pg) if full else \
+            "<i>the setup of this run: pause to copy it</i>"
         self._neuron_panel(full)
         self.updates += 1
 

@@ -100,6 +100,7 @@ class Playground:
             act = model.layers[0].activation if len(model.layers) > 1 else "tanh"
             checked["activation"] = act if isinstance(act, str) else "custom"
         state = self._build(checked, model=model, rebuild=("data", "network"))
+        self._own_model = model is not None  # the learner's starting weights: in the setup
         self._install(checked, state)
 
     # -- building: everything new is made first, then swapped in at once ----------------
@@ -143,6 +144,9 @@ class Playground:
             self._front.rebuilt()
 
     def _clear(self) -> None:
+        # what replays this run from its start (pg.setup()): the knobs it started with,
+        # and each training knob changed since, at the step it changed
+        self._start_knobs, self._changes = dict(self._knobs), []
         self.history = History()
         self.steps = 0
         self.batch = None          # indices (into X_train) of the last step's batch
@@ -213,9 +217,16 @@ class Playground:
             if changed & (NETWORK_KNOBS | DATA_KNOBS):
                 rebuild.add("network")  # new data or network: new weights from the seed
             state = self._build(new, rebuild=rebuild, old=self._s)
+            steps, start, changes = self.steps, self._start_knobs, self._changes
             self._install(new, state, keep_history=not rebuild)
+            if "network" in rebuild:
+                self._own_model = False  # a network knob made a new MLP from the seed
             if not rebuild:
                 self._order = None if "batch_size" in changed else self._order
+                if steps:  # remembered for pg.setup(): it replays the change at this step
+                    changes.append((steps, {k: new[k] for k in sorted(changed)}))
+                else:      # before any training: the run starts with it
+                    start.update({k: new[k] for k in changed})
             return self
 
     def regenerate(self, seed: int | None = None) -> Playground:
@@ -521,6 +532,32 @@ class Playground:
                 f"{k['activation']}, {k['loss']}, {k['optimizer']} lr {k['lr']:g}, l2 "
                 f"{k['l2']:g}, batch {k['batch_size']}: epoch {self.epoch}, step {self.steps})")
 
+    # -- setups to hand out -------------------------------------------------------------
+    @_locked
+    def setup(self):
+        """Everything that defines this run, to hand out: the data (a data set's name
+        and knobs, or your points), the features, the network (and your model's
+        starting weights), the optimizer and its knobs, the seeds, each training knob
+        changed since the start with the step it changed at, and the steps and
+        epochs trained. A ``Setup``: ``.json`` (readable) and ``.text`` (one short
+        string, also ``str(setup)``); ``nn.playground(setup=...)`` takes either and
+        replays the run to the same numbers."""
+        from .setups import setup_of
+
+        return setup_of(self)
+
+    @_locked
+    def to_code(self, framework: str = "gradlab") -> str:
+        """The plain script that trains the same model as this run: the same data and
+        features, the same starting weights, optimizer and batches (``nn.fit`` with the
+        playground's seed; ``framework="torch"``: the model in PyTorch, trained by
+        hand, which needs the torch extra). It prints the final train loss, this run's
+        ``history.loss[-1]``. The run's whole epochs are written (a run whose training
+        knobs changed as it trained has no single script: ``setup()`` shares it)."""
+        from .scripts import script
+
+        return script(self, framework)
+
     # -- pictures and the front end ---------------------------------------------------
     @_locked
     def figure(self, neuron=None, edges: str = "weights", probability: int | None = None):
@@ -650,10 +687,19 @@ def _optimizer(name: str, params, lr: float):
     return SGD(params, lr=lr, momentum=0.9 if name == "momentum" else 0.0)
 
 
-def playground(model=None, data="circle", **knobs) -> Playground:
+def playground(model=None, data="circle", setup=None, **knobs) -> Playground:
     """A playground: in Jupyter it shows as the live view; from cells, drive it with
     ``pg.set(...)``, ``pg.step()``, ``pg.play(epochs=n)``, ``pg.reset()`` and read
     ``pg.model`` and ``pg.history`` (an ``nn.History``, so ``nn.plot.loss_curves(
     pg.history)`` works). ``model=`` and ``data=(X, y)`` take the learner's own MLP
-    and points. See ``Playground`` for the knobs."""
+    and points (or ``data="points.csv"``). ``setup=`` (``pg.setup()``, its JSON or
+    its short string) replays a run handed out, to the same numbers, and takes no
+    other argument. See ``Playground`` for the knobs."""
+    if setup is not None:
+        if model is not None or data != "circle" or knobs:
+            raise TypeError("playground: setup= gives every knob, the data and the model; "
+                            "pass it alone (and change knobs afterwards with pg.set(...))")
+        from .setups import replay
+
+        return replay(setup)
     return Playground(model=model, data=data, **knobs)

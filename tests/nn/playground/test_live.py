@@ -148,6 +148,22 @@ def test_several_classes_in_the_live_view():
     assert v.view_toggle.layout.display == "none" and v.output_table.layout.display == "none"
 
 
+def test_the_live_view_offers_the_runs_setup_to_copy(view):
+    import html as html_module
+
+    import nn
+
+    pg, v = view
+    pg.play(epochs=1)
+    v.refresh()
+    box = v.setup_box.value
+    line = html_module.unescape(box.split('value="')[1].split('"')[0])
+    assert line == pg.setup().text and "copy setup" in box and "clipboard" in box
+    assert nn.playground(setup=line).history.loss == pg.history.loss
+    v.refresh(full=False)  # while playing: the setup would be stale at once
+    assert "pause to copy it" in v.setup_box.value
+
+
 def test_a_slider_echoing_its_value_rounded_keeps_the_training():
     """Shown in JupyterLab, the test fraction's slider sends 0.1 + 2 × 0.1 back for 0.3
     (notebook 6's value): the trained playground stays (it used to start again)."""
@@ -425,6 +441,14 @@ def test_the_live_view_plays_and_pauses_in_a_real_jupyterlab(lab_driver, jupyter
     time.sleep(1.0)
     assert epoch() == paused_at  # Pause stopped the training
     assert "train loss" in status()
+    # "copy setup": the paused run's setup, which replays it; the button runs in the page
+    line = lab.find(".jp-OutputArea input[readonly]")[0].get_attribute("value")
+    assert line.startswith("gradlab-playground:1:")
+    assert lab.kernel(f"print(nn.playground(setup={line!r}).history.loss == "
+                      "pg.history.loss)").strip() == "True"
+    copy = lab.find(".jp-OutputArea button.gradlab-copy-setup")[0]
+    lab.click(copy)
+    lab.wait("the copy", lambda: copy.text in ("✓ copied", "press Ctrl+C"), timeout=10)
     assert lab.find(".jp-OutputArea-output[data-mime-type*='error']") == []
 
 
