@@ -29,6 +29,7 @@ POSITIVE, NEGATIVE, HOT = "#4a6cd4", "#d44a4a", "#e6a700"  # as the network play
 HOT_TEXT = "#a66a00"    # the highlight colour, dark enough for text on white
 EDGES_NOTE = {"weights": "edges: the weights", "grads": "edges: this batch's ∂E/∂w"}
 EDGES_KEY = " (blue +, red −, width = size); under each neuron its δ = ∂E/∂u on the last batch"
+OUTPUT_KEY = "; the output: each class's probability p over the plane, its δ = mean of p − t"
 
 
 def require_matplotlib():
@@ -470,14 +471,15 @@ def static_figure(pg, neuron=None, edges="weights", probability=None):
     if neuron is not None:
         neuron = pg.check_neuron(*neuron)
     layout = NetworkLayout([len(pg.features)] + [la.nout for la in pg.model.layers])
-    top = max(layout.height + 22, 300)
+    top = max(layout.height + (36 if pg.multiclass else 22), 300)  # the notes under it
     fig = Figure(figsize=(940 / DPI, (48 + top + 240) / DPI), dpi=DPI)
     fig.text(0.5, 1 - 6 / fig.bbox.height, f"{pg!r}".replace(": epoch", "\nepoch"),
              ha="center", va="top", fontsize=HEAD_PX)
     NetworkDrawing(px_axes(fig, 4, 48, layout.width, layout.height), pg,
                    layout).update(selected=neuron, edges=edges)
     fig.text(8 / 940, 1 - (48 + layout.height + 4) / fig.bbox.height,
-             EDGES_NOTE[edges] + EDGES_KEY.replace("; under", ";\nunder"), va="top",
+             EDGES_NOTE[edges] + EDGES_KEY.replace("; under", ";\nunder")
+             + (OUTPUT_KEY.replace("; the", ";\nthe") if pg.multiclass else ""), va="top",
              fontsize=TEXT_PX)
     ax = px_axes(fig, 672, 70, 254, 226)
     draw_boundary(ax, pg, *boundary_view(pg, probability), view=probability)

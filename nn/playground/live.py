@@ -16,7 +16,7 @@ import time
 import warnings
 
 from ..activations import ACTIVATIONS
-from .figures import EDGES_KEY, EDGES_NOTE, neuron_names, require_matplotlib
+from .figures import EDGES_KEY, EDGES_NOTE, OUTPUT_KEY, neuron_names, require_matplotlib
 from .knobs import (
     DATASETS,
     FEATURES,
@@ -150,6 +150,7 @@ class LiveView:
         self.images["neuron"] = w.Image(format="png", layout=w.Layout(
             max_width="none", height="auto", align_self="flex-start", display="none"))
         self.captions = {name: w.HTML() for name in ("network", "boundary", "neuron")}
+        self.captions["boundary"].layout.max_width = "300px"  # as its picture: a long one wraps
         self.neuron_caption = self.captions["neuron"]
         self.widget = self._layout()
         self._sync_layers()
@@ -240,8 +241,8 @@ class LiveView:
         probability map: a click), and the output's δ = p − t on the batch."""
         w = self.w
         self.view_toggle = w.ToggleButtons(options=[("classes", -1)], value=-1,
-                                           description="show", style={
-                                               "button_width": "62px",
+                                           description="show", tooltips=[], style={
+                                               "button_width": "72px",
                                                "description_width": "40px"})
         self.view_toggle.observe(self._on_view, names="value")
         self.output_table = w.HTML()
@@ -461,7 +462,8 @@ class LiveView:
         # while playing, the boundary every update and the other two in turn
         if full or self.updates % 2 == 0:
             images["network"].value = self.panels.network(self.selected, self.edges)
-            self.captions["network"].value = f"<b>{EDGES_NOTE[self.edges]}</b>{EDGES_KEY}"
+            self.captions["network"].value = (f"<b>{EDGES_NOTE[self.edges]}</b>{EDGES_KEY}"
+                                              + (OUTPUT_KEY if pg.multiclass else ""))
         if full or self.updates % 2 == 1:
             images["curves"].value = self.panels.curves()
         h = pg.history

@@ -41,7 +41,7 @@ from .figures import (
 __all__ = ["Panels", "resample", "nearest", "colour_table", "colours", "TextWriter", "png"]
 
 BOUNDARY = (300, 286)   # the panels' sizes in pixels: beside each other they fit the
-CURVES = (330, 284)     # width the live view leaves them at the notebook's default width
+CURVES = (344, 284)     # width the live view leaves them at the notebook's default width
 BAD = (200, 200, 200)   # a nan score or output (a diverged model): grey
 
 

@@ -469,13 +469,13 @@ def test_notebook_6_reads_top_to_bottom_in_a_real_jupyterlab(lab_driver, jupyter
     lab.run_all()
     views = live_views(lab)
     assert [(data, layers) for _, _, data, layers in views] == [
-        ("circle", 1), ("circle", 0), ("spiral", 5)]
+        ("circle", 1), ("circle", 0), ("spiral", 5), ("spiral", 2)]
     assert [status.split(":")[0] for _, status, _, _ in views] == [
-        "epoch 40, step 560", "epoch 40, step 560", "epoch 10, step 140"]
+        "epoch 40, step 560", "epoch 40, step 560", "epoch 10, step 140", "epoch 60, step 900"]
     assert all("train loss" in status for _, status, _, _ in views)
     assert all(i["loaded"] for i in lab.images() if i["visible"])
     sizes = json.loads(lab.kernel(TEXT_SIZES + "print(json.dumps([text_px(p) for p in "
-                                  "(pg, squares, vanishing['sigmoid'])]))"))
+                                  "(pg, squares, vanishing['sigmoid'], three)]))"))
     for (cell, _, _, _), picture_sizes in zip(views, sizes):
         assert_text_at_least_10_px(lab, cell, picture_sizes)
     assert lab.find(".jp-OutputArea-output[data-mime-type*='error']") == []
