@@ -27,6 +27,7 @@ from .knobs import (
     DATASETS,
     FEATURES,
     KNOBS,
+    MULTICLASS,
     NETWORK_KNOBS,
     check_knob,
     check_knob_names,
@@ -450,7 +451,9 @@ class Playground:
         copy = _copy_model(self.model, self._weights_before)
         target = copy.layers[layer].neurons[neuron]
         name = next(n for _, n, _, unit in copy.neuron_paths() if unit is target)
-        x, t = self._s["F_train"][i].tolist(), float(self._s["T_train"][i])
+        target = self._s["T_train"][i]  # a number, or a one-hot row (cross_entropy)
+        x, t = self._s["F_train"][i].tolist(), target.tolist() if np.ndim(target) else \
+            float(target)
         return copy, name, x, t, self._s["loss_fn"]
 
     def neuron_graph(self, layer: int, neuron: int, sample: int = 0, view: str = "neuron"):
@@ -622,6 +625,8 @@ def _agreeing(knobs: dict, given) -> dict:
     knobs = dict(knobs)
     if not isinstance(knobs["data"], str):
         knobs["classes"] = n_classes(knobs)
+    elif knobs["data"] not in MULTICLASS and "classes" not in given:
+        knobs["classes"] = 2  # circle, xor, moons: two classes
     if n_classes(knobs) > 2 and "loss" not in given:
         knobs["loss"] = "cross_entropy"
     check_together(knobs)

@@ -136,6 +136,7 @@ def test_several_classes_in_the_live_view():
     assert "δ = ∂E/∂u = p − t" in table and "δ (mean)" in table
     assert all(f"{x:+.3f}" in table for x in list(d["delta"]) + list(d["p_minus_t"][0]))
     assert "regions" in v.panels.drawn["boundary"]
+    assert v.images["neuron"].layout.display == "" and "could not" not in v.neuron_caption.value
     v._on_pick({"new": (1, 2)})  # the output neuron of class 2: its probability map
     assert v.boundary_view == 2 and v.view_toggle.value == 2
     assert v.panels.drawn["boundary"]["view"] == 2 and "p(class 2)" in v.captions["boundary"].value
@@ -474,8 +475,10 @@ def test_notebook_6_reads_top_to_bottom_in_a_real_jupyterlab(lab_driver, jupyter
         "epoch 40, step 560", "epoch 40, step 560", "epoch 10, step 140", "epoch 60, step 900"]
     assert all("train loss" in status for _, status, _, _ in views)
     assert all(i["loaded"] for i in lab.images() if i["visible"])
-    sizes = json.loads(lab.kernel(TEXT_SIZES + "print(json.dumps([text_px(p) for p in "
-                                  "(pg, squares, vanishing['sigmoid'], three)]))"))
+    printed = lab.kernel(TEXT_SIZES + "print(json.dumps([text_px(p) for p in "
+                         "(pg, squares, vanishing['sigmoid'], three)]))")
+    assert printed.startswith("["), printed
+    sizes = json.loads(printed)
     for (cell, _, _, _), picture_sizes in zip(views, sizes):
         assert_text_at_least_10_px(lab, cell, picture_sizes)
     assert lab.find(".jp-OutputArea-output[data-mime-type*='error']") == []

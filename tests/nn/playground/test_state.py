@@ -386,3 +386,18 @@ def test_your_own_data_and_model_with_k_classes(tmp_path):
         nn.playground(data=str(bad))
     with pytest.raises(FileNotFoundError, match="playground: data: .*missing.csv: no such file"):
         nn.playground(data=str(tmp_path / "missing.csv"))
+
+
+def test_an_output_neurons_backward_pass_has_delta_p_minus_t_for_its_sample():
+    pg = small(data="spiral", classes=3, n_samples=90, layers=[3])
+    pg.play(epochs=1)
+    d = pg.output_deltas()
+    for n in (0, 3):
+        for k in range(3):
+            trace, step = pg.neuron_trace(1, k, sample=n)  # the sample's δ of class k's neuron
+            assert trace.neuron_steps[step - 1].delta == pytest.approx(d["p_minus_t"][n][k],
+                                                                       abs=1e-12)
+    drawing, caption = pg.neuron_graph(0, 1)
+    assert "L1N2: δ = ∂E/∂u" in caption and drawing.png()[:4] == b"\x89PNG"
+    pg.set(data="circle")  # a two-class data set: classes back to 2 (the loss stays)
+    assert pg.classes == 2 and pg.knobs["loss"] == "cross_entropy"
