@@ -60,14 +60,17 @@ class Playground:
 
     Knobs (``pg.set(**knobs)``, or keywords of ``nn.playground``; ``pg.knobs`` reads them):
 
-    - data: ``data`` (circle, xor, gauss, spiral, moons, or a pair ``(X, y)`` of the
-      learner's points (n, 2) and 0/1 labels), ``n_samples`` (20-5000), ``noise``
-      (0-1, None for the data set's default), ``test_fraction`` (0.1-0.9), ``seed``;
+    - data: ``data`` (circle, xor, gauss, spiral, moons, a pair ``(X, y)`` of the
+      learner's points (n, 2) and labels 0..k-1, or a CSV file of x1, x2, label),
+      ``classes`` (2-6: gauss makes k blobs, spiral k arms), ``n_samples``
+      (20-5000), ``noise`` (0-1, None for the data set's default),
+      ``test_fraction`` (0.1-0.9), ``seed``;
     - network: ``features`` (names from ``FEATURES``; the model's n_in is their
       number), ``layers`` (0 to 6 hidden layers of 1 to 8 neurons), ``activation``
       (any of ``nn.modules.ACTIVATIONS``), ``loss`` (bce, the default: its gradient
       never vanishes on a right answer, so the δ and gradient views keep moving;
-      max_margin, whose gradient is exactly 0 past the margin; mse);
+      max_margin, whose gradient is exactly 0 past the margin; mse; cross_entropy,
+      softmax over a logit per class, which more than 2 classes switch to);
     - training: ``optimizer`` (sgd, momentum = SGD with momentum 0.9, adam), ``lr``
       (0-10], ``l2`` (0-10), ``batch_size``; ``epochs_per_update`` (the live view).
 
