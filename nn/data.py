@@ -7,7 +7,10 @@ Every generator returns ``(X, y)`` numpy arrays: ``X`` float64 of shape (n, d),
 
 from __future__ import annotations
 
+import csv
+import math
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
@@ -15,7 +18,7 @@ from autograd import _internal
 
 __all__ = ["logic_gate", "moons", "circles", "blobs", "spirals", "xor_quadrants",
            "regression_1d", "train_test_split", "minibatches", "to_pm1", "one_hot", "load_digits",
-           "DATASETS", "make"]
+           "DATASETS", "make", "read_points_csv", "check_class_labels"]
 
 _GATES = {
     "AND": [0, 0, 0, 1],
@@ -270,3 +273,87 @@ def to_pm1(y) -> np.ndarray:
     if not np.all((y == 0) | (y == 1)):
         raise ValueError(f"to_pm1 expects labels 0 or 1, got {np.unique(y)}")
     return 2.0 * y - 1.0
+
+
+# --- your own points, from a CSV file --------------------------------------------------------
+
+
+def check_class_labels(y, who: str) -> tuple[np.ndarray, int]:
+    """Class labels as ints 0..k-1, each class present and at least two of them:
+    ``(y, k)``, or a ValueError naming ``who`` and saying what is wrong."""
+    y = np.asarray(y)
+    if y.ndim != 1 or y.dtype.kind not in "biuf":
+        raise ValueError(f"{who}: labels must be numbers 0, 1, ..., k-1, one per point, got "
+                         f"shape {y.shape} of {y.dtype}")
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+        raise ValueError(f"{who}: labels must be numbers 0, 1, ..., k-1, got nan or inf")
+    if not np.all(y == np.round(y)) or (len(y) and y.min() < 0):
+        bad = y[(y != np.round(y)) | (y < 0)][0]
+        raise ValueError(f"{who}: labels must be whole numbers 0, 1, ..., k-1, got {bad:g}")
+    y = y.astype(int)
+    present = np.unique(y)
+    if len(present) < 2:
+        only = present[0] if len(present) else "-"
+        raise ValueError(f"{who}: all {len(y)} points are class {only}: a classifier needs "
+                         "points of at least two classes")
+    k = int(present[-1]) + 1
+    if len(present) != k:
+        missing = sorted(set(range(k)) - set(present.tolist()))
+        raise ValueError(f"{who}: labels must be 0, 1, ..., k-1 with every class present; "
+                         f"class {missing[0]} has no point (labels {present.tolist()})")
+    return y, k
+
+
+def _number(cell: str, where: str) -> float:
+    try:
+        value = float(cell)
+    except ValueError:
+        raise ValueError(f"{where}: {cell.strip()!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{where}: {cell.strip()} (every value must be a finite number)")
+    return value
+
+
+def read_points_csv(path) -> tuple[np.ndarray, np.ndarray]:
+    """Points of the plane and their classes from a CSV file of three columns, x1, x2
+    and the class label (0, 1, ..., k-1), one point per row; a first row with no number
+    in it is a header. Returns ``(X, y)``: X float (n, 2), y int (n,). A bad file is a
+    ValueError naming the file, the row (as a spreadsheet counts it) and the column:
+    a cell that is not a number, nan or inf, a row of another width, labels that are
+    not whole numbers, a single class. (pandas: ``pd.read_csv(path)``.)"""
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"read_points_csv: path must be a file name, got {type(path).__name__}")
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"read_points_csv: {path}: no such file")
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = [(i, row) for i, row in enumerate(csv.reader(f), 1)
+                    if any(cell.strip() for cell in row)]
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise ValueError(f"{path}: not a CSV text file ({e})") from None
+    names = ["x1", "x2", "label"]
+    if rows and not any(_is_number(cell) for cell in rows[0][1]):
+        names = [cell.strip() or default for cell, default in zip(rows[0][1], names)] + \
+            names[len(rows[0][1]):]
+        rows = rows[1:]
+    values = []
+    for line, row in rows:
+        if len(row) != 3:
+            raise ValueError(f"{path}, row {line}: {len(row)} cells, expected 3 "
+                             f"(x1, x2, label)")
+        values.append([_number(cell, f"{path}, row {line}, column {c + 1} ({names[c]})")
+                       for c, cell in enumerate(row)])
+    if len(values) < 4:
+        raise ValueError(f"{path}: {len(values)} points; at least 4 are needed")
+    table = np.array(values, dtype=float)
+    y, _ = check_class_labels(table[:, 2], f"{path}, column 3 ({names[2]})")
+    return table[:, :2].copy(), y
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True

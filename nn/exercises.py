@@ -32,6 +32,7 @@ from autograd.exercises import (  # noqa: F401 (one import gives every checker)
     check_local_gradient,
     checker,
     close,
+    grading,
     keep_going,
     not_done,
     passed,
@@ -47,7 +48,7 @@ from .modules import MLP
 from .optim import SGD
 
 __all__ = ["check_deltas", "check_sgd_step", "check_cross_entropy", "check_local_gradient",
-           "check_backward", "check_custom_op", "keep_going", "summary", "Summary",
+           "check_backward", "check_custom_op", "keep_going", "grading", "summary", "Summary",
            "ExerciseError", "WrongAnswer", "NotDoneYet", "Passed", "TODO"]
 
 

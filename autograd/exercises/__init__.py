@@ -6,12 +6,14 @@
 ``check_custom_op(op, "swish")``                   an op of one's own (``autograd.op``)
 ``keep_going()``, ``summary()``                    a student notebook runs to its end and
                                                    says what is done, wrong, not done yet
+``grading()``                                      a grader's test: a failed check raises
 =================================================  ==========================================
 
 The network's checkers (``check_deltas``, ``check_sgd_step``, ``check_cross_entropy``)
 are in ``nn.exercises``, which also offers these: ``from nn import exercises`` gives all.
 ``checks`` holds the checkers and what they return or raise; ``notebook`` writes the
-student version of a notebook (``python -m autograd.exercises --strip ...``).
+student version of a notebook (``python -m autograd.exercises --strip ...``);
+``graders`` the versions nbgrader and otter-grader read (``--nbgrader``, ``--otter``).
 """
 
 from .checks import (
@@ -29,9 +31,12 @@ from .checks import (
     check_local_gradient,
     checker,
     close,
+    graded,
+    grading,
     keep_going,
     not_done,
     passed,
+    sample_points,
     short,
     show,
     summary,
@@ -41,7 +46,7 @@ from .notebook import main, strip_notebook, strip_solutions
 
 __all__ = ["ExerciseError", "WrongAnswer", "NotDoneYet", "Passed", "TODO", "DEFAULT_TOL",
            "check_local_gradient", "check_backward", "check_custom_op", "keep_going",
-           "summary", "Summary", "checker", "strip_solutions",
+           "grading", "graded", "sample_points", "summary", "Summary", "checker", "strip_solutions",
            "strip_notebook", "main", "answer_number", "answer_numbers", "close", "not_done",
            "passed", "short", "show", "tolerance"]
 

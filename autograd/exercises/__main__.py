@@ -1,4 +1,5 @@
-"""``python -m autograd.exercises --strip notebook.ipynb -o student.ipynb``."""
+"""``python -m autograd.exercises --strip notebook.ipynb -o student.ipynb`` (or ``--nbgrader``,
+``--otter``: the graders' versions)."""
 
 import sys
 

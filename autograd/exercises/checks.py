@@ -10,17 +10,20 @@ failed check, as in nbgrader's autograded cells and ``torch.autograd.gradcheck``
 show in Jupyter as their message alone, without a traceback. After ``keep_going()`` (a
 student notebook's first cell) neither raises: the message is printed (a wrong answer's
 on stderr) and returned, and the notebook goes on to its end, where ``summary()`` lists
-what is done, wrong and not done yet. Bad arguments (wrong types, wrong
+what is done, wrong and not done yet. A grader's run raises all the same: inside
+``grading()`` (otter-grader's tests) and under nbgrader. Bad arguments (wrong types, wrong
 lengths) raise ``TypeError``/``ValueError`` naming the argument. Numbers agree when
 they differ by at most ``tol`` (1e-6; 1e-9 for an SGD step) times max(1, |expected|).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import math
 import numbers
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,8 +38,8 @@ from ..viz.names import node_names, reading_order
 
 __all__ = ["ExerciseError", "WrongAnswer", "NotDoneYet", "Passed", "TODO", "DEFAULT_TOL",
            "check_local_gradient", "check_backward", "check_custom_op", "keep_going",
-           "summary", "Summary", "checker", "passed", "close", "tolerance", "not_done",
-           "answer_number", "answer_numbers", "short", "show"]
+           "grading", "graded", "summary", "Summary", "checker", "passed", "close", "tolerance",
+           "not_done", "answer_number", "answer_numbers", "sample_points", "short", "show"]
 
 TODO = ...  # the placeholder the student version leaves in each answer cell: ``tanh_rule = ...``
 DEFAULT_TOL = 1e-6
@@ -106,6 +109,30 @@ def keep_going(on: bool = True) -> None:
     _keep_going[0] = on
 
 
+_grading = [0]  # how many grading() blocks are open
+GRADERS = ("NBGRADER_EXECUTION",)  # set by nbgrader while it autogrades or validates
+
+
+@contextlib.contextmanager
+def grading():
+    """Inside this block a check that is wrong or not done yet raises, even after
+    ``keep_going()``: what a grader's test runs (otter-grader's tests, written by
+    ``python -m autograd.exercises --otter``), so that a wrong answer fails its test
+    with the check's whole message. Under nbgrader (``NBGRADER_EXECUTION`` set, as
+    ``nbgrader autograde`` and ``validate`` do) every check raises this way."""
+    _grading[0] += 1
+    try:
+        yield
+    finally:
+        _grading[0] -= 1
+
+
+def graded() -> bool:
+    """Whether a failed check raises now: inside ``grading()``, under a grader, or
+    without ``keep_going()``."""
+    return bool(_grading[0]) or not _keep_going[0] or any(os.environ.get(v) for v in GRADERS)
+
+
 @dataclass(frozen=True)
 class Summary:
     """Every check run so far, by its last result: ``done``, ``wrong`` and ``not_done``
@@ -158,7 +185,7 @@ def checker(what: Callable):
                 result = check(*args, **kwargs)
             except (WrongAnswer, NotDoneYet) as e:
                 _results[key] = e
-                if not _keep_going[0]:
+                if graded():
                     raise
                 prefix = "✗ " if isinstance(e, WrongAnswer) else "○ "
                 print(prefix + str(e), file=sys.stderr if isinstance(e, WrongAnswer)
@@ -191,6 +218,22 @@ def close(got: float, expected: float, tol: float) -> bool:
     if math.isnan(expected):
         return math.isnan(got)
     return abs(got - expected) <= tol * max(1.0, abs(expected))
+
+
+def sample_points(at, arity: int, who: str) -> tuple:
+    """``at`` as sample points: tuples of ``arity`` finite numbers, at least one; a
+    unary op's points may be plain numbers (``at=[-4, 0.5]``)."""
+    if isinstance(at, (str, bytes)) or not isinstance(at, Sequence) or not len(at):
+        raise TypeError(f"{who} must be a non-empty list of "
+                        f"{'numbers' if arity == 1 else 'pairs (x, y)'}, got {at!r:.60}")
+    points = []
+    for p in at:
+        p = (p,) if arity == 1 and not isinstance(p, (tuple, list)) else p
+        if not isinstance(p, (tuple, list)) or len(p) != arity:
+            raise ValueError(f"{who}: each point must be {'a number' if arity == 1 else 'a pair'}"
+                             f", got {p!r:.40}")
+        points.append(tuple(_internal.real(v, who) for v in p))
+    return tuple(points)
 
 
 def tolerance(tol, who: str) -> float:
@@ -331,8 +374,11 @@ def _generic_mistakes(name: str, build, arity: int):
     return out
 
 
-def _engine_local(build, xs) -> tuple:
-    node = build(*[Value(x) for x in xs])
+def _engine_local(build, xs, who: str = "check_local_gradient") -> tuple:
+    try:
+        node = build(*[Value(x) for x in xs])
+    except (ValueError, ZeroDivisionError) as e:  # a point outside the op's domain
+        raise ValueError(f"{who}: the op is not defined at {xs}: {e}") from None
     return local_gradients(node)
 
 
@@ -350,7 +396,7 @@ def _check_rule_signature(rule, arity: int, name: str, who: str) -> None:
 
 
 @checker(lambda op, *a, **k: op)
-def check_local_gradient(op: str, rule: Callable, tol: float = DEFAULT_TOL) -> Passed:
+def check_local_gradient(op: str, rule: Callable, tol: float = DEFAULT_TOL, at=None) -> Passed:
     """Check a local-gradient rule for a built-in op against the engine's own rule
     (``autograd/ops.py``), at sample points away from kinks and domain edges.
 
@@ -358,8 +404,10 @@ def check_local_gradient(op: str, rule: Callable, tol: float = DEFAULT_TOL) -> P
     a binary one ``rule(x, y) -> (d out/dx, d out/dy)`` for ``add sub mul div pow``
     (or ``+ - * / **``). The rule takes the inputs only (the engine's own rules also
     receive the output, as a shortcut). Ops: ``sigmoid tanh relu leaky_relu exp log
-    sqrt softplus softsign abs neg hardtanh``. (PyTorch: ``torch.autograd.gradcheck``
-    against a rule of one's own.)
+    sqrt softplus softsign abs neg hardtanh``. ``at`` replaces the sample points:
+    numbers x (pairs (x, y) for a binary op), e.g. a grader's hidden test at points
+    the statement does not show. (PyTorch: ``torch.autograd.gradcheck`` against a
+    rule of one's own.)
     """
     who = "check_local_gradient"
     name = _builtin_op_name(op, who)
@@ -368,11 +416,12 @@ def check_local_gradient(op: str, rule: Callable, tol: float = DEFAULT_TOL) -> P
     _check_rule(rule, name, arity, who)
     tol = tolerance(tol, who)
     _check_rule_signature(rule, arity, name, who)
+    points = points if at is None else sample_points(at, arity, f"{who}: at")
 
     answers, expected = [], []
     for p in points:
         answers.append(_rule_answer(rule, p, name, arity, who))
-        expected.append(_engine_local(build, p))
+        expected.append(_engine_local(build, p, f"{who}: at"))
 
     wrong = [i for i in range(len(points))
              if not all(close(a, e, tol) for a, e in zip(answers[i], expected[i]))]
@@ -381,7 +430,7 @@ def check_local_gradient(op: str, rule: Callable, tol: float = DEFAULT_TOL) -> P
                        for p in points)
         return passed(f"{name}: your local gradient matches the engine's at "
                        f"{'x' if arity == 1 else '(x, y)'} = {at}")
-    raise _wrong_local_gradient(name, answers, expected, wrong, tol)
+    raise _wrong_local_gradient(name, points, answers, expected, wrong, tol)
 
 
 def _builtin_op_name(op, who: str) -> str:
@@ -418,10 +467,10 @@ def _rule_answer(rule, p: tuple, name: str, arity: int, who: str) -> tuple:
     return tuple(answer_number(g, f"{who}: rule{p}[{i}]") for i, g in enumerate(got))
 
 
-def _wrong_local_gradient(name: str, answers: list, expected: list, wrong: list,
+def _wrong_local_gradient(name: str, points, answers: list, expected: list, wrong: list,
                           tol: float) -> WrongAnswer:
     """The first wrong sample point, with the rule in words and the mistake it looks like."""
-    build, points, formula, mistakes = _BUILTIN[name]
+    build, _, formula, mistakes = _BUILTIN[name]
     arity = len(points[0])
     i = wrong[0]
     p = points[i]
@@ -596,7 +645,8 @@ REFERENCE_OPS = {
 
 @checker(lambda op, reference="swish", *a, **k: reference if isinstance(reference, str) else
          getattr(op, "name", ""))
-def check_custom_op(op, reference: str | tuple = "swish", tol: float = DEFAULT_TOL) -> Passed:
+def check_custom_op(op, reference: str | tuple = "swish", tol: float = DEFAULT_TOL,
+                    at=None) -> Passed:
     """Check a unary op made with ``autograd.op`` against a reference and say which
     part is wrong, the forward function or the local gradient: first its forward
     against the reference formula at a few points; then ``autograd.check_op(op)``
@@ -604,7 +654,8 @@ def check_custom_op(op, reference: str | tuple = "swish", tol: float = DEFAULT_T
     local gradient against the reference derivative. ``reference`` is a name in
     ``REFERENCE_OPS`` (``"swish"``, ``"softsign"``, ``"elu"``; the op itself may be
     called anything not built in, e.g. ``my_softsign``) or a pair of functions
-    ``(forward, derivative)`` on floats. (PyTorch: ``gradcheck`` on a
+    ``(forward, derivative)`` on floats. ``at`` replaces the sample points (numbers
+    x), e.g. for a grader's hidden test. (PyTorch: ``gradcheck`` on a
     ``torch.autograd.Function``.)"""
 
     who = "check_custom_op"
@@ -613,24 +664,25 @@ def check_custom_op(op, reference: str | tuple = "swish", tol: float = DEFAULT_T
     tol = tolerance(tol, who)
     name = name or op.name
     formula = formula or f"{name}: the reference forward and derivative"
+    points = _POINTS if at is None else tuple(p for p, in sample_points(at, 1, f"{who}: at"))
 
-    outs = [op(Value(x)) for x in _POINTS]
-    _compare_forward(op, outs, forward, formula, tol)
+    outs = [op(Value(x)) for x in points]
+    _compare_forward(op, points, outs, forward, formula, tol)
     local = [local_gradients(out)[0] for out in outs]
-    wrong = [i for i, x in enumerate(_POINTS) if not close(local[i], derivative(x), tol)]
-    numeric = _central_differences_report(op, wrong)
+    wrong = [i for i, x in enumerate(points) if not close(local[i], derivative(x), tol)]
+    numeric = _central_differences_report(op, points, wrong)
     if wrong:
         i = wrong[0]
         hint = formula + "."
         for mistake, meaning in mistakes:
-            if _matches_everywhere(mistake, [(x,) for x in _POINTS], [(d,) for d in local], tol):
+            if _matches_everywhere(mistake, [(x,) for x in points], [(d,) for d in local], tol):
                 hint += " " + meaning + "."
                 break
         raise WrongAnswer(f"{op.name}: the local gradient",
-                          f"at x = {short(_POINTS[i])} (the forward is right)",
-                          derivative(_POINTS[i]), local[i], f"{hint}\n{numeric}")
+                          f"at x = {short(points[i])} (the forward is right)",
+                          derivative(points[i]), local[i], f"{hint}\n{numeric}")
     return passed(f"{op.name}: forward and local gradient right at x = "
-                   f"{', '.join(short(x) for x in _POINTS)}; {numeric}")
+                   f"{', '.join(short(x) for x in points)}; {numeric}")
 
 
 def _reference(reference, who: str) -> tuple:
@@ -661,21 +713,21 @@ def _check_unary_op(op, who: str) -> None:
                          f"{'n' if op.arity == 0 else op.arity}")
 
 
-def _compare_forward(op, outs: list, forward, formula: str, tol: float) -> None:
+def _compare_forward(op, points, outs: list, forward, formula: str, tol: float) -> None:
     """The op's forward against the reference at each sample point: wrong is told first."""
-    for x, out in zip(_POINTS, outs):
+    for x, out in zip(points, outs):
         if not close(out.data, forward(x), tol):
             raise WrongAnswer(f"{op.name}: the forward function", f"at x = {short(x)}",
                               forward(x), out.data, f"{formula}. Fix the forward first; the "
                               "local gradient is checked against it next.")
 
 
-def _central_differences_report(op, wrong: list) -> str:
+def _central_differences_report(op, points, wrong: list) -> str:
     """What ``autograd.check_op`` says of the op's local gradient (against central
     differences of its own forward); WrongAnswer if it fails where the reference
     points found nothing ``wrong``."""
     try:
-        check_op(op, points=_POINTS)
+        check_op(op, points=points)
         return "autograd.check_op passes"
     except GradcheckError as e:
         numeric = f"autograd.check_op compared it with central differences of your forward:\n{e}"

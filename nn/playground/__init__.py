@@ -35,12 +35,20 @@ view's own thread, and every view of it hold it; a neuron's backward pass is tra
 on a copy. So a view read while the live view plays is one step's numbers, and
 reading it never changes the training.
 
+More than two classes (``classes=3``, or your own points of k classes): softmax
+cross-entropy over a logit per class; the boundary as the argmax regions, each
+class's probability map (``pg.probabilities()``), the output's δ = p − t on the
+batch (``pg.output_deltas()``). A run to hand out: ``pg.setup()`` (JSON and one
+short string; ``nn.playground(setup=...)`` replays it to the same numbers) and
+``pg.to_code()`` (the plain gradlab or PyTorch script that trains the same model).
+
 One room per concern: ``knobs`` (the knob table, data sets, features and the
 checks), ``state`` (``Playground``: the state, the training, what the views read),
 ``names`` (the one name of a neuron and of a layer), ``figures`` (matplotlib, in
 pixels: the network drawing, the boundary, the curves, the still figure),
-``panels`` (the live view's pictures, redrawn only where they change) and ``live``
-(the ipywidgets view). matplotlib and ipywidgets are imported on first use.
+``panels`` (the live view's pictures, redrawn only where they change), ``live``
+(the ipywidgets view), ``setups`` (a run's setup and its replay) and ``scripts``
+(the run as a script). matplotlib and ipywidgets are imported on first use.
 """
 
 from .figures import require_matplotlib
@@ -53,9 +61,10 @@ from .knobs import (
     OPTIMIZERS,
     PLAYGROUND_LOSSES,
 )
+from .setups import Setup
 from .state import Playground, playground
 
-# the first five are the playground's API; the others were public names of the module
+# the first six are the playground's API; the others were public names of the module
 # before it was a package, and stay importable from it
-__all__ = ["Playground", "playground", "FEATURES", "DATASETS", "KNOBS", "PLAYGROUND_LOSSES",
-           "OPTIMIZERS", "MAX_LAYERS", "MAX_NEURONS", "require_matplotlib"]
+__all__ = ["Playground", "playground", "Setup", "FEATURES", "DATASETS", "KNOBS",
+           "PLAYGROUND_LOSSES", "OPTIMIZERS", "MAX_LAYERS", "MAX_NEURONS", "require_matplotlib"]

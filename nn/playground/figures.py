@@ -18,7 +18,8 @@ import numpy as np
 from .names import label
 
 __all__ = ["require_matplotlib", "neuron_names", "NetworkLayout", "NetworkDrawing",
-           "draw_boundary", "CurvesDrawing", "static_figure", "delta_text", "smallest_text_px",
+           "draw_boundary", "boundary_view", "check_view", "region_pixels", "probability_cmap",
+           "class_rgb", "CurvesDrawing", "static_figure", "delta_text", "smallest_text_px",
            "px_axes", "DPI", "TEXT_PX"]
 
 DPI = 72                # a point is a pixel
@@ -28,6 +29,7 @@ POSITIVE, NEGATIVE, HOT = "#4a6cd4", "#d44a4a", "#e6a700"  # as the network play
 HOT_TEXT = "#a66a00"    # the highlight colour, dark enough for text on white
 EDGES_NOTE = {"weights": "edges: the weights", "grads": "edges: this batch's ∂E/∂w"}
 EDGES_KEY = " (blue +, red −, width = size); under each neuron its δ = ∂E/∂u on the last batch"
+OUTPUT_KEY = "; the output: each class's probability p over the plane, its δ = mean of p − t"
 
 
 def require_matplotlib():
@@ -48,6 +50,35 @@ def class_cmap():
 
     return LinearSegmentedColormap.from_list("playground", [CLASS_COLOURS[0], "#ffffff",
                                                             CLASS_COLOURS[1]])
+
+
+def probability_cmap(k: int):
+    """Class k's probability: white at 0, the class's colour at 1."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    from ..plot.figures import CLASS_COLOURS
+
+    return LinearSegmentedColormap.from_list(f"class{k}", ["#ffffff", CLASS_COLOURS[k]])
+
+
+def class_rgb(k: int) -> np.ndarray:
+    """The colours of classes 0..k-1 as RGB rows in 0..255 (float)."""
+    from matplotlib.colors import to_rgb
+
+    from ..plot.figures import CLASS_COLOURS
+
+    return np.array([to_rgb(c) for c in CLASS_COLOURS[:k]]) * 255
+
+
+def region_pixels(P: np.ndarray) -> np.ndarray:
+    """The argmax regions of the class probabilities P (classes, ...): each point the
+    colour of its most probable class, paler the less sure the model is (white-ish
+    at 1/k, the class's full colour at 1). RGB uint8 of P's shape after the first axis."""
+    k = len(P)
+    regions = P.argmax(axis=0)
+    sure = (np.take_along_axis(P, regions[None], axis=0)[0] - 1 / k) / (1 - 1 / k)
+    a = (0.3 + 0.6 * np.clip(sure, 0, 1))[..., None]
+    return (255 - a * (255 - class_rgb(k)[regions]) + 0.5).astype(np.uint8)
 
 
 def score_limits(pg) -> tuple:
@@ -108,11 +139,12 @@ def network_numbers(pg, edges: str, resolution: int) -> dict:
     the last batch's ∂E/∂w, in the order layer, neuron j, input i) and the δ."""
     _, _, fmaps = pg.feature_maps(resolution)
     _, _, hmaps = pg.neuron_outputs(resolution)
-    _, _, out = pg.boundary(resolution)
+    # the output column: the score, or each class's probability (softmax) over the plane
+    out = list(pg.probabilities(resolution)[2]) if pg.multiclass else [pg.boundary(resolution)[2]]
     values = pg.weights() if edges == "weights" else pg.weight_grads()
     numbers = [] if values is None else [W[j, i] for W, _ in values
                                          for j in range(W.shape[0]) for i in range(W.shape[1])]
-    return {"columns": [list(fmaps)] + [list(m) for m in hmaps] + [[out]],
+    return {"columns": [list(fmaps)] + [list(m) for m in hmaps] + [out],
             "edge_values": np.asarray(numbers, dtype=float), "deltas": pg.deltas()}
 
 
@@ -186,9 +218,10 @@ class NetworkDrawing:
         lo, hi = score_limits(pg)
         self.maps, self.frames, self.deltas = [], [], []
         for c, column in enumerate(layout.boxes):
-            kind = {"cmap": class_cmap(), "vmin": lo, "vmax": hi} if c == last else \
-                {"cmap": "RdBu_r"}
             for i, (x, y) in enumerate(column):
+                kind = {"cmap": "RdBu_r"} if c != last else \
+                    {"cmap": probability_cmap(i), "vmin": 0, "vmax": 1} if pg.multiclass else \
+                    {"cmap": class_cmap(), "vmin": lo, "vmax": hi}
                 self.maps.append(ax.imshow(np.zeros((2, 2)), origin="lower", zorder=2,
                                            extent=(x, x + b, y + b, y),
                                            interpolation="bilinear", **kind))
@@ -199,9 +232,10 @@ class NetworkDrawing:
                 else:
                     self.deltas.append(ax.text(x + b / 2, y + b + 2, "", ha="center",
                                                va="top", fontsize=TEXT_PX, zorder=4))
-            ax.text(column[0][0] + b / 2, layout.HEAD - 7, "input" if c == 0 else
-                    label(c - 1, last=c == last), ha="center", va="baseline",
-                    fontsize=HEAD_PX)
+            # the last head, "L3 (output)", is wider than a map: it ends at the right edge
+            ax.text(column[0][0] + (b + layout.PAD if c == last else b / 2), layout.HEAD - 7,
+                    "input" if c == 0 else label(c - 1, last=c == last),
+                    ha="right" if c == last else "center", va="baseline", fontsize=HEAD_PX)
         self.n_inputs = len(layout.boxes[0])
         self.drawn = {}
 
@@ -215,9 +249,10 @@ class NetworkDrawing:
             self.lines.set_linewidths(widths)
         self.lines.set_visible(bool(len(values)))
         maps = [Z for column in numbers["columns"] for Z in column]
+        n_out = len(numbers["columns"][-1])
         for k, (image, Z) in enumerate(zip(self.maps, maps)):
             image.set_data(Z)
-            if k < len(maps) - 1:  # the output's score keeps its fixed colours
+            if k < len(maps) - n_out:  # the output's score or probabilities: fixed colours
                 image.set_clim(*map_limits(Z))
         where = [(c - 1, i) for c, column in enumerate(numbers["columns"]) if c
                  for i in range(len(column))]
@@ -235,34 +270,45 @@ class NetworkDrawing:
         return self.drawn
 
 
-def draw_boundary(ax, pg, xs, ys, Z) -> tuple:
-    """The score over the plane (class 0's colour, white at the threshold, class
-    1's) with the training points (●) and the test points (▲), each point in its
-    class's colour; the legend below says each once: class by colour, train/test
-    by shape. Returns ``(image, train points, test points)``."""
+def draw_boundary(ax, pg, xs, ys, Z, view=None) -> tuple:
+    """The model over the plane with the training points (●) and the test points (▲),
+    each point in its class's colour; the legend below says each once: class by
+    colour, train/test by shape. ``Z`` is the score (one output: class 0's colour,
+    white at the threshold, class 1's) or, with several classes, the probabilities
+    (classes, res, res): the argmax regions (``region_pixels``), or with ``view=k``
+    class k's probability (white 0, its colour 1). Returns ``(image, train points,
+    test points)``."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     from ..plot.figures import CLASS_COLOURS
 
-    lo, hi = score_limits(pg)
-    image = ax.imshow(Z, origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]),
-                      cmap=class_cmap(), vmin=lo, vmax=hi, interpolation="bilinear",
-                      aspect="auto")
-    colours = np.array(CLASS_COLOURS[:2])
+    extent = dict(origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]), aspect="auto")
+    k = pg.classes
+    if view is not None:
+        image = ax.imshow(Z[view], cmap=probability_cmap(view), vmin=0, vmax=1,
+                          interpolation="bilinear", **extent)
+    elif np.ndim(Z) == 3:
+        image = ax.imshow(region_pixels(Z), interpolation="nearest", **extent)
+    else:
+        lo, hi = score_limits(pg)
+        image = ax.imshow(Z, cmap=class_cmap(), vmin=lo, vmax=hi, interpolation="bilinear",
+                          **extent)
+    colours = np.array(CLASS_COLOURS[:k])
     train = ax.scatter(pg.X_train[:, 0], pg.X_train[:, 1], c=colours[pg.y_train], s=16,
                        marker="o", edgecolors="k", linewidths=0.4)
     test = ax.scatter(pg.X_test[:, 0], pg.X_test[:, 1], c=colours[pg.y_test], s=22,
                       marker="^", edgecolors="k", linewidths=0.4)
     shape = dict(color="none", markerfacecolor="0.55", markeredgecolor="k",
                  markeredgewidth=0.4)
-    handles = [Patch(color=CLASS_COLOURS[0], label="class 0"),
-               Patch(color=CLASS_COLOURS[1], label="class 1"),
-               Line2D([], [], marker="o", markersize=5, label="train", **shape),
-               Line2D([], [], marker="^", markersize=6, label="test", **shape)]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=4,
-              fontsize=TEXT_PX, frameon=False, handlelength=1.0, handletextpad=0.4,
-              columnspacing=0.9, borderaxespad=0)
+    handles = [Patch(color=CLASS_COLOURS[c], label=f"class {c}" if c == 0 or k == 2 else str(c))
+               for c in range(k)]  # more classes: "class 0", "1", "2", ... (one row)
+    handles += [Line2D([], [], marker="o", markersize=5, label="train", **shape),
+                Line2D([], [], marker="^", markersize=6, label="test", **shape)]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=k + 2,
+              fontsize=TEXT_PX, frameon=False, handlelength=1.0 if k <= 3 else 0.8,
+              handletextpad=0.4 if k <= 3 else 0.3, columnspacing=0.9 if k <= 3 else 0.3,
+              borderaxespad=0)
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])
     ax.tick_params(labelsize=TEXT_PX, length=3, pad=2)
@@ -393,30 +439,53 @@ def draw_deltas(ax, pg, selected) -> None:
     ax.tick_params(labelsize=TEXT_PX, length=3, pad=2)
 
 
-def static_figure(pg, neuron=None, edges="weights"):
-    """``Playground.figure``: the network, the boundary, the curves and the δ in one
-    matplotlib Figure (not pyplot's), 940 pixels wide at 72 dpi."""
+def boundary_view(pg, view, resolution: int = 100) -> tuple:
+    """``(xs, ys, Z)`` for ``draw_boundary``: the score, or the classes' probabilities
+    (several classes, or ``view`` = a class whose probability map is shown)."""
+    if view is None and not pg.multiclass:
+        return pg.boundary(resolution)
+    return pg.probabilities(resolution)
+
+
+def check_view(pg, view):
+    """``view``: None (the classes) or a class 0..k-1 whose probability map shows."""
+    if view is None:
+        return None
+    if isinstance(view, bool) or not isinstance(view, (int, np.integer)) or \
+            not 0 <= view < pg.classes:
+        raise ValueError(f"playground: probability must be a class 0 to {pg.classes - 1} "
+                         f"(its probability map) or None (the classes), got {view!r}")
+    return int(view)
+
+
+def static_figure(pg, neuron=None, edges="weights", probability=None):
+    """``Playground.figure``: the network, the boundary (or class ``probability``'s
+    map), the curves and the δ in one matplotlib Figure (not pyplot's), 940 pixels
+    wide at 72 dpi."""
     require_matplotlib()
     from matplotlib.figure import Figure
 
     if edges not in ("weights", "grads"):
         raise ValueError(f"figure: edges must be 'weights' or 'grads', got {edges!r}")
+    probability = check_view(pg, probability)
     if neuron is not None:
         neuron = pg.check_neuron(*neuron)
     layout = NetworkLayout([len(pg.features)] + [la.nout for la in pg.model.layers])
-    top = max(layout.height + 22, 300)
+    top = max(layout.height + (36 if pg.multiclass else 22), 300)  # the notes under it
     fig = Figure(figsize=(940 / DPI, (48 + top + 240) / DPI), dpi=DPI)
     fig.text(0.5, 1 - 6 / fig.bbox.height, f"{pg!r}".replace(": epoch", "\nepoch"),
              ha="center", va="top", fontsize=HEAD_PX)
     NetworkDrawing(px_axes(fig, 4, 48, layout.width, layout.height), pg,
                    layout).update(selected=neuron, edges=edges)
     fig.text(8 / 940, 1 - (48 + layout.height + 4) / fig.bbox.height,
-             EDGES_NOTE[edges] + EDGES_KEY.replace("; under", ";\nunder"), va="top",
+             EDGES_NOTE[edges] + EDGES_KEY.replace("; under", ";\nunder")
+             + (OUTPUT_KEY.replace("; the", ";\nthe") if pg.multiclass else ""), va="top",
              fontsize=TEXT_PX)
     ax = px_axes(fig, 672, 70, 254, 226)
-    draw_boundary(ax, pg, *pg.boundary(100))
+    draw_boundary(ax, pg, *boundary_view(pg, probability), view=probability)
     train, test = pg.accuracy()
-    ax.set_title(f"accuracy: train {train:.2f}, test {test:.2f}", fontsize=HEAD_PX, pad=4)
+    ax.set_title(f"accuracy: train {train:.2f}, test {test:.2f}" if probability is None else
+                 f"p(class {probability}) over the plane", fontsize=HEAD_PX, pad=4)
     y = 48 + top + 30
     curves = CurvesDrawing(px_axes(fig, 48, y, 206, 160), px_axes(fig, 374, y, 206, 160),
                            len(pg.model.layers), pg.step_norms.maxlen)

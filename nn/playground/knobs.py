@@ -5,6 +5,7 @@ a ``ValueError``/``TypeError`` naming the knob, what it allows and what came).""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -15,8 +16,9 @@ from ..activations import ACTIVATIONS
 from ..modules import MLP
 
 __all__ = ["FEATURES", "DATASETS", "KNOBS", "ALIASES", "PLAYGROUND_LOSSES", "OPTIMIZERS",
-           "MAX_LAYERS", "MAX_NEURONS", "DATA_KNOBS", "NETWORK_KNOBS", "check_knob",
-           "check_knob_names", "check_model", "choice", "in_range", "same_value"]
+           "MAX_LAYERS", "MAX_NEURONS", "MAX_CLASSES", "MULTICLASS", "DATA_KNOBS",
+           "NETWORK_KNOBS", "check_knob", "check_knob_names", "check_model", "check_together",
+           "n_classes", "n_outputs", "choice", "in_range", "same_value"]
 
 # the input features TensorFlow Playground offers, as functions of the plane's points (n, 2)
 FEATURES = {
@@ -30,32 +32,52 @@ FEATURES = {
 }
 
 
-def _gauss(n, noise=0.1, seed=0):
-    """Two Gaussian blobs at (-1, -1) and (1, 1), spread 0.3 + noise (the playground's)."""
-    return datasets.blobs(n, centers=[[-1.0, -1.0], [1.0, 1.0]], std=0.3 + noise, seed=seed)
+def _gauss(n, noise=0.1, seed=0, classes=2):
+    """Gaussian blobs, spread 0.3 + noise: two at (-1, -1) and (1, 1) (the playground's),
+    k > 2 evenly around a circle of radius 1.6."""
+    if classes == 2:
+        centres = [[-1.0, -1.0], [1.0, 1.0]]
+    else:
+        angles = np.pi / 2 + 2 * np.pi * np.arange(classes) / classes
+        centres = 1.6 * np.column_stack([np.cos(angles), np.sin(angles)])
+    return datasets.blobs(n, centers=centres, std=0.3 + noise, seed=seed)
 
 
-# name -> (generator(n, noise, seed), its default noise)
+def _two_classes(make):
+    """A generator of two classes only (circle, xor, moons)."""
+    def two(n, noise, seed, classes):
+        if classes != 2:
+            raise ValueError(f"playground: classes={classes} needs a data set of k classes: "
+                             f"{', '.join(MULTICLASS)} (blobs with k centres, spirals with k "
+                             "arms), or your own data=(X, y); circle, xor and moons have 2")
+        return make(n, noise=noise, seed=seed)
+    return two
+
+
+# name -> (generator(n, noise, seed, classes), its default noise)
 DATASETS = {
-    "circle": (lambda n, noise, seed: datasets.circles(n, noise=noise, seed=seed), 0.05),
-    "xor": (lambda n, noise, seed: datasets.xor_quadrants(n, noise=noise, seed=seed), 0.0),
-    "gauss": (lambda n, noise, seed: _gauss(n, noise=noise, seed=seed), 0.1),
-    "spiral": (lambda n, noise, seed: datasets.spirals(n, noise=noise, seed=seed), 0.1),
-    "moons": (lambda n, noise, seed: datasets.moons(n, noise=noise, seed=seed), 0.1),
+    "circle": (_two_classes(datasets.circles), 0.05),
+    "xor": (_two_classes(datasets.xor_quadrants), 0.0),
+    "gauss": (lambda n, noise, seed, classes: _gauss(n, noise, seed, classes), 0.1),
+    "spiral": (lambda n, noise, seed, classes: datasets.spirals(n, arms=classes, noise=noise,
+                                                               seed=seed), 0.1),
+    "moons": (_two_classes(datasets.moons), 0.1),
 }
+MULTICLASS = ("gauss", "spiral")  # the data sets that make k classes
 ALIASES = {"circles": "circle", "blobs": "gauss", "spirals": "spiral", "xor_quadrants": "xor"}
-PLAYGROUND_LOSSES = ("bce", "max_margin", "mse")  # one output, labels 0/1
+# bce, max_margin, mse: one output, labels 0/1; cross_entropy: softmax over k outputs
+PLAYGROUND_LOSSES = ("bce", "max_margin", "mse", "cross_entropy")
 OPTIMIZERS = ("sgd", "momentum", "adam")           # momentum: SGD with momentum 0.9
-MAX_LAYERS, MAX_NEURONS = 6, 8
+MAX_LAYERS, MAX_NEURONS, MAX_CLASSES = 6, 8, 6
 
 # every knob and its default; which ones start the network again (new weights, history)
 KNOBS = {
     "data": "circle", "n_samples": 500, "noise": None, "test_fraction": 0.5, "seed": 0,
-    "features": ("x1", "x2"), "layers": (4,), "activation": "tanh",
+    "classes": 2, "features": ("x1", "x2"), "layers": (4,), "activation": "tanh",
     "loss": "bce", "optimizer": "sgd", "lr": 0.03, "l2": 0.0, "batch_size": 10,
     "epochs_per_update": 1,
 }
-DATA_KNOBS = {"data", "n_samples", "noise", "test_fraction", "seed"}
+DATA_KNOBS = {"data", "n_samples", "noise", "test_fraction", "seed", "classes"}
 NETWORK_KNOBS = {"features", "layers", "activation", "loss"}
 
 
@@ -88,11 +110,20 @@ def check_knob_names(names) -> None:
 
 
 def _check_data(value):
+    if isinstance(value, str) and ALIASES.get(value, value) in DATASETS:
+        return ALIASES.get(value, value)
+    if isinstance(value, Path) or (isinstance(value, str) and (
+            value.lower().endswith(".csv") or Path(value).is_file())):
+        try:
+            return datasets.read_points_csv(value)
+        except (OSError, ValueError) as e:
+            raise type(e)(f"playground: data: {e}") from None
     if isinstance(value, str):
-        return choice(ALIASES.get(value, value), "data", tuple(DATASETS))
+        return choice(value, "data", tuple(DATASETS))  # neither a data set nor a file
     if not (isinstance(value, (tuple, list)) and len(value) == 2):
-        raise TypeError(f"playground: data must be a name ({', '.join(DATASETS)}) or a pair "
-                        f"(X, y) of points (n, 2) and 0/1 labels, got {type(value).__name__}")
+        raise TypeError(f"playground: data must be a name ({', '.join(DATASETS)}), a CSV file "
+                        f"(x1, x2, label) or a pair (X, y) of points (n, 2) and labels 0..k-1, "
+                        f"got {type(value).__name__}")
     X, y = value
     if np.iscomplexobj(X) or isinstance(X, (str, bytes)):
         raise TypeError("playground: data's X must hold real numbers, shape (n, 2)")
@@ -106,10 +137,14 @@ def _check_data(value):
                          f"n >= 4, got shape {X.shape}")
     if not np.all(np.isfinite(X)):
         raise ValueError("playground: data's X has non-finite values (nan or inf)")
-    if y.shape != (len(X),) or not np.all((y == 0) | (y == 1)):
-        raise ValueError(f"playground: data's y must hold one label 0 or 1 per point, shape "
-                         f"({len(X)},), got shape {y.shape} with values {np.unique(y)[:5]}")
-    return X, y.astype(int)
+    if y.shape != (len(X),):
+        raise ValueError(f"playground: data's y must hold one label per point, shape "
+                         f"({len(X)},), got shape {y.shape}")
+    y, k = datasets.check_class_labels(y, "playground: data's y")
+    if k > MAX_CLASSES:
+        raise ValueError(f"playground: data's y has {k} classes; the playground draws 2 to "
+                         f"{MAX_CLASSES}")
+    return X, y
 
 
 def _check_features(value) -> tuple:
@@ -162,6 +197,7 @@ _CHECKS = {
     "lr": _check_lr,
 }
 _RANGES = {
+    "classes": (2, MAX_CLASSES, True),
     "l2": (0.0, 10.0, False),
     "test_fraction": (0.1, 0.9, False),
     "n_samples": (20, 5000, True),
@@ -181,15 +217,35 @@ def check_knob(knob: str, value):
     raise TypeError(f"playground: unknown knob {knob!r}; the knobs are {', '.join(KNOBS)}")
 
 
-def check_model(model, n_in: int):
-    """The learner's own model: an nn.MLP with one output and biases, n_in inputs."""
+def n_classes(knobs: dict) -> int:
+    """How many classes the data knobs make: the ``classes`` knob, or your labels'."""
+    data = knobs["data"]
+    return knobs["classes"] if isinstance(data, str) else int(data[1].max()) + 1
+
+
+def n_outputs(knobs: dict) -> int:
+    """The network's outputs: one score (bce, max_margin, mse) or a logit per class."""
+    return n_classes(knobs) if knobs["loss"] == "cross_entropy" else 1
+
+
+def check_together(knobs: dict) -> None:
+    """The knobs that must agree: more than 2 classes need the softmax's cross_entropy."""
+    k = n_classes(knobs)
+    if k > 2 and knobs["loss"] != "cross_entropy":
+        raise ValueError(f"playground: loss={knobs['loss']!r} scores one output for 2 classes; "
+                         f"the data has {k}: use loss='cross_entropy' (softmax over {k} outputs)")
+
+
+def check_model(model, n_in: int, n_out: int = 1):
+    """The learner's own model: an nn.MLP with n_out outputs and biases, n_in inputs."""
     layers = getattr(model, "layers", None)
     if not isinstance(model, MLP) or not layers:
         raise TypeError(f"playground: model must be an nn.MLP such as nn.MLP(2, [4, 1]), got "
                         f"{type(model).__name__}")
-    if layers[-1].nout != 1:
-        raise ValueError(f"playground: model must have one output (a score for class 1), got "
-                         f"{layers[-1].nout}")
+    if layers[-1].nout != n_out:
+        what = "one output (a score for class 1)" if n_out == 1 else \
+            f"{n_out} outputs (a logit per class, for cross_entropy)"
+        raise ValueError(f"playground: model must have {what}, got {layers[-1].nout}")
     if any(n.b is None for layer in layers for n in layer.neurons):
         raise ValueError("playground: model must have biases (MLP(..., bias=True)): each "
                          "neuron's δ is read as ∂E/∂b")

@@ -16,12 +16,20 @@ import time
 import warnings
 
 from ..activations import ACTIVATIONS
-from .figures import EDGES_KEY, EDGES_NOTE, neuron_names, require_matplotlib
-from .knobs import DATASETS, FEATURES, MAX_LAYERS, MAX_NEURONS, OPTIMIZERS, PLAYGROUND_LOSSES
+from .figures import EDGES_KEY, EDGES_NOTE, OUTPUT_KEY, neuron_names, require_matplotlib
+from .knobs import (
+    DATASETS,
+    FEATURES,
+    MAX_CLASSES,
+    MAX_LAYERS,
+    MAX_NEURONS,
+    OPTIMIZERS,
+    PLAYGROUND_LOSSES,
+)
 from .names import label
 from .panels import Panels
 
-__all__ = ["LiveView"]
+__all__ = ["LiveView", "output_delta_table", "setup_box"]
 
 NOTEBOOKS = ('the playground\'s live view needs ipywidgets and matplotlib: pip install -e '
              '".[notebooks]" from a gradlab checkout (or pip install ipywidgets matplotlib)')
@@ -36,6 +44,62 @@ def _ipywidgets():
     if ipywidgets is None:  # sys.modules["ipywidgets"] = None also means: not installed
         raise ImportError(NOTEBOOKS)
     return ipywidgets
+
+
+COPY = ("navigator.clipboard.writeText(this.previousElementSibling.value).then("
+        "() => {this.textContent = '✓ copied'}, "
+        "() => {this.previousElementSibling.select(); this.textContent = 'press Ctrl+C'})")
+
+
+def setup_box(pg) -> str:
+    """The run's setup as one line to copy (``pg.setup().text``; ``nn.playground(setup=
+    ...)`` replays it) and a "copy setup" button that puts it on the clipboard (the
+    browser's: where the page may not write there, it selects the line to copy)."""
+    try:
+        text = html.escape(pg.setup().text)
+    except ValueError as e:  # a model with a custom activation: no setup to write
+        return f"<i>no setup to copy: {html.escape(str(e))}</i>"
+    return (f'<span title="nn.playground(setup=...) replays this run">setup</span> '
+            f'<input readonly value="{text}" onclick="this.select()" '
+            f'style="width:430px;font-size:12px;font-family:monospace"> '
+            f'<button class="gradlab-copy-setup" onclick="{html.escape(COPY)}" '
+            f'style="font-size:13px">copy setup</button>')
+
+
+def output_delta_table(pg, rows: int = 8) -> str:
+    """The output layer's δ = p − t on the last batch as an HTML table: a row per
+    sample (its class's colour, then p − t per class; the first ``rows`` of the
+    batch) and the batch's mean, the output neurons' δ = ∂E/∂b."""
+    from ..plot.figures import CLASS_COLOURS
+
+    d = pg.output_deltas()
+    if d is None:
+        return "<i>the output's δ = p − t shows after the first batch (Step or Play)</i>"
+    k = d["p"].shape[1]
+    cell = 'style="padding:0 8px;text-align:right;font-variant-numeric:tabular-nums"'
+
+    def number(v, bold=False):
+        colour = "#2f55c4" if v >= 0 else "#c43030"
+        text = f"{v:+.3f}"
+        return f'<td {cell}><span style="color:{colour}">{"<b>" if bold else ""}{text}' \
+               f'{"</b>" if bold else ""}</span></td>'
+    swatch = '<span style="display:inline-block;width:10px;height:10px;background:{}"></span>'
+    head = "".join(f"<th {cell}>{swatch.format(CLASS_COLOURS[c])} class {c}</th>"
+                   for c in range(k))
+    body = ""
+    for n, i in enumerate(pg.batch[:rows]):
+        label = int(pg.y_train[i])
+        body += (f"<tr><td {cell}>{swatch.format(CLASS_COLOURS[label])} sample {n + 1}</td>"
+                 + "".join(number(v) for v in d["p_minus_t"][n]) + "</tr>")
+    more = len(pg.batch) - rows
+    if more > 0:
+        body += f'<tr><td {cell} colspan="{k + 1}">… and {more} more</td></tr>'
+    mean = "".join(number(v, bold=True) for v in d["delta"])
+    return (f"<b>the output's δ = ∂E/∂u = p − t</b> on the last batch (cross-entropy after "
+            f"softmax), sample by sample, and its mean: each output neuron's δ"
+            f'<table style="border-collapse:collapse;margin-top:2px"><tr><th {cell}></th>'
+            f"{head}</tr>{body}<tr style=\"border-top:1px solid #888\"><td {cell}><b>δ (mean)"
+            f"</b></td>{mean}</tr></table>")
 
 
 class LiveView:
@@ -73,7 +137,10 @@ class LiveView:
         self.controls = self._make_knob_controls(pg.knobs)
         self._make_network_controls(pg.knobs)
         self._make_neuron_controls()
+        self.boundary_view = None  # None: the classes; k: class k's probability map
+        self._make_class_controls()
         self.status = w.HTML()
+        self.setup_box = w.HTML()  # the run's setup, to copy (updated when paused)
         # the pictures scale down to a narrower notebook (no sideways scroll bar); the
         # neuron's graph keeps its size (its text stays readable) and scrolls instead
         # (at their own size: never stretched by their box, align_self)
@@ -83,6 +150,7 @@ class LiveView:
         self.images["neuron"] = w.Image(format="png", layout=w.Layout(
             max_width="none", height="auto", align_self="flex-start", display="none"))
         self.captions = {name: w.HTML() for name in ("network", "boundary", "neuron")}
+        self.captions["boundary"].layout.max_width = "300px"  # as its picture: a long one wraps
         self.neuron_caption = self.captions["neuron"]
         self.widget = self._layout()
         self._sync_layers()
@@ -124,6 +192,9 @@ class LiveView:
                                     value=k["n_samples"], description="points", style=style),
             "seed": w.BoundedIntText(value=k["seed"], min=0, max=2**32 - 1,
                                      description="seed", style=style),
+            "classes": w.IntSlider(value=k["classes"], min=2, max=MAX_CLASSES,
+                                   description="classes", style=style,
+                                   tooltip="gauss: k blobs, spiral: k arms (cross_entropy)"),
             "activation": w.Dropdown(options=list(ACTIVATIONS) + (
                 [] if k["activation"] in ACTIVATIONS else [k["activation"]]),
                 value=k["activation"], description="activation", style=style),
@@ -165,6 +236,17 @@ class LiveView:
         for s in self.layer_sizes:
             s.observe(self._on_layers, names="value")
 
+    def _make_class_controls(self) -> None:
+        """With several classes: what the boundary shows (the classes, or one class's
+        probability map: a click), and the output's δ = p − t on the batch."""
+        w = self.w
+        self.view_toggle = w.ToggleButtons(options=[("classes", -1)], value=-1,
+                                           description="show", tooltips=[], style={
+                                               "button_width": "72px",
+                                               "description_width": "40px"})
+        self.view_toggle.observe(self._on_view, names="value")
+        self.output_table = w.HTML()
+
     def _make_neuron_controls(self) -> None:
         """The neuron picker and the edges' toggle (weights or ∂E/∂w)."""
         w = self.w
@@ -184,7 +266,8 @@ class LiveView:
         toggles = list(self.feature_toggles.values())
         controls = w.VBox([
             w.HTML("<b>data</b>"), *(self.controls[n] for n in
-                                     ("data", "noise", "test_fraction", "n_samples", "seed")),
+                                     ("data", "classes", "noise", "test_fraction", "n_samples",
+                                      "seed")),
             w.HTML("<b>features</b>"), w.HBox(toggles[:4]), w.HBox(toggles[4:]),
             w.HTML("<b>network</b>"), self.n_layers, *self.layer_sizes,
             *(self.controls[n] for n in ("activation", "loss")),
@@ -198,10 +281,11 @@ class LiveView:
             w.Box([w.VBox([self.captions["boundary"], self.images["boundary"]],
                           layout=lay(max_width="100%")),
                    self.images["curves"]], layout=wrap),
+            w.HBox([self.view_toggle]), self.output_table,
             w.HBox([self.picker]), w.HBox([self.edge_toggle]), self.neuron_caption,
             w.Box([self.images["neuron"]], layout=lay(overflow="auto", max_width="100%")),
         ], layout=lay(flex="1 1 0%", min_width="0"))
-        return w.VBox([w.HBox(list(self.buttons.values()) + [self.status]),
+        return w.VBox([w.HBox(list(self.buttons.values()) + [self.status]), self.setup_box,
                        w.HBox([controls, pictures])])
 
     # -- handlers (tests call them directly) -------------------------------------------
@@ -241,7 +325,21 @@ class LiveView:
         if self._quiet or change["new"] is None:
             return
         self.selected = tuple(change["new"])  # the options' values are (layer, neuron)
+        layer, j = self.selected
+        if self.pg.multiclass and layer == len(self.pg.model.layers) - 1:
+            self._quiet = True  # an output neuron: its class's probability map too
+            self.view_toggle.value = j
+            self._quiet = False
+            self.boundary_view = j
         self.refresh()
+
+    def _on_view(self, change):
+        if self._quiet:
+            return
+        self.boundary_view = None if change["new"] < 0 else change["new"]
+        with self.pg.lock:
+            self.images["boundary"].value = self.panels.boundary(self.boundary_view)
+            self._boundary_caption()
 
     def _on_edges(self, change):
         self.edges = change["new"]
@@ -289,8 +387,22 @@ class LiveView:
                 self.layer_sizes[i].value = size
             self._sync_layers()
             self._sync_picker()
+            self._sync_view()
         finally:
             self._quiet = False
+
+    def _sync_view(self):
+        """The boundary's views: the classes and each class's probability (several
+        classes only); the view stays if its class still exists."""
+        pg = self.pg
+        options = [("classes", -1)] + [(f"p({c})", c) for c in range(pg.classes)]
+        if list(self.view_toggle.options) != options:
+            self.view_toggle.options = options
+        if self.boundary_view is not None and self.boundary_view >= pg.classes:
+            self.boundary_view = None
+        self.view_toggle.value = -1 if self.boundary_view is None else self.boundary_view
+        shown = "" if pg.multiclass else "none"
+        self.view_toggle.layout.display = self.output_table.layout.display = shown
 
     def _sync_picker(self):
         """The picker's neurons are the model's; the selection stays if it still exists."""
@@ -332,15 +444,26 @@ class LiveView:
         with self.pg.lock:
             self._draw(full)
 
+    def _boundary_caption(self):
+        train, test = self.pg.accuracy()
+        view = "" if self.boundary_view is None else \
+            f" — shown: p(class {self.boundary_view}) over the plane"
+        self.captions["boundary"].value = (f"<b>accuracy</b>: train {train:.2f}, test "
+                                           f"{test:.2f}{view}")
+
     def _draw(self, full: bool):
         pg, images = self.pg, self.images
-        images["boundary"].value = self.panels.boundary()
-        train, test = pg.accuracy()
-        self.captions["boundary"].value = f"<b>accuracy</b>: train {train:.2f}, test {test:.2f}"
+        if self.boundary_view is not None and not pg.multiclass:
+            self.boundary_view = None
+        images["boundary"].value = self.panels.boundary(self.boundary_view)
+        self._boundary_caption()
+        if pg.multiclass:
+            self.output_table.value = output_delta_table(pg)
         # while playing, the boundary every update and the other two in turn
         if full or self.updates % 2 == 0:
             images["network"].value = self.panels.network(self.selected, self.edges)
-            self.captions["network"].value = f"<b>{EDGES_NOTE[self.edges]}</b>{EDGES_KEY}"
+            self.captions["network"].value = (f"<b>{EDGES_NOTE[self.edges]}</b>{EDGES_KEY}"
+                                              + (OUTPUT_KEY if pg.multiclass else ""))
         if full or self.updates % 2 == 1:
             images["curves"].value = self.panels.curves()
         h = pg.history
@@ -353,6 +476,8 @@ class LiveView:
             text += ' — <span style="color:#b00">the loss diverged: lower the learning rate ' \
                     'and Reset</span>'
         self.status.value = text + (" (playing)" if pg.playing else "")
+        self.setup_box.value = setup_box(pg) if full else \
+            "<i>the setup of this run: pause to copy it</i>"
         self._neuron_panel(full)
         self.updates += 1
 

@@ -25,19 +25,23 @@ from .figures import (
     CurvesDrawing,
     NetworkDrawing,
     NetworkLayout,
+    boundary_view,
+    check_view,
     class_cmap,
     draw_boundary,
     map_limits,
+    probability_cmap,
     px_axes,
+    region_pixels,
     require_matplotlib,
     score_limits,
     smallest_text_px,
 )
 
-__all__ = ["Panels", "resample", "colour_table", "colours", "TextWriter", "png"]
+__all__ = ["Panels", "resample", "nearest", "colour_table", "colours", "TextWriter", "png"]
 
 BOUNDARY = (300, 286)   # the panels' sizes in pixels: beside each other they fit the
-CURVES = (330, 284)     # width the live view leaves them at the notebook's default width
+CURVES = (344, 284)     # width the live view leaves them at the notebook's default width
 BAD = (200, 200, 200)   # a nan score or output (a diverged model): grey
 
 
@@ -64,6 +68,14 @@ def _linear_weights(n_in: int, n_out: int) -> tuple:
     at = (np.arange(n_out) + 0.5) / n_out * (n_in - 1)
     below = np.minimum(np.floor(at).astype(np.intp), max(n_in - 2, 0))
     return below, np.minimum(below + 1, n_in - 1), (at - below)
+
+
+def nearest(n_in: int, n_out: int) -> np.ndarray:
+    """The nearest of ``n_in`` grid points to each of ``n_out`` pixel centres over the
+    same extent (the grid's first point at the first pixel's edge, its last at the
+    last's)."""
+    at = (np.arange(n_out) + 0.5) / n_out * (n_in - 1)
+    return np.clip(np.round(at).astype(np.intp), 0, n_in - 1)
 
 
 def resample(Z: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -177,24 +189,36 @@ class Panels:
         return out
 
     # -- the boundary: the score's pixels under the still layer -------------------------
-    def boundary(self) -> bytes:
-        xs, ys, Z = self.pg.boundary(self.resolution)
+    def boundary(self, view=None) -> bytes:
+        """The boundary's picture: the score (one output), the argmax regions (several
+        classes), or with ``view=k`` class k's probability over the plane."""
+        view = check_view(self.pg, view)
+        xs, ys, Z = boundary_view(self.pg, view, self.resolution)
         b = self._boundary
         if b is None or not (np.array_equal(b["xs"], xs) and np.array_equal(b["ys"], ys)):
-            b = self._boundary = self._new_boundary(xs, ys, Z)
+            b = self._boundary = self._new_boundary(xs, ys, Z, view)
         r0, r1, c0, c1 = b["box"]
-        heat = colours(resample(Z, r1 - r0, c1 - c0)[::-1], b["table"], *b["limits"])
+        drawn = {"xs": xs, "ys": ys, "Z": Z, "box": b["box"], "view": view}
+        if view is not None:
+            table = colour_table(probability_cmap(view))
+            heat = colours(resample(Z[view], r1 - r0, c1 - c0)[::-1], table, 0.0, 1.0)
+        elif np.ndim(Z) == 3:  # each pixel its grid point's class: the regions drawn exactly
+            rows, cols = nearest(len(ys), r1 - r0), nearest(len(xs), c1 - c0)
+            heat = region_pixels(Z[:, rows[::-1]][:, :, cols])
+            drawn.update(regions=Z.argmax(axis=0), pixel_rows=rows[::-1], pixel_cols=cols)
+        else:
+            heat = colours(resample(Z, r1 - r0, c1 - c0)[::-1], b["table"], *b["limits"])
         out = b["still"].copy()
         out[r0:r1, c0:c1] = b["over"] + heat * b["through"] + 0.5
-        self.drawn["boundary"] = {"xs": xs, "ys": ys, "Z": Z, "box": b["box"]}
+        self.drawn["boundary"] = drawn
         return png(out)
 
-    def _new_boundary(self, xs, ys, Z) -> dict:
+    def _new_boundary(self, xs, ys, Z, view) -> dict:
         """The still layer: everything but the score, drawn once on a transparent
         figure; inside the axes box it is laid over the score's pixels."""
         fig = _canvas_figure(*BOUNDARY, facecolor="none")
         ax = px_axes(fig, 40, 6, 252, 236)
-        image, _, _ = draw_boundary(ax, self.pg, xs, ys, Z)
+        image, _, _ = draw_boundary(ax, self.pg, xs, ys, Z, view=view)
         image.set_visible(False)
         ax.patch.set_visible(False)
         fig.canvas.draw()
@@ -244,19 +268,24 @@ class Panels:
                 "selected": None, "writer": TextWriter(),
                 "tables": (colour_table(require_matplotlib().colormaps["RdBu_r"]),
                            colour_table(class_cmap())),
-                "score": score_limits(pg)}
+                "class_tables": [colour_table(probability_cmap(c)) for c in range(pg.classes)]
+                if pg.multiclass else None, "score": score_limits(pg)}
 
     def _write_maps(self, n: dict, buffer: np.ndarray, numbers: dict) -> None:
         """Each neuron's map inside its frame, and its δ under it."""
         size = NetworkLayout.BOX
         maps = [Z for column in numbers["columns"][1:] for Z in column]
         hidden, output = n["tables"]
+        first_output = len(maps) - len(numbers["columns"][-1])
         texts, written = n["drawing"].deltas, []
         for k, ((x, y), Z, text) in enumerate(zip(n["boxes"], maps, texts)):
-            last = k == len(maps) - 1
-            limits = n["score"] if last else map_limits(Z)
-            pixels = colours(resample(Z, size - 2, size - 2)[::-1], output if last else hidden,
-                             *limits)
+            if k < first_output:
+                table, limits = hidden, map_limits(Z)
+            elif n["class_tables"]:  # class j's probability: white 0, its colour 1
+                table, limits = n["class_tables"][k - first_output], (0.0, 1.0)
+            else:
+                table, limits = output, n["score"]
+            pixels = colours(resample(Z, size - 2, size - 2)[::-1], table, *limits)
             buffer[y + 1:y + size - 1, x + 1:x + size - 1, :3] = pixels
             hot = text.get_color() == HOT_TEXT
             written.append(n["writer"].write(buffer, text.get_text(), x + size / 2,

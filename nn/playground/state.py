@@ -27,12 +27,16 @@ from .knobs import (
     DATASETS,
     FEATURES,
     KNOBS,
+    MULTICLASS,
     NETWORK_KNOBS,
     check_knob,
     check_knob_names,
     check_model,
+    check_together,
     choice,
     in_range,
+    n_classes,
+    n_outputs,
     same_value,
 )
 from .names import label
@@ -56,14 +60,17 @@ class Playground:
 
     Knobs (``pg.set(**knobs)``, or keywords of ``nn.playground``; ``pg.knobs`` reads them):
 
-    - data: ``data`` (circle, xor, gauss, spiral, moons, or a pair ``(X, y)`` of the
-      learner's points (n, 2) and 0/1 labels), ``n_samples`` (20-5000), ``noise``
-      (0-1, None for the data set's default), ``test_fraction`` (0.1-0.9), ``seed``;
+    - data: ``data`` (circle, xor, gauss, spiral, moons, a pair ``(X, y)`` of the
+      learner's points (n, 2) and labels 0..k-1, or a CSV file of x1, x2, label),
+      ``classes`` (2-6: gauss makes k blobs, spiral k arms), ``n_samples``
+      (20-5000), ``noise`` (0-1, None for the data set's default),
+      ``test_fraction`` (0.1-0.9), ``seed``;
     - network: ``features`` (names from ``FEATURES``; the model's n_in is their
       number), ``layers`` (0 to 6 hidden layers of 1 to 8 neurons), ``activation``
       (any of ``nn.modules.ACTIVATIONS``), ``loss`` (bce, the default: its gradient
       never vanishes on a right answer, so the δ and gradient views keep moving;
-      max_margin, whose gradient is exactly 0 past the margin; mse);
+      max_margin, whose gradient is exactly 0 past the margin; mse; cross_entropy,
+      softmax over a logit per class, which more than 2 classes switch to);
     - training: ``optimizer`` (sgd, momentum = SGD with momentum 0.9, adam), ``lr``
       (0-10], ``l2`` (0-10), ``batch_size``; ``epochs_per_update`` (the live view).
 
@@ -87,16 +94,17 @@ class Playground:
         values["data"] = data
         check_knob_names(sorted(set(knobs) - set(KNOBS)))
         values.update(knobs)
-        checked = {k: check_knob(k, v) for k, v in values.items()}
+        checked = _agreeing({k: check_knob(k, v) for k, v in values.items()}, knobs)
         if model is not None:
             if "features" not in knobs and getattr(model, "nin", 2) != 2:
                 raise ValueError(f"playground: model takes {model.nin} inputs: pass features= "
                                  f"with {model.nin} names from {', '.join(FEATURES)}")
-            check_model(model, len(checked["features"]))
+            check_model(model, len(checked["features"]), n_outputs(checked))
             checked["layers"] = tuple(layer.nout for layer in model.layers[:-1])
             act = model.layers[0].activation if len(model.layers) > 1 else "tanh"
             checked["activation"] = act if isinstance(act, str) else "custom"
         state = self._build(checked, model=model, rebuild=("data", "network"))
+        self._own_model = model is not None  # the learner's starting weights: in the setup
         self._install(checked, state)
 
     # -- building: everything new is made first, then swapped in at once ----------------
@@ -108,8 +116,8 @@ class Playground:
             s.update(_split_points(k))
         if "network" in rebuild:
             if model is None:
-                model = MLP(len(k["features"]), [*k["layers"], 1], activation=k["activation"],
-                            rng=k["seed"])
+                model = MLP(len(k["features"]), [*k["layers"], n_outputs(k)],
+                            activation=k["activation"], rng=k["seed"])
             s.update(model=model, initial=model.state_dict())
         if k["batch_size"] > len(s["X_train"]):
             raise ValueError(f"playground: batch_size must be in [1, {len(s['X_train'])}] (the "
@@ -118,6 +126,8 @@ class Playground:
         s["transform"] = lambda P: np.column_stack([f(np.asarray(P, float)) for f in columns])
         loss_fn, prepare = LOSSES[k["loss"]]
         s["F_train"], s["F_test"] = s["transform"](s["X_train"]), s["transform"](s["X_test"])
+        if k["loss"] == "cross_entropy":  # one-hot rows: a replayed loss can't index a logit
+            prepare = functools.partial(datasets.one_hot, k=n_outputs(k))
         s["T_train"], s["T_test"] = prepare(s["y_train"]), prepare(s["y_test"])
         s["train_program"], s["test_program"] = compiled_losses(s["model"], loss_fn, k["l2"])
         s["loss_fn"] = loss_fn
@@ -138,6 +148,9 @@ class Playground:
             self._front.rebuilt()
 
     def _clear(self) -> None:
+        # what replays this run from its start (pg.setup()): the knobs it started with,
+        # and each training knob changed since, at the step it changed
+        self._start_knobs, self._changes = dict(self._knobs), []
         self.history = History()
         self.steps = 0
         self.batch = None          # indices (into X_train) of the last step's batch
@@ -170,8 +183,19 @@ class Playground:
 
     @property
     def threshold(self) -> float:
-        """The score above which a point is class 1: 0.5 for mse on 0/1, else 0."""
+        """The score above which a point is class 1: 0.5 for mse on 0/1, else 0 (with
+        cross_entropy the class is the largest logit's)."""
         return 0.5 if self._knobs["loss"] == "mse" else 0.0
+
+    @property
+    def classes(self) -> int:
+        """How many classes the data has (2 to 6)."""
+        return n_classes(self._knobs)
+
+    @property
+    def multiclass(self) -> bool:
+        """Whether the network has a logit per class (cross_entropy), not one score."""
+        return self._knobs["loss"] == "cross_entropy"
 
     def set(self, **knobs) -> Playground:
         """Change knobs, e.g. ``pg.set(layers=[4, 2], activation="relu", lr=0.03)``.
@@ -181,23 +205,32 @@ class Playground:
             check_knob_names(knobs)
             new = dict(self._knobs)
             new.update({k: check_knob(k, v) for k, v in knobs.items()})
-            changed = {k for k in knobs if not same_value(new[k], self._knobs[k])}
+            own = not isinstance(new["data"], str)
+            if own and {"noise", "n_samples", "classes"} & {
+                    k for k in knobs if not same_value(new[k], self._knobs[k])}:
+                raise ValueError("playground: noise, n_samples and classes apply to the "
+                                 "generated data sets; data is the (X, y) you passed (set "
+                                 f"data= to one of {', '.join(DATASETS)} first)")
+            new = _agreeing(new, knobs)
+            changed = {k for k in new if not same_value(new[k], self._knobs[k])}
             if not changed:
                 return self
-            if "noise" in changed or "n_samples" in changed:
-                if not isinstance(new["data"], str):
-                    raise ValueError("playground: noise and n_samples apply to the generated "
-                                     "data sets; data is the (X, y) you passed (set data= to "
-                                     f"one of {', '.join(DATASETS)} first)")
             rebuild = set()
             if changed & DATA_KNOBS:
                 rebuild.add("data")
             if changed & (NETWORK_KNOBS | DATA_KNOBS):
                 rebuild.add("network")  # new data or network: new weights from the seed
             state = self._build(new, rebuild=rebuild, old=self._s)
+            steps, start, changes = self.steps, self._start_knobs, self._changes
             self._install(new, state, keep_history=not rebuild)
+            if "network" in rebuild:
+                self._own_model = False  # a network knob made a new MLP from the seed
             if not rebuild:
                 self._order = None if "batch_size" in changed else self._order
+                if steps:  # remembered for pg.setup(): it replays the change at this step
+                    changes.append((steps, {k: new[k] for k in sorted(changed)}))
+                else:      # before any training: the run starts with it
+                    start.update({k: new[k] for k in changed})
             return self
 
     def regenerate(self, seed: int | None = None) -> Playground:
@@ -421,7 +454,9 @@ class Playground:
         copy = _copy_model(self.model, self._weights_before)
         target = copy.layers[layer].neurons[neuron]
         name = next(n for _, n, _, unit in copy.neuron_paths() if unit is target)
-        x, t = self._s["F_train"][i].tolist(), float(self._s["T_train"][i])
+        target = self._s["T_train"][i]  # a number, or a one-hot row (cross_entropy)
+        x, t = self._s["F_train"][i].tolist(), target.tolist() if np.ndim(target) else \
+            float(target)
         return copy, name, x, t, self._s["loss_fn"]
 
     def neuron_graph(self, layer: int, neuron: int, sample: int = 0, view: str = "neuron"):
@@ -451,29 +486,96 @@ class Playground:
     @_locked
     def accuracy(self) -> tuple[float, float]:
         """(train accuracy, test accuracy) of the model now, on all the points."""
-        thr = self.threshold
+        return self._accuracy(self._s["F_train"], self.y_train), \
+            self._accuracy(self._s["F_test"], self.y_test)
+
+    def _accuracy(self, F, y) -> float:
         with no_grad():
-            tr = self.model.predict(self._s["F_train"]) > thr
-            te = self.model.predict(self._s["F_test"]) > thr
-        return float(np.mean(tr == self.y_train)), float(np.mean(te == self.y_test))
+            scores = np.asarray(self.model.predict(F))
+        if self.multiclass:
+            return float(np.mean(scores.reshape(len(F), -1).argmax(axis=1) == y))
+        return float(np.mean((scores.reshape(len(F)) > self.threshold) == y))
+
+    @_locked
+    def probabilities(self, resolution: int = 100):
+        """``(xs, ys, P)``: each class's probability over the boundary's plane, P of
+        shape (classes, resolution, resolution): the softmax of the logits (with one
+        score, σ(score) for class 1 and 1 − σ for class 0; mse: the score clipped to
+        [0, 1]). ``P.argmax(axis=0)`` is the class the model predicts there."""
+        resolution = in_range(resolution, "resolution", 2, 1000, integer=True)
+        xs, ys, points = self._grid(resolution)
+        with no_grad():
+            scores = np.asarray(self.model.predict(self.transform(points)), dtype=float)
+        P = _probabilities(scores.reshape(len(points), -1), self._knobs["loss"])
+        return xs, ys, P.T.reshape(-1, resolution, resolution)
+
+    @_locked
+    def output_deltas(self) -> dict | None:
+        """The output layer's δ on the last batch, sample by sample: with softmax
+        cross-entropy (and bce) ∂ℓ_n/∂z_k = p_nk − t_nk. Returns ``{"p", "t", "p_minus_t"}``
+        (B, outputs) and ``"delta"``, their mean over the batch: the output neurons'
+        δ = ∂E/∂b (``deltas()[-1]``). At the weights the batch's gradient was taken at.
+        None before the first step; a ValueError for max_margin and mse."""
+        loss = self._knobs["loss"]
+        if loss not in ("cross_entropy", "bce"):
+            raise ValueError(f"playground: the output's δ is p − t for cross_entropy and bce; "
+                             f"loss is {loss!r}")
+        if self.batch is None:
+            return None
+        copy = _copy_model(self.model, self._weights_before)
+        with no_grad():
+            z = np.asarray(copy.predict(self._s["F_train"][self.batch]), dtype=float)
+        z = z.reshape(len(self.batch), -1)
+        p = _probabilities(z, loss)[:, -z.shape[1]:]  # bce: p of class 1, one output
+        t = self._s["T_train"][self.batch].reshape(p.shape)
+        return {"p": p, "t": t, "p_minus_t": p - t, "delta": (p - t).mean(axis=0)}
 
     def __repr__(self) -> str:
         k = self._knobs
         data = k["data"] if isinstance(k["data"], str) else f"your {len(self._points())} points"
+        data += f" ({self.classes} classes)" if self.classes > 2 else ""
         return (f"Playground({data}, features {list(k['features'])}, layers {list(k['layers'])}, "
                 f"{k['activation']}, {k['loss']}, {k['optimizer']} lr {k['lr']:g}, l2 "
                 f"{k['l2']:g}, batch {k['batch_size']}: epoch {self.epoch}, step {self.steps})")
 
+    # -- setups to hand out -------------------------------------------------------------
+    @_locked
+    def setup(self):
+        """Everything that defines this run, to hand out: the data (a data set's name
+        and knobs, or your points), the features, the network (and your model's
+        starting weights), the optimizer and its knobs, the seeds, each training knob
+        changed since the start with the step it changed at, and the steps and
+        epochs trained. A ``Setup``: ``.json`` (readable) and ``.text`` (one short
+        string, also ``str(setup)``); ``nn.playground(setup=...)`` takes either and
+        replays the run to the same numbers."""
+        from .setups import setup_of
+
+        return setup_of(self)
+
+    @_locked
+    def to_code(self, framework: str = "gradlab") -> str:
+        """The plain script that trains the same model as this run: the same data and
+        features, the same starting weights, optimizer and batches (``nn.fit`` with the
+        playground's seed; ``framework="torch"``: the model in PyTorch, trained by
+        hand, which needs the torch extra). It prints the final train loss, this run's
+        ``history.loss[-1]``. The run's whole epochs are written (a run whose training
+        knobs changed as it trained has no single script: ``setup()`` shares it)."""
+        from .scripts import script
+
+        return script(self, framework)
+
     # -- pictures and the front end ---------------------------------------------------
     @_locked
-    def figure(self, neuron=None, edges: str = "weights"):
+    def figure(self, neuron=None, edges: str = "weights", probability: int | None = None):
         """A still picture of everything (a matplotlib Figure, not pyplot's): the
         network (each neuron's output over the plane, edges = weights or the batch's
-        ∂E/∂w), the decision boundary with train and test points, the loss curves,
+        ∂E/∂w; the output: the score, or each class's probability), the decision
+        boundary with train and test points (several classes: the argmax regions;
+        ``probability=k``: class k's probability map instead), the loss curves,
         the gradient norms per layer, and the chosen neuron's δ."""
         from .figures import static_figure
 
-        return static_figure(self, neuron=neuron, edges=edges)
+        return static_figure(self, neuron=neuron, edges=edges, probability=probability)
 
     def png(self, **options) -> bytes:
         """``figure(**options)`` as PNG bytes, in 256 colours (a third of the size,
@@ -519,12 +621,37 @@ class Playground:
         return bundle
 
 
+def _agreeing(knobs: dict, given) -> dict:
+    """The knobs made to agree: your data's classes are the ``classes`` knob; more than
+    2 classes switch a one-output loss to cross_entropy unless ``loss`` was ``given``
+    (then it must be cross_entropy)."""
+    knobs = dict(knobs)
+    if not isinstance(knobs["data"], str):
+        knobs["classes"] = n_classes(knobs)
+    elif knobs["data"] not in MULTICLASS and "classes" not in given:
+        knobs["classes"] = 2  # circle, xor, moons: two classes
+    if n_classes(knobs) > 2 and "loss" not in given:
+        knobs["loss"] = "cross_entropy"
+    check_together(knobs)
+    return knobs
+
+
+def _probabilities(scores: np.ndarray, loss: str) -> np.ndarray:
+    """Each class's probability, (n, classes), from the model's scores (n, outputs)."""
+    if loss == "cross_entropy":
+        e = np.exp(scores - scores.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+    with np.errstate(over="ignore"):
+        p1 = np.clip(scores[:, 0], 0.0, 1.0) if loss == "mse" else 1 / (1 + np.exp(-scores[:, 0]))
+    return np.column_stack([1 - p1, p1])
+
+
 def _split_points(k: dict) -> dict:
     """The data knobs' points, split into training and test points."""
     if isinstance(k["data"], str):
         make, default_noise = DATASETS[k["data"]]
         noise = default_noise if k["noise"] is None else k["noise"]
-        X, y = make(k["n_samples"], noise, k["seed"])
+        X, y = make(k["n_samples"], noise, k["seed"], k["classes"])
     else:
         X, y = k["data"]
     try:
@@ -568,10 +695,19 @@ def _optimizer(name: str, params, lr: float):
     return SGD(params, lr=lr, momentum=0.9 if name == "momentum" else 0.0)
 
 
-def playground(model=None, data="circle", **knobs) -> Playground:
+def playground(model=None, data="circle", setup=None, **knobs) -> Playground:
     """A playground: in Jupyter it shows as the live view; from cells, drive it with
     ``pg.set(...)``, ``pg.step()``, ``pg.play(epochs=n)``, ``pg.reset()`` and read
     ``pg.model`` and ``pg.history`` (an ``nn.History``, so ``nn.plot.loss_curves(
     pg.history)`` works). ``model=`` and ``data=(X, y)`` take the learner's own MLP
-    and points. See ``Playground`` for the knobs."""
+    and points (or ``data="points.csv"``). ``setup=`` (``pg.setup()``, its JSON or
+    its short string) replays a run handed out, to the same numbers, and takes no
+    other argument. See ``Playground`` for the knobs."""
+    if setup is not None:
+        if model is not None or data != "circle" or knobs:
+            raise TypeError("playground: setup= gives every knob, the data and the model; "
+                            "pass it alone (and change knobs afterwards with pg.set(...))")
+        from .setups import replay
+
+        return replay(setup)
     return Playground(model=model, data=data, **knobs)

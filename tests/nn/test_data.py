@@ -183,3 +183,52 @@ def test_load_digits_without_scikit_learn_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)  # import fails
     with pytest.raises(ImportError, match=re.escape('pip install -e ".[digits]"')):
         data.load_digits()
+
+
+# --- read_points_csv -------------------------------------------------------------------------
+
+
+def test_read_points_csv_with_and_without_a_header(tmp_path):
+    from nn.data import read_points_csv
+
+    f = tmp_path / "points.csv"
+    f.write_text("a,b,kind\n0.5,-1,0\n\n1e-3, 2.5 ,2\n3,4,1\n-1,-2,2\n")
+    X, y = read_points_csv(f)
+    np.testing.assert_array_equal(X, [[0.5, -1], [1e-3, 2.5], [3, 4], [-1, -2]])
+    assert y.tolist() == [0, 2, 1, 2] and y.dtype.kind == "i" and X.dtype == float
+    g = tmp_path / "plain.csv"
+    g.write_text("0,0,1\n1,1,0\n2,2,1\n3,3,0\n")
+    assert read_points_csv(str(g))[1].tolist() == [1, 0, 1, 0]
+
+
+@pytest.mark.parametrize("text, words", [
+    ("x1,x2,label\n0,0,0\n1,abc,1\n2,2,0\n3,3,1\n", "row 3, column 2 (x2): 'abc' is not a number"),
+    ("x1,x2,label\n0,0,0\n1,nan,1\n2,2,0\n3,3,1\n", "row 3, column 2 (x2): nan (every value must"),
+    ("0,0,0\n1,1,0\n2,2,0\n3,3,0\n", "all 4 points are class 0: a classifier needs"),
+    ("0,0,0\n1,1,2\n2,2,0\n3,3,2\n", "class 1 has no point (labels [0, 2])"),
+    ("0,0,0\n1,1,0.5\n2,2,0\n3,3,1\n", "labels must be whole numbers 0, 1, ..., k-1, got 0.5"),
+    ("0,0,0\n1,1\n2,2,0\n3,3,1\n", "row 2: 2 cells, expected 3 (x1, x2, label)"),
+    ("0,0,0\n1,1,1\n", "2 points; at least 4 are needed"),
+    ("x,y,c\n0,0,0\n1,inf,1\n2,2,0\n3,3,1\n", "row 3, column 2 (y): inf"),
+])
+def test_read_points_csv_says_what_is_wrong_and_where(tmp_path, text, words):
+    from nn.data import read_points_csv
+
+    f = tmp_path / "bad.csv"
+    f.write_text(text)
+    with pytest.raises(ValueError) as e:
+        read_points_csv(f)
+    assert "bad.csv" in str(e.value) and words in str(e.value)
+
+
+def test_read_points_csv_bad_path(tmp_path):
+    from nn.data import read_points_csv
+
+    with pytest.raises(FileNotFoundError, match="nope.csv: no such file"):
+        read_points_csv(tmp_path / "nope.csv")
+    with pytest.raises(TypeError, match="path must be a file name"):
+        read_points_csv(3)
+    binary = tmp_path / "image.csv"
+    binary.write_bytes(b"\xff\xfe\x00\x81")
+    with pytest.raises(ValueError, match="not a CSV text file"):
+        read_points_csv(binary)

@@ -334,3 +334,49 @@ def test_keep_going_reports_and_returns_instead_of_raising(fresh_summary, capsys
     assert exercises.summary().wrong == ()                                    # last run counts
     with pytest.raises(TypeError, match="keep_going: on must be True or False"):
         exercises.keep_going("yes")
+
+
+def test_grading_raises_after_keep_going_and_under_nbgrader(fresh_summary, capsys, monkeypatch):
+    from autograd.exercises import TODO
+
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    exercises.keep_going()
+    assert not exercises.graded()
+    with exercises.grading():  # a grader's test: the wrong answer raises with its message
+        assert exercises.graded()
+        with pytest.raises(WrongAnswer, match="at x = -2"):
+            exercises.check_local_gradient("tanh", lambda x: 1 - x ** 2)
+        with pytest.raises(NotDoneYet):
+            exercises.check_local_gradient("tanh", TODO)
+    assert not exercises.graded()  # and after the block the notebook keeps going again
+    assert isinstance(exercises.check_local_gradient("tanh", TODO), NotDoneYet)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")  # as nbgrader autograde sets it
+    assert exercises.graded()
+    with pytest.raises(WrongAnswer):
+        exercises.check_local_gradient("tanh", lambda x: 1 - x ** 2)
+    assert exercises.summary().wrong == ("check_local_gradient: tanh",)  # still recorded
+    capsys.readouterr()
+
+
+def test_checks_at_points_of_ones_own():
+    rule = RIGHT_RULES["sigmoid"]
+    assert "x = -4.5, 6" in exercises.check_local_gradient("sigmoid", rule, at=[-4.5, 6.0])
+    assert "(-4, 2.5)" in exercises.check_local_gradient("div", RIGHT_RULES["div"],
+                                                         at=[(-4.0, 2.5)])
+    wrong_far_out = lambda x: 0.25 if abs(x) > 4 else rule(x)  # noqa: E731
+    exercises.check_local_gradient("sigmoid", wrong_far_out)  # right at the usual points
+    with pytest.raises(WrongAnswer, match="at x = -4.5"):
+        exercises.check_local_gradient("sigmoid", wrong_far_out, at=[-4.5, 0.5])
+    with pytest.raises(TypeError, match="check_local_gradient: at must be a non-empty list"):
+        exercises.check_local_gradient("sigmoid", rule, at=[])
+    with pytest.raises(ValueError, match="each point must be a pair"):
+        exercises.check_local_gradient("div", RIGHT_RULES["div"], at=[1.0])
+    with pytest.raises(ValueError, match="the op is not defined at"):
+        exercises.check_local_gradient("log", RIGHT_RULES["log"], at=[-1.0])
+    with pytest.raises(ValueError, match="at"):
+        exercises.check_local_gradient("exp", math.exp, at=[float("nan")])
+
+    @autograd.op(local=lambda x, out: sigma(x) + out * (1 - sigma(x)))
+    def swish(x):
+        return x * sigma(x)
+    assert "x = -4, 5" in exercises.check_custom_op(swish, "swish", at=[-4.0, 5.0])

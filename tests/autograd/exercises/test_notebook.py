@@ -38,11 +38,18 @@ def test_strip_leaves_no_solution_and_keeps_every_other_cell(tmp_path):
         code = [ln.strip() for ln in body[1:] if ln.strip() and not ln.strip().startswith("#")]
         assert code and not any(ln in student_code for ln in code)
         assert all(f"{n} = ..." in student_code for n in names)
+    hidden = 0
     for t, s in zip(teacher["cells"], student["cells"]):
-        if t not in solution_cells(teacher):
+        source = "".join(t["source"])
+        if "### BEGIN HIDDEN TESTS" in source:  # a check cell: its hidden checks taken out
+            hidden += 1
+            visible = source.split("### BEGIN HIDDEN TESTS")[0]
+            assert "".join(s["source"]) == visible.rstrip("\n") and "check_" in visible
+        elif t not in solution_cells(teacher):
             assert s["source"] == t["source"]  # statements and checker cells kept
         if s["cell_type"] == "code":
             assert s["outputs"] == [] and s["execution_count"] is None
+    assert hidden == 4 and "HIDDEN" not in student_code and "at=" not in student_code
     assert solution_cells(student) == [] and "SOLUTION" not in student_code
     nbformat.validate(nbformat.reads(text, as_version=4))
 

@@ -142,6 +142,37 @@ def test_the_boundary_legend_says_class_by_colour_and_train_or_test_by_shape_onc
     assert smallest_text_px(fig) >= 10
 
 
+@pytest.mark.parametrize("k", [3, 6])
+def test_several_classes_a_legend_row_inside_the_panel_and_a_colour_per_class(k):
+    pg = small(data="gauss", classes=k, n_samples=120, layers=[3])
+    fig = canvas(300, 286)
+    ax = px_axes(fig, 40, 6, 252, 236)
+    _, train, test = draw_boundary(ax, pg, *pg.probabilities(50))
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == \
+        ["class 0"] + [str(c) for c in range(1, k)] + ["train", "test"]
+    assert [matplotlib.colors.to_hex(p.get_facecolor()) for p in legend.legend_handles[:k]] \
+        == CLASS_COLOURS[:k]
+    colours = [matplotlib.colors.to_hex(c) for c in train.get_facecolors()]
+    assert colours == [CLASS_COLOURS[c] for c in pg.y_train]
+    fig.canvas.draw()
+    box = legend.get_window_extent()
+    assert box.x0 >= 0 and box.x1 <= 300 and box.y0 >= 0  # the whole legend in the picture
+    assert smallest_text_px(fig) >= 10
+
+
+def test_the_still_figure_shows_a_class_probability_map_on_request():
+    pg = small(data="spiral", classes=3, n_samples=90, layers=[3])
+    pg.play(epochs=1)
+    fig = pg.figure(probability=2)
+    titles = [t.get_text() for ax in fig.axes for t in [ax.title]]
+    assert "p(class 2) over the plane" in titles and smallest_text_px(fig) >= 10
+    assert any(t.startswith("accuracy: train") for ax in pg.figure().axes
+               for t in [ax.title.get_text()])
+    with pytest.raises(ValueError, match="probability must be a class 0 to 2 .* got 3"):
+        pg.figure(probability=3)
+
+
 def test_neurons_and_layers_are_named_by_the_one_helper_everywhere_in_the_pictures():
     pg = small()
     pg.play(epochs=1)

@@ -23,7 +23,9 @@ from .helpers import small
     ("features", ["x3"], ValueError, "x1*x2"),
     ("batch_size", 41, ValueError, "[1, 40]"),
     ("optimizer", "rmsprop", ValueError, "'adam'"),
-    ("loss", "cross_entropy", ValueError, "'max_margin'"),
+    ("loss", "hinge", ValueError, "'cross_entropy'"),
+    ("classes", 7, ValueError, "[2, 6]"),
+    ("classes", 3, ValueError, "gauss, spiral (blobs with k centres"),  # circle: 2 classes
     ("test_fraction", 0.95, ValueError, "[0.1, 0.9]"),
     ("data", "donut", ValueError, "'spiral'"),
     ("colour", 1, TypeError, "unknown knob"),

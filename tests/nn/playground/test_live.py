@@ -122,6 +122,49 @@ def test_a_fresh_playground_shows_no_broken_image_and_code_redraws_the_view(view
     assert v.images["neuron"].layout.display == "none"
 
 
+def test_several_classes_in_the_live_view():
+    pg = small(data="spiral", classes=3, n_samples=90, layers=[4])
+    pg.show()
+    v = pg._front
+    assert v.view_toggle.layout.display == "" and v.output_table.layout.display == ""
+    assert [label for label, _ in v.view_toggle.options] == ["classes", "p(0)", "p(1)", "p(2)"]
+    assert "after the first batch" in v.output_table.value
+    v._on_step()
+    v.refresh()
+    d = pg.output_deltas()
+    table = v.output_table.value
+    assert "δ = ∂E/∂u = p − t" in table and "δ (mean)" in table
+    assert all(f"{x:+.3f}" in table for x in list(d["delta"]) + list(d["p_minus_t"][0]))
+    assert "regions" in v.panels.drawn["boundary"]
+    assert v.images["neuron"].layout.display == "" and "could not" not in v.neuron_caption.value
+    v._on_pick({"new": (1, 2)})  # the output neuron of class 2: its probability map
+    assert v.boundary_view == 2 and v.view_toggle.value == 2
+    assert v.panels.drawn["boundary"]["view"] == 2 and "p(class 2)" in v.captions["boundary"].value
+    v.view_toggle.value = -1  # back to the classes
+    assert v.boundary_view is None and v.panels.drawn["boundary"]["view"] is None
+    v.controls["classes"].value = 5  # the slider: five arms, the softmax over five outputs
+    assert pg.classes == 5 and pg.model.layers[-1].nout == 5 and len(v.view_toggle.options) == 6
+    v.controls["classes"].value = 2
+    v.controls["loss"].value = "bce"
+    assert v.view_toggle.layout.display == "none" and v.output_table.layout.display == "none"
+
+
+def test_the_live_view_offers_the_runs_setup_to_copy(view):
+    import html as html_module
+
+    import nn
+
+    pg, v = view
+    pg.play(epochs=1)
+    v.refresh()
+    box = v.setup_box.value
+    line = html_module.unescape(box.split('value="')[1].split('"')[0])
+    assert line == pg.setup().text and "copy setup" in box and "clipboard" in box
+    assert nn.playground(setup=line).history.loss == pg.history.loss
+    v.refresh(full=False)  # while playing: the setup would be stale at once
+    assert "pause to copy it" in v.setup_box.value
+
+
 def test_a_slider_echoing_its_value_rounded_keeps_the_training():
     """Shown in JupyterLab, the test fraction's slider sends 0.1 + 2 × 0.1 back for 0.3
     (notebook 6's value): the trained playground stays (it used to start again)."""
@@ -399,6 +442,14 @@ def test_the_live_view_plays_and_pauses_in_a_real_jupyterlab(lab_driver, jupyter
     time.sleep(1.0)
     assert epoch() == paused_at  # Pause stopped the training
     assert "train loss" in status()
+    # "copy setup": the paused run's setup, which replays it; the button runs in the page
+    line = lab.find(".jp-OutputArea input[readonly]")[0].get_attribute("value")
+    assert line.startswith("gradlab-playground:1:")
+    assert lab.kernel(f"print(nn.playground(setup={line!r}).history.loss == "
+                      "pg.history.loss)").strip() == "True"
+    copy = lab.find(".jp-OutputArea button.gradlab-copy-setup")[0]
+    lab.click(copy)
+    lab.wait("the copy", lambda: copy.text in ("✓ copied", "press Ctrl+C"), timeout=10)
     assert lab.find(".jp-OutputArea-output[data-mime-type*='error']") == []
 
 
@@ -419,13 +470,15 @@ def test_notebook_6_reads_top_to_bottom_in_a_real_jupyterlab(lab_driver, jupyter
     lab.run_all()
     views = live_views(lab)
     assert [(data, layers) for _, _, data, layers in views] == [
-        ("circle", 1), ("circle", 0), ("spiral", 5)]
+        ("circle", 1), ("circle", 0), ("spiral", 5), ("spiral", 2)]
     assert [status.split(":")[0] for _, status, _, _ in views] == [
-        "epoch 40, step 560", "epoch 40, step 560", "epoch 10, step 140"]
+        "epoch 40, step 560", "epoch 40, step 560", "epoch 10, step 140", "epoch 60, step 900"]
     assert all("train loss" in status for _, status, _, _ in views)
     assert all(i["loaded"] for i in lab.images() if i["visible"])
-    sizes = json.loads(lab.kernel(TEXT_SIZES + "print(json.dumps([text_px(p) for p in "
-                                  "(pg, squares, vanishing['sigmoid'])]))"))
+    printed = lab.kernel(TEXT_SIZES + "print(json.dumps([text_px(p) for p in "
+                         "(pg, squares, vanishing['sigmoid'], three)]))")
+    assert printed.startswith("["), printed
+    sizes = json.loads(printed)
     for (cell, _, _, _), picture_sizes in zip(views, sizes):
         assert_text_at_least_10_px(lab, cell, picture_sizes)
     assert lab.find(".jp-OutputArea-output[data-mime-type*='error']") == []

@@ -12,10 +12,16 @@ from matplotlib.path import Path
 from matplotlib.transforms import Bbox
 from PIL import Image
 
-from nn.playground.figures import NetworkLayout, class_cmap, map_limits, score_limits
+from nn.playground.figures import (
+    NetworkLayout,
+    class_cmap,
+    delta_text,
+    map_limits,
+    score_limits,
+)
 from nn.playground.panels import Panels, TextWriter, colour_table, colours, png, resample
 
-from .helpers import small
+from .helpers import grid_of, small
 
 matplotlib.use("Agg")
 
@@ -155,3 +161,65 @@ def test_text_is_written_as_matplotlib_writes_it():
     for theirs_at, mine_at in zip(*ink):                    # rows, then columns
         assert abs(theirs_at.min() - mine_at.min()) <= 1
         assert abs(theirs_at.max() - mine_at.max()) <= 1
+
+
+# --- several classes ---------------------------------------------------------------------------
+
+
+def test_the_drawn_regions_are_the_models_argmax_on_the_grid():
+    from nn.playground.figures import region_pixels
+
+    pg = small(data="spiral", classes=3, n_samples=150, layers=[6], lr=0.3, batch_size=10)
+    pg.play(epochs=4)
+    panels = Panels(pg)
+    image = pixels(panels.boundary())
+    drawn = panels.drawn["boundary"]
+    gx, gy = grid_of(pg, 100)
+    logits = pg.model.predict(np.c_[gx.ravel(), gy.ravel()])
+    want = np.asarray(logits).argmax(axis=1).reshape(100, 100)  # the model, asked here
+    np.testing.assert_array_equal(drawn["regions"], want)
+    assert len(np.unique(want)) == 3  # every class has a region after a few epochs
+    # each pixel inside the axes is its grid point's class, in that class's colour
+    r0, r1, c0, c1 = drawn["box"]
+    rows, cols = drawn["pixel_rows"], drawn["pixel_cols"]
+    assert len(rows) == r1 - r0 and len(cols) == c1 - c0 and rows[0] == 99 and rows[-1] == 0
+    expected = region_pixels(drawn["Z"][:, rows][:, :, cols]).astype(int)
+    inside = image[r0:r1, c0:c1]
+    free = np.all(inside == expected, axis=2)  # points and axes lie over some pixels
+    assert free.mean() > 0.85
+    colours_now = {tuple(c) for c in inside[free].reshape(-1, 3)[::97]}
+    assert len(colours_now) > 20  # shaded by how sure the model is
+
+
+def test_a_class_probability_map_is_drawn_from_the_softmax():
+    pg = small(data="gauss", classes=4, n_samples=160, layers=[], lr=0.3)
+    pg.play(epochs=3)
+    panels = Panels(pg)
+    for k in range(4):
+        image = pixels(panels.boundary(view=k))
+        drawn = panels.drawn["boundary"]
+        assert drawn["view"] == k
+        P = drawn["Z"]
+        np.testing.assert_allclose(P.sum(axis=0), 1.0, atol=1e-12)
+        gx, gy = grid_of(pg, 100)
+        z = np.asarray(pg.model.predict(np.c_[gx.ravel(), gy.ravel()]))
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        np.testing.assert_allclose(P[k], (p / p.sum(axis=1, keepdims=True))[:, k]
+                                   .reshape(100, 100), atol=1e-12)
+        r0, r1, c0, c1 = drawn["box"]
+        assert image[r0:r1, c0:c1].std() > 5  # a map, not a flat colour
+    with pytest.raises(ValueError, match="probability must be a class 0 to 3"):
+        panels.boundary(view=4)
+
+
+def test_several_classes_draw_an_output_map_per_class():
+    pg = small(data="spiral", classes=3, n_samples=90, layers=[3])
+    pg.play(epochs=1)
+    panels = Panels(pg)
+    panels.network()
+    drawn = panels.drawn["network"]
+    P = pg.probabilities(24)[2]
+    assert len(drawn["columns"][-1]) == 3
+    for k in range(3):
+        np.testing.assert_allclose(drawn["columns"][-1][k], P[k], atol=1e-12)
+    assert drawn["delta_texts"][-3:] == [delta_text(d) for d in pg.deltas()[-1]]

@@ -110,7 +110,7 @@ def test_the_learners_model_and_data():
     ax = nn.plot.loss_curves(pg.history)
     assert list(ax.get_lines()[0].get_ydata()) == pg.history.loss
     matplotlib.pyplot.close(ax.figure)
-    with pytest.raises(ValueError, match="noise and n_samples apply"):
+    with pytest.raises(ValueError, match="noise, n_samples and classes apply"):
         pg.set(noise=0.2)
     with pytest.raises(ValueError, match="3 inputs but 2 features"):
         playground(model=model, data=(X, y), features=["x1", "x2"])
@@ -287,3 +287,117 @@ def test_import_nn_imports_neither_ipywidgets_nor_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+# --- several classes: softmax cross-entropy ------------------------------------------------
+
+
+def softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def test_spirals_with_three_arms_train_with_softmax_cross_entropy():
+    pg = small(data="spiral", classes=3, n_samples=240, layers=[8, 8], optimizer="adam",
+               lr=0.1, batch_size=10)
+    assert pg.knobs["loss"] == "cross_entropy" and pg.multiclass and pg.classes == 3
+    assert pg.model.layers[-1].nout == 3 and sorted(set(pg.y_train)) == [0, 1, 2]
+    pg.play(epochs=40)
+    assert pg.history.loss[-1] < 0.5 * pg.history.loss[0]
+    train, test = pg.accuracy()
+    logits = np.asarray(pg.model.predict(pg.transform(pg.X_test)))
+    assert test == np.mean(logits.argmax(axis=1) == pg.y_test) and train > 0.8
+    assert pg.history.accuracy[-1] > 0.8  # the epoch's accuracy is the argmax's too
+    xs, ys, P = pg.probabilities(30)
+    gx, gy = np.meshgrid(xs, ys)
+    want = softmax(np.asarray(pg.model.predict(np.c_[gx.ravel(), gy.ravel()])))
+    np.testing.assert_allclose(P.reshape(3, -1).T, want, atol=1e-12)
+    np.testing.assert_array_equal(pg.boundary(30)[2], P.argmax(axis=0))
+    assert "spiral (3 classes)" in repr(pg)
+
+
+def test_the_output_delta_is_p_minus_t_per_class_on_the_batch():
+    pg = small(data="gauss", classes=4, n_samples=120, layers=[3], batch_size=6, l2=0.01)
+    assert pg.output_deltas() is None  # no batch yet
+    pg.play(epochs=2)
+    pg.step()
+    d = pg.output_deltas()
+    before = pg._weights_before  # the weights the batch's gradient was taken at
+    copy = nn.MLP(2, [3, 4], activation="tanh")
+    for p, v in zip(copy.parameters(), before):
+        p.data = float(v)
+    z = np.asarray(copy.predict(pg.X_train[pg.batch]))
+    t = np.eye(4)[pg.y_train[pg.batch]]
+    np.testing.assert_allclose(d["p"], softmax(z), atol=1e-12)
+    np.testing.assert_allclose(d["p_minus_t"], softmax(z) - t, atol=1e-12)
+    # the mean over the batch is each output neuron's δ = ∂E/∂b (L2 leaves biases alone)
+    np.testing.assert_allclose(d["delta"], pg.deltas()[-1], atol=1e-12)
+    assert d["p_minus_t"].shape == (6, 4) and abs(d["delta"].sum()) < 1e-12
+    binary = small(loss="bce")
+    binary.step()
+    np.testing.assert_allclose(binary.output_deltas()["delta"], binary.deltas()[-1],
+                               atol=1e-12)
+    with pytest.raises(ValueError, match="p − t for cross_entropy and bce; loss is 'mse'"):
+        small(loss="mse").output_deltas()
+
+
+def test_classes_and_the_loss_agree():
+    pg = small(data="gauss")
+    pg.set(classes=3)  # more than 2 classes: the loss becomes the softmax's
+    assert pg.knobs["loss"] == "cross_entropy" and pg.model.layers[-1].nout == 3
+    pg.set(classes=2)  # back to 2: cross-entropy on 2 logits still works
+    assert pg.knobs["loss"] == "cross_entropy" and pg.model.layers[-1].nout == 2
+    pg.set(loss="bce")
+    assert pg.model.layers[-1].nout == 1
+    before = pg.knobs
+    with pytest.raises(ValueError, match="loss='bce' scores one output for 2 classes; the "
+                                         "data has 3: use loss='cross_entropy'"):
+        pg.set(classes=3, loss="bce")
+    assert pg.knobs == before
+    with pytest.raises(ValueError, match="classes=3 needs a data set of k classes"):
+        small(data="moons", classes=3)
+    with pytest.raises(ValueError, match="loss='max_margin' scores one output"):
+        small(data="spiral", classes=3, loss="max_margin")
+
+
+def test_your_own_data_and_model_with_k_classes(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 2))
+    y = (X[:, 0] > 0).astype(int) + 2 * (X[:, 1] > 0).astype(int)  # quadrants: 4 classes
+    pg = nn.playground(data=(X, y), layers=[6], lr=0.3, batch_size=8)
+    assert pg.classes == 4 and pg.knobs["classes"] == 4 and pg.knobs["loss"] == "cross_entropy"
+    pg.play(epochs=30)
+    assert pg.accuracy()[0] > 0.8
+    model = nn.MLP(2, [5, 4], rng=3)
+    mine = nn.playground(model=model, data=(X, y))
+    assert mine.model is model and mine.knobs["layers"] == (5,)
+    with pytest.raises(ValueError, match="model must have 4 outputs"):
+        nn.playground(model=nn.MLP(2, [5, 1]), data=(X, y))
+    csv = tmp_path / "points.csv"
+    csv.write_text("x1,x2,label\n" + "".join(f"{a},{b},{c}\n" for (a, b), c in zip(X, y)))
+    from_file = nn.playground(data=str(csv), layers=[6], lr=0.3, batch_size=8)
+    np.testing.assert_array_equal(np.vstack([from_file.X_train, from_file.X_test])[
+        np.lexsort(np.vstack([from_file.X_train, from_file.X_test]).T)], X[np.lexsort(X.T)])
+    assert from_file.classes == 4
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x1,x2,label\n0.5,0.1,0\n0.2,oops,1\n")
+    with pytest.raises(ValueError, match=r"playground: data: .*bad.csv, row 3, column 2 "
+                                         r"\(x2\): 'oops' is not a number"):
+        nn.playground(data=str(bad))
+    with pytest.raises(FileNotFoundError, match="playground: data: .*missing.csv: no such file"):
+        nn.playground(data=str(tmp_path / "missing.csv"))
+
+
+def test_an_output_neurons_backward_pass_has_delta_p_minus_t_for_its_sample():
+    pg = small(data="spiral", classes=3, n_samples=90, layers=[3])
+    pg.play(epochs=1)
+    d = pg.output_deltas()
+    for n in (0, 3):
+        for k in range(3):
+            trace, step = pg.neuron_trace(1, k, sample=n)  # the sample's δ of class k's neuron
+            assert trace.neuron_steps[step - 1].delta == pytest.approx(d["p_minus_t"][n][k],
+                                                                       abs=1e-12)
+    drawing, caption = pg.neuron_graph(0, 1)
+    assert "L1N2: δ = ∂E/∂u" in caption and drawing.png()[:4] == b"\x89PNG"
+    pg.set(data="circle")  # a two-class data set: classes back to 2 (the loss stays)
+    assert pg.classes == 2 and pg.knobs["loss"] == "cross_entropy"
