@@ -57,10 +57,11 @@ def visible(text, limit: int | None = MAX_TEXT) -> str:
 
 def escape(text: str) -> str:
     """Text for Graphviz's HTML-like labels (and its quoted strings): ``visible``, then
-    XML-escaped, newlines as line breaks; a backslash doubled (Graphviz reads ``\\N`` as
+    XML-escaped, newlines as line breaks, a tab as a space (Graphviz 2.43 refuses a text that
+    is only a tab); a backslash doubled (Graphviz reads ``\\N`` as
     the node's id, ``\\\\`` as one backslash) and "]" as character references (Graphviz
     2.43 refuses a label that is only "]")."""
-    return (html.escape(visible(text), quote=True).replace("\n", "<BR/>")
+    return (html.escape(visible(text), quote=True).replace("\n", "<BR/>").replace("\t", " ")
             .replace("\\", "&#92;&#92;").replace("]", "&#93;"))
 
 
