@@ -48,6 +48,14 @@ function glPlayer(root, data, globalKeys) {
   function apply(view, id, text, fill) {
     const t = target(view, id);
     if (!t) return;
+    if (!t.fill && !t.centred) {  // an edge label: Graphviz anchors it at its start, so a
+      const b = t.text.getBBox();  // longer text would run past its box: centre it once
+      if (b.width) {
+        t.text.setAttribute('text-anchor', 'middle');
+        t.text.setAttribute('x', String(b.x + b.width / 2));
+        t.centred = true;
+      }
+    }
     t.text.textContent = text;
     if (fill && t.fill) t.fill.setAttribute('fill', fill);
   }

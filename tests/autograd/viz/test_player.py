@@ -568,3 +568,31 @@ def test_the_jupyter_player_is_readable_and_follows_the_active_step(lab_driver, 
     click(driver, root, "last", n)
     assert active_in_view(driver, root)["inside"]
     print(f"Jupyter player, smallest text: readable {smallest[0]:.1f} px, fit {fit[0]:.1f} px")
+
+
+def test_a_longer_edge_label_stays_inside_its_own_place(driver, readme):
+    """upstream × local = contribution is longer than "local 1.0000": written at every
+    step, each label stays centred where its shorter text was (Graphviz anchors a label
+    at its start, so a longer text ran past its place into the op node it feeds)."""
+    trace, path = readme
+    url, root = load(driver, path)
+    index = trace.view("scalar").scene.index
+    for k, s in enumerate(trace.steps, 1):
+        if s.node is None:
+            continue
+        before = driver.execute_script(
+            "const t = arguments[0].querySelector('g#' + arguments[1] + ' text');"
+            "const b = t.getBBox(); return [b.x, b.x + b.width];",
+            root, f"l{index[s.node]}_{s.input_index}")
+        slide(driver, root, k)
+        after, op = driver.execute_script(
+            "const r = arguments[0], t = r.querySelector('g#' + arguments[1] + ' text');"
+            "const o = r.querySelector('g#' + arguments[2] + ' ellipse');"
+            "const a = t.getBBox(), b = o.getBBox();"
+            "return [[a.x, a.x + a.width], [b.x, b.x + b.width]];",
+            root, f"l{index[s.node]}_{s.input_index}", f"o{index[s.node]}")
+        centre_before, centre_after = sum(before) / 2, sum(after) / 2
+        assert abs(centre_after - centre_before) < 1, (k, before, after)
+        assert after[1] <= op[0] or after[0] >= op[1], (k, after, op)  # clear of the op node
+        slide(driver, root, 0)
+    assert_clean(driver, url)
