@@ -279,8 +279,20 @@ def _named_loss(loss) -> tuple[str, Callable, Callable]:
                              "or a callable (outputs, targets) -> Value")
         return (loss, *LOSSES[loss])
     if callable(loss):
-        return "custom", loss, (lambda t: t)
+        return "custom", _checked_custom(loss), (lambda t: t)
     raise TypeError(f"loss must be a name or a callable, got {type(loss).__name__}")
+
+
+def _checked_custom(loss: Callable) -> Callable:
+    """A custom loss whose result is checked on every batch: a Value, else a TypeError
+    naming ``loss`` (before the step: the model is unchanged)."""
+    def checked(outputs, targets):
+        value = loss(outputs, targets)
+        if not isinstance(value, Value):
+            raise TypeError(f"fit: loss must return a Value (the batch's loss), got "
+                            f"{type(value).__name__}: {value!r:.40}")
+        return value
+    return checked
 
 
 def _snapshot_epochs(model, snapshots, epochs: int) -> set | tuple:
@@ -308,6 +320,9 @@ def _check_parts(model, loss_name: str, y, optimizer, schedule, validation) -> N
                              "(was it made for another model?); pass "
                              "optimizer=nn.SGD(model.parameters(), lr=...)")
     if schedule is not None:
+        if isinstance(schedule, Value):  # (a Value has a step(): the step function)
+            raise TypeError(f"fit: schedule must be a schedule such as nn.optim.StepLR("
+                            f"optimizer, ...), got a Value: {schedule!r:.40}")
         _internal.has_methods(schedule, "fit: schedule", ("step",),
                               "a schedule such as nn.optim.StepLR(optimizer, ...)")
         if hasattr(schedule, "optimizer") and schedule.optimizer is not optimizer:
