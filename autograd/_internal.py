@@ -95,6 +95,17 @@ def choice(value, name: str, allowed: tuple):
     raise ValueError(f"{name} must be {either}, got {value!r:.40}")
 
 
+def is_complex(value) -> bool:
+    """``np.iscomplexobj(value)``, but False where numpy cannot make an array of it (a
+    ragged list raises numpy's own message there): the conversion that follows says so."""
+    import numpy
+
+    try:
+        return bool(numpy.iscomplexobj(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def numbers_array(value, name: str, dtype=float):
     """``value`` as a numpy array of real numbers (``dtype``; None keeps ints as ints):
     None (which numpy would make NaN), a str, a ragged list, complex numbers or an int

@@ -18,7 +18,7 @@ __all__ = ["Perceptron", "Adaline"]
 
 
 def _check(X, y, nin: int, who: str):
-    if np.iscomplexobj(X):
+    if _internal.is_complex(X):
         raise TypeError(f"{who}.fit expects X of real numbers, got complex")
     try:
         X = _internal.numbers_array(X, f"{who}.fit: X")

@@ -109,7 +109,7 @@ def blobs(n: int = 100, centers=2, std: float = 0.5, seed: int = 0):
         centers = _internal.integer(centers, "blobs: centers (a number of classes)", minimum=2,
                                     maximum=n)
         centers = rng.uniform(-3, 3, size=(centers, 2))
-    if isinstance(centers, (bool, str, bytes)) or np.iscomplexobj(centers):
+    if isinstance(centers, (bool, str, bytes)) or _internal.is_complex(centers):
         raise TypeError(f"blobs: centers must be an int >= 2 or an array (k, d), "
                         f"got {type(centers).__name__}: {centers!r:.40}")
     try:

@@ -37,7 +37,8 @@ def _symbolic(targets) -> bool:
 
 def _target_rows(targets, n: int, who: str) -> list:
     """Value targets as rows of Values, one row per sample."""
-    rows = [[t] if isinstance(t, Value) else list(t) for t in targets]
+    rows = [[t] if isinstance(t, Value) else list(t) if isinstance(t, (list, tuple)) else [t]
+            for t in targets]  # (a number among Values: refused below, by name)
     if len(rows) != n:
         raise ValueError(f"{who}: {n} outputs but {len(rows)} targets")
     if not all(isinstance(v, Value) for row in rows for v in row):

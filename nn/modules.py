@@ -396,7 +396,7 @@ class Module:
 
     def _check_batch(self, X) -> np.ndarray:
         nin = getattr(self, "nin", None)
-        if np.iscomplexobj(X):
+        if _internal.is_complex(X):
             raise TypeError(f"{type(self).__name__}.predict expects real numbers, got complex")
         X = _internal.numbers_array(X, f"{type(self).__name__}.predict: X (N rows of {nin} "
                                        "inputs)")
@@ -850,7 +850,7 @@ def _bias_vectors(biases, mats: list) -> list:
 
 
 def _numbers(x, what: str) -> np.ndarray:
-    if np.iscomplexobj(x):
+    if _internal.is_complex(x):
         raise ValueError(f"{what} (complex)")
     try:
         return np.asarray(x, dtype=float)

@@ -248,13 +248,13 @@ def _checked_settings(model, epochs, l2, batch_size, seed, **flags) -> tuple:
 def _checked_data(model, X, y) -> tuple[np.ndarray, np.ndarray]:
     if y is None:
         raise ValueError("fit expects labels y (one per row of X), got None")
-    if np.iscomplexobj(X):
+    if _internal.is_complex(X):
         raise TypeError("fit expects X of real numbers, got complex")
     try:
         X = np.asarray(X, dtype=float)
     except (TypeError, ValueError, OverflowError) as e:
         raise TypeError(f"fit: X must be an array of numbers of shape (n, d): {e}") from None
-    y = np.asarray(y)
+    y = _internal.numbers_array(y, "fit: y", dtype=None)
     if y.ndim == 0 or X.ndim != 2 or len(X) != len(y) or len(X) == 0:
         raise ValueError(f"fit expects X of shape (n, d) and y of length n, "
                          f"got X {X.shape} and y {y.shape}")
@@ -345,7 +345,7 @@ def _prepared(prepare, y: np.ndarray, what: str) -> np.ndarray:
 
 def _validation_set(validation, prepare, X: np.ndarray, y: np.ndarray) -> tuple:
     """``(X_val, its targets for the loss, y_val)``, shaped as the training data."""
-    if np.iscomplexobj(validation[0]):
+    if _internal.is_complex(validation[0]):
         raise TypeError("fit: validation X must hold real numbers, got complex")
     try:
         Xv = np.asarray(validation[0], dtype=float)

@@ -126,13 +126,13 @@ def _check_data(value):
                         f"(x1, x2, label) or a pair (X, y) of points (n, 2) and labels 0..k-1, "
                         f"got {type(value).__name__}")
     X, y = value
-    if np.iscomplexobj(X) or isinstance(X, (str, bytes)):
+    if _internal.is_complex(X) or isinstance(X, (str, bytes)):
         raise TypeError("playground: data's X must hold real numbers, shape (n, 2)")
     try:
         X = np.asarray(X, dtype=float)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, OverflowError) as e:
         raise TypeError(f"playground: data's X must be numbers of shape (n, 2): {e}") from None
-    y = np.asarray(y)
+    y = _internal.numbers_array(y, "playground: data's y (labels 0..k-1)", dtype=None)
     if X.ndim != 2 or X.shape[1] != 2 or len(X) < 4:
         raise ValueError(f"playground: data's X must be points of the plane, shape (n, 2) with "
                          f"n >= 4, got shape {X.shape}")

@@ -68,7 +68,7 @@ def _check_model(model, who: str):
 
 
 def _check_points(X, who: str, name: str = "X") -> np.ndarray:
-    if isinstance(X, (str, bytes)) or np.iscomplexobj(X):
+    if isinstance(X, (str, bytes)) or _internal.is_complex(X):
         raise TypeError(f"{who}: {name} must be an array of real numbers of shape (n, 2), "
                         f"got {type(X).__name__}")
     try:
