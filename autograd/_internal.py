@@ -35,13 +35,13 @@ def integer(value, name: str, minimum: int | None = None, maximum: int | None = 
         raise TypeError(f"{name} must be an int, got {type(value).__name__}: {value!r:.40}")
     value = int(value)
     if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {_shown(value)}")
+        raise ValueError(f"{name} must be an int >= {minimum}, got {int_text(value)}")
     if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be an int <= {maximum}, got {_shown(value)}")
+        raise ValueError(f"{name} must be an int <= {maximum}, got {int_text(value)}")
     return value
 
 
-def _shown(value: int) -> str:
+def int_text(value: int) -> str:
     """An int for a message: its digits, or its size when they would fill the screen."""
     return str(value) if abs(value).bit_length() <= 128 else \
         f"an int of {abs(value).bit_length()} bits"

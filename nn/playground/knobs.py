@@ -97,7 +97,7 @@ def in_range(value, knob: str, lo: float, hi: float, integer: bool = False):
     check = _internal.integer if integer else _internal.real
     value = check(value, f"playground: {knob}")
     if not lo <= value <= hi:
-        got = _internal._shown(value) if integer else f"{value:g}"  # (10**400: by its size)
+        got = _internal.int_text(value) if integer else f"{value:g}"  # (10**400: by its size)
         raise ValueError(f"playground: {knob} must be in [{lo:g}, {hi:g}], got {got}")
     return value
 
