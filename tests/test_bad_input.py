@@ -492,7 +492,7 @@ SWEEP = {
                                       eps=1e-6, atol=1e-6, rtol=1e-4, raise_exception=True,
                                       errors=(autograd.GradcheckError,),
                                       # a huge eps steps out of the op's domain at every point
-                                      names={"eps": ("points",)}),
+                                      names={"eps": ("points",), "points": ("point",)}),
     "autograd.UserOp.__call__": lambda: Call(op_swish().__call__, leaf(),
                                              names={"inputs": ("input", "sweep_swish")}),
     "autograd.UserOp.array_rules": lambda: Call(op_swish().array_rules),
