@@ -28,14 +28,22 @@ except ImportError:  # Windows: no flock; leftovers of crashed writers stay
     fcntl = None
 
 
-def integer(value, name: str, minimum: int | None = None) -> int:
-    """An int (or numpy integer), at least ``minimum``."""
+def integer(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """An int (or numpy integer), at least ``minimum``, at most ``maximum``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}: {value!r:.40}")
     value = int(value)
     if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
+        raise ValueError(f"{name} must be an int >= {minimum}, got {int_text(value)}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be an int <= {maximum}, got {int_text(value)}")
     return value
+
+
+def int_text(value: int) -> str:
+    """An int for a message: its digits, or its size when they would fill the screen."""
+    return str(value) if abs(value).bit_length() <= 128 else \
+        f"an int of {abs(value).bit_length()} bits"
 
 
 def real(value, name: str, minimum: float | None = None, above: float | None = None) -> float:
@@ -69,10 +77,57 @@ def boolean(value, name: str) -> bool:
 def items(value, name: str, expected: str) -> list:
     """The items of a list, tuple or other iterable (not a str, bytes or dict), as a list;
     ``expected`` says what the argument should be, for the message."""
-    if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable):
-        raise TypeError(f"{name} must be {expected}, got {type(value).__name__}: "
+    if not isinstance(value, (str, bytes, dict)) and isinstance(value, Iterable):
+        try:
+            return list(value)
+        except TypeError:  # iterable in type only: a 0-d numpy array
+            pass
+    raise TypeError(f"{name} must be {expected}, got {type(value).__name__}: {value!r:.40}")
+
+
+def choice(value, name: str, allowed: tuple):
+    """One of the names ``allowed`` (None too, if it is among them): a str compared
+    as a str, so an array or a list gets this message, never numpy's."""
+    if (value is None or isinstance(value, str)) and value in allowed:
+        return value
+    shown = [repr(a) for a in allowed]
+    either = f"{', '.join(shown[:-1])} or {shown[-1]}" if len(shown) > 1 else shown[0]
+    raise ValueError(f"{name} must be {either}, got {value!r:.40}")
+
+
+def is_complex(value) -> bool:
+    """``np.iscomplexobj(value)``, but False where numpy cannot make an array of it (a
+    ragged list raises numpy's own message there): the conversion that follows says so."""
+    import numpy
+
+    try:
+        return bool(numpy.iscomplexobj(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def numbers_array(value, name: str, dtype=float):
+    """``value`` as a numpy array of real numbers (``dtype``; None keeps ints as ints):
+    None (which numpy would make NaN), a str, a ragged list, complex numbers or an int
+    beyond a float's range get a message naming the argument, never numpy's."""
+    import numpy  # here, not at the top: importing autograd needs no numpy
+
+    if value is None or isinstance(value, (str, bytes, dict)):
+        raise TypeError(f"{name} must be an array of numbers, got {type(value).__name__}: "
                         f"{value!r:.40}")
-    return list(value)
+    try:
+        out = numpy.asarray(value)
+    except (TypeError, ValueError) as e:  # a ragged list
+        raise TypeError(f"{name} must be an array of numbers ({e})") from None
+    if out.dtype.kind == "O" and all(isinstance(v, numbers.Real) for v in out.flat):
+        try:  # Python ints beyond int64
+            out = out.astype(float)
+        except OverflowError:
+            raise ValueError(f"{name} holds an int too large for a float") from None
+    if out.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be an array of numbers (real ones), got an array of "
+                        f"{out.dtype}")
+    return out if dtype is None else out.astype(dtype, copy=False)
 
 
 def has_methods(value, name: str, methods: tuple, example: str):

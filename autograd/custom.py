@@ -219,12 +219,10 @@ def _checked_rules(name: str, arity: int, forward: Callable, local: Callable):
 
 def _arity_of(forward: Callable, arity) -> int:
     if arity is not None:
-        if arity in ("n", 0):
-            return 0
-        if arity in (1, 2) and isinstance(arity, numbers.Integral) and \
-                not isinstance(arity, bool):
-            return int(arity)
-        raise ValueError(f"op: arity must be 1, 2 or 'n', got {arity!r}")
+        if isinstance(arity, str) and arity == "n" or isinstance(arity, numbers.Integral) \
+                and not isinstance(arity, bool) and arity in (0, 1, 2):  # (never an array's ==)
+            return 0 if arity in ("n", 0) else int(arity)
+        raise ValueError(f"op: arity must be 1, 2 or 'n', got {arity!r:.40}")
     try:
         params = list(inspect.signature(forward).parameters.values())
     except (TypeError, ValueError):
@@ -351,7 +349,9 @@ def _sample_points(user: ops.Op, points) -> list[tuple]:
             if isinstance(x, bool) or not isinstance(x, numbers.Real):
                 raise TypeError(f"check_op: points[{i}] must be a number or a tuple of "
                                 f"numbers, got {type(x).__name__}: {x!r:.40}")
-            if not math.isfinite(x):
+            if isinstance(x, numbers.Integral):
+                _internal.real(x, f"check_op: points[{i}]")  # (an int beyond a float's range)
+            elif not math.isfinite(x):
                 raise ValueError(f"check_op: points must be finite numbers, got {x} "
                                  f"(point {i})")
         if user.arity and len(coords) != user.arity:

@@ -18,14 +18,15 @@ __all__ = ["Perceptron", "Adaline"]
 
 
 def _check(X, y, nin: int, who: str):
-    if np.iscomplexobj(X):
+    if _internal.is_complex(X):
         raise TypeError(f"{who}.fit expects X of real numbers, got complex")
     try:
-        X, y = np.asarray(X, dtype=float), np.asarray(y)
-    except (TypeError, ValueError, OverflowError) as e:
+        X = _internal.numbers_array(X, f"{who}.fit: X")
+    except TypeError as e:
         raise TypeError(f"{who}.fit expects X, an array of numbers of shape (n, {nin}): "
                         f"{e}") from None
-    if X.ndim != 2 or X.shape[1] != nin or len(X) != len(y):
+    y = _internal.numbers_array(y, f"{who}.fit: y (labels 0 or 1)", dtype=None)
+    if X.ndim != 2 or X.shape[1] != nin or y.ndim != 1 or len(X) != len(y):
         raise ValueError(f"{who} expects X of shape (n, {nin}) and y of length n, "
                          f"got X {X.shape} and y {y.shape}")
     if not np.all((y == 0) | (y == 1)):

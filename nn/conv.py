@@ -186,10 +186,17 @@ class _Convolution(Module):
         input read by weight 1 is the one read by weight 0 at s + 1 (one column on); one
         row down likewise. None when that cannot place every sum (not every position in
         the graph, a 1-wide filter over several columns, inputs used twice)."""
+        sums = _internal.items(sums, "locate: sums", "a list of the filter's weighted sums")
+        if not all(isinstance(v, Value) for v in sums):
+            raise TypeError("locate: sums must be a list of Values, the filter's weighted sums")
+        if not any(filter_ is f for f in self._filters):
+            raise ValueError(f"locate: filter_ must be one of this layer's filters, got "
+                             f"{type(filter_).__name__}: {filter_!r:.40}")
         return _locate(self, sums, filter_)
 
     def position_name(self, position: int) -> str:
         """A position as nodes are named, counted from 1: ``3``, or ``[2,3]`` on a grid."""
+        position = self._position(position, "position_name")
         if self._dims == 1:
             return str(position + 1)
         r, s = divmod(position, self.grid[1])
@@ -198,7 +205,13 @@ class _Convolution(Module):
     def input_index(self, position: int, weight: int) -> int:
         """The input (index into the flat input) that weight ``weight`` reads at
         ``position``."""
-        return self._windows()[position][weight]
+        window = self._windows()[self._position(position, "input_index")]
+        return window[_internal.integer(weight, "input_index: weight", minimum=0,
+                                        maximum=len(window) - 1)]
+
+    def _position(self, position, who: str) -> int:
+        return _internal.integer(position, f"{who}: position", minimum=0,
+                                 maximum=len(self._windows()) - 1)
 
     def conv_layer(self) -> tuple:
         """``(where, W, b, activation, in_shape)``: the weights as an array of shape

@@ -30,8 +30,11 @@ _GATES = {
 }
 
 
+MAX_SAMPLES = 1_000_000  # points a generator makes (16 MB of X): more is a mistake here
+
+
 def _count(n, who: str, minimum: int = 2) -> int:
-    return _internal.integer(n, f"{who}: n", minimum=minimum)
+    return _internal.integer(n, f"{who}: n", minimum=minimum, maximum=MAX_SAMPLES)
 
 
 def _rng(seed, who: str = "seed") -> np.random.Generator:
@@ -103,13 +106,16 @@ def blobs(n: int = 100, centers=2, std: float = 0.5, seed: int = 0):
     std = _internal.real(std, "blobs: std", above=0)
     rng = _rng(seed, "blobs: seed")
     if isinstance(centers, (int, np.integer)) and not isinstance(centers, bool):
-        centers = _internal.integer(centers, "blobs: centers (a number of classes)", minimum=2)
+        centers = _internal.integer(centers, "blobs: centers (a number of classes)", minimum=2,
+                                    maximum=n)
         centers = rng.uniform(-3, 3, size=(centers, 2))
-    if isinstance(centers, (bool, str, bytes)) or np.iscomplexobj(centers):
+    if isinstance(centers, (bool, str, bytes)) or _internal.is_complex(centers):
         raise TypeError(f"blobs: centers must be an int >= 2 or an array (k, d), "
                         f"got {type(centers).__name__}: {centers!r:.40}")
     try:
         centers = np.asarray(centers, dtype=float)
+    except OverflowError:
+        raise ValueError("blobs: centers hold an int too large for a float") from None
     except (TypeError, ValueError) as e:
         raise TypeError(f"blobs: centers must be an int >= 2 or an array (k, d) of numbers "
                         f"({e})") from None
@@ -126,7 +132,7 @@ def blobs(n: int = 100, centers=2, std: float = 0.5, seed: int = 0):
 def spirals(n: int = 100, arms: int = 2, noise: float = 0.1, turns: float = 1.0, seed: int = 0):
     """Interleaved spiral arms, one class per arm (the playground's spiral)."""
     n, noise = _count(n, "spirals"), _noise(noise, "spirals")
-    arms = _internal.integer(arms, "spirals: arms", minimum=2)
+    arms = _internal.integer(arms, "spirals: arms", minimum=2, maximum=n)
     turns = _internal.real(turns, "spirals: turns")
     rng = _rng(seed, "spirals: seed")
     y = np.arange(n) % arms
@@ -188,7 +194,8 @@ def load_digits(classes=None):
                                                                       np.ndarray)):
         raise TypeError(f"load_digits: classes must be a list of digits such as (0, 1, 2), "
                         f"got {type(classes).__name__}: {classes!r:.40}")
-    classes = [_internal.integer(c, "load_digits: classes[i]") for c in classes]
+    classes = [_internal.integer(c, "load_digits: classes[i]")
+               for c in _internal.items(classes, "load_digits: classes", "a list of digits")]
     if len(set(classes)) != len(classes) or not all(0 <= c <= 9 for c in classes) \
             or len(classes) < 2:
         raise ValueError(f"load_digits: classes must be two or more distinct digits 0-9, "
@@ -200,11 +207,12 @@ def load_digits(classes=None):
 
 def one_hot(y, k: int | None = None) -> np.ndarray:
     """Class labels 0..k-1 as one-hot rows (n, k) of floats."""
-    y = np.asarray(y)
+    y = _internal.numbers_array(y, "one_hot: y (the class labels)", dtype=None)
     if y.ndim != 1 or y.dtype.kind not in "biuf" or not np.all((y == np.round(y)) & (y >= 0)):
         raise ValueError(f"one_hot expects a 1-D array of class labels 0, 1, ..., got {y!r:.80}")
     if k is not None:
-        k = _internal.integer(k, "one_hot: k (the number of classes)", minimum=1)
+        k = _internal.integer(k, "one_hot: k (the number of classes)", minimum=1,
+                              maximum=MAX_SAMPLES)
     if len(y) == 0 and k is None:
         raise ValueError("one_hot: no labels, and no k to say how many classes")
     y = y.astype(int)
@@ -231,7 +239,11 @@ def make(name: str, n: int = 100, noise: float | None = None, seed: int = 0):
 
 def train_test_split(X, y, test_fraction: float = 0.25, seed: int = 0):
     """Shuffle and split: returns X_train, X_test, y_train, y_test."""
-    X, y = np.asarray(X), np.asarray(y)
+    X = _internal.numbers_array(X, "train_test_split: X", dtype=None)
+    y = _internal.numbers_array(y, "train_test_split: y", dtype=None)
+    if not X.ndim or not y.ndim:
+        raise ValueError(f"train_test_split: X and y must hold one row per sample, got shapes "
+                         f"{X.shape} and {y.shape}")
     if len(X) != len(y):
         raise ValueError(f"train_test_split: {len(X)} rows in X but {len(y)} in y")
     test_fraction = _internal.real(test_fraction, "train_test_split: test_fraction", above=0)
@@ -251,7 +263,12 @@ def minibatches(X, y, batch_size: int | None = None, rng=None,
     """Yield ``(X_batch, y_batch)`` covering the data once, in a new random order
     each call when ``shuffle`` (pass the same Generator every epoch). ``batch_size``
     None means one full batch; 1 is per-sample SGD."""
-    X, y = np.asarray(X), np.asarray(y)
+    X = _internal.numbers_array(X, "minibatches: X", dtype=None)
+    y = _internal.numbers_array(y, "minibatches: y", dtype=None)
+    if not X.ndim or not y.ndim:
+        raise ValueError(f"minibatches: X and y must hold one row per sample, got shapes "
+                         f"{X.shape} and {y.shape}")
+    shuffle = _internal.boolean(shuffle, "minibatches: shuffle")
     if len(X) != len(y):
         raise ValueError(f"minibatches: {len(X)} rows in X but {len(y)} in y")
     n = len(X)
@@ -269,7 +286,7 @@ def minibatches(X, y, batch_size: int | None = None, rng=None,
 
 def to_pm1(y) -> np.ndarray:
     """Labels 0/1 as -1.0/+1.0 (for max_margin and the perceptron's sign)."""
-    y = np.asarray(y)
+    y = _internal.numbers_array(y, "to_pm1: y", dtype=None)
     if not np.all((y == 0) | (y == 1)):
         raise ValueError(f"to_pm1 expects labels 0 or 1, got {np.unique(y)}")
     return 2.0 * y - 1.0
@@ -281,7 +298,10 @@ def to_pm1(y) -> np.ndarray:
 def check_class_labels(y, who: str) -> tuple[np.ndarray, int]:
     """Class labels as ints 0..k-1, each class present and at least two of them:
     ``(y, k)``, or a ValueError naming ``who`` and saying what is wrong."""
-    y = np.asarray(y)
+    try:
+        y = _internal.numbers_array(y, f"{who}: labels", dtype=None)
+    except TypeError as e:  # (a ValueError here, as for every other wrong label)
+        raise ValueError(str(e)) from None
     if y.ndim != 1 or y.dtype.kind not in "biuf":
         raise ValueError(f"{who}: labels must be numbers 0, 1, ..., k-1, one per point, got "
                          f"shape {y.shape} of {y.dtype}")

@@ -152,6 +152,9 @@ class _LayerDeltas:
         neurons = model.layers[layer].neurons
         out = model([Value(v) for v in xs])
         E = loss_fn([out], [target])
+        if not isinstance(E, Value):
+            raise TypeError(f"check_deltas: loss must return a Value (the sample's loss), got "
+                            f"{type(E).__name__}: {E!r:.40}")
         order = topological_order(E)
         us = [_sum_node(n, order) for n in neurons]
         self.deltas = _grad(E, us)

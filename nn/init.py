@@ -29,6 +29,8 @@ import numpy as np
 
 from autograd import _internal
 
+from .serialization import MAX_PARAMETERS
+
 Initializer = Callable[[int, int, np.random.Generator], np.ndarray]
 
 __all__ = ["gaussian", "uniform", "xavier_normal", "xavier_uniform", "glorot_normal",
@@ -51,25 +53,40 @@ def uniform(a: float = 1.0) -> Initializer:
     return lambda n_in, n_out, rng: rng.uniform(-a, a, size=(n_out, n_in))
 
 
+def _shape(who: str, n_in, n_out, rng) -> tuple[int, int]:
+    """The checks of the named initializers (a model calls them with its own sizes)."""
+    n_in = _internal.integer(n_in, f"{who}: n_in", minimum=1, maximum=MAX_PARAMETERS)
+    n_out = _internal.integer(n_out, f"{who}: n_out", minimum=1,
+                              maximum=MAX_PARAMETERS // n_in)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{who}: rng must be a numpy Generator (np.random.default_rng(seed)), "
+                        f"got {type(rng).__name__}: {rng!r:.40}")
+    return n_in, n_out
+
+
 def xavier_normal(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
     """Normal with std 1/sqrt(n_in)."""
+    n_in, n_out = _shape("xavier_normal", n_in, n_out, rng)
     return rng.normal(0.0, 1.0 / math.sqrt(n_in), size=(n_out, n_in))
 
 
 def xavier_uniform(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
     """Uniform with std 1/sqrt(n_in), i.e. on (-sqrt(3/n_in), sqrt(3/n_in))."""
+    n_in, n_out = _shape("xavier_uniform", n_in, n_out, rng)
     a = math.sqrt(3.0 / n_in)
     return rng.uniform(-a, a, size=(n_out, n_in))
 
 
 def glorot_normal(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
     """Normal with std sqrt(2/(n_in+n_out)) (``torch.nn.init.xavier_normal_``)."""
+    n_in, n_out = _shape("glorot_normal", n_in, n_out, rng)
     return rng.normal(0.0, math.sqrt(2.0 / (n_in + n_out)), size=(n_out, n_in))
 
 
 def glorot_uniform(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
     """Uniform on +-sqrt(6/(n_in+n_out)), std sqrt(2/(n_in+n_out))
     (``torch.nn.init.xavier_uniform_``)."""
+    n_in, n_out = _shape("glorot_uniform", n_in, n_out, rng)
     a = math.sqrt(6.0 / (n_in + n_out))
     return rng.uniform(-a, a, size=(n_out, n_in))
 
@@ -77,6 +94,7 @@ def glorot_uniform(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarra
 def he(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
     """Normal with std sqrt(2/n_in) (He et al., "MSRA"), made for ReLU layers
     (``torch.nn.init.kaiming_normal_``)."""
+    n_in, n_out = _shape("he", n_in, n_out, rng)
     return rng.normal(0.0, math.sqrt(2.0 / n_in), size=(n_out, n_in))
 
 

@@ -37,7 +37,8 @@ def _symbolic(targets) -> bool:
 
 def _target_rows(targets, n: int, who: str) -> list:
     """Value targets as rows of Values, one row per sample."""
-    rows = [[t] if isinstance(t, Value) else list(t) for t in targets]
+    rows = [[t] if isinstance(t, Value) else list(t) if isinstance(t, (list, tuple)) else [t]
+            for t in targets]  # (a number among Values: refused below, by name)
     if len(rows) != n:
         raise ValueError(f"{who}: {n} outputs but {len(rows)} targets")
     if not all(isinstance(v, Value) for row in rows for v in row):
@@ -75,12 +76,9 @@ def _rows(outputs, targets, who: str):
 
 def _numbers(targets, who: str) -> np.ndarray:
     """Number targets as a float array, one entry (or row) per sample, all finite."""
-    if targets is None or isinstance(targets, (str, bytes)) or np.iscomplexobj(targets):
-        raise TypeError(f"{who}: targets must be numbers, one per sample, got "
-                        f"{type(targets).__name__}: {targets!r:.40}")
     try:
-        t = np.asarray(targets, dtype=float)
-    except (TypeError, ValueError, OverflowError) as e:
+        t = _internal.numbers_array(targets, "targets")
+    except TypeError as e:
         raise TypeError(f"{who}: targets must be numbers, one per sample ({e})") from None
     if t.ndim == 0:
         raise TypeError(f"{who} expects one target per sample, got a single number")
@@ -105,9 +103,13 @@ def _mean(terms: list, n: int) -> Value:
     return total if n == 1 else total * (1.0 / n)
 
 
-def _one_per_sample(t) -> list:
+def _one_per_sample(t, who: str) -> list:
     """One target per sample, as floats (numbers) or Values (traced rows of one)."""
-    return [row[0] for row in t] if isinstance(t, list) else t.tolist()
+    if isinstance(t, list):
+        return [row[0] for row in t]
+    if t.size != len(t):
+        raise ValueError(f"{who} expects one target per sample, got targets of shape {t.shape}")
+    return t.reshape(-1).tolist()
 
 
 def _squared_errors(outputs, targets, who: str) -> list:
@@ -142,7 +144,7 @@ def binary_cross_entropy(outputs, targets) -> Value:
     if isinstance(t, list):  # traced: checked on every batch the program runs
         require([row[0] for row in t], lambda a: np.all((a == 0) | (a == 1)),
                 "binary_cross_entropy expects targets 0 or 1, got {got}")
-    t = _one_per_sample(t)
+    t = _one_per_sample(t, "binary_cross_entropy")
     return _mean([r[0].softplus() - tk * r[0] for r, tk in zip(rows, t)], len(rows))
 
 
@@ -250,7 +252,7 @@ def max_margin(outputs, targets) -> Value:
     if isinstance(t, list):
         require([row[0] for row in t], lambda a: np.all(np.abs(a) == 1),
                 "max_margin expects targets -1 or +1 (use nn.data.to_pm1), got {got}")
-    t = _one_per_sample(t)
+    t = _one_per_sample(t, "max_margin")
     return _mean([(1.0 - y * r[0]).relu() for r, y in zip(rows, t)], len(rows))
 
 

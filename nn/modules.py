@@ -80,7 +80,10 @@ def as_values(x, n_expected: int, who: str) -> list:
                         f"got {type(x).__name__}")
     if len(x) != n_expected:
         raise ValueError(f"{who} expects {n_expected} inputs, got {len(x)}")
-    return [v if v.__class__ is Value else Value(v) for v in x]
+    try:
+        return [v if v.__class__ is Value else Value(v) for v in x]
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"{who}: the input x must hold numbers or Values ({e})") from None
 
 
 def _is_number(v) -> bool:
@@ -256,6 +259,10 @@ class Module:
     def graph_parts(self, order: list) -> GraphParts:
         """The names and boxes of this model's values in the graph ``order`` (the
         protocol of ``draw_graph(module=)`` and ``backward_trace(module=)``)."""
+        order = _internal.items(order, "graph_parts: order", "a list of Values (a graph)")
+        if not all(isinstance(v, Value) for v in order):
+            raise TypeError("graph_parts: order must be a list of Values (a graph), such as "
+                            "autograd.topological_order(loss)")
         if not self.neuron_paths() and not self.filter_paths():
             return generic_parts(self, order)
         return graph.graph_parts(self, order)
@@ -389,13 +396,10 @@ class Module:
 
     def _check_batch(self, X) -> np.ndarray:
         nin = getattr(self, "nin", None)
-        if np.iscomplexobj(X):
+        if _internal.is_complex(X):
             raise TypeError(f"{type(self).__name__}.predict expects real numbers, got complex")
-        try:
-            X = np.asarray(X, dtype=float)
-        except (TypeError, ValueError, OverflowError) as e:
-            raise TypeError(f"{type(self).__name__}.predict expects an array of numbers "
-                            f"of shape (N, {nin}): {e}") from None
+        X = _internal.numbers_array(X, f"{type(self).__name__}.predict: X (N rows of {nin} "
+                                       "inputs)")
         if X.ndim == 1 and nin is not None:
             # a 1-D array is N samples of a one-input model, else one sample
             X = X[:, None] if nin == 1 else X[None, :]
@@ -459,7 +463,7 @@ class Neuron(Module):
         if _weights is None:
             _weights = _initial_weights(init, self._activation, nin, 1, _rng(rng))[0]
         self.__dict__["_w"] = Parts(Value(float(wi)) for wi in _weights)
-        self.__dict__["_b"] = Value(0.0) if bias else None
+        self.__dict__["_b"] = Value(0.0) if _internal.boolean(bias, "Neuron: bias") else None
 
     @_read_only
     def nin(self) -> int:
@@ -655,7 +659,8 @@ class MLP(Module):
         nin = _count(nin, "MLP: nin (the number of inputs)")
         if isinstance(sizes, (int, np.integer, str)) or not isinstance(sizes, Iterable):
             raise TypeError(f"MLP expects a list of layer sizes such as [16, 1], got {sizes!r}")
-        sizes = [_count(s, f"MLP: size of layer {i}") for i, s in enumerate(sizes)]
+        sizes = [_count(s, f"MLP: size of layer {i}") for i, s in enumerate(
+            _internal.items(sizes, "MLP: sizes", "a list of layer sizes such as [16, 1]"))]
         if not sizes:
             raise ValueError("MLP expects at least one layer size, got []")
         dims = [nin] + sizes
@@ -829,7 +834,8 @@ def _weight_matrices(weights) -> list:
 
 def _bias_vectors(biases, mats: list) -> list:
     """``MLP.from_weights``' biases: one vector of finite floats per layer."""
-    if isinstance(biases, (str, bytes)) or not isinstance(biases, (Sequence, np.ndarray)):
+    if isinstance(biases, (str, bytes)) or not isinstance(biases, (Sequence, np.ndarray)) or \
+            getattr(biases, "ndim", 1) == 0:
         raise TypeError(f"MLP.from_weights: biases must be None or a list of bias vectors, "
                         f"one per layer, got {type(biases).__name__}: {biases!r:.40}")
     if len(biases) != len(mats):
@@ -844,7 +850,7 @@ def _bias_vectors(biases, mats: list) -> list:
 
 
 def _numbers(x, what: str) -> np.ndarray:
-    if np.iscomplexobj(x):
+    if _internal.is_complex(x):
         raise ValueError(f"{what} (complex)")
     try:
         return np.asarray(x, dtype=float)
@@ -882,7 +888,7 @@ def _finite_floats(values, what: str) -> list[float]:
         raise TypeError(f"{what} must be a list of numbers, got {type(values).__name__}: "
                         f"{values!r:.40}")
     out = []
-    for v in values:
+    for v in _internal.items(values, what, "a list of numbers"):  # (a 0-d array: refused)
         try:
             number = float(v) if _is_number(v) else math.nan
         except OverflowError:  # an int past float's range, 10**400

@@ -40,7 +40,8 @@ class Optimizer:
         if isinstance(params, Value) or not isinstance(params, Iterable):
             raise TypeError(f"{who} expects a list of parameters (Values), "
                             f"got {type(params).__name__}")
-        self._params = tuple(params)  # never changes: a compiled step may match it by identity
+        # never changes: a compiled step may match it by identity
+        self._params = tuple(_internal.items(params, f"{who}: params", "a list of parameters"))
         if not self._params:
             raise ValueError(f"{who} got an empty parameter list")
         seen = set()
@@ -174,6 +175,14 @@ class Adam(Optimizer):
 # --- schedules -------------------------------------------------------------------------------
 
 
+MAX_EPOCH = 10**9  # (fit trains at most a million: a larger epoch is a mistake)
+
+
+def _epoch(epoch) -> int:
+    """The argument of every schedule's ``lr_at``: an epoch count, 0 or more."""
+    return _internal.integer(epoch, "lr_at: epoch", minimum=0, maximum=MAX_EPOCH)
+
+
 class Schedule:
     """Sets ``optimizer.lr`` once per epoch: call ``step(metric)`` after each epoch.
 
@@ -196,6 +205,10 @@ class Schedule:
         raise NotImplementedError
 
     def step(self, metric: float | None = None) -> float:
+        if metric is not None and not isinstance(metric, Value) and (
+                isinstance(metric, bool) or not isinstance(metric, numbers.Real)):
+            raise TypeError(f"{type(self).__name__}.step: metric must be a number (or a Value) "
+                            f"or None, got {type(metric).__name__}: {metric!r:.40}")
         self.epoch += 1
         self.optimizer.lr = self.lr_at(self.epoch)
         return self.optimizer.lr
@@ -205,6 +218,7 @@ class ConstantLR(Schedule):
     """lr stays as it is."""
 
     def lr_at(self, epoch: int) -> float:
+        _epoch(epoch)
         return self.base_lr
 
 
@@ -217,7 +231,7 @@ class StepLR(Schedule):
         super().__init__(optimizer)
 
     def lr_at(self, epoch: int) -> float:
-        return self.base_lr * self.gamma ** (epoch // self.step_size)
+        return self.base_lr * self.gamma ** (_epoch(epoch) // self.step_size)
 
 
 class InverseTimeLR(Schedule):
@@ -228,7 +242,7 @@ class InverseTimeLR(Schedule):
         super().__init__(optimizer)
 
     def lr_at(self, epoch: int) -> float:
-        return self.a / (self.b + epoch)
+        return self.a / (self.b + _epoch(epoch))
 
 
 class LinearLR(Schedule):
@@ -241,7 +255,7 @@ class LinearLR(Schedule):
         super().__init__(optimizer)
 
     def lr_at(self, epoch: int) -> float:
-        f = min(epoch, self.total_epochs) / self.total_epochs
+        f = min(_epoch(epoch), self.total_epochs) / self.total_epochs
         return self.start_lr + (self.end_lr - self.start_lr) * f
 
 
@@ -262,6 +276,7 @@ class ReduceLROnPlateau(Schedule):
         super().__init__(optimizer)
 
     def lr_at(self, epoch: int) -> float:
+        _epoch(epoch)
         return self.optimizer.lr
 
     def step(self, metric: float | None = None) -> float:
@@ -272,7 +287,11 @@ class ReduceLROnPlateau(Schedule):
         if isinstance(metric, bool) or not isinstance(metric, numbers.Real):
             raise TypeError(f"ReduceLROnPlateau.step: metric must be a number (or a Value), "
                             f"got {type(metric).__name__}: {metric!r:.40}")
-        metric = float(metric)
+        try:
+            metric = float(metric)
+        except OverflowError:
+            raise ValueError("ReduceLROnPlateau.step: metric is an int too large for a float") \
+                from None
         # a NaN or infinite metric (diverging training) never counts as progress
         self.epoch += 1
         if math.isfinite(metric) and (self.best == math.inf

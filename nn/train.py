@@ -248,13 +248,13 @@ def _checked_settings(model, epochs, l2, batch_size, seed, **flags) -> tuple:
 def _checked_data(model, X, y) -> tuple[np.ndarray, np.ndarray]:
     if y is None:
         raise ValueError("fit expects labels y (one per row of X), got None")
-    if np.iscomplexobj(X):
+    if _internal.is_complex(X):
         raise TypeError("fit expects X of real numbers, got complex")
     try:
         X = np.asarray(X, dtype=float)
     except (TypeError, ValueError, OverflowError) as e:
         raise TypeError(f"fit: X must be an array of numbers of shape (n, d): {e}") from None
-    y = np.asarray(y)
+    y = _internal.numbers_array(y, "fit: y", dtype=None)
     if y.ndim == 0 or X.ndim != 2 or len(X) != len(y) or len(X) == 0:
         raise ValueError(f"fit expects X of shape (n, d) and y of length n, "
                          f"got X {X.shape} and y {y.shape}")
@@ -279,8 +279,20 @@ def _named_loss(loss) -> tuple[str, Callable, Callable]:
                              "or a callable (outputs, targets) -> Value")
         return (loss, *LOSSES[loss])
     if callable(loss):
-        return "custom", loss, (lambda t: t)
+        return "custom", _checked_custom(loss), (lambda t: t)
     raise TypeError(f"loss must be a name or a callable, got {type(loss).__name__}")
+
+
+def _checked_custom(loss: Callable) -> Callable:
+    """A custom loss whose result is checked on every batch: a Value, else a TypeError
+    naming ``loss`` (before the step: the model is unchanged)."""
+    def checked(outputs, targets):
+        value = loss(outputs, targets)
+        if not isinstance(value, Value):
+            raise TypeError(f"fit: loss must return a Value (the batch's loss), got "
+                            f"{type(value).__name__}: {value!r:.40}")
+        return value
+    return checked
 
 
 def _snapshot_epochs(model, snapshots, epochs: int) -> set | tuple:
@@ -308,6 +320,9 @@ def _check_parts(model, loss_name: str, y, optimizer, schedule, validation) -> N
                              "(was it made for another model?); pass "
                              "optimizer=nn.SGD(model.parameters(), lr=...)")
     if schedule is not None:
+        if isinstance(schedule, Value):  # (a Value has a step(): the step function)
+            raise TypeError(f"fit: schedule must be a schedule such as nn.optim.StepLR("
+                            f"optimizer, ...), got a Value: {schedule!r:.40}")
         _internal.has_methods(schedule, "fit: schedule", ("step",),
                               "a schedule such as nn.optim.StepLR(optimizer, ...)")
         if hasattr(schedule, "optimizer") and schedule.optimizer is not optimizer:
@@ -330,7 +345,7 @@ def _prepared(prepare, y: np.ndarray, what: str) -> np.ndarray:
 
 def _validation_set(validation, prepare, X: np.ndarray, y: np.ndarray) -> tuple:
     """``(X_val, its targets for the loss, y_val)``, shaped as the training data."""
-    if np.iscomplexobj(validation[0]):
+    if _internal.is_complex(validation[0]):
         raise TypeError("fit: validation X must hold real numbers, got complex")
     try:
         Xv = np.asarray(validation[0], dtype=float)

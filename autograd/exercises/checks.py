@@ -209,12 +209,24 @@ def show(x) -> str:
     return repr(x)
 
 
+def _float(x, name: str) -> float:
+    """A number (NaN and infinities too) as a float, or an error naming it."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(x).__name__}: {x!r:.40}")
+    try:
+        return float(x)
+    except OverflowError:
+        raise ValueError(f"{name} is an int too large for a float") from None
+
+
 def short(x: float) -> str:
     """A number for a hint: short, readable."""
-    return f"{x:.4g}"
+    return f"{_float(x, 'short: x'):.4g}"
 
 
 def close(got: float, expected: float, tol: float) -> bool:
+    got, expected = _float(got, "close: got"), _float(expected, "close: expected")
+    tol = _float(tol, "close: tol")
     if math.isnan(expected):
         return math.isnan(got)
     return abs(got - expected) <= tol * max(1.0, abs(expected))
@@ -223,6 +235,7 @@ def close(got: float, expected: float, tol: float) -> bool:
 def sample_points(at, arity: int, who: str) -> tuple:
     """``at`` as sample points: tuples of ``arity`` finite numbers, at least one; a
     unary op's points may be plain numbers (``at=[-4, 0.5]``)."""
+    arity = _internal.integer(arity, f"{who}: arity", minimum=1, maximum=2)
     if isinstance(at, (str, bytes)) or not isinstance(at, Sequence) or not len(at):
         raise TypeError(f"{who} must be a non-empty list of "
                         f"{'numbers' if arity == 1 else 'pairs (x, y)'}, got {at!r:.60}")
@@ -255,7 +268,7 @@ def answer_number(x, name: str) -> float:
         if type(x).__module__ == "numpy" and getattr(x, "shape", None) == ():
             return float(x)
         raise TypeError(f"{name} must be a number, got {type(x).__name__}: {x!r:.60}")
-    return float(x)
+    return _float(x, name)
 
 
 def answer_numbers(xs, name: str, length: int | None = None) -> list[float]:
@@ -264,6 +277,8 @@ def answer_numbers(xs, name: str, length: int | None = None) -> list[float]:
         xs = xs.tolist()
     if isinstance(xs, (str, bytes, Value)) or not isinstance(xs, Sequence):
         raise TypeError(f"{name} must be a list of numbers, got {type(xs).__name__}: {xs!r:.60}")
+    if length is not None:
+        length = _internal.integer(length, f"{name}: length", minimum=0)
     out = [answer_number(x, f"{name}[{i}]") for i, x in enumerate(xs)]
     if length is not None and len(out) != length:
         raise ValueError(f"{name} must have {length} numbers, got {len(out)}")

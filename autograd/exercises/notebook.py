@@ -126,7 +126,8 @@ def strip_notebook(src, dst, in_place: bool = False) -> int:
     """Write the student version of notebook ``src`` to ``dst`` atomically (a temporary
     file beside it, then a rename); returns the number of solution cells. ``dst`` may
     be ``src`` only with ``in_place=True``."""
-    src, dst = Path(src), Path(dst)
+    src, dst = _internal.file_path(src, "src"), _internal.file_path(dst, "dst")
+    in_place = _internal.boolean(in_place, "in_place")
     if not src.is_file():
         raise FileNotFoundError(f"{src}: no such notebook")
     if not in_place and dst.exists() and os.path.samefile(src, dst):
@@ -177,6 +178,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """``python -m autograd.exercises --strip teacher.ipynb -o student.ipynb``, or
     ``--nbgrader teacher.ipynb -o course``, or ``--otter teacher.ipynb -o folder``."""
+    if argv is not None:
+        argv = _internal.items(argv, "main: argv", "a list of str (the command line's words)")
+        if not all(isinstance(a, str) for a in argv):
+            raise TypeError(f"main: argv must be a list of str (the command line's words), got "
+                            f"{argv!r:.60}")
     parser = _parser()
     args = parser.parse_args(argv)
     if args.in_place and not args.strip:

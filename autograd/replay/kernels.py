@@ -118,6 +118,9 @@ def array_rules(op: ops.Op) -> tuple[Callable, Callable, str]:
     of an op defined with ``autograd.op`` (``how`` says which, for the summary)."""
     if hasattr(op, "array_rules"):  # autograd.op: its array rules or np.vectorize
         return op.array_rules()
+    if not isinstance(op, ops.Op):
+        raise TypeError(f"array_rules: op must be an op of the table (autograd.ops) or made "
+                        f"with autograd.op, got {type(op).__name__}: {op!r:.40}")
     rules = ARRAY_RULES.get(op.row)
     if rules is None:
         raise NotImplementedError(f"compile: no array rule for op {op.name!r}")

@@ -54,6 +54,8 @@ def require(values, predicate, message: str) -> None:
     ``predicate`` takes an array of shape (samples, len(values)); ``message``
     may hold ``{got}``, the distinct values found."""
     values = _internal.items(values, "require: values", "a list of Values")
+    if not all(isinstance(v, Value) for v in values):
+        raise TypeError("require: values must be a list of Values (the targets a loss reads)")
     if not callable(predicate):
         raise TypeError(f"require: predicate must be a function of an array, got "
                         f"{type(predicate).__name__}")
@@ -73,8 +75,9 @@ class Program:
     ``value_and_grad`` for the reduced loss with gradients in the parameters."""
 
     def __init__(self, fn: Callable, has_aux: bool = False, fuse: bool = True):
-        self.fn, self.has_aux, self.fuse = fn, has_aux, fuse
-        self._plans: dict = {}
+        self.fn, self._plans = fn, {}
+        self.has_aux = _internal.boolean(has_aux, "Program: has_aux")
+        self.fuse = _internal.boolean(fuse, "Program: fuse")
 
     def __repr__(self) -> str:
         name = getattr(self.fn, "__name__", type(self.fn).__name__)
@@ -90,12 +93,7 @@ class Program:
             if a.__class__ is np.ndarray and a.dtype == _FLOAT and a.ndim in (1, 2):
                 out.append(a)  # already what the plan runs on: no conversion, no copy
                 continue
-            if np.iscomplexobj(a):
-                raise TypeError(f"{who}: argument {i} must hold real numbers, got complex")
-            try:
-                a = np.asarray(a, dtype=float)
-            except (TypeError, ValueError) as e:
-                raise TypeError(f"{who}: argument {i} must be an array of numbers: {e}") from None
+            a = _internal.numbers_array(a, f"{who}: argument {i}")
             if a.ndim not in (1, 2):
                 raise ValueError(f"{who}: argument {i} must have shape (B,) or (B, n), "
                                  f"got {a.shape}")
@@ -201,8 +199,7 @@ class Program:
         graph of ``sum(fn(x_i, y_i)) / B`` and calling ``backward()`` on it
         (``jax.value_and_grad``; in PyTorch, ``loss = ...; loss.backward()``).
         Returns the loss, or ``(loss, aux)`` with ``has_aux``."""
-        if reduction not in ("mean", "sum"):
-            raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+        _internal.choice(reduction, "reduction", ("mean", "sum"))
         arrays = self._arrays(arrays, "Program.value_and_grad")
         plan = self._plan(arrays, self.fuse)
         if not self.has_aux and not plan.single:
@@ -230,8 +227,7 @@ class Program:
         ``draw_graph``; ``edge_labels="local"`` evaluates local gradients at the means."""
         from ..viz import draw_graph
 
-        if reduction not in ("mean", "sum"):
-            raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+        _internal.choice(reduction, "reduction", ("mean", "sum"))
         arrays = self._arrays(arrays, "Program.draw")
         plan = self._plan(arrays, fuse=False)  # every node materialised
         if len(plan.outputs) != 1 and not self.has_aux:

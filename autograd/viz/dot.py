@@ -26,20 +26,31 @@ class GraphvizNotFoundError(RuntimeError):
     """Neither the ``dot`` program nor pygraphviz is available to lay out a graph."""
 
 
+def _check_source(source, who: str) -> None:
+    if not isinstance(source, str):
+        raise TypeError(f"{who}: source must be DOT text (a str), got {type(source).__name__}: "
+                        f"{source!r:.40}")
+
+
 def render(source: str, fmt: str = "svg") -> bytes:
     """Lay out and render DOT text: with ``dot`` if on PATH, else with pygraphviz.
 
     ``fmt`` is svg, png, pdf, dot (the layout as DOT, with positions) or json0
     (the layout as JSON: every node's position and size, every edge's path).
     """
-    if fmt not in ("svg", "png", "pdf", "dot", "json0"):
-        raise ValueError(f"render: format must be svg, png, pdf, dot or json0, got {fmt!r}")
+    if not isinstance(fmt, str) or fmt not in ("svg", "png", "pdf", "dot", "json0"):
+        raise ValueError(f"render: fmt (the format) must be svg, png, pdf, dot or json0, got "
+                         f"{fmt!r:.40}")
+    _check_source(source, "render")
     dot = shutil.which("dot")
     if dot:
         done = subprocess.run([dot, f"-T{fmt}"], input=source.encode(), capture_output=True,
                               timeout=120)
         if done.returncode != 0:
-            raise RuntimeError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
+            why = done.stderr.decode(errors="replace").strip()
+            if "syntax error" in why:  # the text given, not Graphviz, is wrong
+                raise ValueError(f"render: source is not valid DOT: {why}")
+            raise RuntimeError(f"dot failed: {why}")
         return done.stdout
     try:
         import pygraphviz
@@ -75,6 +86,7 @@ class GraphDrawing:
     notebook in JupyterLab, GitHub)."""
 
     def __init__(self, source: str):
+        _check_source(source, "GraphDrawing")
         self.source = source
 
     def svg(self) -> str:
@@ -85,7 +97,7 @@ class GraphDrawing:
 
     def save(self, path) -> Path:
         """Write ``.svg``, ``.png``, ``.pdf`` or ``.dot`` by the file's extension, atomically."""
-        path = Path(path)
+        path = _internal.file_path(path, "save: path")
         fmt = path.suffix.lower().lstrip(".")
         if fmt not in ("svg", "png", "pdf", "dot", "gv"):
             raise ValueError(f"save: use a .svg, .png, .pdf or .dot file name, got {path.name!r}")

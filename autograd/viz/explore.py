@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import html
 
+from .. import _internal
 from ..engine import Value, apply, local_gradients, topological_order
 from ..functional import grad
 from .dot import GraphDrawing, render
@@ -56,6 +57,7 @@ class Explorer:
         if root.is_leaf:
             raise ValueError("explore: root is a leaf; pass the output of an expression")
         check_module(module, None)
+        _internal.choice(edge_labels, "edge_labels", ("auto", None, "flow", "local"))
         self.order = topological_order(root)
         if edge_labels == "auto":
             edge_labels = "flow" if len(self.order) <= 120 else None
@@ -63,9 +65,9 @@ class Explorer:
                            precision=precision, max_nodes=MAX_EXPLORE_NODES, module=module)
         self.names = self.scene.names
         self.leaves = self._offered(leaves, module)
-        self.p, self.edge_labels = precision, edge_labels
+        self.p, self.edge_labels = self.scene.precision, edge_labels
         self.original = {name: v.data for name, v in self.leaves.items()}
-        self.message = f"{self.names[root]} = {fmt(root.data, precision)}"
+        self.message = f"{self.names[root]} = {fmt(root.data, self.p)}"
         self._widths = self._fixed_widths()
         self._front = None
         self._recompute()
@@ -84,7 +86,8 @@ class Explorer:
                 raise TypeError("explore: leaves must be a list of leaf Values or their names")
             by_name = {self.names[v]: v for v in known}
             chosen = []
-            for item in leaves:
+            for item in _internal.items(leaves, "explore: leaves", "a list of leaf Values or "
+                                        "their names"):
                 v = by_name.get(item) if isinstance(item, str) else item
                 if not isinstance(v, Value) or v not in self.scene.index or not v.is_leaf:
                     raise ValueError(f"explore: leaves: {item!r} is not a leaf of this graph "

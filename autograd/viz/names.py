@@ -4,6 +4,8 @@ operation and a count in reading order (``mul1``, ``tanh1``) or ``leaf1``."""
 
 from __future__ import annotations
 
+from .. import _internal
+from ..engine import Value
 from .model import GraphParts
 from .style import visible
 
@@ -21,6 +23,13 @@ def node_names(order: list, parts: GraphParts | None = None) -> dict:
     their operation and a count in reading order (``mul1``, ``tanh1``; inside a box of
     the model, after its prefix: ``L1N4.mul1``); other unlabelled leaves ``leaf1, ...``.
     """
+    if not isinstance(parts, (GraphParts, type(None))):
+        raise TypeError(f"node_names: parts must be a GraphParts (a model's graph_parts) or "
+                        f"None, got {type(parts).__name__}: {parts!r:.40}")
+    order = _internal.items(order, "node_names: order", "a list of Values (a graph)")
+    if not all(isinstance(v, Value) for v in order):
+        raise TypeError("node_names: order must be a list of Values, such as "
+                        "autograd.topological_order(root)")
     parts = GraphParts() if parts is None else parts
     names, counts = {}, {}
     for v in reading_order(order):

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+import numbers
 import re
 from collections.abc import Iterable
 
+from .. import _internal
 from ..engine import Value, local_gradients, topological_order
 from .dot import GraphDrawing
 from .layout import layered, measure, placed
@@ -29,6 +31,15 @@ __all__ = ["draw_graph", "Scene"]
 GRAPHVIZ_MAX_NODES = 1500
 
 _OP_SYMBOLS = {"*": "×", "/": "÷", "neg": "−x", "sum": "Σ", "**": "^", "-": "−"}
+
+
+def _values(values, name: str) -> list:
+    """A list of Values (the nodes to draw, or those to focus on), checked."""
+    values = _internal.items(values, name, "a Value or a list of Values")
+    for i, v in enumerate(values):
+        if not isinstance(v, Value):
+            raise TypeError(f"{name}[{i}] must be a Value, got {type(v).__name__}: {v!r:.40}")
+    return values
 
 
 def _ancestors(targets: Iterable[Value]) -> set:
@@ -58,24 +69,24 @@ class Scene:
                  order=None, names=None, layout="auto"):
         if not isinstance(root, Value):
             raise TypeError(f"draw_graph expects a Value, got {type(root).__name__}")
-        if rankdir not in ("LR", "TB", "RL", "BT"):
-            raise ValueError(f"rankdir must be LR, TB, RL or BT, got {rankdir!r}")
-        if edge_labels not in (None, "local", "flow"):
-            raise ValueError(f"edge_labels must be None, 'local' or 'flow', got {edge_labels!r}")
+        _internal.choice(rankdir, "rankdir", ("LR", "TB", "RL", "BT"))
+        _internal.choice(edge_labels, "edge_labels", (None, "local", "flow"))
         check_module(module, collapse)
-        if layout not in ("auto", "dot", "layers"):
-            raise ValueError(f"layout must be 'auto', 'dot' or 'layers', got {layout!r}")
-        if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision \
-                <= 12:
-            raise ValueError(f"precision must be an int from 0 to 12, got {precision!r}")
+        _internal.choice(layout, "layout", ("auto", "dot", "layers"))
+        if isinstance(precision, bool) or not isinstance(precision, numbers.Integral) or \
+                not 0 <= precision <= 12:
+            raise ValueError(f"precision must be an int from 0 to 12, got {precision!r:.40}")
         if max_nodes is not None and (isinstance(max_nodes, bool) or
-                                      not isinstance(max_nodes, int) or max_nodes < 1):
-            raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
-        self.root, self.rankdir, self.show_grad = root, rankdir, show_grad
+                                      not isinstance(max_nodes, numbers.Integral) or
+                                      max_nodes < 1):
+            raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r:.40}")
+        precision = int(precision)
+        self.root, self.rankdir = root, rankdir
+        self.show_grad = _internal.boolean(show_grad, "show_grad")
         self.edge_labels, self.precision = edge_labels, precision
-        order = topological_order(root) if order is None else order
+        order = topological_order(root) if order is None else _values(order, "order")
         if focus is not None:
-            keep = _ancestors([focus] if isinstance(focus, Value) else list(focus))
+            keep = _ancestors([focus] if isinstance(focus, Value) else _values(focus, "focus"))
             order = [v for v in order if v in keep]
         self.order = order
         self.index = {v: i for i, v in enumerate(order)}
@@ -305,7 +316,7 @@ class Scene:
 
 
 def draw_graph(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
-               edge_labels: str | None = None, precision: int = 4, max_nodes: int = 400,
+               edge_labels: str | None = None, precision: int = 4, max_nodes: int | None = 400,
                module=None, collapse: str | None = None, focus=None,
                grads: dict | None = None, layout: str = "auto") -> GraphDrawing:
     """Draw the graph that computes ``root``.

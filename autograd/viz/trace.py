@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import html
+import numbers
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,7 +180,7 @@ class BackwardTrace:
         model offers; by default ``collapse=`` or ``"scalar"``)."""
         names = self.view_names()
         view = names[0] if view is None else view
-        if view not in names:
+        if not isinstance(view, str) or view not in names:
             hint = "" if self.module is not None else \
                 " (a model's views, such as 'neuron', need backward_trace(..., module=model))"
             raise ValueError(f"view must be one of {', '.join(map(repr, names))}, got "
@@ -190,6 +191,12 @@ class BackwardTrace:
             raise TypeError(f"the {view} view's drawing takes {', '.join(sorted(allowed))}; got "
                             f"{', '.join(unknown)} (module= and collapse= belong to "
                             "backward_trace(...), view= picks the view)")
+        if "precision" in options:
+            options["precision"] = _check_precision(options["precision"])
+        for name, value in options.items():  # (the key below hashes them)
+            if value is not None and not isinstance(value, (str, numbers.Integral)):
+                raise TypeError(f"{name} must be a str or an int, got {type(value).__name__}: "
+                                f"{value!r:.40}")
         key = (view, tuple(sorted(options.items())))
         if key not in self._views:
             make = ScalarView if view == "scalar" else trace_views(self.module)[view]
@@ -207,7 +214,7 @@ class BackwardTrace:
         """The table as aligned text (no drawing is laid out for it, whatever the
         graph's size); with ``forward=True`` the forward pass's rows come first, under
         their own header."""
-        _check_precision(precision)
+        precision = _check_precision(precision)
         rows = self.table(view)
         if not rows:
             return "(no steps)"
@@ -236,9 +243,9 @@ class BackwardTrace:
     @staticmethod
     def _check_k(k, view) -> int:
         n = len(view.steps_data())
-        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= n:
-            raise IndexError(f"frame: k must be an int in [0, {n}], got {k!r}")
-        return k
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k <= n:
+            raise IndexError(f"frame: k must be an int in [0, {n}], got {k!r:.40}")
+        return int(k)
 
     def frame_data(self, view: str | None = None, **options) -> dict:
         """The frames as data, as the player reads them: the first frame's picture
@@ -269,7 +276,7 @@ class BackwardTrace:
         and the scalar graph. Written atomically."""
         from .player import page
 
-        path = Path(path)
+        path = _internal.file_path(path, "to_html: path")
         if not isinstance(title, str):
             raise TypeError(f"title must be a str, got {type(title).__name__}")
         text = page(self._player_views(view, **options), title)
@@ -316,10 +323,12 @@ class _TextOutput:
         return self.text
 
 
-def _check_precision(precision) -> None:
-    if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 12:
+def _check_precision(precision) -> int:
+    if isinstance(precision, bool) or not isinstance(precision, numbers.Integral) or \
+            not 0 <= precision <= 12:
         raise ValueError(f"precision must be an int from 0 to 12 (decimals shown), got "
-                         f"{precision!r}")
+                         f"{precision!r:.40}")
+    return int(precision)
 
 
 def _aligned(rows: list, precision: int) -> str:
@@ -349,8 +358,7 @@ class ScalarView:
                              f"{edge_labels!r}")
         if rankdir not in ("LR", "TB", "RL", "BT"):
             raise ValueError(f"rankdir must be LR, TB, RL or BT, got {rankdir!r}")
-        _check_precision(precision)
-        self.trace, self.p, self.rankdir = trace, precision, rankdir
+        self.trace, self.p, self.rankdir = trace, _check_precision(precision), rankdir
         self.edge_labels = edge_labels
 
     @functools.cached_property

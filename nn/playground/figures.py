@@ -465,10 +465,14 @@ def static_figure(pg, neuron=None, edges="weights", probability=None):
     require_matplotlib()
     from matplotlib.figure import Figure
 
-    if edges not in ("weights", "grads"):
-        raise ValueError(f"figure: edges must be 'weights' or 'grads', got {edges!r}")
+    if not isinstance(edges, str) or edges not in ("weights", "grads"):
+        raise ValueError(f"figure: edges must be 'weights' or 'grads', got {edges!r:.40}")
     probability = check_view(pg, probability)
     if neuron is not None:
+        if isinstance(neuron, (str, bytes)) or not isinstance(neuron, (tuple, list)) or \
+                len(neuron) != 2:
+            raise TypeError(f"figure: neuron must be a pair (layer, neuron) or None, got "
+                            f"{type(neuron).__name__}: {neuron!r:.40}")
         neuron = pg.check_neuron(*neuron)
     layout = NetworkLayout([len(pg.features)] + [la.nout for la in pg.model.layers])
     top = max(layout.height + (36 if pg.multiclass else 22), 300)  # the notes under it

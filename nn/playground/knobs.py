@@ -97,7 +97,8 @@ def in_range(value, knob: str, lo: float, hi: float, integer: bool = False):
     check = _internal.integer if integer else _internal.real
     value = check(value, f"playground: {knob}")
     if not lo <= value <= hi:
-        raise ValueError(f"playground: {knob} must be in [{lo:g}, {hi:g}], got {value:g}")
+        got = _internal.int_text(value) if integer else f"{value:g}"  # (10**400: by its size)
+        raise ValueError(f"playground: {knob} must be in [{lo:g}, {hi:g}], got {got}")
     return value
 
 
@@ -125,13 +126,13 @@ def _check_data(value):
                         f"(x1, x2, label) or a pair (X, y) of points (n, 2) and labels 0..k-1, "
                         f"got {type(value).__name__}")
     X, y = value
-    if np.iscomplexobj(X) or isinstance(X, (str, bytes)):
+    if _internal.is_complex(X) or isinstance(X, (str, bytes)):
         raise TypeError("playground: data's X must hold real numbers, shape (n, 2)")
     try:
         X = np.asarray(X, dtype=float)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, OverflowError) as e:
         raise TypeError(f"playground: data's X must be numbers of shape (n, 2): {e}") from None
-    y = np.asarray(y)
+    y = _internal.numbers_array(y, "playground: data's y (labels 0..k-1)", dtype=None)
     if X.ndim != 2 or X.shape[1] != 2 or len(X) < 4:
         raise ValueError(f"playground: data's X must be points of the plane, shape (n, 2) with "
                          f"n >= 4, got shape {X.shape}")

@@ -139,7 +139,7 @@ def _torch_lines(pg) -> list[str]:
 
 def script(pg, framework: str = "gradlab") -> str:
     """``pg.to_code(framework)`` (the caller holds the playground's lock)."""
-    if framework not in FRAMEWORKS:
+    if not isinstance(framework, str) or framework not in FRAMEWORKS:
         raise ValueError(f"playground: to_code: framework must be one of "
                          f"{', '.join(map(repr, FRAMEWORKS))}, got {framework!r}")
     if pg._changes:

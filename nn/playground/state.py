@@ -364,6 +364,7 @@ class Playground:
         """``(xs, ys, maps)``: every hidden neuron's output y = f(u) over the
         boundary's plane, ``maps[l]`` of shape (neurons of layer l, resolution,
         resolution); one compiled pass over the grid (traced once per network)."""
+        resolution = in_range(resolution, "resolution", 2, 1000, integer=True)
         xs, ys, points = self._grid(resolution)
         hidden = self.model.layers[:-1]
         if not hidden:
@@ -381,6 +382,7 @@ class Playground:
     @_locked
     def feature_maps(self, resolution: int = 40):
         """``(xs, ys, maps)``: each input feature over the plane, (features, res, res)."""
+        resolution = in_range(resolution, "resolution", 2, 1000, integer=True)
         xs, ys, points = self._grid(resolution)
         return xs, ys, self.transform(points).T.reshape(-1, resolution, resolution)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
 from pathlib import Path
 
@@ -25,6 +24,8 @@ __all__ = ["boundary_grid", "decision_boundary", "loss_curves", "neuron_maps",
 
 _INSTALL = ('nn.plot draws with matplotlib: pip install -e ".[plot]" from a gradlab '
             "checkout (or pip install matplotlib)")
+MAX_RESOLUTION = 2000  # grid points per side of a boundary drawing (4 million in all)
+MAX_DPI = 2000  # a figure of a few inches stays under matplotlib's 2**23 pixels a side
 CLASS_COLOURS = ["#3b6fb6", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f",
                   "#6c757d", "#2e4057", "#f28482", "#84a59d"]
 
@@ -67,11 +68,13 @@ def _check_model(model, who: str):
 
 
 def _check_points(X, who: str, name: str = "X") -> np.ndarray:
-    if isinstance(X, (str, bytes)) or np.iscomplexobj(X):
+    if isinstance(X, (str, bytes)) or _internal.is_complex(X):
         raise TypeError(f"{who}: {name} must be an array of real numbers of shape (n, 2), "
                         f"got {type(X).__name__}")
     try:
         X = np.asarray(X, dtype=float)
+    except OverflowError:
+        raise ValueError(f"{who}: {name} holds an int too large for a float") from None
     except (TypeError, ValueError) as e:
         raise TypeError(f"{who}: {name} must be an array of numbers of shape (n, 2): {e}") \
             from None
@@ -85,7 +88,7 @@ def _check_points(X, who: str, name: str = "X") -> np.ndarray:
 
 
 def _check_labels(y, n: int, who: str, name: str = "y") -> np.ndarray:
-    y = np.asarray(y)
+    y = _internal.numbers_array(y, f"{who}: {name}", dtype=None)
     if y.ndim == 2 and y.shape[0] == n and y.shape[1] > 1:  # one-hot rows
         y = np.argmax(y, axis=1)
     if y.ndim != 1 or len(y) != n:
@@ -152,7 +155,8 @@ def boundary_grid(model, X, resolution: int = 100, margin: float = 0.5, features
     who = "boundary_grid"
     _check_model(model, who)
     X = _check_points(X, who)
-    resolution = _internal.integer(resolution, f"{who}: resolution", minimum=2)
+    resolution = _internal.integer(resolution, f"{who}: resolution", minimum=2,
+                                   maximum=MAX_RESOLUTION)
     margin = _internal.real(margin, f"{who}: margin", minimum=0)
     features = _check_features(features, who)
     return _grid(model, X, resolution, margin, features, who)
@@ -196,7 +200,8 @@ def decision_boundary(model, X, y, ax=None, *, X_test=None, y_test=None, feature
         X_test = _check_points(X_test, who, "X_test")
         y_test = _check_labels(y_test, len(X_test), who, "y_test")
     features = _check_features(features, who)
-    resolution = _internal.integer(resolution, f"{who}: resolution", minimum=2)
+    resolution = _internal.integer(resolution, f"{who}: resolution", minimum=2,
+                                   maximum=MAX_RESOLUTION)
     threshold = _internal.real(threshold, f"{who}: threshold")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"{who}: title must be a str or None, got {type(title).__name__}")
@@ -396,7 +401,8 @@ def neuron_maps(model, X, y=None, features=None, resolution: int = 40, fig=None)
     if y is not None:
         y = _check_labels(y, len(X), who)
     features = _check_features(features, who)
-    resolution = _internal.integer(resolution, f"{who}: resolution", minimum=2)
+    resolution = _internal.integer(resolution, f"{who}: resolution", minimum=2,
+                                   maximum=MAX_RESOLUTION)
     from matplotlib.figure import Figure
 
     if fig is not None and not isinstance(fig, Figure):
@@ -487,11 +493,11 @@ def _check_animation_arguments(model, history, X, y, path, features, resolution,
     X = _check_points(X, who)
     y = _check_labels(y, len(X), who)
     features = _check_features(features, who)
-    resolution = _internal.integer(resolution, f"{who}: resolution", minimum=2)
+    resolution = _internal.integer(resolution, f"{who}: resolution", minimum=2,
+                                   maximum=MAX_RESOLUTION)
     threshold = _internal.real(threshold, f"{who}: threshold")
-    if path is not None and not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{who}: path must be a file path (str or Path) or None, got "
-                        f"{type(path).__name__}")
+    if path is not None:
+        _internal.file_path(path, f"{who}: path")
     return X, y, features, resolution, threshold
 
 
@@ -582,10 +588,8 @@ def save(figure, path, dpi: int = 110) -> Path:
     if not isinstance(figure, Figure):
         raise TypeError(f"save: figure must be a matplotlib Figure or Axes, got "
                         f"{type(figure).__name__}")
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"save: path must be a file path (str or Path), got {type(path).__name__}")
-    dpi = _internal.integer(dpi, "save: dpi", minimum=1)
-    path = Path(path)
+    path = _internal.file_path(path, "save: path")
+    dpi = _internal.integer(dpi, "save: dpi", minimum=1, maximum=MAX_DPI)
     buffer = BytesIO()
     figure.savefig(buffer, format=path.suffix[1:] or "png", dpi=dpi)
     _internal.write_atomically(path, buffer.getvalue())

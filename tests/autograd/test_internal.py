@@ -1,7 +1,8 @@
 """The helpers of autograd/_internal.py: the argument checks that public functions of
 both packages call on entry (``integer``, ``real``, ``has_methods``: each names the
-argument, what it expects and what it got). Bad arguments fed to the public functions
-themselves: tests/test_bad_input.py.
+argument, what it expects and what it got; ``choice``, ``numbers_array``: names and
+arrays compared or converted without numpy's messages). Bad arguments fed to the public
+functions themselves: tests/test_bad_input.py.
 
 ``write_atomically`` here: several processes writing one path (each lands whole, the last
 wins, a live writer's temporary file is never removed), pipes, folders and empty paths
@@ -166,3 +167,41 @@ def test_items_takes_iterables_and_names_what_it_expects(np):
                      ({"a": 1}, "dict")):
         with pytest.raises(TypeError, match=rf"^grad: inputs must be a list of Values, got {got}"):
             _internal.items(bad, "grad: inputs", "a list of Values")
+
+
+def test_items_refuses_a_0d_array_by_name():
+    """A 0-d array is Iterable in type only: list() raised 'iteration over a 0-d array'."""
+    with pytest.raises(TypeError, match=r"^zero_grad: values must be a list, got ndarray"):
+        _internal.items(np.array(1.0), "zero_grad: values", "a list")
+
+
+def test_integer_has_a_maximum_and_shows_a_huge_int_by_its_size():
+    assert _internal.integer(np.int64(5), "n", minimum=1, maximum=5) == 5
+    with pytest.raises(ValueError, match=r"^n must be an int <= 5, got 6$"):
+        _internal.integer(6, "n", maximum=5)
+    with pytest.raises(ValueError, match=r"^n must be an int <= 5, got an int of 1329 bits$"):
+        _internal.integer(10**400, "n", maximum=5)
+    assert _internal.int_text(-12) == "-12"
+
+
+def test_choice_compares_only_names_so_an_array_gets_its_message():
+    assert _internal.choice("LR", "rankdir", ("LR", "TB")) == "LR"
+    assert _internal.choice(None, "edge_labels", (None, "flow")) is None
+    for bad in (np.array(["LR", "TB"]), np.zeros(0), ["LR"], 1, "lr"):
+        with pytest.raises(ValueError, match=r"^rankdir must be 'LR' or 'TB', got "):
+            _internal.choice(bad, "rankdir", ("LR", "TB"))
+
+
+def test_numbers_array_names_what_numpy_would_have_said_or_made_nan():
+    """np.asarray([None], float) is [nan]: a NaN data set from nothing; a ragged list,
+    complex numbers and 10**400 gave numpy's or Python's own messages."""
+    assert _internal.numbers_array([1, 2], "X").dtype == np.float64
+    assert _internal.numbers_array([1, 2], "y", dtype=None).dtype.kind == "i"
+    assert _internal.numbers_array([2**70, 1], "X").tolist() == [2.0**70, 1.0]
+    for bad, exc, words in (([None, None], TypeError, "array of numbers"),
+                            ([[1.0], []], TypeError, "array of numbers"),
+                            ([1j], TypeError, "complex"), (None, TypeError, "NoneType"),
+                            ("12", TypeError, "str"), ([10**400], ValueError, "too large")):
+        with pytest.raises(exc, match=rf"^fit: X .*{words}"):
+            _internal.numbers_array(bad, "fit: X")
+    assert not _internal.is_complex([[1.0], []]) and _internal.is_complex([1j])
