@@ -169,13 +169,13 @@ def test_items_takes_iterables_and_names_what_it_expects(np):
             _internal.items(bad, "grad: inputs", "a list of Values")
 
 
-def test_items_refuses_a_0d_array_by_name():
+def test_items_refuses_a_0d_array_by_name(np):
     """A 0-d array is Iterable in type only: list() raised 'iteration over a 0-d array'."""
     with pytest.raises(TypeError, match=r"^zero_grad: values must be a list, got ndarray"):
         _internal.items(np.array(1.0), "zero_grad: values", "a list")
 
 
-def test_integer_has_a_maximum_and_shows_a_huge_int_by_its_size():
+def test_integer_has_a_maximum_and_shows_a_huge_int_by_its_size(np):
     assert _internal.integer(np.int64(5), "n", minimum=1, maximum=5) == 5
     with pytest.raises(ValueError, match=r"^n must be an int <= 5, got 6$"):
         _internal.integer(6, "n", maximum=5)
@@ -184,7 +184,7 @@ def test_integer_has_a_maximum_and_shows_a_huge_int_by_its_size():
     assert _internal.int_text(-12) == "-12"
 
 
-def test_choice_compares_only_names_so_an_array_gets_its_message():
+def test_choice_compares_only_names_so_an_array_gets_its_message(np):
     assert _internal.choice("LR", "rankdir", ("LR", "TB")) == "LR"
     assert _internal.choice(None, "edge_labels", (None, "flow")) is None
     for bad in (np.array(["LR", "TB"]), np.zeros(0), ["LR"], 1, "lr"):
@@ -192,7 +192,7 @@ def test_choice_compares_only_names_so_an_array_gets_its_message():
             _internal.choice(bad, "rankdir", ("LR", "TB"))
 
 
-def test_numbers_array_names_what_numpy_would_have_said_or_made_nan():
+def test_numbers_array_names_what_numpy_would_have_said_or_made_nan(np):
     """np.asarray([None], float) is [nan]: a NaN data set from nothing; a ragged list,
     complex numbers and 10**400 gave numpy's or Python's own messages."""
     assert _internal.numbers_array([1, 2], "X").dtype == np.float64
