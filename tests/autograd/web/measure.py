@@ -1,7 +1,8 @@
 """Measures the page (not a test: ``python -m tests.autograd.web.measure [RUNS]``): the
 built size, and the time from page load to the example's first drawing in headless
 Chromium from localhost, cold (a new browser profile each run: nothing cached) and warm
-(the page reloaded: the browser's HTTP cache), as medians; then Graphviz in WebAssembly
+(the page reloaded: the browser's HTTP cache), as medians; how long Stop takes to give a
+fresh Python; then Graphviz in WebAssembly
 against the dot program on the same drawings (the README neuron; 48 steps of
 ``(v * 1.01 + 0.1).tanh()``, 385 drawn nodes, near draw_graph's default limit of 400)."""
 
@@ -56,6 +57,17 @@ def _in_page(driver, code: str) -> str:
     return driver.execute_script("return document.getElementById('output').textContent")
 
 
+def _stop_and_restart(driver) -> float:
+    driver.execute_script("document.getElementById('editor').value = 'while True: pass';"
+                          "document.getElementById('run').click();")
+    time.sleep(0.5)
+    t = time.perf_counter()
+    driver.execute_script("document.getElementById('stop').click();")
+    while driver.execute_script("return document.body.dataset.state") != "ready":
+        time.sleep(0.02)
+    return time.perf_counter() - t
+
+
 def _dot_seconds(root) -> float:
     drawing = draw_graph(root)
     t = time.perf_counter()
@@ -82,6 +94,9 @@ def main(runs: int = 5) -> None:
               f"({', '.join(f'{s:.2f}' for s in cold)})")
         print(f"first drawing, warm: median {statistics.median(warm):.2f} s "
               f"({', '.join(f'{s:.2f}' for s in warm)})")
+        restart = [_stop_and_restart(driver) for _ in range(runs)]
+        print(f"Stop to Python ready again: median {statistics.median(restart):.2f} s "
+              f"({', '.join(f'{s:.2f}' for s in restart)})")
         wasm = {}
         for name, setup, what in [("README neuron", _NEURON, "o"), ("48-step chain", CHAIN, "v")]:
             out = _in_page(driver, setup + "\n".join([TIMED.format(what=what)] * runs))
