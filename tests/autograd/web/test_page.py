@@ -224,3 +224,22 @@ def test_stop_ends_a_loop_that_never_ends_and_python_runs_again(page):
     assert _drawn(driver)[0]["grads"]["q"] == json.loads(
         run("from autograd import Value\nq = Value(5.0, label='q')\n(q * q).tanh()")
     )["graphs"][0]["grads"]["q"]
+
+
+def test_a_deep_graph_neither_kills_python_nor_the_page(page):
+    """50,000 operations deep: run, and freed after the run without overflowing the
+    browser's stack. One dropped inside the run does overflow it (Pyodide's "fatal
+    error"): the page says so and starts a fresh Python, which runs the next code."""
+    driver, _ = page
+    chain = "from autograd import Value\nv = Value(1.0, label='x')\nfor _ in range(50000):\n" \
+            "    v = v * 1.0\n"
+    _run(driver, chain + "v.backward()\nprint('grad', v.grad)")
+    output = driver.find_element(By.ID, "output").text
+    assert output.strip() == "grad 1.0" and _state(driver) == "ready"
+    driver.execute_script("document.getElementById('editor').value = arguments[0];"
+                          "document.getElementById('run').click();",
+                          chain + "v = None\nprint('dropped')")
+    wait_for(driver, lambda: "Python itself failed" in driver.find_element(By.ID, "output").text,
+             "the page's word that Python failed", timeout=RUN)
+    _run(driver, "from autograd import Value\nValue(2.0, label='p') * 3")
+    assert _drawn(driver)[0]["grads"]["p"] == "3.0"
