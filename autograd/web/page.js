@@ -201,5 +201,10 @@
     editor.focus();
   });
   editor.value = EXAMPLE;
-  startWorker();
+  if (location.protocol === "file:") { // browsers start no worker from a file
+    setState("failed", "This page needs a web server: in its folder run " +
+             "'python -m http.server', then open http://localhost:8000/");
+  } else {
+    startWorker();
+  }
 })();

@@ -274,3 +274,11 @@ def test_the_page_reads_well_no_text_under_12_px(page):
     shown, natural, box = svg_px
     assert natural > box  # wide: shrunk, or scrolled at the smallest readable size
     assert shown / natural >= 12 / (11 * 4 / 3) - 1e-3
+
+
+def test_opened_as_a_file_it_says_it_needs_a_web_server(driver, site):
+    driver.get((site / "index.html").as_uri())
+    wait_for(driver, lambda: _state(driver) == "failed", "the page's word")
+    status = driver.find_element(By.ID, "status").text
+    assert "needs a web server" in status and "python -m http.server" in status
+    assert not driver.find_element(By.ID, "run").is_enabled()
