@@ -276,6 +276,22 @@ def test_the_page_reads_well_no_text_under_12_px(page):
     assert shown / natural >= 12 / (11 * 4 / 3) - 1e-3
 
 
+def test_after_every_run_still_no_request_left_the_machine(page):
+    """The runs above, and an import of a package Pyodide's package site has: the page
+    never asks that site (ModuleNotFoundError), no request goes anywhere but 127.0.0.1."""
+    driver, served = page
+    _run(driver, "import numpy")
+    assert "ModuleNotFoundError: No module named 'numpy'" in driver.find_element(
+        By.ID, "output").text
+    # a request of our own, after the run: once the NetLog shows it, it shows all before it
+    driver.execute_script("fetch('NOTICE.txt?after-the-runs')")
+    wait_for(driver, lambda: any(u.endswith("?after-the-runs") for u, _ in
+                                 driver.netlog.requests()), "the NetLog's last lines", timeout=30)
+    ours = [url for url, initiator in driver.netlog.requests()
+            if initiator != "not an origin" or url.startswith(served)]
+    assert len(ours) > len(SITE_FILES) and _hosts(ours) == {"127.0.0.1"}, ours
+
+
 def test_opened_as_a_file_it_says_it_needs_a_web_server(driver, site):
     driver.get((site / "index.html").as_uri())
     wait_for(driver, lambda: _state(driver) == "failed", "the page's word")
