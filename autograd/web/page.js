@@ -111,6 +111,7 @@
     }
     if (result.error) {
       print(result.error, "error");
+      output.scrollIntoView({ block: "nearest" }); // the error's last line in sight
     }
     showGraphs(result.graphs || []);
     player.srcdoc = result.player || "";
