@@ -148,13 +148,10 @@ def _contents(files: Path) -> None:
     """The notebooks, and the sources of ``autograd`` and ``nn`` beside them."""
     import autograd
 
-    import nn
-
     files.mkdir(parents=True)
     for notebook in sorted(notebook_folder().glob("*.ipynb")):
         shutil.copy2(notebook, files / notebook.name)
-    for package in (autograd, nn):
-        source = Path(package.__file__).parent
+    for source in (Path(autograd.__file__).parent, Path(__file__).resolve().parents[1]):
         shutil.copytree(source, files / source.name,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
 
