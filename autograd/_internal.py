@@ -18,10 +18,9 @@ import os
 import re
 import secrets
 import stat
+import sys
 from collections.abc import Iterable
 from pathlib import Path
-
-import numpy as np
 
 try:
     import fcntl
@@ -60,7 +59,8 @@ def real(value, name: str, minimum: float | None = None, above: float | None = N
 
 def boolean(value, name: str) -> bool:
     """True or False (a Python or numpy bool; not 0, 1 or "yes")."""
-    if not isinstance(value, (bool, np.bool_)):
+    numpy = sys.modules.get("numpy")  # not imported: no numpy bool can exist
+    if not (isinstance(value, bool) or numpy is not None and isinstance(value, numpy.bool_)):
         raise TypeError(f"{name} must be True or False, got {type(value).__name__}: "
                         f"{value!r:.40}")
     return bool(value)

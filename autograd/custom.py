@@ -31,8 +31,6 @@ import math
 import numbers
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
 from . import _internal, ops
 from .engine import Value, apply, no_grad
 from .functional import GradcheckError
@@ -96,6 +94,7 @@ class UserOp(ops.Op):
         the results are checked as the float rules' are (a real number per sample, one
         local gradient per input), with the same errors naming the op: a forward that
         returns None never becomes a NaN."""
+        import numpy as np  # the replay's concern: the eager engine runs without numpy
         how = []
         if self.array_forward is not None:
             forward = _checked_array_rule(self.name, "array_forward", self.array_forward,
@@ -131,6 +130,8 @@ def _checked_array_rule(name: str, what: str, rule: Callable, arity: int, meanin
     an array of real numbers of the inputs' shape (a local gradient may be one number)."""
     forward = what == "array_forward"
 
+    import numpy as np  # as in UserOp.array_rules: only the replay calls this
+
     def run(*arrays):
         shape = np.broadcast_shapes(*(np.shape(a) for a in arrays))
         try:
@@ -154,6 +155,7 @@ def _checked_array_rule(name: str, what: str, rule: Callable, arity: int, meanin
 
 def _real_array(out, name: str, what: str, shape: tuple, scalar_ok: bool):
     """``out`` as a float array of ``shape`` (or one real number where ``scalar_ok``)."""
+    import numpy as np
     kind = getattr(getattr(out, "dtype", None), "kind", "")
     if isinstance(out, bool) or not (isinstance(out, numbers.Real) or kind in ("b", "i", "u", "f")):
         raise OpDefinitionError(f"op {name!r}: {what} must return an array of real numbers, "

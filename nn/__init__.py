@@ -1,5 +1,14 @@
 """gradlab.nn: neurons, layers, MLPs, losses, optimizers, data sets and training,
-built on ``autograd.Value``."""
+built on ``autograd.Value``. It needs numpy (its data sets, batches and compiled training
+are arrays); the engine, ``autograd``, does not."""
+
+try:
+    import numpy  # noqa: F401
+except ModuleNotFoundError:
+    raise ModuleNotFoundError(
+        "nn needs numpy (data sets, batches and compiled training are numpy arrays): "
+        "pip install numpy. The engine alone (from autograd import Value) works without it",
+        name="numpy") from None
 
 from . import data, exercises, init, losses, optim
 from .classic import Adaline, Perceptron

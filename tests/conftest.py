@@ -23,6 +23,34 @@ settings.register_profile("dev", deadline=None, max_examples=60)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
+@pytest.fixture(scope="session")
+def np():
+    """numpy, for an engine test that needs it: the test is marked ``numpy`` so that CI's
+    job without numpy (the engine alone, as on Pyodide) deselects it, and only it."""
+    import numpy
+
+    return numpy
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """PyTorch (float64 oracle) for an engine test: marked ``torch`` as ``np`` is."""
+    import torch
+
+    return torch
+
+
+MARK_BY_FIXTURE = {"np": "numpy", "torch": "torch", "lab_driver": "jupyterlab"}
+
+
+def pytest_collection_modifyitems(items):
+    """A test that asks for numpy, torch or JupyterLab is marked so (see pyproject.toml)."""
+    for item in items:
+        for fixture, mark in MARK_BY_FIXTURE.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(mark)
+
+
 def _chromium(*extra):
     missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
     if missing:

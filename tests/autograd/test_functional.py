@@ -2,7 +2,6 @@
 
 import math
 
-import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -57,7 +56,7 @@ def test_bad_arguments_name_the_argument(call, error, words):
         call()
 
 
-def test_numpy_scalars_and_arrays_are_accepted_as_numbers():
+def test_numpy_scalars_and_arrays_are_accepted_as_numbers(np):
     x = Value(1.5)
     assert grad(x * x, [x], create_graph=np.bool_(False)) == [3.0]
     assert gradcheck(lambda a, b: a * b, np.array([1.5, -2.0]), eps=np.float32(1e-6))
@@ -74,7 +73,7 @@ def test_hessian_vector_product():
     assert hv[1] == pytest.approx(2 * 1.5 * 0.3 + 6 * -0.5 * -1.2, rel=1e-14)
 
 
-def test_newton_method_converges_quadratically():
+def test_newton_method_converges_quadratically(np):
     # minimise f(x) = x^4 - 3x^2 + x near x = 1.1: x <- x - f'(x) / f''(x)
     x = 1.5
     errors = []

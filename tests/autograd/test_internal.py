@@ -14,13 +14,12 @@ import os
 import stat
 from decimal import Decimal
 
-import numpy as np
 import pytest
 
 from autograd import _internal
 
 
-def test_numpy_integers_are_ints_and_bad_numbers_are_refused():
+def test_numpy_integers_are_ints_and_bad_numbers_are_refused(np):
     assert _internal.integer(np.int32(3), "n") == 3
     assert type(_internal.integer(np.int8(1), "n")) is int
     for bad, exc in ((True, TypeError), (2.0, TypeError), (-1, ValueError)):
@@ -32,7 +31,7 @@ def test_numpy_integers_are_ints_and_bad_numbers_are_refused():
             _internal.real(bad, "x")
 
 
-def test_real_takes_numpy_numbers_and_names_its_bounds():
+def test_real_takes_numpy_numbers_and_names_its_bounds(np):
     assert type(_internal.real(np.float32(0.5), "lr")) is float
     assert _internal.real(np.int64(2), "lr", above=0) == 2.0
     assert _internal.real(0, "l2", minimum=0) == 0.0
@@ -151,7 +150,7 @@ def test_real_refuses_an_int_too_large_for_a_float_by_name():
         _internal.real(10**400, "lr")
 
 
-def test_boolean_takes_python_and_numpy_bools_only():
+def test_boolean_takes_python_and_numpy_bools_only(np):
     assert _internal.boolean(np.bool_(True), "fuse") is True
     assert _internal.boolean(False, "fuse") is False
     for bad in (1, "yes", None, 1.0):
@@ -159,7 +158,7 @@ def test_boolean_takes_python_and_numpy_bools_only():
             _internal.boolean(bad, "fuse")
 
 
-def test_items_takes_iterables_and_names_what_it_expects():
+def test_items_takes_iterables_and_names_what_it_expects(np):
     assert _internal.items((1, 2), "values", "a list") == [1, 2]
     assert _internal.items(iter([3]), "values", "a list") == [3]
     assert _internal.items(np.array([1.0]), "values", "a list") == [1.0]

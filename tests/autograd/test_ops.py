@@ -108,8 +108,6 @@ def test_second_derivatives_match_closed_forms(name, f, d2, x):
 # its kinks and edges: first order on floats and on Values agree, and the second order is
 # PyTorch's (float64), except where the README states another convention (below).
 
-import torch  # noqa: E402  (the test extra installs torch==2.13.0, CPU)
-
 from autograd import local_gradients, ops  # noqa: E402
 
 INF = math.inf
@@ -145,23 +143,28 @@ SPECIAL_POINTS = {
 # x ** k at its edges, k = 0, 1, 3 and a negative power: more constants than the one above
 POWERS = [(0.0, [0.0, 1.0]), (1.0, [0.0, -1.0]), (3.0, [0.0, -1.0]), (-1.0, [-1.0, 2.0])]
 
-TORCH = {
-    ops.ADD: lambda a, b: a + b, ops.SUB: lambda a, b: a - b, ops.MUL: lambda a, b: a * b,
-    ops.DIV: lambda a, b: a / b, ops.POW: lambda a, b: a ** b,
-    ops.SUM: lambda *xs: torch.stack(xs).sum(),
-    ops.MAX: lambda *xs: torch.stack(xs).max(), ops.MIN: lambda *xs: torch.stack(xs).min(),
-    ops.LOGSUMEXP: lambda *xs: torch.logsumexp(torch.stack(xs), 0),
-    ops.NEG: lambda x, k: -x, ops.POWC: lambda x, k: x ** k, ops.ABS: lambda x, k: x.abs(),
-    ops.EXP: lambda x, k: x.exp(), ops.LOG: lambda x, k: x.log(), ops.SQRT: lambda x, k: x.sqrt(),
-    ops.TANH: lambda x, k: x.tanh(), ops.SIGMOID: lambda x, k: x.sigmoid(),
-    ops.RELU: lambda x, k: x.relu(),
-    ops.LEAKY_RELU: lambda x, k: torch.nn.functional.leaky_relu(x, k),
-    ops.SOFTPLUS: lambda x, k: torch.nn.functional.softplus(x),
-    ops.SOFTSIGN: lambda x, k: torch.nn.functional.softsign(x),
-    ops.HARDTANH: lambda x, k: torch.nn.functional.hardtanh(x),
-    ops.STEP: lambda x, k: (x > 0).to(x.dtype) + 0 * x,  # torch.heaviside has no gradient
-    ops.SIGN: lambda x, k: x.sign(),
-}
+
+def _torch_forms(torch):
+    """Each op written in PyTorch (the ``torch`` fixture: the test extra installs
+    torch==2.13.0, CPU)."""
+    return {
+        ops.ADD: lambda a, b: a + b, ops.SUB: lambda a, b: a - b, ops.MUL: lambda a, b: a * b,
+        ops.DIV: lambda a, b: a / b, ops.POW: lambda a, b: a ** b,
+        ops.SUM: lambda *xs: torch.stack(xs).sum(),
+        ops.MAX: lambda *xs: torch.stack(xs).max(), ops.MIN: lambda *xs: torch.stack(xs).min(),
+        ops.LOGSUMEXP: lambda *xs: torch.logsumexp(torch.stack(xs), 0),
+        ops.NEG: lambda x, k: -x, ops.POWC: lambda x, k: x ** k, ops.ABS: lambda x, k: x.abs(),
+        ops.EXP: lambda x, k: x.exp(), ops.LOG: lambda x, k: x.log(),
+        ops.SQRT: lambda x, k: x.sqrt(),
+        ops.TANH: lambda x, k: x.tanh(), ops.SIGMOID: lambda x, k: x.sigmoid(),
+        ops.RELU: lambda x, k: x.relu(),
+        ops.LEAKY_RELU: lambda x, k: torch.nn.functional.leaky_relu(x, k),
+        ops.SOFTPLUS: lambda x, k: torch.nn.functional.softplus(x),
+        ops.SOFTSIGN: lambda x, k: torch.nn.functional.softsign(x),
+        ops.HARDTANH: lambda x, k: torch.nn.functional.hardtanh(x),
+        ops.STEP: lambda x, k: (x > 0).to(x.dtype) + 0 * x,  # torch.heaviside has no gradient
+        ops.SIGN: lambda x, k: x.sign(),
+    }
 
 
 def _apply(op, k, values):
@@ -180,9 +183,10 @@ def _ours(op, k, point):
     return first, [g.data for g in graph_first], hessian
 
 
-def _torch(op, k, point):
+def _torch(torch, op, k, point):
+    forms = _torch_forms(torch)
     ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in point]
-    out = TORCH[op](*ts) if op.arity != 1 else TORCH[op](ts[0], k)
+    out = forms[op](*ts) if op.arity != 1 else forms[op](ts[0], k)
     first = torch.autograd.grad(out, ts, create_graph=True)
     hessian = []
     for g in first:
@@ -231,10 +235,10 @@ CASE_IDS = [f"{op.name}{'' if k is None else f'({k:g})'}@{p}" for op, k, p in CA
 
 
 @pytest.mark.parametrize("op,k,point", CASES, ids=CASE_IDS)
-def test_first_and_second_order_at_special_points_match_torch(op, k, point):
+def test_first_and_second_order_at_special_points_match_torch(op, k, point, torch):
     first, graph_first, hessian = _ours(op, k, point)
     assert all(_same(a, b) for a, b in zip(first, graph_first)), (first, graph_first)
-    want_first, want_hessian = _convention(op, k, list(point), *_torch(op, k, point))
+    want_first, want_hessian = _convention(op, k, list(point), *_torch(torch, op, k, point))
     assert all(_same(a, b) for a, b in zip(first, want_first)), (first, want_first)
     for row, want in zip(hessian, want_hessian):
         assert all(_same(a, b) for a, b in zip(row, want)), (hessian, want_hessian)

@@ -3,7 +3,6 @@ wrong one with a message that teaches."""
 
 import math
 
-import numpy as np
 import pytest
 
 import autograd
@@ -46,7 +45,7 @@ def test_local_gradient_passes_a_right_rule(op):
     assert repr(result) == str(result)  # shows without quotes in a notebook
 
 
-def test_local_gradient_accepts_operator_symbols_and_values():
+def test_local_gradient_accepts_operator_symbols_and_values(np):
     assert exercises.check_local_gradient("*", lambda x, y: [Value(y), np.float64(x)])
 
 
