@@ -1,5 +1,10 @@
 """Graphviz: DOT text laid out and rendered, with the ``dot`` program when it is on PATH,
-otherwise in-process with pygraphviz (whose wheels carry the Graphviz libraries).
+otherwise in-process with pygraphviz (whose wheels carry the Graphviz libraries), and in
+the browser (Pyodide, ``sys.platform == "emscripten"``) by Graphviz compiled to
+WebAssembly: the page's worker defines ``gradlabRenderDot(source, format)`` on its global
+scope (``autograd/web/worker.js``, backed by @viz-js/viz), a synchronous function that
+Python calls through Pyodide's ``js`` module. That one draws SVG, DOT and JSON, no PNG
+or PDF (Graphviz's cairo renderer is not in it).
 ``GraphDrawing`` is what ``draw_graph`` and ``trace.frame(k)`` return."""
 
 from __future__ import annotations
@@ -7,6 +12,7 @@ from __future__ import annotations
 import base64
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -22,8 +28,19 @@ _INSTALL_HELP = (
 )
 
 
+_BROWSER_HELP = (
+    "no Graphviz renderer in this browser: gradlab draws on Pyodide through a function "
+    "gradlabRenderDot(source, format) on the worker's global scope, which gradlab's page "
+    "defines (python -m autograd.web build); here it is missing. The DOT text is still "
+    "available as .source"
+)
+IN_BROWSER = sys.platform == "emscripten"
+BROWSER_FORMATS = ("svg", "dot", "json0")  # what Graphviz in WebAssembly draws
+
+
 class GraphvizNotFoundError(RuntimeError):
-    """Neither the ``dot`` program nor pygraphviz is available to lay out a graph."""
+    """Neither the ``dot`` program nor pygraphviz (nor, in the browser, Graphviz in
+    WebAssembly) is available to lay out a graph."""
 
 
 def render(source: str, fmt: str = "svg") -> bytes:
@@ -34,6 +51,8 @@ def render(source: str, fmt: str = "svg") -> bytes:
     """
     if fmt not in ("svg", "png", "pdf", "dot", "json0"):
         raise ValueError(f"render: format must be svg, png, pdf, dot or json0, got {fmt!r}")
+    if IN_BROWSER:
+        return _render_in_browser(source, fmt)
     dot = shutil.which("dot")
     if dot:
         done = subprocess.run([dot, f"-T{fmt}"], input=source.encode(), capture_output=True,
@@ -46,6 +65,23 @@ def render(source: str, fmt: str = "svg") -> bytes:
     except ImportError:
         raise GraphvizNotFoundError(_INSTALL_HELP) from None
     return pygraphviz.AGraph(string=source).draw(format=fmt, prog="dot")
+
+
+def _render_in_browser(source: str, fmt: str) -> bytes:
+    """The third path: Graphviz in WebAssembly, through the page's ``gradlabRenderDot``."""
+    if fmt not in BROWSER_FORMATS:
+        raise GraphvizNotFoundError(f"Graphviz in the browser draws {', '.join(BROWSER_FORMATS)}"
+                                    f", not {fmt}: use .svg()")
+    import js  # Pyodide's bridge to the worker's global scope
+
+    renderer = getattr(js, "gradlabRenderDot", None)
+    if renderer is None:
+        raise GraphvizNotFoundError(_BROWSER_HELP)
+    try:
+        return str(renderer(source, fmt)).encode()
+    except Exception as e:  # a JavaScript Error from Graphviz: its message says what failed
+        message = str(e).removeprefix("Error: ").strip()
+        raise RuntimeError(f"Graphviz (WebAssembly) failed: {message}") from None
 
 
 def render_both(source: str) -> tuple[str, bytes]:
@@ -95,6 +131,8 @@ class GraphDrawing:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         try:
+            if IN_BROWSER:  # no PNG there; the browser shows the SVG
+                return {"image/svg+xml": self.svg(), "text/plain": self._text()}
             svg, png = render_both(self.source)
             return {"image/svg+xml": svg, "image/png": base64.b64encode(png).decode("ascii"),
                     "text/plain": self._text()}

@@ -65,11 +65,12 @@ PYODIDE = Package(
     license="MPL-2.0",
 )
 
-# Graphviz compiled to WebAssembly, one standalone script that defines the global ``Viz``.
+# Graphviz compiled to WebAssembly, one standalone ES module (the wasm inside it); the
+# package's dist/viz-global.js is the same as a classic script defining the global ``Viz``.
 VIZ = Package(
     "@viz-js/viz", "3.31.0",
     "sha512-r7zlQdRvcwvIpjHGgs+KNWHeE/P5/Dq7k8ZAKaMCbZqomxCBJV78gVuQYaHzFVca+kB0mX0fMW9UFevCOBG50A==",
-    files=("dist/viz-global.js",),
+    files=("dist/viz.js",),
     license="MIT (Graphviz inside it: EPL-1.0)",
 )
 
