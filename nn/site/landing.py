@@ -130,11 +130,19 @@ code { font-size: 14px; background: #eef1f4; padding: 0 3px; border-radius: 3px;
 
 
 def _cells(indices: list[int], total: int) -> str:
+    """``cells 1-9 of 10`` (1-based, runs of cells joined), ``every cell``, ``none``."""
     if len(indices) == total:
         return "every cell"
     if not indices:
         return "none"
-    return "cells " + ", ".join(str(i + 1) for i in indices) + f" of {total}"
+    runs = []
+    for i in indices:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    text = ", ".join(f"{a + 1}" if a == b else f"{a + 1}\u2013{b + 1}" for a, b in runs)
+    return f"{'cell' if len(indices) == 1 else 'cells'} {text} of {total}"
 
 
 def _notebook_rows(notebooks: list) -> str:
@@ -193,7 +201,13 @@ built: plain pages, <span class="offline">offline</span>.</p><ul>
 matplotlib (and <code>nn</code>, built on numpy) are not shipped: the kernel loads them from
 Pyodide's package site the first time a cell imports them, which needs the network.
 PyTorch does not exist for the browser: its cells run only in a local Jupyter.</p>
-<table><thead><tr><th>Notebook</th><th>Runs offline</th>
+<p>The table reads each notebook's code: the cells that need only the engine, what the
+others load (online) and what the browser cannot have. gradlab's tests run notebook 1's
+engine cells offline in Chromium; loading from Pyodide's package site is not tested (the
+test machines have no network). Drawings (<code>draw_graph</code>, the step-through's
+pictures) need Graphviz, which this kernel lacks: draw on the <a href="#play">Play</a>
+page, or in a local Jupyter.</p>
+<table><thead><tr><th>Notebook</th><th>Needs only the engine (offline)</th>
 <th>Loads online (Pyodide's package site)</th><th>Not in the browser</th></tr></thead>
 <tbody>
 {rows}

@@ -2,7 +2,8 @@
 kernel's wheels, the rewritten package list, gradlab's sources beside the notebooks),
 and in real Chromium with every request beyond localhost refused: the kernel starts, the
 engine's cells of notebook 1 print what CPython prints, and numpy is asked of Pyodide's
-package site (refused here: the one part that needs the network)."""
+package site (refused here: the one part that needs the network); a drawing says it has
+no Graphviz (the kernel has no Graphviz in WebAssembly: the play page has)."""
 
 import contextlib
 import hashlib
@@ -149,8 +150,11 @@ def test_numpy_is_asked_of_pyodides_package_site_and_nothing_else_leaves(site, o
     printed = driver.execute_async_script(KERNEL, [
         "import micropip\ntry:\n    await micropip.install('numpy')\n    import numpy\n"
         "except Exception as e:\n    print('no numpy:', type(e).__name__)",
-        "from autograd import Value\nprint((Value(3.0) ** 2).data)"])
+        "from autograd import Value\nprint((Value(3.0) ** 2).data)",
+        "from autograd import draw_graph\ntry:\n    draw_graph(Value(1.0)).svg()\n"
+        "except Exception as e:\n    print(type(e).__name__)"])
     assert printed[0].startswith("no numpy:") and printed[1] == "9.0\n"
+    assert printed[2] == "GraphvizNotFoundError\n"  # the front page says: draw on Play
     host = lab.PACKAGE_SITE.split("/")[2]
     asked = outside.of_the_site()
     assert asked and all(line == f"CONNECT {host}:443 HTTP/1.1" for line in asked)
