@@ -13,6 +13,8 @@ university's web space, ``python -m http.server -d OUT_DIR``). It needs http(s),
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import shlex
 import sys
@@ -35,22 +37,32 @@ DEMO_PAGES = {
 }
 
 
-def _play(out: Path) -> str | None:
-    """The page that runs gradlab (``autograd.web.build``), or None where this gradlab
-    has no such page yet (the front page then says so)."""
-    try:
-        from autograd.web.build import build
-    except ImportError:  # TODO(W22): gone once autograd.web.build is merged
-        return None
+def _play(out: Path) -> str:
+    """The page that runs gradlab (``autograd.web.build``): its link."""
+    from autograd.web.build import build
+
     build(out / "play")
     return "play/index.html"
 
 
-def _demo(out: Path, argv: list[str]) -> dict:
-    """``gradlab-demo --out OUT/demo --quiet`` (with ``argv``, its options): link -> what."""
+def _demo_arguments(out: Path, options: str):
+    """gradlab-demo's parsed arguments, checked before anything is built: a bad option
+    is a ValueError with gradlab-demo's one-line error."""
     from .. import demo
 
-    args = demo.argument_parser().parse_args([*argv, "--out", str(out / "demo"), "--quiet"])
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said), contextlib.redirect_stdout(said):
+            return demo.argument_parser().parse_args(
+                [*shlex.split(options), "--out", str(out / "demo"), "--quiet"])
+    except SystemExit:
+        raise ValueError(f"demo_options: {said.getvalue().strip()}") from None
+
+
+def _demo(args) -> dict:
+    """gradlab-demo's pictures and pages: link -> what it shows."""
+    from .. import demo
+
     paths, _ = demo.run(args)
     written = {Path(p).name for p in paths.values()}
     return {f"demo/{name}": what for name, what in DEMO_PAGES.items() if name in written}
@@ -66,13 +78,14 @@ def build_site(out, demo_options: str = "") -> dict:
     if not isinstance(demo_options, str):
         raise TypeError(f"demo_options must be a str of gradlab-demo options, got "
                         f"{type(demo_options).__name__}")
+    demo_args = _demo_arguments(out, demo_options)
     out.mkdir(parents=True, exist_ok=True)
     seconds, started = {}, time.perf_counter()
     lab_site.build_lab(out / "lab")
     seconds["lab"], started = time.perf_counter() - started, time.perf_counter()
     play = _play(out)
     seconds["play"], started = time.perf_counter() - started, time.perf_counter()
-    demo_pages = _demo(out, shlex.split(demo_options))
+    demo_pages = _demo(demo_args)
     seconds["demo"] = time.perf_counter() - started
     lock = json.loads((out / "lab" / "static" / "pyodide" / "pyodide-lock.json").read_text())
     modules = pyodide_modules(lock)
@@ -89,12 +102,14 @@ def _size(folder: Path) -> int:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="gradlab-site", description=__doc__.split("\n\n")[0].strip("`"),
+        prog="gradlab-site", description="Build the course site: one folder of static "
+        "files a teacher publishes (a front page, the page that runs gradlab, the notebooks "
+        "as a JupyterLite site, the demo's pages).",
         epilog="example: gradlab-site site && python -m http.server -d site")
     parser.add_argument("out", type=Path, metavar="OUT_DIR", help="a new or empty folder")
     parser.add_argument("--demo", default="", metavar="OPTIONS",
                         help="gradlab-demo's options for the demo part, in quotes "
-                             "(e.g. --demo '--data spirals --epochs 200')")
+                             "(e.g. --demo='--data spirals --epochs 200')")
     args = parser.parse_args(argv)
     try:
         seconds = build_site(args.out, args.demo)

@@ -79,3 +79,9 @@ def test_the_command_refuses_a_folder_in_use_in_one_line(tmp_path, capsys):
     assert (tmp_path / "notes.txt").read_text() == "a teacher's file"
     with pytest.raises(TypeError, match="demo_options must be a str"):
         build.build_site(tmp_path / "new", ["--epochs", "5"])
+    with pytest.raises(SystemExit):  # checked before anything is built
+        build.main([str(tmp_path / "new"), "--demo", "--epochs 0"])
+    assert capsys.readouterr().err == (
+        "gradlab-site: error: demo_options: gradlab-demo: error: argument --epochs: must be "
+        ">= 1, got 0 (see gradlab-demo --help)\n")
+    assert not (tmp_path / "new").exists()
