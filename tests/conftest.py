@@ -51,7 +51,7 @@ def pytest_collection_modifyitems(items):
                 item.add_marker(mark)
 
 
-def _chromium(*extra):
+def chromium(*extra):
     missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
     if missing:
         pytest.fail(f"{' and '.join(missing)} not found: the page and JupyterLab tests "
@@ -72,7 +72,7 @@ def _chromium(*extra):
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
     """Headless Chromium for file:// pages, with a profile of its own."""
-    drv = _chromium(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    drv = chromium(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
     yield drv
     drv.quit()
 
@@ -81,6 +81,6 @@ def driver(tmp_path_factory):
 def lab_driver():
     """Headless Chromium for a JupyterLab server, in chromedriver's own temporary
     profile (with --user-data-dir the kernel's websocket never connected)."""
-    drv = _chromium()
+    drv = chromium()
     yield drv
     drv.quit()

@@ -133,6 +133,10 @@
       }
     } else if (m.type === "result") {
       showResult(JSON.parse(m.json));
+    } else if (m.type === "fatal") {
+      restart("Python itself failed (Pyodide: " + m.message.split("\n")[0] + ") and was " +
+              "restarted; your code is kept. A graph many thousands of operations deep can " +
+              "do that here: the browser's stack is smaller than a desktop Python's.\n");
     } else if (m.type === "failed") {
       setState("failed", "Python could not start: " + m.message);
       print("Python could not start: " + m.message + "\n", "error");
@@ -159,14 +163,17 @@
     worker.postMessage({ type: "run", code: editor.value });
   }
 
-  function stop() {
-    if (!worker) {
-      return;
-    }
+  function restart(message) {
     worker.terminate();
     flush();
-    print("Stopped: Python was restarted (your code is kept; variables are not).\n", "stderr");
+    print(message, "stderr");
     startWorker();
+  }
+
+  function stop() {
+    if (worker) {
+      restart("Stopped: Python was restarted (your code is kept; variables are not).\n");
+    }
   }
 
   document.addEventListener("keydown", (event) => {

@@ -4,8 +4,8 @@
 ``draw_graph``, ``backward_trace`` and ``show`` are already there) and returns, as
 JSON, what the page shows:
 
-- ``error``: the Python traceback of an exception (only the frames of the learner's
-  code, with its lines), else ``None``;
+- ``error``: the Python traceback of an exception, from the learner's code down (the
+  runner's own frames left out; the code's lines shown), else ``None``;
 - ``graphs``: one drawing per Value the code called ``show(v)`` on, or, with no
   ``show``, of the last line when it is an expression whose value is a Value (as a
   notebook cell shows its last line). Each is ``draw_graph(v)`` as the code left it;
@@ -14,7 +14,9 @@ JSON, what the page shows:
 - ``player``: the step-through page (``backward_trace(v).to_html``) of the last one:
   one backward pass from ``v``, the graph's leaves starting at 0.
 
-Printing goes to the worker's stdout (the page shows it as it comes). The page draws
+After a run its Values are freed one at a time (``_release``: a deep graph freed at once
+overflows the browser's stack). Printing goes to the worker's stdout (the page shows it
+as it comes). The page draws
 at most ``MAX_SHOWN`` values: a drawing that cannot be made (too many nodes) is a
 ``note`` in its place, never an error of the run.
 """
@@ -22,6 +24,7 @@ at most ``MAX_SHOWN`` values: a drawing that cannot be made (too many nodes) is 
 from __future__ import annotations
 
 import ast
+import gc
 import json
 import linecache
 import tempfile
@@ -103,14 +106,48 @@ def _player(v: Value) -> tuple:
         return "", f"no step-through: {type(e).__name__}: {e}"
 
 
+def _inputs_first(values: list) -> list:
+    """Every Value that ``values`` depend on, each after its inputs (one walk for all)."""
+    order, done, stack = [], set(), list(values)
+    while stack:
+        v = stack[-1]
+        if v in done:
+            stack.pop()
+            continue
+        waiting = [p for p in v.parents if p not in done]
+        if waiting:
+            stack.extend(waiting)
+        else:
+            done.add(stack.pop())
+            order.append(v)
+    return order
+
+
+def _release(namespace: dict, *holders: list) -> None:
+    """Let go of the run's Values one at a time, the last computed first. Dropped at once,
+    a deep graph frees each node from inside the freeing of the node after it: a few
+    thousand operations deep, that overflows the browser's stack, smaller than a desktop
+    Python's, and Pyodide dies ("Maximum call stack size exceeded"). Freed in this
+    order, each node goes alone: its inputs are still held."""
+    alive = [o for o in gc.get_objects() if isinstance(o, Value)]
+    order = _inputs_first(alive)
+    del alive
+    namespace.clear()
+    for holder in holders:
+        holder.clear()
+    while order:
+        order.pop()
+
+
 def run(code: str) -> str:
     """Run the editor's ``code``; what the page shows, as JSON (see the module's text)."""
     if not isinstance(code, str):
         raise TypeError(f"code must be a str, got {type(code).__name__}")
     shown: list = []
+    namespace = _namespace(shown)
     out = {"error": None, "graphs": [], "player": "", "player_note": "", "value": None}
     try:
-        last = _execute(code, _namespace(shown))
+        last = _execute(code, namespace)
         if isinstance(last, Value) and not shown:
             shown.append(last)
         elif last is not None:
@@ -123,7 +160,11 @@ def run(code: str) -> str:
                               f"{MAX_SHOWN - 1} and the last")
         distinct = distinct[:MAX_SHOWN - 1] + distinct[-1:]
     out["graphs"] = [_drawing(v) for v in distinct]
-    if distinct:
+    if distinct and out["graphs"][-1]["svg"]:
         out["player"], note = _player(distinct[-1])
         out["player_note"] = out["player_note"] or note
+    elif distinct:
+        out["player_note"] = "no step-through: the graph is too large to draw (see above)"
+    last = None
+    _release(namespace, shown, distinct)
     return json.dumps(out)

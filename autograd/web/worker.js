@@ -7,7 +7,8 @@
 //
 // Messages in: {type: "run", code}. Out: {type: "ready", seconds}, {type: "out", stream,
 // text} (a line printed), {type: "result", json} (autograd/web/runner.py's run),
-// {type: "failed", message} (Python could not start).
+// {type: "failed", message} (Python could not start), {type: "fatal", message} (Pyodide
+// itself failed during a run and cannot go on: the page starts a fresh worker).
 //
 // A module worker (Pyodide 314 starts in no other), whose two scripts are ES modules too.
 "use strict";
@@ -55,7 +56,9 @@
     try {
       post({ type: "result", json: run(event.data.code) });
     } catch (error) {
-      post({ type: "result", json: JSON.stringify({ error: String(error), graphs: [], player: "" }) });
+      // run() catches every Python exception: this is Pyodide itself failing (a "fatal
+      // error", e.g. the WebAssembly stack overflowing), after which it cannot run again
+      post({ type: "fatal", message: String(error && error.message || error) });
     }
   };
 })();

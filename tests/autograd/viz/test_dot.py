@@ -71,3 +71,46 @@ def test_jupyter_display_is_svg_with_the_same_picture_as_png_and_never_raises(mo
     monkeypatch.setattr(viz, "render_both", broken)
     bundle = drawing._repr_mimebundle_()
     assert set(bundle) == {"text/plain"} and "no renderer" in bundle["text/plain"]
+
+
+class _FakeJs:
+    """Pyodide's ``js`` module as the page's worker makes it: ``gradlabRenderDot`` (here
+    the dot program standing in for Graphviz in WebAssembly), raising as a JS Error does."""
+
+    def __init__(self):
+        self.calls = []
+
+    def gradlabRenderDot(self, source, fmt):  # noqa: N802 (the page's JavaScript name)
+        self.calls.append(fmt)
+        done = viz.subprocess.run(["dot", f"-T{fmt}"], input=source.encode(),
+                                  capture_output=True)
+        if done.returncode:
+            raise RuntimeError("Error: syntax error in line 1 near '->'")
+        return done.stdout.decode()
+
+
+def test_in_the_browser_graphviz_in_webassembly_draws_through_the_page(monkeypatch):
+    """The third path (Pyodide): no dot program, no pygraphviz, the worker's function."""
+    fake = _FakeJs()
+    monkeypatch.setattr(viz, "IN_BROWSER", True)
+    monkeypatch.setitem(sys.modules, "js", fake)
+    monkeypatch.setitem(sys.modules, "pygraphviz", None)
+    monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    drawing = draw_graph(tanh_neuron())
+    assert ET.fromstring(drawing.svg()).tag.endswith("svg") and fake.calls == ["svg"]
+    assert set(drawing._repr_mimebundle_()) == {"image/svg+xml", "text/plain"}  # no PNG there
+    fake.calls.clear()
+    placed = draw_graph(tanh_neuron(), layout="layers")  # measured (json0), then drawn
+    assert ET.fromstring(placed.svg()).tag.endswith("svg") and fake.calls == ["json0", "svg"]
+    with pytest.raises(GraphvizNotFoundError, match="draws svg, dot, json0, not png: use .svg"):
+        drawing.png()
+    with pytest.raises(RuntimeError, match="^Graphviz \\(WebAssembly\\) failed: syntax error"):
+        viz.render("digraph { a -> }")
+
+
+def test_in_the_browser_without_the_pages_function_says_so(monkeypatch):
+    monkeypatch.setattr(viz, "IN_BROWSER", True)
+    monkeypatch.setitem(sys.modules, "js", object())
+    with pytest.raises(GraphvizNotFoundError, match="gradlabRenderDot") as info:
+        draw_graph(tanh_neuron()).svg()
+    assert "python -m autograd.web build" in str(info.value)
