@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from nn.site import build_site
-from tests.conftest import _chromium
+from tests.conftest import chromium
 
 DEMO = "--epochs 5 --frames 2 --samples 40"  # a small demo: the site's shape, quickly
 
@@ -76,7 +76,7 @@ def offline():
     recorded (Chromium sends localhost past any proxy)."""
     outside = Outside()
     proxy = _refusing_proxy(outside)
-    drv = _chromium(f"--proxy-server=http://127.0.0.1:{proxy.server_address[1]}")
+    drv = chromium(f"--proxy-server=http://127.0.0.1:{proxy.server_address[1]}")
     yield drv, outside
     drv.quit()
     proxy.shutdown()
