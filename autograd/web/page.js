@@ -17,7 +17,6 @@
   const playerNote = $("player-note");
   const EXAMPLE = $("example-code").textContent.replace(/^\n/, "");
   const MAX_OUTPUT = 200000; // characters kept in the output box (a print loop must not choke it)
-  const loadStart = performance.now();
   let worker = null;
   let state = "loading"; // loading | ready | running | failed
   let startedAt = 0;
@@ -100,7 +99,8 @@
       p.textContent = "Nothing to draw: end with an expression whose value is a Value, or call show(v).";
       graphs.appendChild(p);
     } else if (!document.body.dataset.firstDrawing) {
-      document.body.dataset.firstDrawing = ((performance.now() - loadStart) / 1000).toFixed(2);
+      // seconds since the page was asked for (performance.now() counts from navigation start)
+      document.body.dataset.firstDrawing = (performance.now() / 1000).toFixed(2);
     }
   }
 
@@ -201,5 +201,10 @@
     editor.focus();
   });
   editor.value = EXAMPLE;
-  startWorker();
+  if (location.protocol === "file:") { // browsers start no worker from a file
+    setState("failed", "This page needs a web server: in its folder run " +
+             "'python -m http.server', then open http://localhost:8000/");
+  } else {
+    startWorker();
+  }
 })();

@@ -243,3 +243,58 @@ def test_a_deep_graph_neither_kills_python_nor_the_page(page):
              "the page's word that Python failed", timeout=RUN)
     _run(driver, "from autograd import Value\nValue(2.0, label='p') * 3")
     assert _drawn(driver)[0]["grads"]["p"] == "3.0"
+
+
+def test_the_page_reads_well_no_text_under_12_px(page):
+    """At 1280x800: every text of the page at least 12 CSS px, the drawing's too (Graphviz
+    writes 11 pt; the page shrinks a wide drawing to its box, but no further than that)."""
+    driver, _ = page
+    _run(driver, "from autograd import Value\n" + "\n".join(
+        f"x{k} = Value({k}.0, label='x{k}')" for k in range(12)) +
+        "\ns = Value.sum([x * x for x in [" + ", ".join(f"x{k}" for k in range(12)) +
+        "]]).tanh() * x1\ns")
+    small = driver.execute_script("""
+        const out = [];
+        for (const el of document.body.querySelectorAll('*')) {
+          if (el.closest('svg') || el.tagName === 'SCRIPT' || el.tagName === 'IFRAME') continue;
+          const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+          const size = parseFloat(getComputedStyle(el).fontSize);
+          if (own && el.getClientRects().length && size < 12) out.push([el.tagName, el.id, size]);
+        }
+        return out;""")
+    assert small == []
+    texts = driver.execute_script("""
+        return Array.from(document.querySelectorAll('#graphs svg text')).map(
+          t => t.getBoundingClientRect().height);""")
+    assert len(texts) > 20
+    svg_px = driver.execute_script(
+        "const s = document.querySelector('#graphs svg');"
+        "return [s.getBoundingClientRect().width, parseFloat(s.getAttribute('width')) * 4 / 3,"
+        " s.closest('#graphs').clientWidth];")
+    shown, natural, box = svg_px
+    assert natural > box  # wide: shrunk, or scrolled at the smallest readable size
+    assert shown / natural >= 12 / (11 * 4 / 3) - 1e-3
+
+
+def test_after_every_run_still_no_request_left_the_machine(page):
+    """The runs above, and an import of a package Pyodide's package site has: the page
+    never asks that site (ModuleNotFoundError), no request goes anywhere but 127.0.0.1."""
+    driver, served = page
+    _run(driver, "import numpy")
+    assert "ModuleNotFoundError: No module named 'numpy'" in driver.find_element(
+        By.ID, "output").text
+    # a request of our own, after the run: once the NetLog shows it, it shows all before it
+    driver.execute_script("fetch('NOTICE.txt?after-the-runs')")
+    wait_for(driver, lambda: any(u.endswith("?after-the-runs") for u, _ in
+                                 driver.netlog.requests()), "the NetLog's last lines", timeout=30)
+    ours = [url for url, initiator in driver.netlog.requests()
+            if initiator != "not an origin" or url.startswith(served)]
+    assert len(ours) > len(SITE_FILES) and _hosts(ours) == {"127.0.0.1"}, ours
+
+
+def test_opened_as_a_file_it_says_it_needs_a_web_server(driver, site):
+    driver.get((site / "index.html").as_uri())
+    wait_for(driver, lambda: _state(driver) == "failed", "the page's word")
+    status = driver.find_element(By.ID, "status").text
+    assert "needs a web server" in status and "python -m http.server" in status
+    assert not driver.find_element(By.ID, "run").is_enabled()
