@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import ops
 from ..engine import last_assigned
+from . import held
 from .kernels import INVARIANT, NARY_REDUCTIONS, VARIANT, Elementwise, Linear, Segments, Sum
 
 __all__ = ["Plan", "TracedGraph", "Neurons", "find_neurons", "assign_levels", "group_steps",
@@ -47,6 +48,8 @@ class Plan:
         self.needs_grad = graph.needs  # depends on a parameter: gets a gradient in backward
         self.constant_values = np.array([graph.nodes[i]._data for i in self.constants])
         self.param_values = [graph.nodes[i] for i in self.params]
+        self._held_order = tuple(self.param_values)  # what this plan holds (held.py)
+        self._hold = True  # holds its parameters after value_and_grad (until seen not to pay)
         self.outputs = [self.slot[graph.index[out]] for out in outputs]
         self.steps = build_steps(graph, neurons, schedule, self.slot, level)
         self.levels = max(level, default=0)
@@ -92,9 +95,14 @@ class Plan:
         return S
 
     def _parameter_numbers(self):
-        """The parameters' numbers in the order of their rows: the array an optimizer step
-        last wrote when it holds exactly these parameters in this order and no leaf has
-        changed since (one copy, no Value asked), else read from every Value."""
+        """The parameters' numbers in the order of their rows: the held array when they are
+        held in this order (``held.py``); the array an optimizer step last wrote when it
+        holds exactly these parameters in this order and no leaf has changed since (one
+        copy, no Value asked); else read from every Value."""
+        bank = self.holding()
+        if bank is not None:
+            bank.used = True
+            return bank.data
         last = last_assigned()
         if last is not None:
             values, array = last
@@ -105,6 +113,46 @@ class Plan:
                 self._optimizer_order = values
                 return array
         return np.fromiter([p._data for p in self.param_values], float, len(self.param_values))
+
+    def holding(self):
+        """The ``HeldParameters`` holding exactly this plan's parameters in its order, if
+        they are held."""
+        bank = held.holder()
+        if bank is None:
+            return None
+        values = bank.values
+        if values is self._held_order:
+            return bank
+        if len(values) == len(self._held_order) and \
+                all(a is b for a, b in zip(values, self._held_order)):
+            self._held_order = values  # the same parameters: the identity check next time
+            return bank
+        return None
+
+    def add_parameter_gradients(self, g: np.ndarray, data: np.ndarray) -> None:
+        """``p.grad += g`` for every parameter (in ``param_values`` order), ``data`` being
+        the numbers the call ran with. The parameters stay held (or get held), so nothing
+        is copied back to the Values until something reads them (``held.py``); a plan
+        whose parameters were read before anything used the arrays stops holding them."""
+        bank = self.holding()
+        if bank is not None:
+            bank.add_gradients(g)
+            return
+        if self._hold and self._held_order:
+            values = self._held_order
+            grad = np.fromiter([p.grad for p in values], float, len(values)) + g
+            bank = held.hold(values, data.copy(), grad)
+            if bank is not None:
+                bank.on_write_back = self._stop_holding
+                return
+            self._hold = False
+        for p, x in zip(self.param_values, g.tolist()):
+            p.grad += x
+
+    def _stop_holding(self, bank) -> None:
+        """Written back before anything used the arrays (a loop that reads every .grad):
+        holding does not pay for this plan."""
+        self._hold = False
 
     def _new_work(self, batch: int) -> tuple:
         """(V, U, GV, GU) for a batch of this size: values and gradients, per-sample rows
@@ -147,6 +195,10 @@ class Plan:
     def parameter_gradients(self, G) -> np.ndarray:
         """The parameters' gradients, in the order of ``param_values``."""
         return G[INVARIANT][:len(self.params), 0]
+
+    def parameter_numbers(self, S) -> np.ndarray:
+        """The parameters' numbers this call ran with, in the order of ``param_values``."""
+        return S[INVARIANT][:len(self.params), 0]
 
 
 # --- 1. the graph, numbered and classified ------------------------------------------------
