@@ -25,6 +25,7 @@ import numpy as np
 from .. import ops
 from ..engine import last_assigned
 from . import held
+from .codegen import generate
 from .kernels import INVARIANT, NARY_REDUCTIONS, VARIANT, Elementwise, Linear, Segments, Sum
 
 __all__ = ["Plan", "TracedGraph", "Neurons", "find_neurons", "assign_levels", "group_steps",
@@ -54,6 +55,7 @@ class Plan:
         self.steps = build_steps(graph, neurons, schedule, self.slot, level)
         self.levels = max(level, default=0)
         self.n_fused, self.n_absorbed = len(neurons.terms), len(neurons.absorbed)
+        self.signature = None  # the batch arrays' shapes after the batch dimension
         self._spare: dict = {}  # batch size -> work arrays given back by finished calls
         self._optimizer_order = None  # a parameter tuple seen to be in param_values' order
         self._lock = threading.Lock()
@@ -72,11 +74,19 @@ class Plan:
         same batch size when it gave them back (``release``): a large batch then costs no
         fresh memory (and no page faults) per call."""
         batch = len(arrays[0])
+        if self.signature is None:
+            self.signature = [a.shape[1:] for a in arrays]
         with self._lock:
             spare = self._spare.get(batch)
             S = spare.pop() if spare else None
         if S is None:
             S = self._new_work(batch)
+        elif S[4] is None:  # the second call of this batch size: worth writing out
+            S[4] = generate(self, S, self.signature)
+        theta = self._parameter_numbers() if self.params else None
+        if S[4] is not None:
+            S[4].forward(arrays, theta)
+            return S
         V, U = S[0], S[1]
         row = 0
         for a in arrays:
@@ -86,13 +96,20 @@ class Plan:
             else:
                 V[row:row + a.shape[1]] = a.T
                 row += a.shape[1]
-        P = len(self.params)
-        if P:
-            U[:P, 0] = self._parameter_numbers()
+        if theta is not None:
+            U[:len(self.params), 0] = theta
         with np.errstate(all="ignore"):
             for step in self.steps:
                 step.forward(S)
         return S
+
+    def code(self, batch: int = 1) -> str:
+        """The Python source of the two functions that run this plan on a batch of this
+        size (``codegen.py``), as ``torch.compile`` shows its generated code."""
+        if self.signature is None:
+            raise ValueError("Plan.code: this plan has not run yet (its input shapes are "
+                             "not known)")
+        return generate(self, self._new_work(batch), self.signature).source
 
     def _parameter_numbers(self):
         """The parameters' numbers in the order of their rows: the held array when they are
@@ -154,14 +171,15 @@ class Plan:
         holding does not pay for this plan."""
         self._hold = False
 
-    def _new_work(self, batch: int) -> tuple:
-        """(V, U, GV, GU) for a batch of this size: values and gradients, per-sample rows
-        and rows that are the same for every sample; the constants written once."""
+    def _new_work(self, batch: int) -> list:
+        """[V, U, GV, GU, code] for a batch of this size: values and gradients, per-sample
+        rows and rows that are the same for every sample (the constants written once), and
+        the generated functions that run the steps on them (made on their second use)."""
         V = np.empty((self.n_rows[VARIANT], batch))
         U = np.empty((self.n_rows[INVARIANT], 1))
         P = len(self.params)
         U[P:P + len(self.constants), 0] = self.constant_values
-        return V, U, np.empty_like(V), np.empty_like(U)
+        return [V, U, np.empty_like(V), np.empty_like(U), None]
 
     def release(self, S) -> None:
         """Give the arrays of a finished call back for the next call of the same batch size
@@ -182,10 +200,14 @@ class Plan:
     def backward(self, S, seed: int, weight: float) -> tuple:
         """Gradients of ``weight * sum over the batch of output[seed]``."""
         G = (S[2], S[3])
+        s, r = self.outputs[seed]
+        amount = weight if s == VARIANT else weight * S[VARIANT].shape[1]
+        if S[4] is not None:
+            S[4].backward(seed, amount)
+            return G
         G[0].fill(0.0)
         G[1].fill(0.0)
-        s, r = self.outputs[seed]
-        G[s][r] += weight if s == VARIANT else weight * S[VARIANT].shape[1]
+        G[s][r] += amount
         with np.errstate(all="ignore"):
             for step in reversed(self.steps):
                 if step.needs:
