@@ -80,7 +80,7 @@ def as_values(x, n_expected: int, who: str) -> list:
                         f"got {type(x).__name__}")
     if len(x) != n_expected:
         raise ValueError(f"{who} expects {n_expected} inputs, got {len(x)}")
-    return [v if v.__class__ is Value else Value(v) for v in x]
+    return [v if v.__class__ is Value or isinstance(v, Value) else Value(v) for v in x]
 
 
 def _is_number(v) -> bool:

@@ -526,6 +526,10 @@ def test_compiled_steps_on_held_arrays_equal_eager_steps_with_reads_and_assignme
         if step == 5:  # an assignment between steps: the next step starts from it
             ours.parameters()[0].data = theirs.parameters()[0].data = 0.3
     assert held.holder() is not None  # still held: the comparison below writes back
+    # a held parameter is a Value (a subclass): a model takes it as an input
+    inputs = ours.parameters()[:2]
+    assert isinstance(inputs[0], Value) and type(inputs[0]) is not Value
+    assert ours(inputs).data == pytest.approx(theirs(theirs.parameters()[:2]).data, rel=1e-12)
     assert np.allclose([p.data for p in ours.parameters()],
                        [p.data for p in theirs.parameters()], rtol=1e-12, atol=1e-14)
     assert np.allclose([p.grad for p in ours.parameters()],
