@@ -23,11 +23,20 @@ from .kernels import INVARIANT, VARIANT, Elementwise, Linear, Sum
 __all__ = ["Code", "generate"]
 
 _NAMES = {VARIANT: ("V", "GV"), INVARIANT: ("U", "GU")}
+# Unary ops whose array rule is one numpy ufunc: written straight into their rows
+_UNARY_UFUNCS = {ops.TANH: np.tanh, ops.EXP: np.exp, ops.ABS: np.abs, ops.NEG: np.negative}
+
+
+def _hint(name: str, what: str) -> str:
+    """A name for an op's function in the generated code: ``tanh_local``, ``forward``."""
+    return f"{name}_{what}" if name.isidentifier() else what
 
 
 class Code:
-    """The generated ``forward(arrays, theta)`` and ``backward(seed, amount)`` of one set
-    of work arrays, and their ``source``."""
+    """The generated ``forward(S, arrays, theta)`` and ``backward(S, G, seed, amount)`` of
+    one set of work arrays ``S`` (given as an argument, for the steps that are called: the
+    functions hold views of its arrays, never ``S`` itself, so no reference cycle keeps a
+    dropped set alive), and their ``source``."""
 
     def __init__(self, forward, backward, source: str):
         self.forward, self.backward, self.source = forward, backward, source
@@ -40,7 +49,7 @@ class _Writer:
         self.S = S
         self.env = {"np": np, "add_reduce": np.add.reduce, "matmul": np.matmul,
                     "maximum": np.maximum, "less_equal": np.less_equal, "V": S[0], "U": S[1],
-                    "GV": S[2], "GU": S[3], "S": S, "G": (S[2], S[3])}
+                    "GV": S[2], "GU": S[3]}
         self.forward, self.backward = [], []
         self.count = 0
 
@@ -82,17 +91,22 @@ def generate(plan, S, signature: list) -> Code:
                 w.backward.append(f"{w.name(step, 'step')}.backward(S, G)")
     # every name a parameter with its object as default: a local of the function (the
     # fastest lookup; ``x += y`` on a view then rebinds a local, never a shared name)
-    bound = ", ".join(f"{name}={name}" for name in w.env)
-    source = (_function("forward", f"arrays, theta, *, {bound}", w.forward)
-              + _function("backward", f"seed, amount, *, {bound}", w.backward))
-    exec(compile(source, f"<autograd.compile: plan of {len(plan.nodes)} nodes, batch {batch}>",
-                 "exec"), w.env)
-    return Code(w.env["forward"], w.env["backward"], source)
+    bound = ", *, " + ", ".join(f"{name}={name}" for name in w.env)
+    forward, backward = ("forward", "S, arrays, theta", w.forward), \
+        ("backward", "S, G, seed, amount", w.backward)
+    # their globals: numpy only (the names above are their locals; ``def`` puts the two
+    # functions among them)
+    exec(compile(_function(*forward, bound) + _function(*backward, bound),
+                 f"<autograd.compile: plan of {len(plan.nodes)} nodes, batch {batch}>", "exec"),
+         {"np": np}, w.env)
+    shown = "# every name but S, G and the arguments is a view (or a function) bound once\n"
+    return Code(w.env["forward"], w.env["backward"],
+                shown + _function(*forward, "") + _function(*backward, ""))
 
 
-def _function(name: str, args: str, lines: list) -> str:
+def _function(name: str, args: str, lines: list, bound: str) -> str:
     body = "\n".join(f"        {line}" for line in lines) or "        pass"
-    return f"def {name}({args}):\n    with np.errstate(all='ignore'):\n{body}\n"
+    return f"def {name}({args}{bound}):\n    with np.errstate(all='ignore'):\n{body}\n"
 
 
 def _inputs(w: _Writer, plan, S, signature: list) -> None:
@@ -159,8 +173,11 @@ def _elementwise_forward(w: _Writer, step: Elementwise) -> bool:
         # 0.0 if x <= 0 else x: the larger of x and 0 (NaN passes), + 0.0 makes -0.0 a 0.0
         w.forward.append(f"maximum({xs[0]}, 0.0, out={out})")
         w.forward.append(f"{out} += 0.0")
+    elif step.op.row in _UNARY_UFUNCS and not hasattr(step.op, "array_rules"):
+        w.forward.append(f"{w.name(_UNARY_UFUNCS[step.op.row], step.op.name)}({xs[0]}, "
+                         f"out={out})")
     else:
-        f = w.name(step.forward_fn, "forward")
+        f = w.name(step.forward_fn, _hint(step.op.name, "forward"))
         call = f"{f}({xs[0]}, {xs[1]})" if step.op.arity == 2 else \
             f"{f}({xs[0]}, {w.name(step.op.arg, 'arg')})"
         w.forward.append(f"{out}[...] = {call}")
@@ -250,7 +267,7 @@ def _elementwise_backward(w: _Writer, step: Elementwise) -> bool:
         local = _constant_local(step)
         if local is None:  # an array: the table's rule on the rows
             out = w.rows(step.space, step.out)
-            terms = [(f"{up} * {w.name(step.local_fn, 'local')}({xs[0]}, {out}, "
+            terms = [(f"{up} * {w.name(step.local_fn, _hint(op.name, 'local'))}({xs[0]}, {out}, "
                       f"{w.name(op.arg, 'arg')})", "+")]
         elif local == 0.0:
             return True  # nothing flows back (step, sign)

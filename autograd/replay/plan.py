@@ -85,7 +85,7 @@ class Plan:
             S[4] = generate(self, S, self.signature)
         theta = self._parameter_numbers() if self.params else None
         if S[4] is not None:
-            S[4].forward(arrays, theta)
+            S[4].forward(S, arrays, theta)
             return S
         V, U = S[0], S[1]
         row = 0
@@ -203,7 +203,7 @@ class Plan:
         s, r = self.outputs[seed]
         amount = weight if s == VARIANT else weight * S[VARIANT].shape[1]
         if S[4] is not None:
-            S[4].backward(seed, amount)
+            S[4].backward(S, G, seed, amount)
             return G
         G[0].fill(0.0)
         G[1].fill(0.0)

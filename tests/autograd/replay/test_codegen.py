@@ -2,7 +2,9 @@
 generated straight-line functions; they compute what the plan's steps compute, to the
 last bit, on every kind of step (written out or called), and ``Plan.code`` shows them."""
 
+import gc
 import math
+import weakref
 
 import numpy as np
 import pytest
@@ -82,7 +84,7 @@ def test_a_network_s_steps_are_written_out_as_numpy_calls():
     program(X3, SIGNS)
     source = program.plan(X3, SIGNS).code(batch=7)
     forward, backward = source.split("def backward")
-    assert "def forward(arrays, theta" in forward and ".forward(S)" not in forward
+    assert "def forward(S, arrays, theta):" in forward and ".forward(S)" not in forward
     assert ".backward(S, G)" not in backward and "for " not in source
     assert forward.count("matmul(") == 3 and backward.count("matmul(") == 5
     assert "# level 1: layer of 16 neurons: W (16x3) @ H + bias" in forward
@@ -113,3 +115,25 @@ def test_requirements_are_checked_on_every_call_of_the_generated_code():
     program(X3, SIGNS)
     with pytest.raises(ValueError, match=r"expects targets -1 or \+1, got \[-2\.  2\.\]"):
         program(X3, SIGNS * 2)
+
+
+def test_a_dropped_set_of_work_arrays_is_freed_at_once_not_by_the_collector():
+    """The generated functions hold views of the arrays, never the set itself: no reference
+    cycle, so a large batch's arrays go when the plan lets them go."""
+    w = Value(0.5)
+    program = compile(lambda x: (x * w).tanh())
+    program(np.ones(3))
+    program(np.ones(3))
+    plan = program.plan(np.ones(3))
+    S = plan._spare[3][0]
+    assert S[4] is not None
+    values = weakref.ref(S[0])
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        plan._spare.clear()
+        del S
+        assert values() is None
+    finally:
+        if was:
+            gc.enable()
