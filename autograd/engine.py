@@ -978,10 +978,33 @@ def _walk_for_backward(root: Value) -> tuple:
             node.grad = entered
             push(node)
             push(x)
-        else:
+        else:  # n-ary (a neuron's sum): its inputs would be popped last to first, and a
+            # product of done inputs emitted at its pop; those are emitted here at once, in
+            # that order, without the stack (the first other input stops it)
+            parents = node._x
+            k = len(parents)
+            while k:
+                x = parents[k - 1]
+                g = x.grad
+                if g is not done:
+                    op = x._op
+                    if op is None or op.arity != 2 or g is entered or \
+                            x._x.grad is not done or x._y.grad is not done:
+                        break
+                    if op is not last_op:
+                        last_op = op
+                        if op.stamp < oldest:
+                            oldest = op.stamp
+                    x.grad = done
+                    emit(x)
+                k -= 1
+            if not k:
+                node.grad = done
+                emit(node)
+                continue
             node.grad = entered
             push(node)
-            for x in node._x:
+            for x in parents[:k]:
                 if x.grad is not done:
                     push(x)
     return order, leaves, earlier, newest_leaf > oldest
