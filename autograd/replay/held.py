@@ -47,7 +47,7 @@ class HeldParameters:
         self.values, self.data, self.grad = values, data, grad
         self.stamp = None
         self.used = False
-        self.on_write_back = None  # called with self when written back unused
+        self.on_write_back = None  # a weakref.WeakMethod, told when written back unused
 
     @property
     def held(self) -> bool:
@@ -163,7 +163,9 @@ def write_back() -> None:
             if stamp is not None:
                 v._x = stamp
     if not bank.used and bank.on_write_back is not None:
-        bank.on_write_back(bank)
+        told = bank.on_write_back()  # a weak reference: holding keeps no plan alive
+        if told is not None:
+            told(bank)
 
 
 def _set_holder(bank) -> None:

@@ -18,6 +18,7 @@ A plan is built in five phases, one function each (``Plan.__init__`` calls them 
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -160,7 +161,7 @@ class Plan:
             grad = np.fromiter([p.grad for p in values], float, len(values)) + g
             bank = held.hold(values, data.copy(), grad)
             if bank is not None:
-                bank.on_write_back = self._stop_holding
+                bank.on_write_back = weakref.WeakMethod(self._stop_holding)
                 return
             self._hold = False
         for p, x in zip(self.param_values, g.tolist()):

@@ -5,6 +5,7 @@ a copy) writes every one back first, so nothing ever sees an old number."""
 import copy
 import pickle
 import threading
+import weakref
 
 import numpy as np
 import pytest
@@ -210,3 +211,16 @@ def test_a_thread_reading_while_another_trains_sees_finished_steps():
     assert all(seen)
     assert np.allclose([p.data for p in model.parameters()],
                        [p.data for p in twin.parameters()], rtol=1e-12, atol=1e-15)
+
+
+def test_holding_keeps_no_plan_alive():
+    """The held arrays name their plan weakly: a dropped program (and its work arrays, which
+    may be large) goes at once, while its parameters stay held and exact."""
+    model, X, Y, program = _setup(7)
+    model.zero_grad()
+    program.value_and_grad(X, Y)
+    gone = weakref.ref(program.plan(X, Y))
+    del program
+    assert gone() is None and held.holder() is not None
+    assert np.allclose([p.grad for p in model.parameters()], _eager_grads(model, X, Y),
+                       rtol=1e-12)
