@@ -3,8 +3,8 @@
 A compiled training step (``value_and_grad``, then an optimizer's ``zero_grad`` and
 ``step``) works on all the parameters at once, as two arrays: their numbers and their
 gradients. Copying those arrays back into every parameter's ``.data`` and ``.grad``
-after each step costs more than a small batch's whole numpy work, and in a training
-loop nothing reads them. So a compiled step *holds* its parameters: the arrays are
+after each step cost about 30 µs for an MLP 2-16-16-1 (337 parameters), most of the
+numpy work of a small batch, and in a training loop nothing reads them. So a compiled step *holds* its parameters: the arrays are
 the truth, and each held parameter becomes a ``HeldValue`` (a ``Value`` whose number,
 gradient and stamp are looked up through properties). The first time anything touches
 one of them (``p.data``, ``p.grad``, ``p.data = 2.0``, an eager graph using it, a
@@ -16,9 +16,10 @@ PyTorch keeps parameters in tensors to begin with; FSDP's ``FlatParameter`` keep
 of them in one flat array, with each parameter a view of it. Here the Values stay
 scalars; only between compiled steps do their numbers live in the arrays.
 
-One set of parameters is held at a time (holding another writes the first back), under
-a lock: a thread that touches a held parameter while another runs a step gets the
-numbers of a finished step.
+One set of parameters is held at a time (holding another writes the first back; until
+then the holder keeps those Values alive, never their model or program), under a lock:
+a thread that touches a held parameter while another runs a step gets the numbers of a
+finished step.
 """
 
 from __future__ import annotations
