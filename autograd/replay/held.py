@@ -4,12 +4,13 @@ A compiled training step (``value_and_grad``, then an optimizer's ``zero_grad`` 
 ``step``) works on all the parameters at once, as two arrays: their numbers and their
 gradients. Copying those arrays back into every parameter's ``.data`` and ``.grad``
 after each step cost about 30 µs for an MLP 2-16-16-1 (337 parameters), most of the
-numpy work of a small batch, and in a training loop nothing reads them. So a compiled step *holds* its parameters: the arrays are
-the truth, and each held parameter becomes a ``HeldValue`` (a ``Value`` whose number,
-gradient and stamp are looked up through properties). The first time anything touches
-one of them (``p.data``, ``p.grad``, ``p.data = 2.0``, an eager graph using it, a
-drawing, ``state_dict``), every held parameter gets its numbers back and becomes a
-plain ``Value`` again, before the touch is answered. A reader never sees an old number,
+numpy work of a small batch, and in a training loop nothing reads them. So a compiled
+step *holds* its parameters: the arrays are the truth, and each held parameter becomes a
+``HeldValue`` (a ``Value`` whose number, gradient and stamp are looked up through
+properties). The first time anything touches one of them (``p.data``, ``p.grad``,
+``p.data = 2.0``, an eager graph using it, a drawing, ``state_dict``), every held
+parameter gets its numbers back and becomes a plain ``Value`` again, before the touch
+is answered. A reader never sees an old number,
 and an assignment is never lost: the next compiled step reads the Values again.
 
 PyTorch keeps parameters in tensors to begin with; FSDP's ``FlatParameter`` keeps many

@@ -3,6 +3,7 @@ in arrays between steps; the first touch of any of them (read, assignment, an ea
 a copy) writes every one back first, so nothing ever sees an old number."""
 
 import copy
+import gc
 import pickle
 import threading
 import weakref
@@ -214,13 +215,15 @@ def test_a_thread_reading_while_another_trains_sees_finished_steps():
 
 
 def test_holding_keeps_no_plan_alive():
-    """The held arrays name their plan weakly: a dropped program (and its work arrays, which
-    may be large) goes at once, while its parameters stay held and exact."""
+    """The held arrays name their plan weakly (a WeakMethod): holding never keeps a program
+    and its work arrays (which may be large) alive, while the parameters stay exact."""
     model, X, Y, program = _setup(7)
     model.zero_grad()
     program.value_and_grad(X, Y)
-    gone = weakref.ref(program.plan(X, Y))
-    del program
-    assert gone() is None and held.holder() is not None
+    bank, plan = held.holder(), program.plan(X, Y)
+    assert isinstance(bank.on_write_back, weakref.WeakMethod)
+    assert bank.on_write_back() == plan._stop_holding
+    near = gc.get_referents(bank)
+    assert all(r is not plan for r in near + gc.get_referents(*near))
     assert np.allclose([p.grad for p in model.parameters()], _eager_grads(model, X, Y),
                        rtol=1e-12)
