@@ -143,7 +143,7 @@ def tracing(placeholders: Iterable[Value]) -> Iterator[_Trace]:
     modes = _modes
     if modes.tracing is not None:
         raise TracingError("autograd.compile: already tracing (compile calls can't be nested)")
-    stamp = _new_data_version()
+    stamp = new_data_version()
     placeholders = list(placeholders)
     for p in placeholders:
         p._x = stamp  # a leaf's stamp
@@ -463,7 +463,7 @@ class Value:
                 "and run the forward pass again, or start a new leaf with Value(v.data)."
             )
         self._data = as_number(value, "Value.data")
-        self._x = _new_data_version()
+        self._x = new_data_version()
 
     @property
     def label(self) -> str:
@@ -860,7 +860,7 @@ def assign_data(values, numbers, checked: bool = False) -> int:
             if v._op is not None:
                 raise AttributeError(f"can't assign .data of a computed Value ({v._describe()})")
     array = numbers if hasattr(numbers, "tolist") else None
-    stamp = _new_data_version()
+    stamp = new_data_version()
     for v, x in zip(values, numbers if array is None else array.tolist()):
         v._data = x
         v._x = stamp  # a leaf's stamp
@@ -884,7 +884,7 @@ def data_version() -> int:
     return _data_version
 
 
-def _new_data_version() -> int:
+def new_data_version() -> int:
     """A new data version, for an assignment that is starting (under a lock: two threads
     assigning at once never share one, and the version never goes back)."""
     global _data_version
@@ -978,10 +978,33 @@ def _walk_for_backward(root: Value) -> tuple:
             node.grad = entered
             push(node)
             push(x)
-        else:
+        else:  # n-ary (a neuron's sum): its inputs would be popped last to first, and a
+            # product of done inputs emitted at its pop; those are emitted here at once, in
+            # that order, without the stack (the first other input stops it)
+            parents = node._x
+            k = len(parents)
+            while k:
+                x = parents[k - 1]
+                g = x.grad
+                if g is not done:
+                    op = x._op
+                    if op is None or op.arity != 2 or g is entered or \
+                            x._x.grad is not done or x._y.grad is not done:
+                        break
+                    if op is not last_op:
+                        last_op = op
+                        if op.stamp < oldest:
+                            oldest = op.stamp
+                    x.grad = done
+                    emit(x)
+                k -= 1
+            if not k:
+                node.grad = done
+                emit(node)
+                continue
             node.grad = entered
             push(node)
-            for x in node._x:
+            for x in parents[:k]:
                 if x.grad is not done:
                     push(x)
     return order, leaves, earlier, newest_leaf > oldest

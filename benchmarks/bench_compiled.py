@@ -176,6 +176,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--micrograd-max", type=int, default=None,
                         help="largest batch to run micrograd on (default 1000; quick: 100)")
+    parser.add_argument("--batches", default="1,10,100,1000,10000,100000",
+                        help="the batch sizes, comma-separated (default: all six)")
     args = parser.parse_args(argv)
     repeat = 5 if args.quick else 11
     micro_max = args.micrograd_max or (100 if args.quick else 1000)
@@ -185,7 +187,7 @@ def main(argv=None):
           f"(losses to 1e-12, parameters after 5 steps differ by {diff:.1e})")
     print(f"medians of {repeat} alternating runs; ratios = other / gradlab compiled\n")
     rows = []
-    for batch in (1, 10, 100, 1000, 10_000, 100_000):
+    for batch in (int(b) for b in args.batches.split(",")):
         with_micro = batch <= micro_max
         r = measure(batch, repeat if batch <= 1000 else max(3, repeat // 2),
                     with_micro)

@@ -81,7 +81,7 @@ def as_values(x, n_expected: int, who: str) -> list:
     if len(x) != n_expected:
         raise ValueError(f"{who} expects {n_expected} inputs, got {len(x)}")
     try:
-        return [v if v.__class__ is Value else Value(v) for v in x]
+        return [v if v.__class__ is Value or isinstance(v, Value) else Value(v) for v in x]
     except (TypeError, ValueError) as e:
         raise type(e)(f"{who}: the input x must hold numbers or Values ({e})") from None
 

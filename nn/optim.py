@@ -14,6 +14,7 @@ import numpy as np
 
 from autograd import Value, _internal
 from autograd.engine import assign_data, data_version
+from autograd.replay.held import holder
 
 __all__ = ["Optimizer", "SGD", "Adam", "Schedule", "ConstantLR", "StepLR", "ReduceLROnPlateau",
            "InverseTimeLR", "LinearLR"]
@@ -56,6 +57,7 @@ class Optimizer:
             seen.add(p)
         self._lr = _positive("lr", lr)
         self._theta, self._version = None, -1  # the numbers the last step wrote, and when
+        self._held_order = self._params  # the parameters as a compiled step holds them
 
     @property
     def params(self) -> list:
@@ -72,10 +74,29 @@ class Optimizer:
     def lr(self, value: float) -> None:
         self._lr = _positive("lr", value, allow_zero=True)
 
+    def _held(self):
+        """The arrays of a compiled step holding exactly these parameters in this order, if
+        it holds them (``autograd/replay/held.py``): then a step reads and writes those
+        arrays, and no Value is touched."""
+        bank = holder()
+        if bank is None:
+            return None
+        values = bank.values
+        if values is self._held_order:
+            return bank
+        if len(values) == len(self._params) and all(a is b for a, b in zip(values, self._params)):
+            self._held_order = values
+            return bank
+        return None
+
     def _numbers(self) -> tuple[np.ndarray, np.ndarray]:
-        """The parameters' data and grads as two arrays (one step works on them). The data
-        is the array the last step wrote, as long as no leaf's .data has changed since
-        (the data version tells); else it is read from the Values."""
+        """The parameters' data and grads as two arrays (one step works on them, without
+        changing them in place). The arrays of a compiled step that holds the parameters;
+        else the data is the array the last step wrote, as long as no leaf's .data has
+        changed since (the data version tells), or read from the Values."""
+        bank = self._held()
+        if bank is not None:
+            return bank.data, bank.grad
         params = self._params
         n = len(params)
         theta = self._theta if self._version == data_version() else \
@@ -83,13 +104,22 @@ class Optimizer:
         return theta, np.fromiter([p.grad for p in params], float, n)
 
     def _assign(self, theta: np.ndarray) -> None:
-        """Write the step's numbers into the parameters (one new data version) and keep the
-        array for the next step and for a compiled step's forward pass."""
-        self._version = assign_data(self._params, theta, checked=True)
+        """Write the step's numbers into the parameters (one new data version; into the
+        arrays while a compiled step holds them) and keep the array for the next step and
+        for a compiled step's forward pass."""
+        bank = self._held()
+        if bank is not None:
+            self._version = bank.assign(theta)
+        else:
+            self._version = assign_data(self._params, theta, checked=True)
         self._theta = theta
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0."""
+        bank = self._held()
+        if bank is not None:
+            bank.zero_grad()
+            return
         for p in self._params:
             p.grad = 0.0
 

@@ -41,6 +41,12 @@ The room, one module per concern, each building on the one below it:
   nodes, find the neurons to fuse into ``W @ H``, group the nodes of one level and one
   operation into steps, and lay out the rows every node reads and writes; ``Plan.forward``
   and ``Plan.backward`` then run the steps in order and in reverse.
+- ``codegen.py``: from the second call of a batch size on, the plan runs as two generated
+  straight-line functions (forward, backward) of numpy calls on views bound once: no loop
+  over steps, no step asked what to do. ``Plan.code(batch)`` prints them.
+- ``held.py``: between compiled steps the parameters' numbers and gradients stay in two
+  arrays (an optimizer steps on them); the first touch of any parameter writes them all
+  back, so a Value never shows an old number.
 - ``kernels.py``: the array side. Each op of the engine's table over (nodes x batch)
   arrays (``ARRAY_RULES``, ``NARY_REDUCTIONS``, keyed by the op object), and the steps a
   plan runs (``Elementwise``, ``Sum``, ``Segments``, ``Linear``), each with its forward

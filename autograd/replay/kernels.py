@@ -430,16 +430,16 @@ class Linear:
         by_position = self.w_slots[np.argsort(self.flat)]
         self.block = self.wb = None
         if len(self.flat) == k * self.m and len(np.unique(self.flat)) == k * self.m:
-            block = _rows(by_position)
-            if isinstance(block, slice):
-                self.block = block
-            elif all(len(e) == 1 and e[0][0] == INVARIANT for e in extras):
+            if all(len(e) == 1 and e[0][0] == INVARIANT for e in extras):
                 with_bias = np.insert(by_position.reshape(k, self.m), self.m,
                                       [e[0][1] for e in extras], axis=1).ravel()
                 wb = _rows(with_bias)
                 if isinstance(wb, slice) and all(needs_of((INVARIANT, int(r)))
                                                  for r in with_bias):
                     self.wb = wb
+            block = _rows(by_position)
+            if self.wb is None and isinstance(block, slice):
+                self.block = block
         w_need = np.array([needs_of((INVARIANT, w)) for w in self.w_slots], dtype=bool)
         self.w_flat_need = self.flat[w_need]
         self.w_grad_slots, self.w_grad_index = np.unique(self.w_slots[w_need], return_inverse=True)

@@ -18,12 +18,15 @@ A plan is built in five phases, one function each (``Plan.__init__`` calls them 
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import ops
 from ..engine import last_assigned
+from . import held
+from .codegen import generate
 from .kernels import INVARIANT, NARY_REDUCTIONS, VARIANT, Elementwise, Linear, Segments, Sum
 
 __all__ = ["Plan", "TracedGraph", "Neurons", "find_neurons", "assign_levels", "group_steps",
@@ -47,10 +50,13 @@ class Plan:
         self.needs_grad = graph.needs  # depends on a parameter: gets a gradient in backward
         self.constant_values = np.array([graph.nodes[i]._data for i in self.constants])
         self.param_values = [graph.nodes[i] for i in self.params]
+        self._held_order = tuple(self.param_values)  # what this plan holds (held.py)
+        self._hold = True  # holds its parameters after value_and_grad (until seen not to pay)
         self.outputs = [self.slot[graph.index[out]] for out in outputs]
         self.steps = build_steps(graph, neurons, schedule, self.slot, level)
         self.levels = max(level, default=0)
         self.n_fused, self.n_absorbed = len(neurons.terms), len(neurons.absorbed)
+        self.signature = None  # the batch arrays' shapes after the batch dimension
         self._spare: dict = {}  # batch size -> work arrays given back by finished calls
         self._optimizer_order = None  # a parameter tuple seen to be in param_values' order
         self._lock = threading.Lock()
@@ -69,11 +75,19 @@ class Plan:
         same batch size when it gave them back (``release``): a large batch then costs no
         fresh memory (and no page faults) per call."""
         batch = len(arrays[0])
+        if self.signature is None:
+            self.signature = [a.shape[1:] for a in arrays]
         with self._lock:
             spare = self._spare.get(batch)
             S = spare.pop() if spare else None
         if S is None:
             S = self._new_work(batch)
+        elif S[4] is None:  # the second call of this batch size: worth writing out
+            S[4] = generate(self, S, self.signature)
+        theta = self._parameter_numbers() if self.params else None
+        if S[4] is not None:
+            S[4].forward(S, arrays, theta)
+            return S
         V, U = S[0], S[1]
         row = 0
         for a in arrays:
@@ -83,18 +97,30 @@ class Plan:
             else:
                 V[row:row + a.shape[1]] = a.T
                 row += a.shape[1]
-        P = len(self.params)
-        if P:
-            U[:P, 0] = self._parameter_numbers()
+        if theta is not None:
+            U[:len(self.params), 0] = theta
         with np.errstate(all="ignore"):
             for step in self.steps:
                 step.forward(S)
         return S
 
+    def code(self, batch: int = 1) -> str:
+        """The Python source of the two functions that run this plan on a batch of this
+        size (``codegen.py``), as ``torch.compile`` shows its generated code."""
+        if self.signature is None:
+            raise ValueError("Plan.code: this plan has not run yet (its input shapes are "
+                             "not known)")
+        return generate(self, self._new_work(batch), self.signature).source
+
     def _parameter_numbers(self):
-        """The parameters' numbers in the order of their rows: the array an optimizer step
-        last wrote when it holds exactly these parameters in this order and no leaf has
-        changed since (one copy, no Value asked), else read from every Value."""
+        """The parameters' numbers in the order of their rows: the held array when they are
+        held in this order (``held.py``); the array an optimizer step last wrote when it
+        holds exactly these parameters in this order and no leaf has changed since (one
+        copy, no Value asked); else read from every Value."""
+        bank = self.holding()
+        if bank is not None:
+            bank.used = True
+            return bank.data
         last = last_assigned()
         if last is not None:
             values, array = last
@@ -106,14 +132,55 @@ class Plan:
                 return array
         return np.fromiter([p._data for p in self.param_values], float, len(self.param_values))
 
-    def _new_work(self, batch: int) -> tuple:
-        """(V, U, GV, GU) for a batch of this size: values and gradients, per-sample rows
-        and rows that are the same for every sample; the constants written once."""
+    def holding(self):
+        """The ``HeldParameters`` holding exactly this plan's parameters in its order, if
+        they are held."""
+        bank = held.holder()
+        if bank is None:
+            return None
+        values = bank.values
+        if values is self._held_order:
+            return bank
+        if len(values) == len(self._held_order) and \
+                all(a is b for a, b in zip(values, self._held_order)):
+            self._held_order = values  # the same parameters: the identity check next time
+            return bank
+        return None
+
+    def add_parameter_gradients(self, g: np.ndarray, data: np.ndarray) -> None:
+        """``p.grad += g`` for every parameter (in ``param_values`` order), ``data`` being
+        the numbers the call ran with. The parameters stay held (or get held), so nothing
+        is copied back to the Values until something reads them (``held.py``); a plan
+        whose parameters were read before anything used the arrays stops holding them."""
+        bank = self.holding()
+        if bank is not None:
+            bank.add_gradients(g)
+            return
+        if self._hold and self._held_order:
+            values = self._held_order
+            grad = np.fromiter([p.grad for p in values], float, len(values)) + g
+            bank = held.hold(values, data.copy(), grad)
+            if bank is not None:
+                bank.on_write_back = weakref.WeakMethod(self._stop_holding)
+                return
+            self._hold = False
+        for p, x in zip(self.param_values, g.tolist()):
+            p.grad += x
+
+    def _stop_holding(self, bank) -> None:
+        """Written back before anything used the arrays (a loop that reads every .grad):
+        holding does not pay for this plan."""
+        self._hold = False
+
+    def _new_work(self, batch: int) -> list:
+        """[V, U, GV, GU, code] for a batch of this size: values and gradients, per-sample
+        rows and rows that are the same for every sample (the constants written once), and
+        the generated functions that run the steps on them (made on their second use)."""
         V = np.empty((self.n_rows[VARIANT], batch))
         U = np.empty((self.n_rows[INVARIANT], 1))
         P = len(self.params)
         U[P:P + len(self.constants), 0] = self.constant_values
-        return V, U, np.empty_like(V), np.empty_like(U)
+        return [V, U, np.empty_like(V), np.empty_like(U), None]
 
     def release(self, S) -> None:
         """Give the arrays of a finished call back for the next call of the same batch size
@@ -134,10 +201,14 @@ class Plan:
     def backward(self, S, seed: int, weight: float) -> tuple:
         """Gradients of ``weight * sum over the batch of output[seed]``."""
         G = (S[2], S[3])
+        s, r = self.outputs[seed]
+        amount = weight if s == VARIANT else weight * S[VARIANT].shape[1]
+        if S[4] is not None:
+            S[4].backward(S, G, seed, amount)
+            return G
         G[0].fill(0.0)
         G[1].fill(0.0)
-        s, r = self.outputs[seed]
-        G[s][r] += weight if s == VARIANT else weight * S[VARIANT].shape[1]
+        G[s][r] += amount
         with np.errstate(all="ignore"):
             for step in reversed(self.steps):
                 if step.needs:
@@ -147,6 +218,10 @@ class Plan:
     def parameter_gradients(self, G) -> np.ndarray:
         """The parameters' gradients, in the order of ``param_values``."""
         return G[INVARIANT][:len(self.params), 0]
+
+    def parameter_numbers(self, S) -> np.ndarray:
+        """The parameters' numbers this call ran with, in the order of ``param_values``."""
+        return S[INVARIANT][:len(self.params), 0]
 
 
 # --- 1. the graph, numbered and classified ------------------------------------------------

@@ -210,10 +210,9 @@ class Program:
         batch = len(arrays[0])
         weight = 1.0 / batch if reduction == "mean" else 1.0
         loss = float(rows[0].sum() * weight)
-        grads = plan.parameter_gradients(plan.backward(S, 0, weight)).tolist()
+        grads = plan.parameter_gradients(plan.backward(S, 0, weight))
+        plan.add_parameter_gradients(grads, plan.parameter_numbers(S))
         plan.release(S)
-        for p, g in zip(plan.param_values, grads):
-            p.grad += g
         if self.has_aux:
             return loss, self._shape(rows, plan)[1]
         return loss

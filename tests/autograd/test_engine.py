@@ -767,7 +767,7 @@ def test_a_nan_input_makes_every_nary_op_nan_wherever_it_sits(reduce):
             assert math.isnan(out.data), values
 
 
-@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 99), st.integers(0, 99)),
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 99), st.integers(0, 99)),
                 min_size=1, max_size=40))
 def test_backward_walks_the_order_topological_order_gives_and_marks_nothing(program):
     """backward() finds its order with marks in .grad (no set); it must be the order
@@ -778,7 +778,10 @@ def test_backward_walks_the_order_topological_order_gives_and_marks_nothing(prog
     nodes = [Value(0.5), Value(-1.5), Value(2.0)]
     for kind, i, j in program:
         a, b = nodes[i % len(nodes)], nodes[j % len(nodes)]
-        nodes.append([a * b, a + b, Value.sum([a, b, a]), a.tanh()][kind])
+        # kind 4: a neuron's sum of products, some of whose inputs the walk has seen (a sum
+        # emits those at once)
+        nodes.append([a * b, a + b, Value.sum([a, b, a]), a.tanh(),
+                      Value.sum([a * b, b * b, a, a * nodes[0]])][kind])
     root = Value.sum(nodes[3:])
     expected = topological_order(root)
     position = {v: k for k, v in enumerate(expected)}

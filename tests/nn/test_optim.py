@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import Value, grad
+from autograd import Value, compile, grad  # noqa: A004
+from autograd.replay import held
+from nn.losses import mse
 from nn.modules import MLP
 from nn.optim import (
     SGD,
@@ -491,3 +493,45 @@ def test_a_step_starts_from_the_parameters_numbers_even_if_one_was_assigned_sinc
     p.data = 10.0
     opt.step()
     assert (p.data, q.data) == (9.5, 4.0)
+
+
+# --- a compiled step holds the parameters in arrays between steps (autograd/replay/held.py) --
+
+@pytest.mark.parametrize("make", [lambda p: SGD(p, lr=0.1, momentum=0.9, weight_decay=0.01),
+                                  lambda p: SGD(p, lr=0.1, nesterov=True, momentum=0.5),
+                                  lambda p: Adam(p, lr=0.03, weight_decay=0.01)])
+def test_compiled_steps_on_held_arrays_equal_eager_steps_with_reads_and_assignments(make):
+    """zero_grad, value_and_grad and step work on the held arrays (no Value is touched);
+    reading a parameter between steps, or assigning one, gives and uses the truth: the
+    weights after every step are the eager ones to 1e-12."""
+    X = np.linspace(-1, 1, 12).reshape(6, 2)
+    Y = np.sin(X.sum(axis=1))
+    ours, theirs = MLP(2, [5, 1], activation="tanh", rng=3), MLP(2, [5, 1], activation="tanh",
+                                                                 rng=3)
+    opt_ours, opt_theirs = make(ours.parameters()), make(theirs.parameters())
+    program = compile(lambda x, y: mse([ours(x)], [y]))
+    for step in range(8):
+        opt_ours.zero_grad()
+        program.value_and_grad(X, Y)
+        opt_ours.step()
+        loss = mse([theirs(x) for x in X], Y)
+        opt_theirs.zero_grad()
+        loss.backward()
+        opt_theirs.step()
+        if step == 2:  # held for the last steps: nothing was written to the Values
+            assert held.holder() is not None and held.holder().used
+        if step == 4:  # a read between steps
+            assert ours.parameters()[3].data == pytest.approx(theirs.parameters()[3].data,
+                                                              rel=1e-12)
+        if step == 5:  # an assignment between steps: the next step starts from it
+            ours.parameters()[0].data = theirs.parameters()[0].data = 0.3
+    assert held.holder() is not None  # still held: the comparison below writes back
+    # a held parameter is a Value (a subclass): a model takes it as an input
+    inputs = ours.parameters()[:2]
+    assert isinstance(inputs[0], Value) and type(inputs[0]) is not Value
+    assert ours(inputs).data == pytest.approx(theirs(theirs.parameters()[:2]).data, rel=1e-12)
+    assert np.allclose([p.data for p in ours.parameters()],
+                       [p.data for p in theirs.parameters()], rtol=1e-12, atol=1e-14)
+    assert np.allclose([p.grad for p in ours.parameters()],
+                       [p.grad for p in theirs.parameters()], rtol=1e-12, atol=1e-14)
+    assert held.holder() is None

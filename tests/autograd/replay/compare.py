@@ -27,11 +27,20 @@ def eager(fn, params, *arrays, reduction="mean"):
 
 
 def replayed(fn, params, *arrays, reduction="mean", fuse=True):
-    """Loss and parameter gradients from ``compile(fn).value_and_grad`` on the batch."""
-    for p in params:
-        p.grad = 0.0
-    loss = compile(fn, fuse=fuse).value_and_grad(*arrays, reduction=reduction)
-    return loss, np.array([p.grad for p in params])
+    """Loss and parameter gradients from ``compile(fn).value_and_grad`` on the batch. It
+    runs twice: the first call interprets the plan's steps, the second runs the code
+    generated for them (``codegen.py``); the two agree to the last bit."""
+    program = compile(fn, fuse=fuse)
+    runs = []
+    for _ in range(2):
+        for p in params:
+            p.grad = 0.0
+        loss = program.value_and_grad(*arrays, reduction=reduction)
+        runs.append((loss, np.array([p.grad for p in params])))
+    (interpreted, first), (generated, second) = runs
+    np.testing.assert_array_equal([generated], [interpreted])  # NaN equals NaN here
+    np.testing.assert_array_equal(second, first)
+    return generated, second
 
 
 def assert_same(a, b, rtol=1e-12):
