@@ -139,6 +139,9 @@ EXEMPT = {
     "autograd.replay.Plan.output_rows": "a step Program runs on the arrays it prepared itself",
     "autograd.replay.Plan.parameter_gradients": "a step Program runs on its own arrays",
     "autograd.replay.Plan.release": "a step Program runs on the arrays it prepared itself",
+    "autograd.replay.Plan.holding": "a step Program runs: which held arrays are its own",
+    "autograd.replay.Plan.add_parameter_gradients": "a step Program runs on its own arrays",
+    "autograd.replay.Plan.parameter_numbers": "a step Program runs on its own arrays",
     "autograd.viz.ForwardStep": "a record in BackwardTrace.steps, made by backward_trace",
     "autograd.viz.Step": "a record in BackwardTrace.steps, made by backward_trace",
     "autograd.viz.GraphParts": "a record a model's graph_parts returns (swept: nn.MLP's)",
@@ -325,6 +328,13 @@ def trace(module=False):
 def program():
     m = model()
     return autograd.compile(lambda x, y: nn.max_margin([m(x)], [y]))
+
+
+def ran_plan():
+    """A plan that has run once (its input shapes known), so ``code`` can show it."""
+    p = program()
+    p(X2, PM)
+    return p.plan(X2, PM)
 
 
 def _sigma(x):
@@ -571,6 +581,7 @@ SWEEP.update({
     "autograd.Program.value_and_grad": lambda: Call(program().value_and_grad, X2, PM,
                                                     reduction="mean", **BATCHES),
     "autograd.replay.Plan.summary": lambda: Call(program().plan(X2, PM).summary),
+    "autograd.replay.Plan.code": lambda: Call(ran_plan().code, 4),
     "autograd.replay.require": lambda: Call(require, [leaf()], lambda a: True,
                                             "targets {got}",  # the caller's own message
                                             names={"predicate": ("targets",)}),

@@ -42,7 +42,8 @@ from .checks import (
     summary,
     tolerance,
 )
-from .notebook import main, strip_notebook, strip_solutions
+from .command import main
+from .notebook import strip_notebook, strip_solutions
 
 __all__ = ["ExerciseError", "WrongAnswer", "NotDoneYet", "Passed", "TODO", "DEFAULT_TOL",
            "check_local_gradient", "check_backward", "check_custom_op", "keep_going",

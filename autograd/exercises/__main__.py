@@ -3,6 +3,6 @@
 
 import sys
 
-from .notebook import main
+from .command import main
 
 sys.exit(main())

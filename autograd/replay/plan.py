@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import ops
+from .. import _internal, ops
 from ..engine import last_assigned
 from . import held
 from .codegen import generate
@@ -107,6 +107,7 @@ class Plan:
     def code(self, batch: int = 1) -> str:
         """The Python source of the two functions that run this plan on a batch of this
         size (``codegen.py``), as ``torch.compile`` shows its generated code."""
+        batch = _internal.integer(batch, "Plan.code: batch", minimum=1, maximum=1_000_000)
         if self.signature is None:
             raise ValueError("Plan.code: this plan has not run yet (its input shapes are "
                              "not known)")

@@ -184,15 +184,16 @@ def _model(spec: dict):
     return MLP.from_weights(weights, biases, activations=acts)
 
 
-def replay(value):
-    """``nn.playground(setup=...)``: the playground the setup starts with, trained step by
-    step to the same step, each recorded knob change made at its step. Warns if the
-    last epoch's train loss is not the recorded one (another gradlab or numpy)."""
-    from .state import Playground
-
+def replay(value, playground_class):
+    """``nn.playground(setup=...)``: the playground the setup starts with (made by
+    ``playground_class``: the caller passes ``state.Playground``, so this module never
+    imports the module that imports it),
+    trained step by step to the same step, each recorded knob change made at its step.
+    Warns if the last epoch's train loss is not the recorded one (another gradlab or
+    numpy)."""
     record = read_setup(value)
     model = _model(record["model"]) if record.get("model") else None
-    pg = Playground(model=model, **_knobs(record["knobs"]))
+    pg = playground_class(model=model, **_knobs(record["knobs"]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a diverging run: as it was
         for change in record["changes"]:

@@ -711,5 +711,5 @@ def playground(model=None, data="circle", setup=None, **knobs) -> Playground:
                             "pass it alone (and change knobs afterwards with pg.set(...))")
         from .setups import replay
 
-        return replay(setup)
+        return replay(setup, Playground)
     return Playground(model=model, data=data, **knobs)
