@@ -197,9 +197,10 @@ matplotlib (and <code>nn</code>, built on numpy) are not shipped: the kernel loa
 Pyodide's package site the first time a cell imports them, which needs the network.
 PyTorch does not exist for the browser: its cells run only in a local Jupyter.</p>
 <p>The table reads each notebook's code: the cells that need only the engine, what the
-others load (online) and what the browser cannot have. gradlab's tests run notebook 1's
-engine cells offline in Chromium, and a <code>draw_graph</code> there; loading from
-Pyodide's package site is not tested (the test machines have no network). Drawings
+others load (online) and what the browser cannot have. gradlab's tests run notebooks 1
+and 2's engine cells offline in Chromium (2's draw, step through backward and save a
+player page); loading from Pyodide's package site is not tested (the test machines have
+no network). Drawings
 (<code>draw_graph</code>) are Graphviz compiled to WebAssembly, shipped with this site and
 loaded by the first drawing (a fraction of a second): offline too.</p>
 <table><thead><tr><th>Notebook</th><th>Needs only the engine (offline)</th>

@@ -1,8 +1,8 @@
 """nn.site.lab: the notebooks' JupyterLite site. Its files (the local Pyodide, the
 kernel's wheels, the rewritten package list, gradlab's sources beside the notebooks),
 and in real Chromium with every request beyond localhost refused: the kernel starts, the
-engine's cells of notebook 1 print what CPython prints, a drawing is drawn offline (the
-first one loads Graphviz in WebAssembly from viz/viz.js on the drive) with CPython's
+engine's cells of notebooks 1 and 2 print what CPython prints, a drawing is drawn offline
+(the first one loads Graphviz in WebAssembly from viz/viz.js on the drive) with CPython's
 numbers, and numpy is asked of Pyodide's package site (refused here: the one part that
 needs the network)."""
 
@@ -21,6 +21,7 @@ from nn.site.landing import notebook_needs, pyodide_modules
 from tests import ROOT
 
 NOTEBOOK = "01_values_and_the_chain_rule.ipynb"
+SEEING = "02_seeing_backprop.ipynb"
 
 LOCK = {"info": {"python": "3.14.2"}, "packages": {
     "micropip": {"name": "micropip", "file_name": "micropip-0.11.1-py3-none-any.whl",
@@ -196,4 +197,28 @@ def test_a_drawing_is_drawn_offline_with_the_numbers_cpython_draws(site, offline
                                                    "['image/svg+xml', 'text/plain']")])[0]
     assert re.search(r"'grad &#45;1\.5000'.*'data 0\.7071', 'grad 1\.0000'", printed[1])
     assert printed[2] == "False\n"  # loaded once, by the first drawing
+    assert outside.of_the_site() == []
+
+
+def test_notebook_2s_engine_cells_draw_step_through_and_save_offline(site, offline):
+    """Notebook 2 (seeing backprop): its engine cells, drawings, step-throughs and a saved
+    player page among them, print what CPython prints, but for the saved page's size
+    (Graphviz 16.1 in WebAssembly writes its SVG a little differently from this
+    machine's dot program)."""
+    root, url, _ = site
+    driver, outside = offline
+    outside.clear()
+    notebook = json.loads((ROOT / "notebooks" / SEEING).read_text())
+    sources = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
+    lock = json.loads((root / "lab/static/pyodide/pyodide-lock.json").read_text())
+    engine = [sources[i] for i in notebook_needs(ROOT / "notebooks" / SEEING,
+                                                 pyodide_modules(lock)).offline]
+    assert len(engine) >= 8
+    driver.get(f"{url}/lab/lab/index.html?path={SEEING}")
+    driver.set_script_timeout(240)
+    printed = driver.execute_async_script(KERNEL, engine)
+    size = re.compile(r"\d+ KiB")
+    assert [size.sub("N KiB", p) for p in printed] == [size.sub("N KiB", p)
+                                                       for p in _cpython(engine)]
+    assert any("KiB, 1 drawing" in p for p in printed) and "ERROR" not in "".join(printed)
     assert outside.of_the_site() == []
