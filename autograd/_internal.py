@@ -26,6 +26,8 @@ try:
     import fcntl
 except ImportError:  # Windows: no flock; leftovers of crashed writers stay
     fcntl = None
+if not hasattr(fcntl, "flock"):  # Pyodide's fcntl has none (one process: nobody to lock out)
+    fcntl = None
 
 
 def integer(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:

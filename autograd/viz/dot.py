@@ -3,8 +3,9 @@ otherwise in-process with pygraphviz (whose wheels carry the Graphviz libraries)
 the browser (Pyodide, ``sys.platform == "emscripten"``) by Graphviz compiled to
 WebAssembly: the page's worker defines ``gradlabRenderDot(source, format)`` on its global
 scope (``autograd/web/worker.js``, backed by @viz-js/viz), a synchronous function that
-Python calls through Pyodide's ``js`` module. That one draws SVG, DOT and JSON, no PNG
-or PDF (Graphviz's cairo renderer is not in it).
+Python calls through Pyodide's ``js`` module; where nobody defined it (a JupyterLite
+kernel) ``browser.load_graphviz`` defines it on the first drawing. That one draws SVG,
+DOT and JSON, no PNG or PDF (Graphviz's cairo renderer is not in it).
 ``GraphDrawing`` is what ``draw_graph`` and ``trace.frame(k)`` return."""
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ _INSTALL_HELP = (
 _BROWSER_HELP = (
     "no Graphviz renderer in this browser: gradlab draws on Pyodide through a function "
     "gradlabRenderDot(source, format) on the worker's global scope, which gradlab's page "
-    "defines (python -m autograd.web build); here it is missing. The DOT text is still "
+    "defines (python -m autograd.web build), or loads from viz/viz.js beside autograd/ "
+    "(the course site's lab: gradlab-site); here neither is there. The DOT text is still "
     "available as .source"
 )
 IN_BROWSER = sys.platform == "emscripten"
@@ -85,9 +87,13 @@ def _render_in_browser(source: str, fmt: str) -> bytes:
                                     f", not {fmt}: use .svg()")
     import js  # Pyodide's bridge to the worker's global scope
 
-    renderer = getattr(js, "gradlabRenderDot", None)
-    if renderer is None:
-        raise GraphvizNotFoundError(_BROWSER_HELP)
+    if getattr(js, "gradlabRenderDot", None) is None:  # a JupyterLite kernel: load it
+        from .browser import VIZ_JS, load_graphviz
+
+        if not VIZ_JS.is_file():
+            raise GraphvizNotFoundError(_BROWSER_HELP)
+        load_graphviz()
+    renderer = js.gradlabRenderDot
     try:
         return str(renderer(source, fmt)).encode()
     except Exception as e:  # a JavaScript Error from Graphviz: its message says what failed

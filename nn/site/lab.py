@@ -15,7 +15,9 @@ in Pyodide's list, goes to the kernel's local package index (``pypi/``).
 
 The kernel's working folder is the notebook's folder on the contents drive (``/drive``),
 and ``''`` is on its ``sys.path``: ``autograd/`` and ``nn/`` beside the notebooks make
-``import autograd`` work there.
+``import autograd`` work there; ``viz/viz.js`` beside them (@viz-js/viz, as the play
+page ships it) is where the first drawing loads Graphviz in WebAssembly from
+(``autograd.viz.browser``).
 """
 
 from __future__ import annotations
@@ -145,7 +147,8 @@ def notebook_folder() -> Path:
 
 
 def _contents(files: Path) -> None:
-    """The notebooks, and the sources of ``autograd`` and ``nn`` beside them."""
+    """The notebooks, the sources of ``autograd`` and ``nn`` beside them, and
+    ``viz/viz.js`` (``autograd.viz.browser.VIZ_JS`` on the kernel's drive)."""
     import autograd
 
     files.mkdir(parents=True)
@@ -154,6 +157,7 @@ def _contents(files: Path) -> None:
     for source in (Path(autograd.__file__).parent, Path(__file__).resolve().parents[1]):
         shutil.copytree(source, files / source.name,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    assets.unpack(assets.VIZ, files / "viz")  # Graphviz in WebAssembly, for drawings
 
 
 def _pyodide(lite: Path) -> None:

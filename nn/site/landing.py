@@ -18,9 +18,7 @@ from pathlib import Path
 
 __all__ = ["NotebookNeeds", "notebook_needs", "landing_page"]
 
-_ENGINE = {"autograd", "IPython", "__future__"}
-GRAPHVIZ = "Graphviz (drawings)"  # not in the kernel: see the README's "Course site"
-_DRAWING = {"draw_graph", "backward_trace", "explore", "viz"}
+_ENGINE = {"autograd", "IPython", "__future__"}  # drawings too: the lab ships Graphviz
 
 
 @dataclass
@@ -56,8 +54,7 @@ def _statement_needs(statement: ast.stmt, pyodide: dict, made_with: dict,
                      before: set) -> set:
     """What one statement needs (its imports, the needs of the names it reads); the
     names it binds are recorded in ``made_with`` with those needs and ``before``, the
-    needs of the cell's earlier statements (without them it stops before this one). A
-    drawing function imported from autograd carries Graphviz; its import needs none."""
+    needs of the cell's earlier statements (without them it stops before this one)."""
     needs, bound = set(), {}
     for node in ast.walk(statement):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -66,9 +63,7 @@ def _statement_needs(statement: ast.stmt, pyodide: dict, made_with: dict,
                 imported = _module_needs(module or alias.name, pyodide) \
                     if not getattr(node, "level", 0) else set()
                 needs |= imported
-                drawing = {GRAPHVIZ} if (module or "").startswith("autograd") and (
-                    alias.name in _DRAWING or module.startswith("autograd.viz")) else set()
-                bound[(alias.asname or alias.name).split(".")[0]] = imported | drawing
+                bound[(alias.asname or alias.name).split(".")[0]] = imported
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             needs |= made_with.get(node.id, set())
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -185,8 +180,8 @@ gradient, then step through backward.</p>
 <section class="part" id="lab"><h2>Notebooks</h2>
 <p>The course's notebooks in JupyterLab (JupyterLite), with a Python kernel in the page.
 gradlab's sources sit beside them, so <code>import autograd</code> works.</p>
-<p><span class="offline">Offline:</span> the kernel and the engine's cells.
-<span class="online">Online:</span> numpy and matplotlib, loaded from Pyodide's package
+<p><span class="offline">Offline:</span> the kernel, the engine's cells and their
+drawings. <span class="online">Online:</span> numpy and matplotlib, loaded from Pyodide's package
 site on first use.</p>
 <a class="go" href="lab/lab/index.html?path=01_values_and_the_chain_rule.ipynb">Open notebook 1</a>
 &nbsp; <a class="go" href="lab/lab/index.html">All notebooks</a></section>
@@ -202,11 +197,12 @@ matplotlib (and <code>nn</code>, built on numpy) are not shipped: the kernel loa
 Pyodide's package site the first time a cell imports them, which needs the network.
 PyTorch does not exist for the browser: its cells run only in a local Jupyter.</p>
 <p>The table reads each notebook's code: the cells that need only the engine, what the
-others load (online) and what the browser cannot have. gradlab's tests run notebook 1's
-engine cells offline in Chromium; loading from Pyodide's package site is not tested (the
-test machines have no network). Drawings (<code>draw_graph</code>, the step-through's
-pictures) need Graphviz, which this kernel lacks: draw on the <a href="#play">Play</a>
-page, or in a local Jupyter.</p>
+others load (online) and what the browser cannot have. gradlab's tests run notebooks 1
+and 2's engine cells offline in Chromium (2's draw, step through backward and save a
+player page); loading from Pyodide's package site is not tested (the test machines have
+no network). Drawings
+(<code>draw_graph</code>) are Graphviz compiled to WebAssembly, shipped with this site and
+loaded by the first drawing (a fraction of a second): offline too.</p>
 <table><thead><tr><th>Notebook</th><th>Needs only the engine (offline)</th>
 <th>Loads online (Pyodide's package site)</th><th>Not in the browser</th></tr></thead>
 <tbody>

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+import autograd.viz.browser as browser
 import autograd.viz.dot as viz
 from autograd.viz import GraphvizNotFoundError, draw_graph
 from tests.autograd.graphs import tanh_neuron
@@ -108,9 +109,32 @@ def test_in_the_browser_graphviz_in_webassembly_draws_through_the_page(monkeypat
         viz.render("digraph { a -> }")
 
 
-def test_in_the_browser_without_the_pages_function_says_so(monkeypatch):
+def test_in_a_kernel_without_the_function_the_first_drawing_loads_it(monkeypatch, tmp_path):
+    """A JupyterLite kernel: no gradlabRenderDot, viz/viz.js beside autograd/: the first
+    drawing calls browser.load_graphviz, which defines the function; then it draws."""
+    fake, loads = _FakeJs(), []
+    defined = fake.gradlabRenderDot
+    fake.gradlabRenderDot = None  # as Pyodide's js module answers a missing global
+
+    def load_graphviz():
+        loads.append(1)
+        fake.gradlabRenderDot = defined
+
+    (tmp_path / "viz.js").write_text("export const instance = 0;")
+    monkeypatch.setattr(browser, "VIZ_JS", tmp_path / "viz.js")
+    monkeypatch.setattr(browser, "load_graphviz", load_graphviz)
     monkeypatch.setattr(viz, "IN_BROWSER", True)
+    monkeypatch.setitem(sys.modules, "js", fake)
+    drawing = draw_graph(tanh_neuron())
+    assert ET.fromstring(drawing.svg()).tag.endswith("svg") and drawing.svg()
+    assert loads == [1] and fake.calls == ["svg", "svg"]  # loaded once, on the first
+
+
+def test_in_the_browser_without_the_pages_function_says_so(monkeypatch, tmp_path):
+    monkeypatch.setattr(viz, "IN_BROWSER", True)
+    monkeypatch.setattr(browser, "VIZ_JS", tmp_path / "viz" / "viz.js")  # not there
     monkeypatch.setitem(sys.modules, "js", object())
     with pytest.raises(GraphvizNotFoundError, match="gradlabRenderDot") as info:
         draw_graph(tanh_neuron()).svg()
-    assert "python -m autograd.web build" in str(info.value)
+    assert "python -m autograd.web build" in str(info.value) and "gradlab-site" in str(
+        info.value)

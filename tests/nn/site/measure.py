@@ -1,6 +1,7 @@
-"""Measure the course site: its size by part, and the time from opening notebook 1 in the
-lab to the kernel's first output, in headless Chromium served from localhost with every
-request beyond localhost refused (as tests/nn/site runs it). Not a test: numbers.
+"""Measure the course site: its size by part, the time from opening notebook 1 in the lab
+to the kernel's first output and to its first drawing (the cell after it: the first
+``draw_graph`` loads Graphviz in WebAssembly), in headless Chromium served from localhost
+with every request beyond localhost refused (as tests/nn/site runs it). Not a test.
 
     python -m tests.nn.site.measure                # builds a site in a temporary folder
     python -m tests.nn.site.measure SITE --runs 5  # or measures a built one
@@ -28,9 +29,18 @@ def sizes(root: Path) -> dict:
     return {**parts, "all": size(root) / 2**20}
 
 
-def kernel_start(root: Path, runs: int) -> list[float]:
-    """Seconds from opening the notebook to the kernel's first output, once per run, each
-    in a fresh browser (an empty cache)."""
+FIRST_DRAWING = """import time
+from autograd import Value, draw_graph
+started = time.perf_counter()
+x, w, b = Value(2.0, "x"), Value(-3.0, "w"), Value(6.8813735870195432, "b")
+svg = draw_graph((x * w + b).tanh()).svg()
+print(time.perf_counter() - started)"""
+
+
+def kernel_start(root: Path, runs: int) -> list[tuple]:
+    """(seconds to the kernel's first output, to its first drawing, the drawing cell's own
+    seconds) from opening the notebook, once per run, each in a fresh browser (an empty
+    cache)."""
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -43,7 +53,9 @@ def kernel_start(root: Path, runs: int) -> list[float]:
         started = time.perf_counter()
         driver.get(f"http://127.0.0.1:{server.server_port}/lab/lab/index.html?path={NOTEBOOK}")
         printed = driver.execute_async_script(KERNEL, ["print(1 + 1)"])
-        seconds.append(time.perf_counter() - started)
+        first_output = time.perf_counter() - started
+        drawn = driver.execute_async_script(KERNEL, [FIRST_DRAWING])
+        seconds.append((first_output, time.perf_counter() - started, float(drawn[0])))
         driver.quit()
         assert printed == ["2\n"], printed
     assert outside.of_the_site() == [], outside
@@ -66,9 +78,12 @@ def main():
             print(f"built in {time.perf_counter() - started:.1f} s: "
                   + ", ".join(f"{k} {v:.1f} s" for k, v in parts.items()))
         print("MB: " + ", ".join(f"{k} {v:.1f}" for k, v in sizes(root).items()))
-        seconds = kernel_start(root, args.runs)
-        print(f"kernel's first output: median {statistics.median(seconds):.1f} s of "
-              f"{args.runs} ({', '.join(f'{s:.1f}' for s in seconds)})")
+        runs = kernel_start(root, args.runs)
+        for i, what in enumerate(("kernel's first output", "first drawing",
+                                  "the drawing cell itself")):
+            times = [run[i] for run in runs]
+            print(f"{what}: median {statistics.median(times):.2f} s of {args.runs} "
+                  f"({', '.join(f'{s:.2f}' for s in times)})")
 
 
 if __name__ == "__main__":

@@ -1,23 +1,27 @@
 """nn.site.lab: the notebooks' JupyterLite site. Its files (the local Pyodide, the
 kernel's wheels, the rewritten package list, gradlab's sources beside the notebooks),
 and in real Chromium with every request beyond localhost refused: the kernel starts, the
-engine's cells of notebook 1 print what CPython prints, and numpy is asked of Pyodide's
-package site (refused here: the one part that needs the network); a drawing says it has
-no Graphviz (the kernel has no Graphviz in WebAssembly: the play page has)."""
+engine's cells of notebooks 1 and 2 print what CPython prints, a drawing is drawn offline
+(the first one loads Graphviz in WebAssembly from viz/viz.js on the drive) with CPython's
+numbers, and numpy is asked of Pyodide's package site (refused here: the one part that
+needs the network)."""
 
 import contextlib
 import hashlib
 import io
 import json
+import re
 import time
 
 import pytest
 
+from autograd.web import assets
 from nn.site import lab
 from nn.site.landing import notebook_needs, pyodide_modules
 from tests import ROOT
 
 NOTEBOOK = "01_values_and_the_chain_rule.ipynb"
+SEEING = "02_seeing_backprop.ipynb"
 
 LOCK = {"info": {"python": "3.14.2"}, "packages": {
     "micropip": {"name": "micropip", "file_name": "micropip-0.11.1-py3-none-any.whl",
@@ -74,6 +78,9 @@ def test_the_lab_points_the_kernel_at_the_local_pyodide_and_ships_gradlab(site):
         p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
     for source in ("autograd/__init__.py", "autograd/viz/player.js", "nn/__init__.py"):
         assert (files / source).read_bytes() == (ROOT / source).read_bytes()
+    viz_js = files / "viz/viz.js"  # where autograd.viz.browser.VIZ_JS is, on the drive
+    assert viz_js.read_bytes() == (assets.unpack(assets.VIZ, root / "viz-check")[0]
+                                   ).read_bytes() and viz_js.stat().st_size > 10**6
     assert not list(files.rglob("__pycache__"))
     with pytest.raises(FileExistsError, match="out must be a new or empty folder"):
         lab.build_lab(root)
@@ -150,12 +157,68 @@ def test_numpy_is_asked_of_pyodides_package_site_and_nothing_else_leaves(site, o
     outside.clear()
     printed = driver.execute_async_script(KERNEL, [
         "import numpy",
-        "from autograd import Value\nprint((Value(3.0) ** 2).data)",
-        "from autograd import draw_graph\ntry:\n    draw_graph(Value(1.0)).svg()\n"
-        "except Exception as e:\n    print(type(e).__name__)"])
+        "from autograd import Value\nprint((Value(3.0) ** 2).data)"])
     assert printed[0] == "ERROR <class 'ModuleNotFoundError'>: No module named 'numpy'"
     assert printed[1] == "9.0\n"
-    assert printed[2] == "GraphvizNotFoundError\n"  # the front page says: draw on Play
     host = lab.PACKAGE_SITE.split("/")[2]
     asked = outside.of_the_site()
     assert asked and all(line == f"CONNECT {host}:443 HTTP/1.1" for line in asked)
+
+
+# the README's neuron drawn, then its step-through's last frame: each drawing's texts
+DRAWING = """import re
+from autograd import Value, backward_trace, draw_graph
+x, w, b = Value(2.0, "x"), Value(-3.0, "w"), Value(6.8813735870195432, "b")
+y = (x * w + b).tanh()
+y.backward()
+drawing = draw_graph(y)
+trace = backward_trace(y)
+for svg in (drawing.svg(), trace.frame(len(trace)).svg()):
+    print(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+print(sorted(drawing._repr_mimebundle_()))
+"""
+
+
+def test_a_drawing_is_drawn_offline_with_the_numbers_cpython_draws(site, offline):
+    """The kernel has no gradlabRenderDot: the first drawing loads Graphviz in
+    WebAssembly from viz/viz.js on the drive (autograd.viz.browser) and draws; its
+    texts (names, every value and gradient) are CPython's (the dot program's) ones."""
+    _, url, _ = site
+    driver, outside = offline
+    outside.clear()
+    if "/lab/lab/" not in driver.current_url:  # this test alone: open the lab
+        driver.get(f"{url}/lab/lab/index.html?path={NOTEBOOK}")
+    driver.set_script_timeout(240)
+    printed = driver.execute_async_script(KERNEL, [
+        "import js\nprint(hasattr(js, 'gradlabRenderDot'))", DRAWING,
+        "from autograd.viz.browser import load_graphviz\nprint(load_graphviz())"])
+    assert printed[0] == "False\n"  # nobody defined it: the drawing loads it
+    assert printed[1] == _cpython([DRAWING.replace("drawing._repr_mimebundle_()",
+                                                   "['image/svg+xml', 'text/plain']")])[0]
+    assert re.search(r"'grad &#45;1\.5000'.*'data 0\.7071', 'grad 1\.0000'", printed[1])
+    assert printed[2] == "False\n"  # loaded once, by the first drawing
+    assert outside.of_the_site() == []
+
+
+def test_notebook_2s_engine_cells_draw_step_through_and_save_offline(site, offline):
+    """Notebook 2 (seeing backprop): its engine cells, drawings, step-throughs and a saved
+    player page among them, print what CPython prints, but for the saved page's size
+    (Graphviz 16.1 in WebAssembly writes its SVG a little differently from this
+    machine's dot program)."""
+    root, url, _ = site
+    driver, outside = offline
+    outside.clear()
+    notebook = json.loads((ROOT / "notebooks" / SEEING).read_text())
+    sources = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
+    lock = json.loads((root / "lab/static/pyodide/pyodide-lock.json").read_text())
+    engine = [sources[i] for i in notebook_needs(ROOT / "notebooks" / SEEING,
+                                                 pyodide_modules(lock)).offline]
+    assert len(engine) >= 8
+    driver.get(f"{url}/lab/lab/index.html?path={SEEING}")
+    driver.set_script_timeout(240)
+    printed = driver.execute_async_script(KERNEL, engine)
+    size = re.compile(r"\d+ KiB")
+    assert [size.sub("N KiB", p) for p in printed] == [size.sub("N KiB", p)
+                                                       for p in _cpython(engine)]
+    assert any("KiB, 1 drawing" in p for p in printed) and "ERROR" not in "".join(printed)
+    assert outside.of_the_site() == []
