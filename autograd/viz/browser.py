@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 
 from .. import _internal
-from .dot import GraphvizNotFoundError
 
 __all__ = ["VIZ_JS", "load_graphviz"]
 
@@ -41,8 +40,10 @@ def load_graphviz(path=None) -> bool:
     """Define ``gradlabRenderDot`` on this browser worker's global scope from @viz-js/viz's
     ``viz.js`` at ``path`` (default ``VIZ_JS``). Returns True when this call defined it,
     False when it was there already (gradlab's page, or an earlier call). Only on Pyodide
-    (``sys.platform == "emscripten"``); raises ``GraphvizNotFoundError`` when the file is
-    missing or this Python cannot wait for JavaScript (no JSPI)."""
+    (``sys.platform == "emscripten"``); raises ``FileNotFoundError`` when the file is
+    missing and ``RuntimeError`` when this Python cannot wait for JavaScript (no JSPI).
+    (``dot.render`` turns either into its ``GraphvizNotFoundError``; this module knows
+    nothing of ``dot``, which builds on it.)"""
     path = VIZ_JS if path is None else _internal.file_path(path, "load_graphviz: path")
     if sys.platform != "emscripten":
         raise RuntimeError("load_graphviz is for Python in a browser (Pyodide); here "
@@ -52,7 +53,7 @@ def load_graphviz(path=None) -> bool:
     if getattr(js, "gradlabRenderDot", None) is not None:
         return False
     if not Path(path).is_file():
-        raise GraphvizNotFoundError(
+        raise FileNotFoundError(
             f"no Graphviz for this browser's Python: {path} is not there (the course "
             "site's lab ships @viz-js/viz's viz.js beside autograd/; gradlab's page "
             "defines gradlabRenderDot itself). The DOT text is still available as .source")
@@ -60,7 +61,7 @@ def load_graphviz(path=None) -> bool:
     from pyodide.ffi import can_run_sync, run_sync
 
     if not can_run_sync():
-        raise GraphvizNotFoundError(
+        raise RuntimeError(
             "this browser's Python cannot wait for JavaScript here (pyodide.ffi.run_sync "
             "needs JSPI, WebAssembly's JavaScript promise integration: Chromium has it), so "
             "it cannot start Graphviz in WebAssembly. The DOT text is still available as "

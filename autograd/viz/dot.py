@@ -92,7 +92,10 @@ def _render_in_browser(source: str, fmt: str) -> bytes:
 
         if not VIZ_JS.is_file():
             raise GraphvizNotFoundError(_BROWSER_HELP)
-        load_graphviz()
+        try:
+            load_graphviz()
+        except (FileNotFoundError, RuntimeError) as e:  # its file went, or no JSPI here
+            raise GraphvizNotFoundError(str(e)) from None
     renderer = js.gradlabRenderDot
     try:
         return str(renderer(source, fmt)).encode()

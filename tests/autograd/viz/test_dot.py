@@ -138,3 +138,19 @@ def test_in_the_browser_without_the_pages_function_says_so(monkeypatch, tmp_path
         draw_graph(tanh_neuron()).svg()
     assert "python -m autograd.web build" in str(info.value) and "gradlab-site" in str(
         info.value)
+
+
+def test_in_a_kernel_that_cannot_start_graphviz_the_drawing_says_why(monkeypatch, tmp_path):
+    """browser.load_graphviz knows nothing of dot (no circle): its FileNotFoundError or
+    RuntimeError (no JSPI) reaches a drawing as GraphvizNotFoundError, with its words."""
+    (tmp_path / "viz.js").write_text("export const instance = 0;")
+
+    def no_jspi():
+        raise RuntimeError("pyodide.ffi.run_sync needs JSPI")
+
+    monkeypatch.setattr(browser, "VIZ_JS", tmp_path / "viz.js")
+    monkeypatch.setattr(browser, "load_graphviz", no_jspi)
+    monkeypatch.setattr(viz, "IN_BROWSER", True)
+    monkeypatch.setitem(sys.modules, "js", object())
+    with pytest.raises(GraphvizNotFoundError, match="needs JSPI"):
+        draw_graph(tanh_neuron()).svg()
