@@ -133,10 +133,7 @@ def strip_notebook(src, dst, in_place: bool = False) -> int:
                          "(write the student version elsewhere, or pass --in-place)")
     if not dst.parent.is_dir():
         raise FileNotFoundError(f"{dst.parent}: no such folder for the output")
-    try:
-        notebook = json.loads(src.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"{src}: not a Jupyter notebook (not JSON: {e})") from None
+    notebook = read_notebook(src)
     try:
         student, count = strip_solutions(notebook)
     except ValueError as e:
