@@ -32,8 +32,8 @@ import numpy as np
 from autograd import Value, _internal
 
 from . import graph
-from .activations import activation_function, activation_name, named
-from .modules import Layer, Module, Parts, as_values, register_architecture
+from .activations import activation_name, named
+from .modules import Layer, Module, Parts, as_values, register_architecture, share_activation
 
 __all__ = ["Conv1d", "Conv2d"]
 
@@ -141,11 +141,7 @@ class _Convolution(Module):
 
     @activation.setter
     def activation(self, activation) -> None:
-        activation = named(activation)
-        activation_function(activation)  # refuses an unknown name before any change
-        for f in self._filters:
-            f._set_activation(activation)
-        self._activation = activation
+        self._activation = share_activation(self._filters, activation)
 
     # -- the forward pass -------------------------------------------------------------------
     def _windows(self) -> tuple:

@@ -547,6 +547,17 @@ class Neuron(Module):
         return f"Neuron({self.nin}, {activation_name(self.activation)}{extra})"
 
 
+def share_activation(units, activation):
+    """Give every unit of a layer (its neurons, a convolution's filters) one activation,
+    as assigning ``layer.activation`` does; an unknown name is refused before any unit
+    changes. Returns the activation in the form the units keep."""
+    activation = named(activation)
+    activation_function(activation)
+    for unit in units:
+        unit._set_activation(activation)
+    return activation
+
+
 class Layer(Module):
     """``nout`` neurons that see the same ``nin`` inputs (PyTorch: ``nn.Linear``
     + activation). Calling it returns a list of ``nout`` Values. ``neurons`` is a
@@ -587,11 +598,7 @@ class Layer(Module):
 
     @activation.setter
     def activation(self, activation) -> None:
-        activation = named(activation)
-        activation_function(activation)  # refuses an unknown name before any change
-        for neuron in self._neurons:
-            neuron._set_activation(activation)
-        self._activation = activation
+        self._activation = share_activation(self._neurons, activation)
 
     def _forward(self, xs: list) -> list:
         return [n._forward(xs) for n in self._neurons]
