@@ -210,6 +210,9 @@ def one_hot(y, k: int | None = None) -> np.ndarray:
     y = _internal.numbers_array(y, "one_hot: y (the class labels)", dtype=None)
     if y.ndim != 1 or y.dtype.kind not in "biuf" or not np.all((y == np.round(y)) & (y >= 0)):
         raise ValueError(f"one_hot expects a 1-D array of class labels 0, 1, ..., got {y!r:.80}")
+    if len(y) and not y.max() < MAX_SAMPLES:  # inf passed the check above (inf == round(inf))
+        raise ValueError(f"one_hot: y (the class labels) must be below {MAX_SAMPLES:,}, got "
+                         f"{y.max()!r:.40}")
     if k is not None:
         k = _internal.integer(k, "one_hot: k (the number of classes)", minimum=1,
                               maximum=MAX_SAMPLES)

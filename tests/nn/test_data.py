@@ -1,5 +1,6 @@
 """Data sets: shapes, labels, seeds, splits, minibatches, bad arguments."""
 
+import math
 import re
 
 import numpy as np
@@ -176,6 +177,11 @@ def test_one_hot():
         data.one_hot([0, 2], 2)
     with pytest.raises(ValueError, match="class labels"):
         data.one_hot([0.5, 1])
+    # inf equals its own rounding: it reached astype(int) and numpy's IndexError (the
+    # bad-input sweep found it); a label past any k allowed would ask for a huge matrix
+    for label in (math.inf, 1e300):
+        with pytest.raises(ValueError, match=r"^one_hot: y \(the class labels\) must be below"):
+            data.one_hot([0, label])
 
 
 def test_load_digits_without_scikit_learn_says_what_to_install(monkeypatch):
