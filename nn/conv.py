@@ -155,12 +155,7 @@ class _Convolution(Module):
         return self._forward(as_values(x, self.nin, type(self).__name__))
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        named = self.__dict__.get("_named")
-        if named is None:  # the parameters are fixed (Parts): list them once
-            named = self.__dict__["_named"] = [
-                (f"filters.{k}.{name}", p) for k, f in enumerate(self._filters)
-                for name, p in f.named_parameters()]
-        return list(named)
+        return self._named_once("filters", self._filters)
 
     def _returns_value(self) -> bool:
         return False

@@ -224,6 +224,17 @@ class Module:
         """``(name, Value)`` pairs in a fixed order, e.g. ``layers.0.neurons.3.w.1``."""
         return []
 
+    def _named_once(self, prefix: str, parts) -> list[tuple[str, Value]]:
+        """``named_parameters`` of a module whose parts are fixed (``Parts``): each part's
+        pairs under ``prefix.i.``, listed on the first call (a cache, ``_CACHES``) and
+        handed out as a copy."""
+        named = self.__dict__.get("_named")
+        if named is None:
+            named = self.__dict__["_named"] = [
+                (f"{prefix}.{i}.{name}", p) for i, part in enumerate(parts)
+                for name, p in part.named_parameters()]
+        return list(named)
+
     def parameters(self) -> list[Value]:
         """All parameters, in the order of ``named_parameters()``."""
         return [p for _, p in self.named_parameters()]
@@ -754,10 +765,7 @@ class MLP(Module):
         return h[0] if len(h) == 1 else h
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        if self._named is None:  # the parameters are fixed (Parts): list them once
-            self._named = [(f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers)
-                           for name, p in layer.named_parameters()]
-        return list(self._named)
+        return self._named_once("layers", self.layers)
 
     def neuron_paths(self) -> list:
         return [(f"layers.{i}.neurons.{j}", graph.neuron_name(i, j), i, n)

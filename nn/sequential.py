@@ -84,12 +84,7 @@ class Sequential(Module):
         return h[0] if len(h) == 1 else h
 
     def named_parameters(self) -> list:
-        named = self.__dict__.get("_named")
-        if named is None:  # the parameters are fixed (Parts): list them once
-            named = self.__dict__["_named"] = [
-                (f"layers.{i}.{name}", p) for i, layer in enumerate(self._layers)
-                for name, p in layer.named_parameters()]
-        return list(named)
+        return self._named_once("layers", self._layers)
 
     def neuron_paths(self) -> list:
         return [(f"layers.{i}.neurons.{j}", graph.neuron_name(i, j), i, n)
