@@ -807,6 +807,60 @@ def _nary(op: Op, values: Iterable, what: str) -> Value:
     return node
 
 
+def linear(weights, inputs, bias=None) -> Value:
+    """w·x + b as a neuron draws it: one product node per pair ``wi * xi``, then one sum
+    node over the products and the bias (``torch.nn.functional.linear`` for one output).
+    The same graph as ``Value.sum([w * x for w, x in zip(weights, inputs)] + [bias])``,
+    made in one loop (it is most of an MLP's forward pass)."""
+    if weights.__class__ is not list and weights.__class__ is not tuple:
+        weights = _internal.items(weights, "linear: weights", "a list of Values or numbers")
+    if inputs.__class__ is not list and inputs.__class__ is not tuple:
+        inputs = _internal.items(inputs, "linear: inputs", "a list of Values or numbers")
+    if len(weights) != len(inputs):
+        raise ValueError(f"linear: weights and inputs must have the same length, got "
+                         f"{len(weights)} weights and {len(inputs)} inputs")
+    if bias is not None and bias.__class__ is not Value:
+        bias = bias if isinstance(bias, Value) else Value(as_number(bias, "linear: bias"))
+    if not _threads_without_grad:
+        terms, data = [], []
+        term, datum = terms.append, data.append
+        op = MUL.bound if MUL.bound.stamp == _data_version else MUL.bind(_data_version)
+        try:
+            for w, x in zip(weights, inputs):  # each product made as __mul__ makes it
+                node = _new(Value)
+                node._data = d = w._data * x._data
+                node.grad = 0.0
+                node._op = op
+                node._x = w
+                node._y = x
+                term(node)
+                datum(d)
+            if bias is not None:
+                term(bias)
+                datum(bias._data)
+        except AttributeError:  # numbers among them: the slow way below makes their leaves
+            pass
+        else:
+            if terms:  # the sum node, made as Value.sum makes it
+                node = _new(Value)
+                node._data = SUM.forward(data)
+                node.grad = 0.0
+                op = SUM.bound
+                node._op = op if op.stamp == _data_version else SUM.bind(_data_version)
+                node._x = tuple(terms)
+                return node
+    terms = []
+    for w, x in zip(weights, inputs):
+        if not isinstance(w, Value):
+            w = Value(as_number(w, "linear: weights"))
+        if not isinstance(x, Value):
+            x = Value(as_number(x, "linear: inputs"))
+        terms.append(w * x)
+    if bias is not None:
+        terms.append(bias)
+    return _nary(SUM, terms, "linear")
+
+
 def apply(op: Op, *inputs) -> Value:
     """``op`` applied to ``inputs`` (Values or numbers) as one recorded node: a
     built-in from the table or an op made with ``autograd.op``. An n-ary op takes

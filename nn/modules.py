@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograd import TracingError, Value, _internal, compile, no_grad  # noqa: A004
+from autograd import TracingError, Value, _internal, compile, linear, no_grad  # noqa: A004
 from autograd.viz.model import GraphParts, generic_parts
 
 from . import graph, serialization
@@ -516,10 +516,7 @@ class Neuron(Module):
         return neuron
 
     def _forward(self, xs: list) -> Value:
-        terms = [wi * xi for wi, xi in zip(self._w, xs)]
-        if self._b is not None:
-            terms.append(self._b)
-        out = Value.sum(terms)
+        out = linear(self._w, xs, self._b)
         return out if self._f is None else self._f(out)
 
     def __call__(self, x) -> Value:

@@ -478,6 +478,7 @@ SWEEP = {
     "autograd.vmin": lambda: Call(autograd.vmin, [leaf(), 1.0], names={"values": ("value",)}),
     "autograd.vsum": lambda: Call(autograd.vsum, [leaf(), 1.0], names={"values": ("value",)}),
     "autograd.zero_grad": lambda: Call(autograd.zero_grad, [leaf(), leaf()]),
+    "autograd.linear": lambda: Call(autograd.linear, [leaf(), 1.0], [leaf(), leaf()], leaf()),
     "autograd.apply": lambda: Call(autograd.apply, ops.TANH, leaf(),
                                    names={"inputs": ("input", "tanh")}),
     "autograd.grad": lambda: Call(autograd.grad, *(lambda a: ((a * a).tanh(), a))(leaf()),

@@ -18,6 +18,7 @@ from autograd import (
     Value,
     grad,
     is_grad_enabled,
+    linear,
     local_gradients,
     no_grad,
     topological_order,
@@ -181,6 +182,61 @@ def test_n_ary_sum_is_one_node_with_unit_local_gradients():
     s.backward()
     assert [x.grad for x in xs] == [2.0, 1.0, 1.0, 1.0, 1.0]
     assert vsum([1.0, xs[1]]).data == 2.0
+
+
+def _node_shape(v):
+    """A graph as (op, data, parents' shapes) down to the leaves (kept by identity)."""
+    if v.is_leaf:
+        return v
+    return (v.op, v.data, tuple(_node_shape(p) for p in v.parents))
+
+
+@given(st.lists(st.tuples(st.floats(-1e3, 1e3), st.floats(-1e3, 1e3)), min_size=1, max_size=8),
+       st.one_of(st.none(), st.floats(-1e3, 1e3)))
+def test_linear_is_the_graph_of_products_and_one_sum(pairs, b):
+    ws = [Value(w) for w, _ in pairs]
+    xs = [Value(x) for _, x in pairs]
+    bias = None if b is None else Value(b)
+    out = linear(ws, xs, bias)
+    by_hand = Value.sum([w * x for w, x in zip(ws, xs)] + ([] if bias is None else [bias]))
+    assert _node_shape(out) == _node_shape(by_hand)  # the same ops, numbers and leaves
+    out.backward()
+    # d/dw_i = x_i, d/dx_i = w_i, d/db = 1 (closed forms, exactly: one product per edge)
+    assert [w.grad for w in ws] == [x.data for x in xs]
+    assert [x.grad for x in xs] == [w.data for w in ws]
+    assert bias is None or bias.grad == 1.0
+
+
+def test_linear_with_a_shared_input_adds_every_path():
+    x = Value(3.0)
+    out = linear([x, x], [x, Value(2.0)], x)  # x*x + x*2 + x
+    out.backward()
+    assert out.data == 9.0 + 6.0 + 3.0
+    assert x.grad == 2 * 3.0 + 2.0 + 1.0
+
+
+def test_linear_takes_numbers_as_leaves_and_records_nothing_under_no_grad():
+    x = Value(2.0)
+    out = linear([0.5, 3], [x, 1.0], -1)
+    assert out.data == 0.5 * 2.0 + 3.0 - 1.0 and len(out.parents) == 3
+    out.backward()
+    assert x.grad == 0.5
+    with no_grad():
+        quiet = linear([Value(0.5)], [x])
+    assert quiet.is_leaf and quiet.data == 1.0
+
+
+def test_linear_refuses_what_is_not_two_equal_lists_of_numbers():
+    with pytest.raises(ValueError, match="2 weights and 3 inputs"):
+        linear([1.0, 2.0], [1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match="linear: inputs"):
+        linear([1.0], [Value(1.0)][0])
+    with pytest.raises(TypeError, match="linear: weights"):
+        linear(["w"], [Value(1.0)])
+    with pytest.raises(TypeError, match="linear: bias"):
+        linear([1.0], [1.0], "b")
+    with pytest.raises(ValueError, match="at least one value"):
+        linear([], [])
 
 
 def test_max_sends_gradient_to_the_first_maximum():
