@@ -56,6 +56,11 @@ from .ops import (  # the operation table
     Op,
 )
 
+try:  # Python's cyclic collector need not rescan nodes: they cannot be in a cycle
+    from ._untrack import acyclic, node_class
+except ImportError:  # built without a C compiler, or on Pyodide: the collector scans them
+    acyclic = node_class = None
+
 __all__ = [
     "Value",
     "Op",
@@ -323,11 +328,17 @@ def make_node(data: float, op: Op, x, y=None) -> Value:
         node._x = x
         if y is not None:
             node._y = y
+            if acyclic and op.__class__ is Op:  # the table's ops hold only numbers
+                acyclic(node, x, y)
+        elif acyclic and op.__class__ is Op:
+            acyclic(node, x)
     else:
         if _threads_tracing and _modes.tracing is not None:
             raise TracingError("no_grad() inside a function being compiled: its results would be "
                                "recorded as constants of the first sample. Move it outside.")
         node._op, node._x, node._y = None, _data_version, ""  # a leaf: its stamp and label
+        if acyclic:
+            acyclic(node)
     return node
 
 
@@ -360,6 +371,8 @@ def _binary_method(op: Op, formula: str, reflected: bool = False):
         node._op = bound if bound.stamp == _data_version else op.bind(_data_version)
         node._x = self
         node._y = other
+        if acyclic:
+            acyclic(node, self, other)
         return node
 
     def reflected_method(self, other):  # other (op) self: the same, inputs swapped
@@ -376,6 +389,8 @@ def _binary_method(op: Op, formula: str, reflected: bool = False):
         node._op = bound if bound.stamp == _data_version else op.bind(_data_version)
         node._x = other
         node._y = self
+        if acyclic:
+            acyclic(node, other, self)
         return node
 
     made = reflected_method if reflected else method
@@ -397,6 +412,8 @@ def _unary_method(op: Op, doc: str):
         bound = op.bound
         node._op = bound if bound.stamp == _data_version else op.bind(_data_version)
         node._x = self
+        if acyclic:
+            acyclic(node, self)
         return node
 
     method.__doc__ = doc
@@ -443,6 +460,8 @@ class Value:
         self._op = None
         self._x = _data_version
         self._y = str(label)
+        if acyclic:
+            acyclic(self)
 
     def __reduce__(self):
         return _unpickled_leaf, (self._data, self.grad, self.label)
@@ -473,6 +492,11 @@ class Value:
 
     @label.setter
     def label(self, value) -> None:
+        if value is None:  # no label
+            value = ""
+        elif not isinstance(value, str):  # (a list holding the node would hide a cycle)
+            raise TypeError(f"Value.label must be a str, got {type(value).__name__}: "
+                            f"{value!r:.40}")
         op = self._op
         if op is None:
             self._y = value
@@ -804,6 +828,8 @@ def _nary(op: Op, values: Iterable, what: str) -> Value:
     bound = op.bound
     node._op = bound if bound.stamp == _data_version else op.bind(_data_version)
     node._x = values
+    if acyclic and op.__class__ is Op:
+        acyclic(node, values)
     return node
 
 
@@ -833,6 +859,8 @@ def linear(weights, inputs, bias=None) -> Value:
                 node._op = op
                 node._x = w
                 node._y = x
+                if acyclic:
+                    acyclic(node, w, x)
                 term(node)
                 datum(d)
             if bias is not None:
@@ -847,7 +875,9 @@ def linear(weights, inputs, bias=None) -> Value:
                 node.grad = 0.0
                 op = SUM.bound
                 node._op = op if op.stamp == _data_version else SUM.bind(_data_version)
-                node._x = tuple(terms)
+                node._x = parents = tuple(terms)
+                if acyclic:
+                    acyclic(node, parents)
                 return node
     terms = []
     for w, x in zip(weights, inputs):
@@ -883,6 +913,8 @@ def apply(op: Op, *inputs) -> Value:
 
 
 Value.apply = staticmethod(apply)  # Value.apply(op, *inputs), as Function.apply in torch
+if node_class:
+    node_class(Value)  # the class _untrack.c counts as nodes (with subclasses of no new slots)
 
 
 def vsum(values: Iterable) -> Value:

@@ -14,7 +14,9 @@ included), next to the floor's per node, measured alternately in the same run:
 - micrograd's demo training step through ``nn`` (MLP 2-16-16-1 with ReLU, 100 moons,
   max-margin + L2, zero_grad, backward, one SGD step), and where its time goes;
 - building a chain of 1e3 ... 1e6 nodes, per node, with the cyclic garbage collector
-  as users have it (on, default thresholds) and, for reference, off;
+  as users have it (on, default thresholds), the same with every node left tracked by
+  the collector (``autograd/_untrack.c`` not used: as an install without a C compiler,
+  or before it existed) and, for reference, with the collector off;
 - memory per node after backward (tracemalloc).
 
 What each timing counts: CPU time of this process (``time.process_time``: on a shared
@@ -41,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_vs_micrograd import two_moons  # noqa: E402
 
 import nn  # noqa: E402
-from autograd import Value, topological_order  # noqa: E402
+from autograd import Value, engine, topological_order  # noqa: E402
 from autograd.engine import backward_pass, propagate  # noqa: E402
 
 # --- the floor ------------------------------------------------------------------------------
@@ -167,11 +169,13 @@ def mlp_rows(repeat: int) -> tuple[list, dict, int]:
 
 # --- building, garbage collection, memory ---------------------------------------------------
 
-def build_per_node(n: int, collector: bool) -> float:
-    was_enabled = gc.isenabled()
+def build_per_node(n: int, collector: bool, untrack: bool = True) -> float:
+    was_enabled, acyclic = gc.isenabled(), engine.acyclic
     gc.collect()
     if not collector:
         gc.disable()
+    if not untrack:
+        engine.acyclic = None  # every node stays tracked, as without the compiled part
     try:
         w, y = Value(1.0), Value(1.0)
         start = time.process_time()
@@ -179,6 +183,7 @@ def build_per_node(n: int, collector: bool) -> float:
             y = y * w
         elapsed = time.process_time() - start
     finally:
+        engine.acyclic = acyclic
         if was_enabled:
             gc.enable()
     del y
@@ -189,11 +194,12 @@ def build_rows(sizes, repeat: int) -> list:
     rows = []
     for n in sizes:
         r = max(1, repeat if n <= 100_000 else repeat // 3)
-        on, off = [], []
+        on, tracked, off = [], [], []
         for _ in range(r):
             on.append(build_per_node(n, True))
+            tracked.append(build_per_node(n, True, untrack=False))
             off.append(build_per_node(n, False))
-        rows.append((n, statistics.median(on), statistics.median(off)))
+        rows.append((n, *(statistics.median(t) for t in (on, tracked, off))))
     return rows
 
 
@@ -249,8 +255,12 @@ def main(argv=None):
     sizes = (1_000, 10_000, 100_000) if args.quick else (1_000, 10_000, 100_000, 1_000_000)
     build = build_rows(sizes, repeat)
     print("\nbuilding a chain y = y * w, per node\n")
-    print(table(["nodes", "collector on (as users have it)", "collector off", "on / off"],
-                [(f"{n:,}", ns(on), ns(off), f"{on / off:.2f}x") for n, on, off in build]))
+    if engine.acyclic is None:
+        print("(autograd/_untrack.c is not built here: every node is tracked in each column)\n")
+    print(table(["nodes", "collector on (as users have it)", "on, every node tracked",
+                 "collector off", "on / off"],
+                [(f"{n:,}", ns(on), ns(tracked), ns(off), f"{on / off:.2f}x")
+                 for n, on, tracked, off in build]))
     print(f"\nmemory per node after backward (100k-node chain of * and relu, tracemalloc): "
           f"{bytes_per_node():.0f} B")
 

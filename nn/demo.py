@@ -223,8 +223,8 @@ def _write_neuron(args, model, X) -> tuple[dict, str]:
         title=f"Neuron {neuron_name(0, neuron_index)} on sample {sample}: its forward pass, "
               "then its backward pass")
     for w in neuron.w:  # the network view names parameters after the model
-        w.label = None
-    neuron.b.label = None
+        w.label = ""
+    neuron.b.label = ""
     model.zero_grad()
     return paths, why
 

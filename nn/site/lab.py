@@ -156,7 +156,8 @@ def _contents(files: Path) -> None:
         shutil.copy2(notebook, files / notebook.name)
     for source in (Path(autograd.__file__).parent, Path(__file__).resolve().parents[1]):
         shutil.copytree(source, files / source.name,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc",  # and the C part,
+                                                      "*.c", "*.so", "*.pyd"))  # not for Pyodide
     assets.unpack(assets.VIZ, files / "viz")  # Graphviz in WebAssembly, for drawings
 
 
