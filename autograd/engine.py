@@ -838,9 +838,9 @@ def linear(weights, inputs, bias=None) -> Value:
     node over the products and the bias (``torch.nn.functional.linear`` for one output).
     The same graph as ``Value.sum([w * x for w, x in zip(weights, inputs)] + [bias])``,
     made in one loop (it is most of an MLP's forward pass)."""
-    if weights.__class__ is not list and weights.__class__ is not tuple:
+    if not isinstance(weights, (list, tuple)):  # (a model's weights: a list subclass)
         weights = _internal.items(weights, "linear: weights", "a list of Values or numbers")
-    if inputs.__class__ is not list and inputs.__class__ is not tuple:
+    if not isinstance(inputs, (list, tuple)):
         inputs = _internal.items(inputs, "linear: inputs", "a list of Values or numbers")
     if len(weights) != len(inputs):
         raise ValueError(f"linear: weights and inputs must have the same length, got "

@@ -16,7 +16,8 @@ included), next to the floor's per node, measured alternately in the same run:
 - building a chain of 1e3 ... 1e6 nodes, per node, with the cyclic garbage collector
   as users have it (on, default thresholds), the same with every node left tracked by
   the collector (``autograd/_untrack.c`` not used: as an install without a C compiler,
-  or before it existed) and, for reference, with the collector off;
+  or before it existed) and, for reference, with the collector off; the floor's build
+  beside it, collector on and off (what the machine's memory adds at a million nodes);
 - memory per node after backward (tracemalloc).
 
 What each timing counts: CPU time of this process (``time.process_time``: on a shared
@@ -190,16 +191,37 @@ def build_per_node(n: int, collector: bool, untrack: bool = True) -> float:
     return elapsed / n
 
 
+def floor_build_per_node(n: int, collector: bool) -> float:
+    """The floor's build (its node and tuple per multiply)."""
+    was_enabled = gc.isenabled()
+    gc.collect()
+    if not collector:
+        gc.disable()
+    try:
+        w, y = FloorNode(1.0), FloorNode(1.0)
+        start = time.process_time()
+        for _ in range(n):
+            y = FloorNode(y.data * w.data, (y, w))
+        elapsed = time.process_time() - start
+    finally:
+        if was_enabled:
+            gc.enable()
+    del y
+    return elapsed / n
+
+
 def build_rows(sizes, repeat: int) -> list:
     rows = []
     for n in sizes:
         r = max(1, repeat if n <= 100_000 else repeat // 3)
-        on, tracked, off = [], [], []
+        on, tracked, off, floor, floor_off = [], [], [], [], []
         for _ in range(r):
             on.append(build_per_node(n, True))
             tracked.append(build_per_node(n, True, untrack=False))
             off.append(build_per_node(n, False))
-        rows.append((n, *(statistics.median(t) for t in (on, tracked, off))))
+            floor.append(floor_build_per_node(n, True))
+            floor_off.append(floor_build_per_node(n, False))
+        rows.append((n, *(statistics.median(t) for t in (on, tracked, off, floor, floor_off))))
     return rows
 
 
@@ -258,9 +280,9 @@ def main(argv=None):
     if engine.acyclic is None:
         print("(autograd/_untrack.c is not built here: every node is tracked in each column)\n")
     print(table(["nodes", "collector on (as users have it)", "on, every node tracked",
-                 "collector off", "on / off"],
-                [(f"{n:,}", ns(on), ns(tracked), ns(off), f"{on / off:.2f}x")
-                 for n, on, tracked, off in build]))
+                 "collector off", "on / off", "floor: on", "floor: off"],
+                [(f"{n:,}", ns(on), ns(tracked), ns(off), f"{on / off:.2f}x", ns(floor),
+                  ns(floor_off)) for n, on, tracked, off, floor, floor_off in build]))
     print(f"\nmemory per node after backward (100k-node chain of * and relu, tracemalloc): "
           f"{bytes_per_node():.0f} B")
 
