@@ -375,23 +375,12 @@ def _binary_method(op: Op, formula: str, reflected: bool = False):
             acyclic(node, self, other)
         return node
 
-    def reflected_method(self, other):  # other (op) self: the same, inputs swapped
+    def reflected_method(self, other):  # other (op) self: the same node, inputs swapped
         if other.__class__ is not Value:
             other = _coerce(other)
             if other is NotImplemented:
                 return other
-        if _threads_without_grad:
-            return make_node(forward(other._data, self._data), op, other, self)
-        node = _new(Value)
-        node._data = forward(other._data, self._data)
-        node.grad = 0.0
-        bound = op.bound
-        node._op = bound if bound.stamp == _data_version else op.bind(_data_version)
-        node._x = other
-        node._y = self
-        if acyclic:
-            acyclic(node, other, self)
-        return node
+        return method(other, self)
 
     made = reflected_method if reflected else method
     made.__doc__ = f"{formula} (op {op.name!r}), where self is x"

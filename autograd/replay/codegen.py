@@ -184,9 +184,17 @@ def _elementwise_forward(w: _Writer, step: Elementwise) -> bool:
     return True
 
 
-def _sum_forward(w: _Writer, step: Sum) -> bool:
+def _sum_terms(step: Sum):
+    """(space, rows) of a sum's terms when they are one slice of its own space, else None."""
     one = step.terms.one_slice
     if one is None or one[0] != step.space or not isinstance(step.out, slice):
+        return None
+    return one
+
+
+def _sum_forward(w: _Writer, step: Sum) -> bool:
+    one = _sum_terms(step)
+    if one is None:
         return False
     w.forward.append(f"add_reduce({w.rows(one[0], one[1])}, 0, None, "
                      f"{w.rows(step.space, step.out)}, True)")
@@ -203,8 +211,8 @@ def _backward(w: _Writer, step) -> bool:
     if isinstance(step, Elementwise):
         return _elementwise_backward(w, step)
     if isinstance(step, Sum):
-        one = step.terms.one_slice
-        if one is None or one[0] != step.space or not isinstance(step.out, slice):
+        one = _sum_terms(step)
+        if one is None:
             return False
         w.backward.append(f"{w.rows(one[0], one[1], grad=True)} += "
                           f"{w.rows(step.space, step.out, grad=True)}")

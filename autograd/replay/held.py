@@ -88,6 +88,19 @@ class HeldParameters:
         return assign_data(self.values, data, checked=True)
 
 
+def _held(slot) -> property:
+    """A slot of Value, read and assigned after the held numbers are written back."""
+    def get(self):
+        write_back()
+        return slot.__get__(self)
+
+    def assign(self, x):
+        write_back()
+        slot.__set__(self, x)
+
+    return property(get, assign)
+
+
 class HeldValue(Value):
     """A parameter whose number and gradient are held in arrays (``HeldParameters``):
     the first touch of its number, gradient or stamp writes every held parameter back,
@@ -95,35 +108,7 @@ class HeldValue(Value):
 
     __slots__ = ()
 
-    @property
-    def _data(self):
-        write_back()
-        return _DATA.__get__(self)
-
-    @_data.setter
-    def _data(self, x):
-        write_back()
-        _DATA.__set__(self, x)
-
-    @property
-    def grad(self):
-        write_back()
-        return _GRAD.__get__(self)
-
-    @grad.setter
-    def grad(self, g):
-        write_back()
-        _GRAD.__set__(self, g)
-
-    @property
-    def _x(self):
-        write_back()
-        return _STAMP.__get__(self)
-
-    @_x.setter
-    def _x(self, x):
-        write_back()
-        _STAMP.__set__(self, x)
+    _data, grad, _x = _held(_DATA), _held(_GRAD), _held(_STAMP)
 
 
 def holder() -> HeldParameters | None:
