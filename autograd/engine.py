@@ -810,7 +810,13 @@ def _nary(op: Op, values: Iterable, what: str) -> Value:
         raise ValueError(f"{what}: expected at least one value, got none")
     if _threads_without_grad:  # some thread is in no_grad(): maybe this one
         return make_node(op.forward(data), op, values)
-    node = _new(Value)  # made inline, as the operators make theirs (a sum per neuron)
+    return _nary_node(op, values, data)
+
+
+def _nary_node(op: Op, values: tuple, data: list) -> Value:
+    """The node of an n-ary op on ``values`` (their numbers: ``data``), made inline as the
+    operators make theirs (a sum per neuron), while grad mode is on."""
+    node = _new(Value)
     node._data = op.forward(data)
     node.grad = 0.0
     op = op.origin
@@ -859,15 +865,7 @@ def linear(weights, inputs, bias=None) -> Value:
             pass
         else:
             if terms:  # the sum node, made as Value.sum makes it
-                node = _new(Value)
-                node._data = SUM.forward(data)
-                node.grad = 0.0
-                op = SUM.bound
-                node._op = op if op.stamp == _data_version else SUM.bind(_data_version)
-                node._x = parents = tuple(terms)
-                if acyclic:
-                    acyclic(node, parents)
-                return node
+                return _nary_node(SUM, tuple(terms), data)
     terms = []
     for w, x in zip(weights, inputs):
         if not isinstance(w, Value):
