@@ -566,6 +566,7 @@ SWEEP.update({
     "autograd.BackwardTrace.show": lambda: Call(trace().show, view=None),
     "autograd.BackwardTrace.table": lambda: Call(trace(module=True).table, view="neuron"),
     "autograd.BackwardTrace.text": lambda: Call(trace().text, precision=4, view=None),
+    "autograd.BackwardTrace.html": lambda: Call(trace().html, title="T"),
     "autograd.BackwardTrace.to_html": lambda: Call(trace().to_html, "trace.html", title="T",
                                                    view=None, precision=3, files=("path",)),
     "autograd.BackwardTrace.view": lambda: Call(trace().view, "scalar", precision=3),

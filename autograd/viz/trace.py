@@ -274,14 +274,18 @@ class BackwardTrace:
         to jump to the step where its gradient is complete. With ``module=``, a toggle
         between the network's deltas (the view it opens on; ``view=`` picks another)
         and the scalar graph. Written atomically."""
+        path = _internal.file_path(path, "to_html: path")
+        _internal.write_atomically(path, self.html(title, view=view, **options).encode())
+        return path
+
+    def html(self, title: str = "Backpropagation, step by step", *, view: str | None = None,
+             **options) -> str:
+        """The page ``to_html`` writes, as text (to serve or embed it yourself)."""
         from .player import page
 
-        path = _internal.file_path(path, "to_html: path")
         if not isinstance(title, str):
             raise TypeError(f"title must be a str, got {type(title).__name__}")
-        text = page(self._player_views(view, **options), title)
-        _internal.write_atomically(path, text.encode())
-        return path
+        return page(self._player_views(view, **options), title)
 
     def _repr_html_(self) -> str:
         """The player in Jupyter; where scripts do not run (an untrusted notebook,

@@ -27,9 +27,7 @@ import ast
 import gc
 import json
 import linecache
-import tempfile
 import traceback
-from pathlib import Path
 
 from ..engine import Value, topological_order, zero_grad
 from ..viz import backward_trace, draw_graph, node_names
@@ -97,11 +95,9 @@ def _player(v: Value) -> tuple:
     """The step-through page of one backward pass from ``v``, leaves starting at 0."""
     try:
         zero_grad([u for u in topological_order(v) if u.is_leaf])
-        with tempfile.TemporaryDirectory() as tmp:
-            path = backward_trace(v).to_html(Path(tmp, "steps.html"),
-                                             title="Backpropagation, step by step")
-            page = path.read_text(encoding="utf-8")  # its heading: the page has its own
-            return page.replace("</head>", _PLAYER_STYLE + "</head>", 1), ""
+        page = backward_trace(v).html("Backpropagation, step by step")
+        # its heading hidden: the page around it has its own
+        return page.replace("</head>", _PLAYER_STYLE + "</head>", 1), ""
     except Exception as e:
         return "", f"no step-through: {type(e).__name__}: {e}"
 

@@ -412,3 +412,12 @@ def test_a_shared_weights_steps_say_how_many_positions_arrived():
     assert [r["arrived"] for r in backward_rows] == [r["arrived"] for r in rows]
     # a graph without shared weights keeps its eight columns
     assert "arrived" not in backward_trace(xs[0] * xs[1]).table()[0]
+
+
+def test_html_is_the_page_to_html_writes(tmp_path):
+    trace = backward_trace(tanh_neuron())
+    written = trace.to_html(tmp_path / "steps.html", title="One neuron").read_text(encoding="utf-8")
+    assert trace.html("One neuron") == written
+    assert "<title>One neuron</title>" in written
+    with pytest.raises(TypeError, match="title must be a str"):
+        trace.html(3)
