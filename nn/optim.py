@@ -14,7 +14,7 @@ import numpy as np
 
 from autograd import Value, _internal
 from autograd.engine import assign_data, data_version
-from autograd.replay.held import holder
+from autograd.replay.held import holding
 
 __all__ = ["Optimizer", "SGD", "Adam", "Schedule", "ConstantLR", "StepLR", "ReduceLROnPlateau",
            "InverseTimeLR", "LinearLR"]
@@ -57,7 +57,6 @@ class Optimizer:
             seen.add(p)
         self._lr = _positive("lr", lr)
         self._theta, self._version = None, -1  # the numbers the last step wrote, and when
-        self._held_order = self._params  # the parameters as a compiled step holds them
 
     @property
     def params(self) -> list:
@@ -78,16 +77,7 @@ class Optimizer:
         """The arrays of a compiled step holding exactly these parameters in this order, if
         it holds them (``autograd/replay/held.py``): then a step reads and writes those
         arrays, and no Value is touched."""
-        bank = holder()
-        if bank is None:
-            return None
-        values = bank.values
-        if values is self._held_order:
-            return bank
-        if len(values) == len(self._params) and all(a is b for a, b in zip(values, self._params)):
-            self._held_order = values
-            return bank
-        return None
+        return holding(self._params)
 
     def _numbers(self) -> tuple[np.ndarray, np.ndarray]:
         """The parameters' data and grads as two arrays (one step works on them, without

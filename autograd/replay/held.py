@@ -31,7 +31,7 @@ import numpy as np
 
 from ..engine import Value, assign_data, new_data_version
 
-__all__ = ["HeldParameters", "HeldValue", "holder", "hold", "write_back"]
+__all__ = ["HeldParameters", "HeldValue", "holder", "holding", "hold", "write_back"]
 
 # The slots' own descriptors: read and written here without a write-back.
 _DATA, _GRAD, _STAMP = Value._data, Value.grad, Value._x
@@ -50,10 +50,7 @@ class HeldParameters:
         self.stamp = None
         self.used = False
         self.on_write_back = None  # a weakref.WeakMethod, told when written back unused
-
-    @property
-    def held(self) -> bool:
-        return _holder is self
+        self.known = (values,)  # sequences found to be these Values in this order
 
     def add_gradients(self, g: np.ndarray) -> None:
         """``.grad += g`` for every parameter, in the arrays (or in the Values, if they
@@ -114,6 +111,20 @@ class HeldValue(Value):
 def holder() -> HeldParameters | None:
     """The parameters held right now, if any."""
     return _holder
+
+
+def holding(values) -> HeldParameters | None:
+    """The parameters held right now if they are exactly ``values`` (the same Values, in
+    that order: compared item by item once per sequence, then by identity), else None."""
+    bank = _holder
+    if bank is None:
+        return None
+    if any(values is known for known in bank.known):
+        return bank
+    if len(values) == len(bank.values) and all(a is b for a, b in zip(values, bank.values)):
+        bank.known = (values, *bank.known[:3])  # a compiled step's and an optimizer's
+        return bank
+    return None
 
 
 def hold(values: tuple, data: np.ndarray, grad: np.ndarray) -> HeldParameters | None:

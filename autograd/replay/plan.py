@@ -136,17 +136,7 @@ class Plan:
     def holding(self):
         """The ``HeldParameters`` holding exactly this plan's parameters in its order, if
         they are held."""
-        bank = held.holder()
-        if bank is None:
-            return None
-        values = bank.values
-        if values is self._held_order:
-            return bank
-        if len(values) == len(self._held_order) and \
-                all(a is b for a, b in zip(values, self._held_order)):
-            self._held_order = values  # the same parameters: the identity check next time
-            return bank
-        return None
+        return held.holding(self._held_order)
 
     def add_parameter_gradients(self, g: np.ndarray, data: np.ndarray) -> None:
         """``p.grad += g`` for every parameter (in ``param_values`` order), ``data`` being
