@@ -64,10 +64,8 @@ class _Writer:
         """An expression for those rows of a value (or gradient) array: a bound view when
         the rows are a slice, else the indexing written out (a copy each call)."""
         array = self.S[space + 2 if grad else space]
-        if isinstance(rows, slice):
-            view = array[rows]
-            if np.may_share_memory(view, array):
-                return self.name(view, _NAMES[space][grad].lower())
+        if isinstance(rows, slice):  # basic slicing: always a view
+            return self.name(array[rows], _NAMES[space][grad].lower())
         return f"{_NAMES[space][grad]}[{self.name(rows, 'rows')}]"
 
 
@@ -141,17 +139,8 @@ def _forward(w: _Writer, step) -> bool:
     return False
 
 
-def _layer_blocks(w: _Writer, step: Linear, grad: bool):
-    """Views of a layer's (k, m + 1) block of weights and biases (or of its gradients)."""
-    U = w.S[3 if grad else 1]
-    block = U[step.wb, 0].reshape(step.k, step.m + 1)
-    if not np.may_share_memory(block, U):
-        return None
-    return block[:, :step.m], block[:, step.m:]
-
-
 def _linear_forward(w: _Writer, step: Linear) -> bool:
-    blocks = _layer_blocks(w, step, grad=False) if step.wb is not None else None
+    blocks = step.blocks(w.S[1])
     if blocks is None or not isinstance(step.out, slice):
         return False
     W, b = blocks
@@ -231,11 +220,11 @@ def _scatter(w: _Writer, scatter, space: int, contribution: str, sign: str = "+"
 
 
 def _linear_backward(w: _Writer, step: Linear) -> bool:
-    blocks = _layer_blocks(w, step, grad=True) if step.wb is not None else None
+    blocks = step.blocks(w.S[3])  # of the gradients
     if blocks is None or not isinstance(step.out, slice):
         return False
     GW, Gb = blocks
-    W, _ = _layer_blocks(w, step, grad=False)
+    W, _ = step.blocks(w.S[1])
     up = w.rows(VARIANT, step.out, grad=True)
     q = w.rows(VARIANT, step.q)
     w.backward.append(f"{w.name(GW, 'GW')} += matmul({up}, {q}.T)")

@@ -457,10 +457,18 @@ class Linear:
         neurons = "1 neuron" if self.k == 1 else f"{self.k} neurons"
         return f"layer of {neurons}: W ({self.k}x{self.m}) @ H{extra}"
 
+    def blocks(self, U) -> tuple | None:
+        """``(W, b)``: views of this layer's (k, m + 1) block of weights and biases in U
+        (or of their gradients in GU) when they are laid out so (``wb``, a slice), else None."""
+        if self.wb is None:
+            return None
+        Wb = U[self.wb, 0].reshape(self.k, self.m + 1)
+        return Wb[:, :self.m], Wb[:, self.m:]
+
     def _weights(self, U) -> np.ndarray:
         """W for this call: a view of the parameter rows when they are laid out as a block."""
         if self.wb is not None:
-            return U[self.wb, 0].reshape(self.k, self.m + 1)[:, :self.m]
+            return self.blocks(U)[0]
         if self.block is not None:
             return U[self.block, 0].reshape(self.k, self.m)
         return np.bincount(self.flat, weights=U[self.w_slots, 0],
@@ -469,14 +477,14 @@ class Linear:
     def forward(self, S) -> None:
         V, U = S[0], S[1]
         if self.wb is not None and isinstance(self.out, slice):  # straight into its rows
-            Wb = U[self.wb, 0].reshape(self.k, self.m + 1)
+            W, b = self.blocks(U)
             out = V[self.out]
-            np.matmul(Wb[:, :self.m], V[self.q], out=out)
-            out += Wb[:, self.m:]
+            np.matmul(W, V[self.q], out=out)
+            out += b
             return
         out = self._weights(U) @ V[self.q]
         if self.wb is not None:
-            out += U[self.wb, 0].reshape(self.k, self.m + 1)[:, self.m:]
+            out += self.blocks(U)[1]
         elif self.extras is not None:
             out += self.extras.compute(S, V.shape[1])
         V[self.out] = out
@@ -484,9 +492,9 @@ class Linear:
     def backward(self, S, G) -> None:
         upstream = G[VARIANT][self.out]
         if self.wb is not None:
-            grads = G[INVARIANT][self.wb, 0].reshape(self.k, self.m + 1)
-            grads[:, :self.m] += upstream @ S[VARIANT][self.q].T
-            grads[:, self.m] += upstream.sum(axis=1)
+            GW, Gb = self.blocks(G[INVARIANT])
+            GW += upstream @ S[VARIANT][self.q].T
+            Gb[:, 0] += upstream.sum(axis=1)
         elif self.block is not None and len(self.w_grad_slots) == self.k * self.m:
             G[INVARIANT][self.block, 0] += (upstream @ S[VARIANT][self.q].T).ravel()
         elif len(self.w_grad_slots):
