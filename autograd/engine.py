@@ -128,6 +128,16 @@ def _count_mode(kind: str, delta: int) -> None:
             _threads_tracing += delta
 
 
+def _set_grad_mode(enabled: bool) -> bool:
+    """Record or not in this thread from now on, keeping the count of threads that do
+    not; returns the mode before (to set back). no_grad, grad_mode and tracing use it."""
+    previous = _modes.grad_enabled
+    if previous != enabled:
+        _modes.grad_enabled = enabled
+        _count_mode("no_grad", -1 if enabled else +1)
+    return previous
+
+
 class _Trace:
     """What ``autograd.compile`` is recording: nodes stamped at or after ``start``
     (made during the trace) and the ``placeholders`` stand for a whole batch."""
@@ -152,18 +162,15 @@ def tracing(placeholders: Iterable[Value]) -> Iterator[_Trace]:
     placeholders = list(placeholders)
     for p in placeholders:
         p._x = stamp  # a leaf's stamp
-    trace, recording = _Trace(placeholders, stamp), modes.grad_enabled
-    modes.tracing, modes.grad_enabled = trace, True  # a trace records, even under no_grad()
+    trace = modes.tracing = _Trace(placeholders, stamp)
     _count_mode("tracing", +1)
-    if not recording:
-        _count_mode("no_grad", -1)
+    recording = _set_grad_mode(True)  # a trace records, even under no_grad()
     try:
         yield trace
     finally:
-        modes.tracing, modes.grad_enabled = None, recording
+        modes.tracing = None
         _count_mode("tracing", -1)
-        if not recording:
-            _count_mode("no_grad", +1)
+        _set_grad_mode(recording)
 
 
 def current_trace() -> _Trace | None:
@@ -216,17 +223,10 @@ class no_grad:
         self._previous = []
 
     def __enter__(self) -> None:
-        previous = _modes.grad_enabled
-        self._previous.append(previous)
-        _modes.grad_enabled = False
-        if previous:
-            _count_mode("no_grad", +1)
+        self._previous.append(_set_grad_mode(False))
 
     def __exit__(self, *exc) -> bool:
-        previous = self._previous.pop()
-        _modes.grad_enabled = previous
-        if previous:
-            _count_mode("no_grad", -1)
+        _set_grad_mode(self._previous.pop())
         return False
 
     def __call__(self, func):
@@ -275,17 +275,11 @@ def grad_mode(enabled: bool) -> Iterator[None]:
     """Record (``True``) or not (``False``) in this thread inside the block, whatever the
     mode around it (``torch.set_grad_enabled``): ``grad(create_graph=True)`` builds the
     gradient's graph even inside ``no_grad()``, as torch's does."""
-    previous = _modes.grad_enabled
-    if previous == enabled:
-        yield
-        return
-    _modes.grad_enabled = enabled
-    _count_mode("no_grad", -1 if enabled else +1)
+    previous = _set_grad_mode(enabled)
     try:
         yield
     finally:
-        _modes.grad_enabled = previous
-        _count_mode("no_grad", +1 if enabled else -1)
+        _set_grad_mode(previous)
 
 
 def as_number(x, what: str = "Value: data") -> float:
