@@ -35,13 +35,14 @@ import gc
 import statistics
 import sys
 import time
-import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_vs_micrograd import two_moons  # noqa: E402
+from bench_vs_micrograd import bytes_per_node, two_moons  # noqa: E402
 
 import nn  # noqa: E402
 from autograd import Value, engine, topological_order  # noqa: E402
@@ -155,11 +156,8 @@ def mlp_rows(repeat: int) -> tuple[list, dict, int]:
         whole.append(timed(mlp_step, model, optimizer, X, Y))
         floor.append(timed(floor_chain, 10_000))
         mlp_step(model, optimizer, X, Y, split)
-        gc.disable()
-        try:
+        with collector(False):
             quiet.append(timed(mlp_step, model, optimizer, X, Y))
-        finally:
-            gc.enable()
     per_node = statistics.median(whole) / nodes
     floor_per_node = statistics.median(floor) / 10_002
     rows = [(f"MLP 2-16-16-1 step ({nodes:,} nodes), per node", per_node, floor_per_node),
@@ -170,42 +168,46 @@ def mlp_rows(repeat: int) -> tuple[list, dict, int]:
 
 # --- building, garbage collection, memory ---------------------------------------------------
 
-def build_per_node(n: int, collector: bool, untrack: bool = True) -> float:
-    was_enabled, acyclic = gc.isenabled(), engine.acyclic
+@contextmanager
+def collector(on: bool) -> Iterator[None]:
+    """After a full collection, the cyclic collector on (as users have it) or off for the
+    block; as it was afterwards."""
+    was_enabled = gc.isenabled()
     gc.collect()
-    if not collector:
+    if not on:
         gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def build_per_node(n: int, on: bool, untrack: bool = True) -> float:
+    acyclic = engine.acyclic
     if not untrack:
         engine.acyclic = None  # every node stays tracked, as without the compiled part
     try:
-        w, y = Value(1.0), Value(1.0)
-        start = time.process_time()
-        for _ in range(n):
-            y = y * w
-        elapsed = time.process_time() - start
+        with collector(on):
+            w, y = Value(1.0), Value(1.0)
+            start = time.process_time()
+            for _ in range(n):
+                y = y * w
+            elapsed = time.process_time() - start
     finally:
         engine.acyclic = acyclic
-        if was_enabled:
-            gc.enable()
     del y
     return elapsed / n
 
 
-def floor_build_per_node(n: int, collector: bool) -> float:
+def floor_build_per_node(n: int, on: bool) -> float:
     """The floor's build (its node and tuple per multiply)."""
-    was_enabled = gc.isenabled()
-    gc.collect()
-    if not collector:
-        gc.disable()
-    try:
+    with collector(on):
         w, y = FloorNode(1.0), FloorNode(1.0)
         start = time.process_time()
         for _ in range(n):
             y = FloorNode(y.data * w.data, (y, w))
         elapsed = time.process_time() - start
-    finally:
-        if was_enabled:
-            gc.enable()
     del y
     return elapsed / n
 
@@ -223,23 +225,6 @@ def build_rows(sizes, repeat: int) -> list:
             floor_off.append(floor_build_per_node(n, False))
         rows.append((n, *(statistics.median(t) for t in (on, tracked, off, floor, floor_off))))
     return rows
-
-
-def bytes_per_node(n_nodes: int = 100_000) -> float:
-    """tracemalloc bytes per node of a chain of ``*`` and relu, after backward()."""
-    gc.collect()
-    w = Value(1.0)
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        y = Value(1.0)
-        for _ in range(n_nodes // 2):
-            y = (y * w).relu()
-        y.backward()
-        gc.collect()
-        return (tracemalloc.get_traced_memory()[0] - base) / n_nodes
-    finally:
-        tracemalloc.stop()
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -284,7 +269,7 @@ def main(argv=None):
                 [(f"{n:,}", ns(on), ns(tracked), ns(off), f"{on / off:.2f}x", ns(floor),
                   ns(floor_off)) for n, on, tracked, off, floor, floor_off in build]))
     print(f"\nmemory per node after backward (100k-node chain of * and relu, tracemalloc): "
-          f"{bytes_per_node():.0f} B")
+          f"{bytes_per_node(Value)[1]:.0f} B")
 
 
 if __name__ == "__main__":
