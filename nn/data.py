@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 
@@ -344,9 +343,7 @@ def read_points_csv(path) -> tuple[np.ndarray, np.ndarray]:
     ValueError naming the file, the row (as a spreadsheet counts it) and the column:
     a cell that is not a number, nan or inf, a row of another width, labels that are
     not whole numbers, a single class. (pandas: ``pd.read_csv(path)``.)"""
-    if not isinstance(path, (str, Path)):
-        raise TypeError(f"read_points_csv: path must be a file name, got {type(path).__name__}")
-    path = Path(path)
+    path = _internal.file_path(path, "read_points_csv: path")
     if not path.is_file():
         raise FileNotFoundError(f"read_points_csv: {path}: no such file")
     try:

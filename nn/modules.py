@@ -689,7 +689,6 @@ class MLP(Module):
 
     def _build(self, layers: list) -> None:
         self.__dict__["_layers"] = Parts(layers)
-        self._named = None
 
     @_read_only
     def nin(self) -> int:

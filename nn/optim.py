@@ -140,9 +140,9 @@ class SGD(Optimizer):
         if self.momentum > 1:
             raise ValueError(f"momentum must be in [0, 1], got {momentum!r}")
         self.weight_decay = _positive("weight_decay", weight_decay, allow_zero=True)
-        if _internal.boolean(nesterov, "nesterov") and self.momentum == 0:
-            raise ValueError("nesterov=True needs a momentum > 0")
         self.nesterov = _internal.boolean(nesterov, "nesterov")
+        if self.nesterov and self.momentum == 0:
+            raise ValueError("nesterov=True needs a momentum > 0")
         self.velocity = np.zeros(len(self._params))
 
     def step(self) -> None:
