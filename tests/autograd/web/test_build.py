@@ -78,3 +78,9 @@ def test_bad_arguments_name_themselves():
         build(42)
     with pytest.raises(ValueError, match="out_dir is empty"):
         build("")
+
+
+def test_the_page_names_the_pyodide_it_ships(site):
+    """The footer's version is written by hand in index.html: it must be the pinned one."""
+    footer = (site / "index.html").read_text(encoding="utf-8")
+    assert f"Pyodide {assets.PYODIDE.version} " in footer
