@@ -52,18 +52,34 @@ def _notice() -> str:
     return "\n".join(lines) + "\n"
 
 
-def build(out_dir) -> Path:
+_CORE_LINE = 'const PYODIDE = "pyodide/";'  # worker.js: where it finds Pyodide's core
+
+
+def build(out_dir, pyodide: str | None = None) -> Path:
     """Write the page into the folder ``out_dir`` (made if missing; files of an earlier
     build are replaced). Downloads the pinned Pyodide and Graphviz packages on first use
-    (``assets.fetch``: cached after that). Returns the folder."""
+    (``assets.fetch``: cached after that). ``pyodide``: the address, relative to the page,
+    of the same Pyodide core served beside it (the course site shares its lab's): then
+    the page does not ship its own. Returns the folder."""
     out = _internal.file_path(out_dir, "out_dir")
+    if pyodide is not None and not isinstance(pyodide, str):
+        raise TypeError(f"pyodide must be a str (a relative address) or None, got "
+                        f"{type(pyodide).__name__}")
+    if pyodide is not None and not (pyodide.endswith("/") and "://" not in pyodide
+                                    and '"' not in pyodide):
+        raise ValueError(f"pyodide must be a relative address of a folder, ending with '/' "
+                         f"(e.g. '../lab/static/pyodide/'), or None, got {pyodide!r:.60}")
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"out_dir: {out} exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
     page = resources.files(__package__)
     for name in PAGE_FILES:
-        _internal.write_atomically(out / name, page.joinpath(name).read_bytes())
-    assets.unpack(assets.PYODIDE, out / "pyodide")
+        text = page.joinpath(name).read_bytes()
+        if name == "worker.js" and pyodide is not None:
+            text = text.replace(_CORE_LINE.encode(), f'const PYODIDE = "{pyodide}";'.encode())
+        _internal.write_atomically(out / name, text)
+    if pyodide is None:
+        assets.unpack(assets.PYODIDE, out / "pyodide")
     assets.unpack(assets.VIZ, out / "viz")
     _internal.write_atomically(out / "gradlab.zip", _gradlab_zip())
     _internal.write_atomically(out / "NOTICE.txt", _notice().encode())

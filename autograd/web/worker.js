@@ -14,16 +14,18 @@
 "use strict";
 
 (function () {
+  const PYODIDE = "pyodide/";  // Pyodide's core, from here (the course site's: its lab's)
   const started = performance.now();
   const post = (message) => self.postMessage(message);
 
   async function start() {
-    const { loadPyodide } = await import("./pyodide/pyodide.mjs");
+    const core = new URL(PYODIDE, self.location.href).href;
+    const { loadPyodide } = await import(core + "pyodide.mjs");
     const Viz = await import("./viz/viz.js");
     const viz = await Viz.instance();
     self.gradlabRenderDot = (source, format) => viz.renderString(source, { format: format });
     const pyodide = await loadPyodide({
-      indexURL: new URL("pyodide/", self.location.href).href,
+      indexURL: core,
       stdout: (text) => post({ type: "out", stream: "stdout", text: text }),
       stderr: (text) => post({ type: "out", stream: "stderr", text: text }),
       stdin: () => null,

@@ -38,10 +38,11 @@ DEMO_PAGES = {
 
 
 def _play(out: Path) -> str:
-    """The page that runs gradlab (``autograd.web.build``): its link."""
+    """The page that runs gradlab (``autograd.web.build``), on the lab's Pyodide core (the
+    same version, 12 MB: a learner who opens both downloads it once): its link."""
     from autograd.web.build import build
 
-    build(out / "play")
+    build(out / "play", pyodide="../lab/static/pyodide/")
     return "play/index.html"
 
 

@@ -84,3 +84,18 @@ def test_the_page_names_the_pyodide_it_ships(site):
     """The footer's version is written by hand in index.html: it must be the pinned one."""
     footer = (site / "index.html").read_text(encoding="utf-8")
     assert f"Pyodide {assets.PYODIDE.version} " in footer
+
+
+def test_a_page_can_use_a_pyodide_core_served_beside_it(tmp_path):
+    """The course site's play/ runs on its lab's Pyodide core instead of shipping its own."""
+    out = build(tmp_path / "play", pyodide="../lab/static/pyodide/")
+    assert not (out / "pyodide").exists() and (out / "viz").is_dir()
+    worker = (out / "worker.js").read_text(encoding="utf-8")
+    assert 'const PYODIDE = "../lab/static/pyodide/";' in worker
+    assert 'const PYODIDE = "pyodide/";' not in worker
+    for bad in ("../core", "https://cdn.example/pyodide/", 'a"b/'):
+        with pytest.raises(ValueError, match="pyodide must be a relative address"):
+            build(tmp_path / "bad", pyodide=bad)
+    with pytest.raises(TypeError, match="pyodide must be a str"):
+        build(tmp_path / "bad", pyodide=3)
+    assert not (tmp_path / "bad").exists()  # refused before anything was written

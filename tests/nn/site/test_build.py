@@ -85,3 +85,19 @@ def test_the_command_refuses_a_folder_in_use_in_one_line(tmp_path, capsys):
         "gradlab-site: error: demo_options: gradlab-demo: error: argument --epochs: must be "
         ">= 1, got 0 (see gradlab-demo --help)\n")
     assert not (tmp_path / "new").exists()
+
+
+def test_the_play_page_runs_on_the_labs_pyodide_core(site, offline):
+    """play/ ships no Pyodide of its own: it starts the lab's, offline, and draws."""
+    root, url, _ = site
+    driver, outside = offline
+    assert not (root / "play/pyodide").exists()
+    outside.clear()
+    driver.get(f"{url}/play/index.html")
+    wait_for(driver, lambda: driver.find_element("id", "run").is_enabled(),
+             "Python to start on the lab's Pyodide", timeout=120)
+    driver.find_element("id", "run").click()
+    wait_for(driver, lambda: driver.find_elements("css selector", "#graphs svg"),
+             "the example's drawing", timeout=60)
+    assert "o = 0.7071067811865476" in driver.find_element("id", "output").text
+    assert outside.of_the_site() == []
