@@ -33,11 +33,10 @@ from pathlib import Path
 
 from .. import _internal
 from .notebook import (
-    HIDDEN_TESTS,
     cell_source,
     read_notebook,
     solution_answers,
-    without_hidden_tests,
+    split_hidden_tests,
 )
 
 __all__ = ["exercise_plan", "nbgrader_versions", "otter_master", "write_nbgrader",
@@ -79,20 +78,6 @@ def _called_name(func) -> str:
     return func.id if isinstance(func, ast.Name) else ""
 
 
-def _hidden_part(source: str) -> str:
-    """The lines between the hidden-test markers (all regions), without them."""
-    begin, end = (m.lstrip("#").strip() for m in HIDDEN_TESTS)
-    kept, inside = [], False
-    for line in source.split("\n"):
-        if begin in line:
-            inside = True
-        elif end in line:
-            inside = False
-        elif inside:
-            kept.append(line)
-    return "\n".join(kept)
-
-
 def exercise_plan(notebook: dict) -> list[dict]:
     """Every cell of the source with what it is: ``kind`` "answer" (``names``, its
     ``body``), "check" (``visible`` and ``hidden`` code, their check calls
@@ -113,16 +98,23 @@ def exercise_plan(notebook: dict) -> list[dict]:
                 answered = True
                 body = source.lstrip().split("\n", 1)
                 entry.update(kind="answer", names=names, body=body[1] if len(body) > 1 else "")
-            elif cell.get("cell_type") == "code" and answered and _check_calls(
-                    without_hidden_tests(source, i), i):
-                visible = without_hidden_tests(source, i)
-                hidden = _hidden_part(source)
-                entry.update(kind="check", visible=visible, hidden=hidden,
-                             checks=_check_calls(visible, i), hidden_checks=_check_calls(hidden, i))
+            elif cell.get("cell_type") == "code" and answered:
+                entry.update(_code_cell(source, i))
             else:
                 entry["kind"] = "code" if cell.get("cell_type") == "code" else "text"
             plan.append(entry)
     return plan
+
+
+def _code_cell(source: str, index: int) -> dict:
+    """What a code cell after an answer is: a "check" (its ``visible`` and ``hidden``
+    code and their check calls) if its visible code calls a checker, else "code"."""
+    visible, hidden = split_hidden_tests(source, index)
+    checks = _check_calls(visible, index)
+    if not checks:
+        return {"kind": "code"}
+    return {"kind": "check", "visible": visible, "hidden": hidden, "checks": checks,
+            "hidden_checks": _check_calls(hidden, index)}
 
 
 def _sections(cells: list) -> dict:

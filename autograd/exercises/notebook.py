@@ -51,24 +51,30 @@ def solution_answers(cell, index: int) -> list[str] | None:
     return names
 
 
-def without_hidden_tests(source: str, index: int) -> str:
-    """``source`` without its hidden-test regions (the marker lines included)."""
+def split_hidden_tests(source: str, index: int) -> tuple[str, str]:
+    """``(visible, hidden)``: the lines of ``source`` outside its hidden-test regions and
+    those inside them (the marker lines in neither); a ValueError for unmatched markers."""
     begin, end = HIDDEN_TESTS
-    kept, hidden = [], False
+    visible, hidden, inside = [], [], False
     for line in source.split("\n"):
         if begin.lstrip("#").strip() in line:
-            if hidden:
+            if inside:
                 raise ValueError(f"cell {index}: '{begin}' inside a hidden-test region")
-            hidden = True
+            inside = True
         elif end.lstrip("#").strip() in line:
-            if not hidden:
+            if not inside:
                 raise ValueError(f"cell {index}: '{end}' without '{begin}'")
-            hidden = False
-        elif not hidden:
-            kept.append(line)
-    if hidden:
+            inside = False
+        else:
+            (hidden if inside else visible).append(line)
+    if inside:
         raise ValueError(f"cell {index}: '{begin}' without '{end}'")
-    return "\n".join(kept)
+    return "\n".join(visible), "\n".join(hidden)
+
+
+def without_hidden_tests(source: str, index: int) -> str:
+    """``source`` without its hidden-test regions (the marker lines included)."""
+    return split_hidden_tests(source, index)[0]
 
 
 def strip_solutions(notebook: dict) -> tuple[dict, int]:

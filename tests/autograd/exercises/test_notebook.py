@@ -145,6 +145,20 @@ def test_strip_solutions_marks_and_placeholders():
         exercises.strip_solutions({"nbformat": 3, "cells": []})
 
 
+def test_split_hidden_tests_parts_and_unmatched_markers():
+    from autograd.exercises.notebook import split_hidden_tests, without_hidden_tests
+    source = ("a()\n### BEGIN HIDDEN TESTS\nb()\n### END HIDDEN TESTS\nc()\n"
+              "### BEGIN HIDDEN TESTS\nd()\n### END HIDDEN TESTS")
+    assert split_hidden_tests(source, 3) == ("a()\nc()", "b()\nd()")
+    assert without_hidden_tests(source, 3) == "a()\nc()"
+    assert split_hidden_tests("a()", 0) == ("a()", "")
+    for bad, words in [("### BEGIN HIDDEN TESTS\n### BEGIN HIDDEN TESTS", "inside a hidden"),
+                       ("### END HIDDEN TESTS", "END HIDDEN TESTS' without"),
+                       ("### BEGIN HIDDEN TESTS\nb()", "BEGIN HIDDEN TESTS' without")]:
+        with pytest.raises(ValueError, match=f"cell 7: .*{words}"):
+            split_hidden_tests(bad, 7)
+
+
 def test_strip_warns_when_there_is_nothing_to_strip(tmp_path, capsys):
     src = tmp_path / "plain.ipynb"
     src.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}))
