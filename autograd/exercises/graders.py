@@ -37,6 +37,7 @@ from .notebook import (
     read_notebook,
     solution_answers,
     split_hidden_tests,
+    write_notebook,
 )
 
 __all__ = ["exercise_plan", "nbgrader_versions", "otter_master", "write_nbgrader",
@@ -202,20 +203,13 @@ def write_nbgrader(src, course, assignment: str | None = None) -> tuple[Path, Pa
     ``assignment``, by default the notebook's name. Returns the two paths and the
     points."""
     src, course = Path(src), Path(course)
-    notebook = read_notebook(src)
     name = _assignment_name(assignment if assignment is not None else src.stem)
-    try:
-        teacher, student, points = nbgrader_versions(notebook)
-    except ValueError as e:
-        raise ValueError(f"{src}: {e}") from None
-    if points == 0:
-        raise ValueError(f"{src}: no check cells to grade (a code cell calling "
-                         "exercises.check_... after a '# SOLUTION: name' cell)")
+    (teacher, student), points = _graded_versions(src, nbgrader_versions)
     paths = []
     for folder, version in (("source", teacher), ("release", student)):
         out = course / folder / name / src.name
         out.parent.mkdir(parents=True, exist_ok=True)
-        _write_json(out, version)
+        write_notebook(out, version)
         paths.append(out)
     config = course / "nbgrader_config.py"
     if not config.exists():
@@ -230,9 +224,18 @@ def _assignment_name(name) -> str:
     return name
 
 
-def _write_json(path: Path, notebook: dict) -> None:
-    text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
-    _internal.write_atomically(path, text.encode("utf-8"))
+def _graded_versions(src: Path, make) -> tuple[list, int]:
+    """``make(notebook)`` of the notebook at ``src`` (its versions, then its points) as
+    ``(versions, points)``; its errors name ``src``, as does a notebook with nothing to grade."""
+    notebook = read_notebook(src)
+    try:
+        *versions, points = make(notebook)
+    except ValueError as e:
+        raise ValueError(f"{src}: {e}") from None
+    if points == 0:
+        raise ValueError(f"{src}: no check cells to grade (a code cell calling "
+                         "exercises.check_... after a '# SOLUTION: name' cell)")
+    return versions, points
 
 
 # --- otter-grader ----------------------------------------------------------------------------
@@ -318,15 +321,9 @@ def write_otter(src, out_dir) -> tuple[Path, int]:
     (made if missing), under the notebook's name; ``otter assign`` turns it into the
     student version and the autograder. Returns its path and the points."""
     src, out_dir = Path(src), Path(out_dir)
-    notebook = read_notebook(src)
-    try:
-        master, points = otter_master(notebook, _assignment_name(src.stem))
-    except ValueError as e:
-        raise ValueError(f"{src}: {e}") from None
-    if points == 0:
-        raise ValueError(f"{src}: no check cells to grade (a code cell calling "
-                         "exercises.check_... after a '# SOLUTION: name' cell)")
+    (master,), points = _graded_versions(
+        src, lambda notebook: otter_master(notebook, _assignment_name(src.stem)))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / src.name
-    _write_json(path, master)
+    write_notebook(path, master)
     return path, points

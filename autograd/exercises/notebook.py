@@ -144,6 +144,12 @@ def strip_notebook(src, dst, in_place: bool = False) -> int:
         student, count = strip_solutions(notebook)
     except ValueError as e:
         raise ValueError(f"{src}: {e}") from None
-    text = json.dumps(student, indent=1, ensure_ascii=False) + "\n"
-    _internal.write_atomically(dst, text.encode("utf-8"))
+    write_notebook(dst, student)
     return count
+
+
+def write_notebook(path: Path, notebook: dict) -> None:
+    """Write ``notebook`` to ``path`` as nbformat's JSON (one-space indent, UTF-8),
+    atomically (a temporary file beside it, then a rename)."""
+    text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+    _internal.write_atomically(path, text.encode("utf-8"))
