@@ -115,15 +115,20 @@ def read_notebook(src) -> dict:
     src = Path(src)
     if not src.is_file():
         raise FileNotFoundError(f"{src}: no such notebook")
-    try:
-        notebook = json.loads(src.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"{src}: not a Jupyter notebook (not JSON: {e})") from None
+    notebook = _json_of(src)
     try:
         check_notebook(notebook)
     except ValueError as e:
         raise ValueError(f"{src}: {e}") from None
     return notebook
+
+
+def _json_of(src: Path):
+    """The JSON in the file ``src`` (not yet checked to be a notebook), or an error naming it."""
+    try:
+        return json.loads(src.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{src}: not a Jupyter notebook (not JSON: {e})") from None
 
 
 def strip_notebook(src, dst, in_place: bool = False) -> int:
@@ -139,8 +144,8 @@ def strip_notebook(src, dst, in_place: bool = False) -> int:
                          "(write the student version elsewhere, or pass --in-place)")
     if not dst.parent.is_dir():
         raise FileNotFoundError(f"{dst.parent}: no such folder for the output")
-    notebook = read_notebook(src)
-    try:
+    notebook = _json_of(src)
+    try:  # strip_solutions checks that it is a notebook
         student, count = strip_solutions(notebook)
     except ValueError as e:
         raise ValueError(f"{src}: {e}") from None

@@ -115,6 +115,22 @@ def test_strip_bad_input_gives_a_clear_error(tmp_path, capsys, content, words):
     assert "error:" in err and words in err and not out.exists()
 
 
+def test_strip_errors_name_the_file_once(tmp_path):
+    src, out = tmp_path / "bad.ipynb", tmp_path / "out.ipynb"
+    with pytest.raises(FileNotFoundError) as info:
+        exercises.strip_notebook(src, out)
+    assert str(info.value) == f"{src}: no such notebook"
+    src.write_text('{"cells": "nope"}')
+    with pytest.raises(ValueError) as info:
+        exercises.strip_notebook(src, out)
+    assert str(info.value) == f"{src}: not a Jupyter notebook (nbformat 4 with a list of cells)"
+    src.write_text("not json {")
+    with pytest.raises(ValueError) as info:
+        exercises.strip_notebook(src, out)
+    assert str(info.value).startswith(f"{src}: not a Jupyter notebook (not JSON: ")
+    assert str(info.value).count(str(src)) == 1 and not out.exists()
+
+
 def test_strip_solutions_marks_and_placeholders():
     def cell(source, kind="code"):
         extra = {"outputs": [{"output_type": "stream", "name": "stdout", "text": "42"}],
