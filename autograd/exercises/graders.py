@@ -33,11 +33,11 @@ from pathlib import Path
 
 from .. import _internal
 from .notebook import (
-    HIDDEN_TESTS,
     cell_source,
     read_notebook,
     solution_answers,
-    without_hidden_tests,
+    split_hidden_tests,
+    write_notebook,
 )
 
 __all__ = ["exercise_plan", "nbgrader_versions", "otter_master", "write_nbgrader",
@@ -79,20 +79,6 @@ def _called_name(func) -> str:
     return func.id if isinstance(func, ast.Name) else ""
 
 
-def _hidden_part(source: str) -> str:
-    """The lines between the hidden-test markers (all regions), without them."""
-    begin, end = (m.lstrip("#").strip() for m in HIDDEN_TESTS)
-    kept, inside = [], False
-    for line in source.split("\n"):
-        if begin in line:
-            inside = True
-        elif end in line:
-            inside = False
-        elif inside:
-            kept.append(line)
-    return "\n".join(kept)
-
-
 def exercise_plan(notebook: dict) -> list[dict]:
     """Every cell of the source with what it is: ``kind`` "answer" (``names``, its
     ``body``), "check" (``visible`` and ``hidden`` code, their check calls
@@ -113,16 +99,23 @@ def exercise_plan(notebook: dict) -> list[dict]:
                 answered = True
                 body = source.lstrip().split("\n", 1)
                 entry.update(kind="answer", names=names, body=body[1] if len(body) > 1 else "")
-            elif cell.get("cell_type") == "code" and answered and _check_calls(
-                    without_hidden_tests(source, i), i):
-                visible = without_hidden_tests(source, i)
-                hidden = _hidden_part(source)
-                entry.update(kind="check", visible=visible, hidden=hidden,
-                             checks=_check_calls(visible, i), hidden_checks=_check_calls(hidden, i))
+            elif cell.get("cell_type") == "code" and answered:
+                entry.update(_code_cell(source, i))
             else:
                 entry["kind"] = "code" if cell.get("cell_type") == "code" else "text"
             plan.append(entry)
     return plan
+
+
+def _code_cell(source: str, index: int) -> dict:
+    """What a code cell after an answer is: a "check" (its ``visible`` and ``hidden``
+    code and their check calls) if its visible code calls a checker, else "code"."""
+    visible, hidden = split_hidden_tests(source, index)
+    checks = _check_calls(visible, index)
+    if not checks:
+        return {"kind": "code"}
+    return {"kind": "check", "visible": visible, "hidden": hidden, "checks": checks,
+            "hidden_checks": _check_calls(hidden, index)}
 
 
 def _sections(cells: list) -> dict:
@@ -210,20 +203,13 @@ def write_nbgrader(src, course, assignment: str | None = None) -> tuple[Path, Pa
     ``assignment``, by default the notebook's name. Returns the two paths and the
     points."""
     src, course = Path(src), Path(course)
-    notebook = read_notebook(src)
     name = _assignment_name(assignment if assignment is not None else src.stem)
-    try:
-        teacher, student, points = nbgrader_versions(notebook)
-    except ValueError as e:
-        raise ValueError(f"{src}: {e}") from None
-    if points == 0:
-        raise ValueError(f"{src}: no check cells to grade (a code cell calling "
-                         "exercises.check_... after a '# SOLUTION: name' cell)")
+    (teacher, student), points = _graded_versions(src, nbgrader_versions)
     paths = []
     for folder, version in (("source", teacher), ("release", student)):
         out = course / folder / name / src.name
         out.parent.mkdir(parents=True, exist_ok=True)
-        _write_json(out, version)
+        write_notebook(out, version)
         paths.append(out)
     config = course / "nbgrader_config.py"
     if not config.exists():
@@ -238,9 +224,18 @@ def _assignment_name(name) -> str:
     return name
 
 
-def _write_json(path: Path, notebook: dict) -> None:
-    text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
-    _internal.write_atomically(path, text.encode("utf-8"))
+def _graded_versions(src: Path, make) -> tuple[list, int]:
+    """``make(notebook)`` of the notebook at ``src`` (its versions, then its points) as
+    ``(versions, points)``; its errors name ``src``, as does a notebook with nothing to grade."""
+    notebook = read_notebook(src)
+    try:
+        *versions, points = make(notebook)
+    except ValueError as e:
+        raise ValueError(f"{src}: {e}") from None
+    if points == 0:
+        raise ValueError(f"{src}: no check cells to grade (a code cell calling "
+                         "exercises.check_... after a '# SOLUTION: name' cell)")
+    return versions, points
 
 
 # --- otter-grader ----------------------------------------------------------------------------
@@ -326,15 +321,9 @@ def write_otter(src, out_dir) -> tuple[Path, int]:
     (made if missing), under the notebook's name; ``otter assign`` turns it into the
     student version and the autograder. Returns its path and the points."""
     src, out_dir = Path(src), Path(out_dir)
-    notebook = read_notebook(src)
-    try:
-        master, points = otter_master(notebook, _assignment_name(src.stem))
-    except ValueError as e:
-        raise ValueError(f"{src}: {e}") from None
-    if points == 0:
-        raise ValueError(f"{src}: no check cells to grade (a code cell calling "
-                         "exercises.check_... after a '# SOLUTION: name' cell)")
+    (master,), points = _graded_versions(
+        src, lambda notebook: otter_master(notebook, _assignment_name(src.stem)))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / src.name
-    _write_json(path, master)
+    write_notebook(path, master)
     return path, points

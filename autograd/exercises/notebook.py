@@ -51,24 +51,30 @@ def solution_answers(cell, index: int) -> list[str] | None:
     return names
 
 
-def without_hidden_tests(source: str, index: int) -> str:
-    """``source`` without its hidden-test regions (the marker lines included)."""
+def split_hidden_tests(source: str, index: int) -> tuple[str, str]:
+    """``(visible, hidden)``: the lines of ``source`` outside its hidden-test regions and
+    those inside them (the marker lines in neither); a ValueError for unmatched markers."""
     begin, end = HIDDEN_TESTS
-    kept, hidden = [], False
+    visible, hidden, inside = [], [], False
     for line in source.split("\n"):
         if begin.lstrip("#").strip() in line:
-            if hidden:
+            if inside:
                 raise ValueError(f"cell {index}: '{begin}' inside a hidden-test region")
-            hidden = True
+            inside = True
         elif end.lstrip("#").strip() in line:
-            if not hidden:
+            if not inside:
                 raise ValueError(f"cell {index}: '{end}' without '{begin}'")
-            hidden = False
-        elif not hidden:
-            kept.append(line)
-    if hidden:
+            inside = False
+        else:
+            (hidden if inside else visible).append(line)
+    if inside:
         raise ValueError(f"cell {index}: '{begin}' without '{end}'")
-    return "\n".join(kept)
+    return "\n".join(visible), "\n".join(hidden)
+
+
+def without_hidden_tests(source: str, index: int) -> str:
+    """``source`` without its hidden-test regions (the marker lines included)."""
+    return split_hidden_tests(source, index)[0]
 
 
 def strip_solutions(notebook: dict) -> tuple[dict, int]:
@@ -109,15 +115,20 @@ def read_notebook(src) -> dict:
     src = Path(src)
     if not src.is_file():
         raise FileNotFoundError(f"{src}: no such notebook")
-    try:
-        notebook = json.loads(src.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"{src}: not a Jupyter notebook (not JSON: {e})") from None
+    notebook = _json_of(src)
     try:
         check_notebook(notebook)
     except ValueError as e:
         raise ValueError(f"{src}: {e}") from None
     return notebook
+
+
+def _json_of(src: Path):
+    """The JSON in the file ``src`` (not yet checked to be a notebook), or an error naming it."""
+    try:
+        return json.loads(src.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{src}: not a Jupyter notebook (not JSON: {e})") from None
 
 
 def strip_notebook(src, dst, in_place: bool = False) -> int:
@@ -133,11 +144,17 @@ def strip_notebook(src, dst, in_place: bool = False) -> int:
                          "(write the student version elsewhere, or pass --in-place)")
     if not dst.parent.is_dir():
         raise FileNotFoundError(f"{dst.parent}: no such folder for the output")
-    notebook = read_notebook(src)
-    try:
+    notebook = _json_of(src)
+    try:  # strip_solutions checks that it is a notebook
         student, count = strip_solutions(notebook)
     except ValueError as e:
         raise ValueError(f"{src}: {e}") from None
-    text = json.dumps(student, indent=1, ensure_ascii=False) + "\n"
-    _internal.write_atomically(dst, text.encode("utf-8"))
+    write_notebook(dst, student)
     return count
+
+
+def write_notebook(path: Path, notebook: dict) -> None:
+    """Write ``notebook`` to ``path`` as nbformat's JSON (one-space indent, UTF-8),
+    atomically (a temporary file beside it, then a rename)."""
+    text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+    _internal.write_atomically(path, text.encode("utf-8"))

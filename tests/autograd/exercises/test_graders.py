@@ -205,6 +205,17 @@ def test_bad_markers_and_arguments_give_clear_errors(tmp_path, capsys):
     assert "--assignment goes with --nbgrader only" in capsys.readouterr().err
 
 
+def test_both_writers_name_the_file_and_write_nothing_on_a_bad_notebook(tmp_path):
+    src = tmp_path / "bad.ipynb"
+    src.write_text(json.dumps(tiny("# SOLUTION: rule\nrule = 1",
+                                   "exercises.check_local_gradient('exp', rule)\n"
+                                   "### END HIDDEN TESTS")))
+    for write in (graders.write_nbgrader, graders.write_otter):
+        with pytest.raises(ValueError, match=r"bad\.ipynb: cell 1: '### END HIDDEN TESTS'"):
+            write(src, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_course_config_is_written_once(tmp_path):
     graders.write_nbgrader(NOTEBOOK, tmp_path)
     config = tmp_path / "nbgrader_config.py"

@@ -115,6 +115,22 @@ def test_strip_bad_input_gives_a_clear_error(tmp_path, capsys, content, words):
     assert "error:" in err and words in err and not out.exists()
 
 
+def test_strip_errors_name_the_file_once(tmp_path):
+    src, out = tmp_path / "bad.ipynb", tmp_path / "out.ipynb"
+    with pytest.raises(FileNotFoundError) as info:
+        exercises.strip_notebook(src, out)
+    assert str(info.value) == f"{src}: no such notebook"
+    src.write_text('{"cells": "nope"}')
+    with pytest.raises(ValueError) as info:
+        exercises.strip_notebook(src, out)
+    assert str(info.value) == f"{src}: not a Jupyter notebook (nbformat 4 with a list of cells)"
+    src.write_text("not json {")
+    with pytest.raises(ValueError) as info:
+        exercises.strip_notebook(src, out)
+    assert str(info.value).startswith(f"{src}: not a Jupyter notebook (not JSON: ")
+    assert str(info.value).count(str(src)) == 1 and not out.exists()
+
+
 def test_strip_solutions_marks_and_placeholders():
     def cell(source, kind="code"):
         extra = {"outputs": [{"output_type": "stream", "name": "stdout", "text": "42"}],
@@ -143,6 +159,20 @@ def test_strip_solutions_marks_and_placeholders():
         exercises.strip_solutions({**nb, "cells": [cell("# SOLUTION: 2x\nx = 1")]})
     with pytest.raises(ValueError, match="not a Jupyter notebook"):
         exercises.strip_solutions({"nbformat": 3, "cells": []})
+
+
+def test_split_hidden_tests_parts_and_unmatched_markers():
+    from autograd.exercises.notebook import split_hidden_tests, without_hidden_tests
+    source = ("a()\n### BEGIN HIDDEN TESTS\nb()\n### END HIDDEN TESTS\nc()\n"
+              "### BEGIN HIDDEN TESTS\nd()\n### END HIDDEN TESTS")
+    assert split_hidden_tests(source, 3) == ("a()\nc()", "b()\nd()")
+    assert without_hidden_tests(source, 3) == "a()\nc()"
+    assert split_hidden_tests("a()", 0) == ("a()", "")
+    for bad, words in [("### BEGIN HIDDEN TESTS\n### BEGIN HIDDEN TESTS", "inside a hidden"),
+                       ("### END HIDDEN TESTS", "END HIDDEN TESTS' without"),
+                       ("### BEGIN HIDDEN TESTS\nb()", "BEGIN HIDDEN TESTS' without")]:
+        with pytest.raises(ValueError, match=f"cell 7: .*{words}"):
+            split_hidden_tests(bad, 7)
 
 
 def test_strip_warns_when_there_is_nothing_to_strip(tmp_path, capsys):
