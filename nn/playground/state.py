@@ -22,6 +22,7 @@ from .. import data as datasets
 from ..modules import MLP
 from ..optim import SGD, Adam
 from ..train import LOSSES, Epoch, History, compiled_losses
+from ..train import accuracy as accuracy_of  # pg.accuracy() is the method
 from .knobs import (
     DATA_KNOBS,
     DATASETS,
@@ -496,10 +497,8 @@ class Playground:
 
     def _accuracy(self, F, y) -> float:
         with no_grad():
-            scores = np.asarray(self.model.predict(F))
-        if self.multiclass:
-            return float(np.mean(scores.reshape(len(F), -1).argmax(axis=1) == y))
-        return float(np.mean((scores.reshape(len(F)) > self.threshold) == y))
+            scores = np.asarray(self.model.predict(F), dtype=float)
+        return accuracy_of(scores.reshape(len(F), -1), y, self._knobs["loss"])
 
     @_locked
     def probabilities(self, resolution: int = 100):

@@ -392,6 +392,18 @@ def test_output_deltas_are_never_stale():
     _assert_same_deltas(pg.output_deltas(), _deltas_from_a_rebuilt_model(pg))
 
 
+@pytest.mark.parametrize("loss, threshold", [("mse", 0.5), ("bce", 0.0), ("max_margin", 0.0),
+                                             ("cross_entropy", None)])
+def test_accuracy_is_the_fraction_of_points_whose_predicted_class_is_their_label(loss,
+                                                                                 threshold):
+    pg = small(loss=loss)
+    pg.play(epochs=2)
+    for X, y, got in zip((pg.X_train, pg.X_test), (pg.y_train, pg.y_test), pg.accuracy()):
+        scores = np.asarray(pg.model.predict(pg.transform(X))).reshape(len(X), -1)
+        predicted = scores.argmax(axis=1) if threshold is None else scores[:, 0] > threshold
+        assert got == np.mean(predicted == y)
+
+
 def test_classes_and_the_loss_agree():
     pg = small(data="gauss")
     pg.set(classes=3)  # more than 2 classes: the loss becomes the softmax's
