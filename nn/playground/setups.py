@@ -26,7 +26,7 @@ import zlib
 
 import numpy as np
 
-from ..modules import MLP
+from ..modules import from_config
 from .knobs import KNOBS
 
 __all__ = ["Setup", "setup_of", "read_setup", "replay", "PREFIX", "FORMAT"]
@@ -90,24 +90,25 @@ def setup_of(pg) -> Setup:
         "epochs": pg.history.epochs,
         "loss": pg.history.loss[-1] if pg.history.loss else None,
     }
-    if pg._own_model:  # the learner's model: its starting weights, layer by layer
-        layers = pg.model.layers
-        initial = np.asarray([pg._s["initial"][name] for name, _ in
-                              pg.model.named_parameters()], dtype=float)
-        record["model"] = {"sizes": [layers[0].nin] + [la.nout for la in layers],
-                           "activations": [_activation(la, i) for i, la in enumerate(layers)],
-                           "initial": initial.tolist()}
+    if pg._own_model:  # the learner's model: its architecture and starting weights
+        record["model"] = _model_record(pg.model, pg._s["initial"])
     if record["loss"] is not None and not math.isfinite(record["loss"]):
         record["loss"] = str(record["loss"])  # JSON has no inf or nan: "inf", "nan"
     return Setup(record)
 
 
-def _activation(layer, i: int) -> str:
-    act = layer.activation
-    if not isinstance(act, str):
+def _model_record(model, initial: dict) -> dict:
+    """``sizes`` (inputs, then each layer's outputs) and ``activations`` from
+    ``model.config()``; ``initial``, the starting state_dict's numbers in
+    ``named_parameters()`` order."""
+    config = model.config()
+    if config is None:  # a custom activation: it has no name to write down
+        i, act = next((i, la.activation) for i, la in enumerate(model.layers)
+                      if not isinstance(la.activation, str))
         raise ValueError(f"playground: setup: layer {i + 1} of your model has a custom "
                          f"activation ({act!r:.40}), which a setup cannot write down")
-    return act
+    return {"sizes": [config["nin"], *config["sizes"]], "activations": config["activations"],
+            "initial": [float(initial[name]) for name, _ in model.named_parameters()]}
 
 
 # --- reading a setup back -----------------------------------------------------------------------
@@ -170,18 +171,17 @@ def _knobs(plain: dict) -> dict:
 
 
 def _model(spec: dict):
-    """The learner's model with its starting weights."""
-    sizes, acts, flat = spec["sizes"], spec["activations"], np.asarray(spec["initial"], float)
-    weights, biases, start = [], [], 0
-    for n_in, n_out in zip(sizes, sizes[1:]):
-        block = flat[start:start + n_out * (n_in + 1)].reshape(n_out, n_in + 1)
-        weights.append(block[:, :-1])
-        biases.append(block[:, -1])
-        start += n_out * (n_in + 1)
-    if start != len(flat):
-        raise ValueError(f"playground: setup: the model's {len(flat)} starting numbers do not "
-                         f"fit layers of sizes {sizes}")
-    return MLP.from_weights(weights, biases, activations=acts)
+    """The learner's model with its starting weights: ``from_config``, then
+    ``load_state_dict`` with the numbers in ``named_parameters()`` order."""
+    sizes, initial = spec["sizes"], spec["initial"]
+    model = from_config({"type": "MLP", "nin": sizes[0], "sizes": sizes[1:],
+                         "activations": spec["activations"], "bias": True})
+    names = [name for name, _ in model.named_parameters()]
+    if len(names) != len(initial):
+        raise ValueError(f"playground: setup: the model's {len(initial)} starting numbers do "
+                         f"not fit layers of sizes {sizes}")
+    model.load_state_dict(dict(zip(names, initial)))
+    return model
 
 
 def replay(value, playground_class):

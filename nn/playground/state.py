@@ -22,6 +22,7 @@ from .. import data as datasets
 from ..modules import MLP
 from ..optim import SGD, Adam
 from ..train import LOSSES, Epoch, History, compiled_losses
+from ..train import accuracy as accuracy_of  # pg.accuracy() is the method
 from .knobs import (
     DATA_KNOBS,
     DATASETS,
@@ -142,6 +143,7 @@ class Playground:
         self.X_train, self.y_train = s["X_train"], s["y_train"]
         self.X_test, self.y_test = s["X_test"], s["y_test"]
         self.transform = s["transform"]
+        self._batch_outputs = None  # of the old build: output_deltas computes them anew
         if not keep_history:
             self._clear()
         if self._front is not None:
@@ -160,6 +162,7 @@ class Playground:
         self._order, self._cursor = None, 0
         self._epoch = None         # the nn.train.Epoch under way
         self._weights_before = None  # the parameters the last step's gradient was taken at
+        self._batch_outputs = None   # the model's outputs on that batch at those weights
         self.step_norms = deque(maxlen=STEP_NORMS)  # per step: one norm per layer
 
     @property
@@ -294,6 +297,7 @@ class Playground:
         params = self.model.parameters()
         self._grads = np.fromiter((p.grad for p in params), float, len(params))
         self._weights_before = np.fromiter((p.data for p in params), float, len(params))
+        self._batch_outputs = np.array(outputs, dtype=float)  # a copy: the replay reuses buffers
         self.batch = idx
         norms = self._layer_norms()
         self.step_norms.append(norms)
@@ -493,10 +497,8 @@ class Playground:
 
     def _accuracy(self, F, y) -> float:
         with no_grad():
-            scores = np.asarray(self.model.predict(F))
-        if self.multiclass:
-            return float(np.mean(scores.reshape(len(F), -1).argmax(axis=1) == y))
-        return float(np.mean((scores.reshape(len(F)) > self.threshold) == y))
+            scores = np.asarray(self.model.predict(F), dtype=float)
+        return accuracy_of(scores.reshape(len(F), -1), y, self._knobs["loss"])
 
     @_locked
     def probabilities(self, resolution: int = 100):
@@ -524,9 +526,11 @@ class Playground:
                              f"loss is {loss!r}")
         if self.batch is None:
             return None
-        copy = _copy_model(self.model, self._weights_before)
-        with no_grad():
-            z = np.asarray(copy.predict(self._s["F_train"][self.batch]), dtype=float)
+        z = self._batch_outputs
+        if z is None:  # knobs were set since the step: the outputs are computed anew
+            copy = _copy_model(self.model, self._weights_before)
+            with no_grad():
+                z = np.asarray(copy.predict(self._s["F_train"][self.batch]), dtype=float)
         z = z.reshape(len(self.batch), -1)
         p = _probabilities(z, loss)[:, -z.shape[1]:]  # bce: p of class 1, one output
         t = self._s["T_train"][self.batch].reshape(p.shape)

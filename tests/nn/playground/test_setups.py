@@ -76,6 +76,26 @@ def test_your_own_points_and_model_are_in_the_setup():
     assert pg.setup().record["model"] is None
 
 
+def test_a_setup_refuses_a_custom_activation_and_starting_numbers_that_do_not_fit():
+    def swish(v):
+        return v * v.sigmoid()
+    model = nn.MLP(2, [3, 1], activation=swish, rng=7)
+    pg = nn.playground(model=model, data="xor", n_samples=40, batch_size=4)
+    with pytest.raises(ValueError, match="layer 1 of your model has a custom activation "
+                                         r"\(<function .*\), which a setup cannot write down"):
+        pg.setup()
+    own = nn.playground(model=nn.MLP(2, [3, 1], activation="relu", rng=7), data="xor",
+                        n_samples=40, batch_size=4)
+    record = own.setup().record
+    again = nn.playground(setup=record)
+    assert params(again) == params(own) and again.model.config() == own.model.config()
+    for initial in (record["model"]["initial"][:-1], record["model"]["initial"] + [0.5]):
+        bad = dict(record, model=dict(record["model"], initial=initial))
+        with pytest.raises(ValueError, match=f"the model's {len(initial)} starting numbers do "
+                                             r"not fit layers of sizes \[2, 3, 1\]"):
+            nn.playground(setup=bad)
+
+
 def test_a_reset_or_a_new_network_starts_the_setup_again():
     pg = small()
     pg.play(epochs=1)

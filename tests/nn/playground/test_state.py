@@ -341,6 +341,69 @@ def test_the_output_delta_is_p_minus_t_per_class_on_the_batch():
         small(loss="mse").output_deltas()
 
 
+def _deltas_from_a_rebuilt_model(pg) -> dict:
+    """output_deltas as it was once computed: a model rebuilt from the weights the
+    last batch's gradient was taken at, predicting that batch."""
+    copy = state._copy_model(pg.model, pg._weights_before)
+    z = np.asarray(copy.predict(pg.transform(pg.X_train[pg.batch]))).reshape(len(pg.batch), -1)
+    loss = pg.knobs["loss"]
+    p = state._probabilities(z, loss)[:, -z.shape[1]:]
+    t = np.eye(z.shape[1])[pg.y_train[pg.batch]] if loss == "cross_entropy" else \
+        pg.y_train[pg.batch].reshape(p.shape).astype(float)
+    return {"p": p, "t": t, "p_minus_t": p - t, "delta": (p - t).mean(axis=0)}
+
+
+def _assert_same_deltas(got: dict, want: dict) -> None:
+    assert sorted(got) == sorted(want)
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], atol=1e-12, rtol=0, err_msg=key)
+
+
+@pytest.mark.parametrize("knobs", [dict(data="gauss", classes=4, n_samples=120, layers=[3]),
+                                   dict(loss="bce")])
+def test_output_deltas_are_the_batch_outputs_at_the_weights_before_the_step(knobs,
+                                                                           monkeypatch):
+    pg = small(batch_size=6, **knobs)
+    for _ in range(3):
+        pg.step()
+        want = _deltas_from_a_rebuilt_model(pg)
+        with monkeypatch.context() as m:  # the step's own outputs: no model is rebuilt
+            m.setattr(state, "_copy_model", lambda *a: pytest.fail("a model was rebuilt"))
+            _assert_same_deltas(pg.output_deltas(), want)
+
+
+def test_output_deltas_are_never_stale():
+    pg = small(data="gauss", classes=3, n_samples=90, layers=[3], batch_size=5)
+    pg.step()
+    first = pg.output_deltas()
+    pg.step()                     # a new batch, new weights: new numbers
+    second = pg.output_deltas()
+    assert not np.array_equal(first["p"], second["p"])
+    _assert_same_deltas(second, _deltas_from_a_rebuilt_model(pg))
+    pg.set(lr=0.5, l2=0.01)       # a training knob: the same batch and weights before
+    _assert_same_deltas(pg.output_deltas(), second)
+    pg.set(seed=7)                # new data and weights: no batch until the next step
+    assert pg.output_deltas() is None
+    pg.step()
+    _assert_same_deltas(pg.output_deltas(), _deltas_from_a_rebuilt_model(pg))
+    pg.reset()                    # the starting weights: no batch until the next step
+    assert pg.output_deltas() is None
+    pg.step()
+    _assert_same_deltas(pg.output_deltas(), _deltas_from_a_rebuilt_model(pg))
+
+
+@pytest.mark.parametrize("loss, threshold", [("mse", 0.5), ("bce", 0.0), ("max_margin", 0.0),
+                                             ("cross_entropy", None)])
+def test_accuracy_is_the_fraction_of_points_whose_predicted_class_is_their_label(loss,
+                                                                                 threshold):
+    pg = small(loss=loss)
+    pg.play(epochs=2)
+    for X, y, got in zip((pg.X_train, pg.X_test), (pg.y_train, pg.y_test), pg.accuracy()):
+        scores = np.asarray(pg.model.predict(pg.transform(X))).reshape(len(X), -1)
+        predicted = scores.argmax(axis=1) if threshold is None else scores[:, 0] > threshold
+        assert got == np.mean(predicted == y)
+
+
 def test_classes_and_the_loss_agree():
     pg = small(data="gauss")
     pg.set(classes=3)  # more than 2 classes: the loss becomes the softmax's
