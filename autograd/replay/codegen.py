@@ -76,7 +76,7 @@ def generate(plan, S, signature: list) -> Code:
     _inputs(w, plan, S, signature)
     for step in plan.steps:
         w.forward.append(f"# level {step.level}: {step!r}")
-        if not _forward(w, step):
+        if not _written(w, step, backward=False):
             w.forward.append(f"{w.name(step, 'step')}.forward(S)")
     batch = S[0].shape[1]
     seeds = [S[s + 2][r:r + 1] if isinstance(r, int) else S[s + 2][r] for s, r in plan.outputs]
@@ -85,7 +85,7 @@ def generate(plan, S, signature: list) -> Code:
     for step in reversed(plan.steps):
         if step.needs:
             w.backward.append(f"# level {step.level}: {step!r}")
-            if not _backward(w, step):
+            if not _written(w, step, backward=True):
                 w.backward.append(f"{w.name(step, 'step')}.backward(S, G)")
     # every name a parameter with its object as default: a local of the function (the
     # fastest lookup; ``x += y`` on a view then rebinds a local, never a shared name)
@@ -126,17 +126,6 @@ def _inputs(w: _Writer, plan, S, signature: list) -> None:
 
 
 # --- forward ----------------------------------------------------------------------------------
-
-
-def _forward(w: _Writer, step) -> bool:
-    """The lines of one step's forward; False when it runs as a call of its own."""
-    if isinstance(step, Linear):
-        return _linear_forward(w, step)
-    if isinstance(step, Elementwise):
-        return _elementwise_forward(w, step)
-    if isinstance(step, Sum):
-        return _sum_forward(w, step)
-    return False
 
 
 def _linear_forward(w: _Writer, step: Linear) -> bool:
@@ -193,20 +182,13 @@ def _sum_forward(w: _Writer, step: Sum) -> bool:
 # --- backward ---------------------------------------------------------------------------------
 
 
-def _backward(w: _Writer, step) -> bool:
-    """The lines of one step's backward; False when it runs as a call of its own."""
-    if isinstance(step, Linear):
-        return _linear_backward(w, step)
-    if isinstance(step, Elementwise):
-        return _elementwise_backward(w, step)
-    if isinstance(step, Sum):
-        one = _sum_terms(step)
-        if one is None:
-            return False
-        w.backward.append(f"{w.rows(one[0], one[1], grad=True)} += "
-                          f"{w.rows(step.space, step.out, grad=True)}")
-        return True
-    return False
+def _sum_backward(w: _Writer, step: Sum) -> bool:
+    one = _sum_terms(step)
+    if one is None:
+        return False
+    w.backward.append(f"{w.rows(one[0], one[1], grad=True)} += "
+                      f"{w.rows(step.space, step.out, grad=True)}")
+    return True
 
 
 def _scatter(w: _Writer, scatter, space: int, contribution: str, sign: str = "+") -> None:
@@ -294,3 +276,16 @@ def _constant_local(step: Elementwise):
     except Exception:  # noqa: BLE001 - a rule that needs real inputs gives arrays
         return None
     return float(d) if isinstance(d, (float, int)) and not isinstance(d, bool) else None
+
+
+# Each kind of step written inline: its (forward, backward) writers. Any other step, or one
+# whose writer returns False, runs as a call of its own (``step.forward(S)``).
+_WRITERS = {Linear: (_linear_forward, _linear_backward),
+            Elementwise: (_elementwise_forward, _elementwise_backward),
+            Sum: (_sum_forward, _sum_backward)}
+
+
+def _written(w: _Writer, step, backward: bool) -> bool:
+    """Write the lines of one step's forward (or backward); False if it runs as a call."""
+    writers = _WRITERS.get(type(step))
+    return writers is not None and writers[backward](w, step)

@@ -21,6 +21,8 @@ from tests.player import step_of, wait_for
 START = 120  # seconds for Python to start (a few here; a loaded CI machine is slower)
 RUN = 60
 
+# micrograd's README expression as a learner types it (tests.autograd.graphs has it as a
+# function; here it is the text the page runs, checked against micrograd's numbers below)
 MICROGRAD = """from autograd import Value
 a = Value(-4.0, label="a")
 b = Value(2.0, label="b")
