@@ -119,8 +119,9 @@ def holding(values) -> HeldParameters | None:
     bank = _holder
     if bank is None:
         return None
-    if any(values is known for known in bank.known):
-        return bank
+    for known in bank.known:  # (a loop: no generator made on every step)
+        if values is known:
+            return bank
     if len(values) == len(bank.values) and all(a is b for a, b in zip(values, bank.values)):
         bank.known = (values, *bank.known[:3])  # a compiled step's and an optimizer's
         return bank
